@@ -1,0 +1,38 @@
+/*
+ * check.h: comparing a kernel's output with the reference (harness.md,
+ * "Tolerance"). Integer results of +-1 arithmetic must be equal exactly;
+ * float results must lie within a bound derived from the arithmetic, given
+ * per element by the caller.
+ */
+#ifndef BNN_CHECK_H
+#define BNN_CHECK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { BNN_PASS = 0, BNN_FAIL, BNN_SKIP, BNN_MISTRUSTED } bnn_status_t;
+
+const char *bnn_status_name(bnn_status_t s);
+
+typedef struct {
+	bnn_status_t status;
+	char reason[256];
+	double max_abs_err, max_rel_err, bound; /* bound: the largest per-element bound */
+} bnn_check_t;
+
+/* The sentinels outputs are poisoned with before each run: an element a
+ * kernel does not write shows up as a failure. */
+#define BNN_POISON_INT INT32_MIN
+void bnn_poison(void *out, size_t n, int is_int);
+
+/* Exact comparison of int32 out against the integer-valued float ref. */
+void bnn_check_int(const float *ref, const int32_t *out, size_t n, bnn_check_t *r);
+
+/* |out - ref| <= bound[i] for every element; NaN fails. */
+void bnn_check_float(const float *ref, const float *out, const float *bound, size_t n,
+		     bnn_check_t *r);
+
+/* gamma_n = n*u / (1 - n*u), u = 2^-24 (spec section 3). */
+double bnn_gamma(double n);
+
+#endif

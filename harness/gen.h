@@ -1,0 +1,29 @@
+/*
+ * gen.h: seeded input data. Every problem gets its own stream, derived from
+ * the run's seed and the problem's canonical descriptor, so one problem can
+ * be reproduced alone with the same --seed.
+ */
+#ifndef BNN_GEN_H
+#define BNN_GEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+	uint64_t s;
+} bnn_rng_t;
+
+/* Seed of a problem: the run seed mixed with a hash of its canonical text. */
+uint64_t bnn_problem_seed(uint64_t run_seed, const char *canonical);
+
+void bnn_rng_init(bnn_rng_t *r, uint64_t seed);
+uint64_t bnn_rng_next(bnn_rng_t *r);
+
+/*
+ * Fills x with values uniform in [-1, 1), mixed with the values where sign()
+ * decides a tie or nearly does: exact +0.0 and -0.0 (each about 1 in 32) and
+ * +-FLT_MIN, +-FLT_TRUE_MIN (the smallest normal and subnormal floats).
+ */
+void bnn_fill_activations(bnn_rng_t *r, float *x, size_t n);
+
+#endif

@@ -1,0 +1,559 @@
+/*
+ * bnnbench: the command line. Parses options, loads and validates every
+ * problem before touching the database, then runs each problem and stores
+ * each finished result at once (one transaction each).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "bnn_kernels.h"
+#include "config.h"
+#include "machine.h"
+#include "runner.h"
+#include "store.h"
+#include "suite.h"
+
+#define EXIT_FAILED 1      /* some (problem, kernel) FAILED */
+#define EXIT_USAGE 2       /* bad input: nothing ran */
+#define EXIT_IO 3          /* the database or a dump failed mid-run */
+#define EXIT_INTERRUPTED 130
+
+#define DEFAULT_SEED 20161008u   /* fixed, so runs are comparable */
+#define DEFAULT_DB "results/bnnbench.db"
+
+static const char usage[] =
+	"usage: bnnbench [run] [--suite NAME|PATH]... [DESCRIPTOR]... [options]\n"
+	"       bnnbench list\n"
+	"       bnnbench selftest [--suite NAME|PATH] [--seed N]\n"
+	"       bnnbench show [--db PATH] [RUN_ID]\n"
+	"\n"
+	"run: checks every kernel this machine can run against the golden reference\n"
+	"on each problem, times it, and stores the results in SQLite.\n"
+	"  -s, --suite NAME|PATH  a suite: a built-in name (see `bnnbench list`) or a file\n"
+	"  DESCRIPTOR             one problem, e.g. 'gemm m=64 n=64 k=129'\n"
+	"      --db PATH          results database (default " DEFAULT_DB ")\n"
+	"      --no-db            store nothing\n"
+	"      --seed N           input seed (default " "20161008" ")\n"
+	"      --check-only       check, do not time\n"
+	"      --kernel PATTERN   only kernels whose name matches (shell pattern)\n"
+	"      --dump DIR         write inputs, reference and outputs as .npy files\n"
+	"      --min-time SEC     time each kernel at least this long (default 0.2)\n"
+	"      --min-reps N       and at least N repetitions (default 5)\n"
+	"      --max-reps N       but at most N (default 100000)\n"
+	"      --warmup N         untimed repetitions first (default 2)\n"
+	"      --max-mem SIZE     refuse problems needing more (default: half the RAM);\n"
+	"                         SIZE takes K, M, G, T suffixes (powers of 1024)\n"
+	"  -q, --quiet            print only failures and the summary\n"
+	"  -h, --help             this text\n"
+	"  -V, --version          the version\n"
+	"\n"
+	"TOPS count 2 operations per binary MAC (the vendor convention).\n"
+	"Exit status: 0 all passed (or skipped), 1 something FAILED, 2 bad input,\n"
+	"3 database or I/O error, 130 interrupted. See bnnbench(1) and README.md.\n";
+
+typedef struct {
+	const char *db_path;
+	int no_db;
+	int quiet;
+	unsigned long long max_mem;
+	bnn_run_opts_t run;
+	const char *suites[64];
+	int nsuites;
+	const char *descs[256];
+	int ndescs;
+	const char *cmd;
+} cli_t;
+
+typedef struct {
+	cli_t *cli;
+	bnn_store_t *store;
+	int64_t run_id, problem_id;
+	size_t index, total;
+	size_t count[4];
+	int io_error;
+} run_ctx_t;
+
+static int parse_size(const char *s, unsigned long long *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || v <= 0)
+		return -1;
+	switch (*end) {
+	case 'T': case 't': v *= 1024.0; /* fall through */
+	case 'G': case 'g': v *= 1024.0; /* fall through */
+	case 'M': case 'm': v *= 1024.0; /* fall through */
+	case 'K': case 'k': v *= 1024.0; end++; break;
+	case 0: break;
+	default: return -1;
+	}
+	if (*end && strcmp(end, "B") && strcmp(end, "iB"))
+		return -1;
+	*out = (unsigned long long)v;
+	return 0;
+}
+
+static int parse_count(const char *opt, const char *s, int lo, int *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v < lo || v > 100000000) {
+		fprintf(stderr, "bnnbench: %s: '%s' is not an integer >= %d\n", opt, s, lo);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+static const char *human(double bytes, char *buf, size_t len)
+{
+	const char *u[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	int i = 0;
+	while (bytes >= 1024 && i < 6)
+		bytes /= 1024, i++;
+	snprintf(buf, len, "%.1f %s", bytes, u[i]);
+	return buf;
+}
+
+/* The command line as one string, arguments with spaces quoted. */
+static void join_argv(int argc, char **argv, char *buf, size_t len)
+{
+	size_t n = 0;
+	buf[0] = 0;
+	for (int i = 0; i < argc && n < len; i++) {
+		int q = strpbrk(argv[i], " \t'\"") != NULL;
+		n += (size_t)snprintf(buf + n, len - n, "%s%s%s%s", i ? " " : "", q ? "'" : "",
+				      argv[i], q ? "'" : "");
+	}
+}
+
+static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o)
+{
+	run_ctx_t *ctx = vctx;
+	bnn_status_t st = o->check.status;
+	ctx->count[st]++;
+	if (!ctx->cli->quiet || st == BNN_FAIL) {
+		printf("[%3zu/%zu] %-40s %-30s %-10s", ctx->index, ctx->total, p->name,
+		       o->kernel->name, bnn_status_name(st));
+		if (o->timed)
+			printf(" %10.2f us [%.2f, %.2f] %8.4f TOPS", o->stats.median / 1e3,
+			       o->stats.ci_lo / 1e3, o->stats.ci_hi / 1e3, o->tops);
+		if (!bnn_op_output_is_int(p->d.op) && st != BNN_SKIP)
+			printf("  err %.2g <= %.2g", o->check.max_abs_err, o->check.bound);
+		printf("\n");
+		if (st != BNN_PASS)
+			printf("          %s\n", o->check.reason);
+		if (st == BNN_FAIL)
+			printf("          repro: %s\n", o->repro);
+		fflush(stdout);
+	}
+	if (!ctx->store)
+		return 0;
+	bnn_result_rec_t r = {
+		.kernel = o->kernel->name,
+		.kind = "kernel",
+		.isa = bnn_isa_name(o->kernel->isa),
+		.status = bnn_status_name(st),
+		.reason = o->check.reason[0] ? o->check.reason : NULL,
+		.repro = o->repro,
+		.max_abs_err = st == BNN_SKIP ? NAN : o->check.max_abs_err,
+		.max_rel_err = st == BNN_SKIP ? NAN : o->check.max_rel_err,
+		.bound = bnn_op_output_is_int(p->d.op) || st == BNN_SKIP ? NAN : o->check.bound,
+		.samples_ns = o->samples,
+		.nsamples = o->timed ? o->nsamples : 0,
+		.min_ns = o->timed ? o->stats.min : NAN,
+		.median_ns = o->timed ? o->stats.median : NAN,
+		.ci_lo_ns = o->timed ? o->stats.ci_lo : NAN,
+		.ci_hi_ns = o->timed ? o->stats.ci_hi : NAN,
+		.macs = o->macs,
+		.tops = o->timed ? o->tops : NAN,
+	};
+	if (bnn_store_result(ctx->store, ctx->run_id, ctx->problem_id, &r, NULL) != 0) {
+		fprintf(stderr, "bnnbench: %s: storing the result failed: %s\n",
+			ctx->cli->db_path, bnn_store_errmsg(ctx->store));
+		ctx->io_error = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Loads every suite and descriptor of the command line, then validates sizes. */
+static int load_problems(cli_t *cli, bnn_suite_t *suite)
+{
+	char err[1024];
+	for (int i = 0; i < cli->nsuites; i++)
+		if (bnn_suite_load(suite, cli->suites[i], err, sizeof(err)) != 0)
+			goto bad;
+	for (int i = 0; i < cli->ndescs; i++) {
+		char origin[64];
+		snprintf(origin, sizeof(origin), "command line, descriptor %d", i + 1);
+		if (bnn_suite_add_line(suite, cli->descs[i], origin, err, sizeof(err)) != 0)
+			goto bad;
+	}
+	if (suite->count == 0) {
+		snprintf(err, sizeof(err), "no problems: give --suite NAME|PATH or a descriptor "
+			 "(try `bnnbench list`)");
+		goto bad;
+	}
+	for (size_t i = 0; i < suite->count; i++) {
+		uint64_t bytes;
+		char a[32], b[32];
+		if (bnn_problem_bytes(&suite->p[i], &bytes, err, sizeof(err)) != 0)
+			goto bad;
+		if (bytes > cli->max_mem) {
+			snprintf(err, sizeof(err), "%s: '%s' needs about %s, over --max-mem %s",
+				 suite->p[i].origin, suite->p[i].canonical,
+				 human((double)bytes, a, sizeof(a)),
+				 human((double)cli->max_mem, b, sizeof(b)));
+			goto bad;
+		}
+	}
+	return 0;
+bad:
+	fprintf(stderr, "bnnbench: %s\n", err);
+	return -1;
+}
+
+static int cmd_run(cli_t *cli, int argc, char **argv)
+{
+	bnn_suite_t suite = { 0 };
+	bnn_store_t *store = NULL;
+	run_ctx_t ctx = { .cli = cli };
+	int status = EXIT_USAGE, rc = 0;
+	char err[1024], cmdline[4096];
+
+	if (load_problems(cli, &suite) != 0)
+		goto out;
+	if (!cli->no_db) {
+		if (bnn_store_open(&store, cli->db_path, err, sizeof(err)) != 0) {
+			fprintf(stderr, "bnnbench: %s\n", err);
+			status = EXIT_IO;
+			goto out;
+		}
+		bnn_machine_t m;
+		bnn_machine_info_t mi;
+		bnn_build_info_t bi;
+		bnn_machine_read(&m);
+		bnn_machine_info(&m, &mi);
+		bnn_build_info(&bi);
+		join_argv(argc, argv, cmdline, sizeof(cmdline));
+		char label[512] = "";
+		for (int i = 0; i < cli->nsuites; i++)
+			snprintf(label + strlen(label), sizeof(label) - strlen(label), "%s%s",
+				 i ? "," : "", cli->suites[i]);
+		bnn_run_info_t ri = { .suite = label[0] ? label : "command line",
+				      .command_line = cmdline, .seed = cli->run.seed,
+				      .check_only = cli->run.check_only };
+		if (bnn_store_begin_run(store, &mi, &bi, &ri, &ctx.run_id) != 0) {
+			fprintf(stderr, "bnnbench: %s: %s\n", cli->db_path, bnn_store_errmsg(store));
+			status = EXIT_IO;
+			goto out;
+		}
+	}
+	ctx.store = store;
+	ctx.total = suite.count;
+	char isa[300];
+	bnn_isa_report(isa, sizeof(isa));
+	printf("bnnbench %s: %zu problems, seed %" PRIu64 ", %s\n", PACKAGE_VERSION,
+	       suite.count, cli->run.seed, isa);
+	printf("results: %s%s; TOPS = 2 ops per binary MAC / median time\n",
+	       store ? cli->db_path : "not stored (--no-db)",
+	       cli->run.check_only ? "; check only, no timing" : "");
+
+	bnn_install_signals();
+	for (size_t i = 0; i < suite.count && rc == 0; i++) {
+		const bnn_problem_t *p = &suite.p[i];
+		ctx.index = i + 1;
+		if (store && bnn_store_problem(store, p->canonical, p->name, bnn_op_name(p->d.op),
+					       &ctx.problem_id) != 0) {
+			fprintf(stderr, "bnnbench: %s: %s\n", cli->db_path, bnn_store_errmsg(store));
+			ctx.io_error = 1;
+			break;
+		}
+		rc = bnn_run_problem(p, bnn_kernels, bnn_kernel_count, &cli->run, on_outcome, &ctx,
+				     err, sizeof(err));
+		if (rc != 0 && rc != -EINTR && rc != -ECANCELED) {
+			fprintf(stderr, "bnnbench: %s\n", err);
+			ctx.io_error = 1;
+		}
+	}
+
+	const char *run_status = bnn_interrupted ? "interrupted" :
+				 ctx.io_error || ctx.count[BNN_FAIL] ? "failed" : "passed";
+	if (store && bnn_store_end_run(store, ctx.run_id, run_status) != 0) {
+		fprintf(stderr, "bnnbench: %s: %s\n", cli->db_path, bnn_store_errmsg(store));
+		ctx.io_error = 1;
+	}
+	printf("summary: %zu PASS, %zu FAIL, %zu SKIP, %zu MISTRUSTED%s%s\n",
+	       ctx.count[BNN_PASS], ctx.count[BNN_FAIL], ctx.count[BNN_SKIP],
+	       ctx.count[BNN_MISTRUSTED], bnn_interrupted ? "; interrupted" : "",
+	       store ? "" : "; nothing stored");
+	if (store)
+		printf("stored as run %" PRId64 " in %s\n", ctx.run_id, cli->db_path);
+	status = bnn_interrupted ? EXIT_INTERRUPTED :
+		 ctx.io_error ? EXIT_IO :
+		 ctx.count[BNN_FAIL] ? EXIT_FAILED : 0;
+out:
+	bnn_store_close(store);
+	bnn_suite_free(&suite);
+	return status;
+}
+
+static int cmd_list(void)
+{
+	char why[200], isa[300];
+	bnn_suite_t s;
+	printf("Built-in suites (or give a path to a suite file):\n");
+	for (size_t i = 0; i < bnn_builtin_suite_count; i++) {
+		memset(&s, 0, sizeof(s));
+		char err[512];
+		int rc = bnn_suite_load(&s, bnn_builtin_suites[i].name, err, sizeof(err));
+		if (rc == 0)
+			printf("  %-14s %4zu problems\n", bnn_builtin_suites[i].name, s.count);
+		else
+			printf("  %-14s invalid: %s\n", bnn_builtin_suites[i].name, err);
+		bnn_suite_free(&s);
+	}
+	bnn_isa_report(isa, sizeof(isa));
+	printf("\nKernels (%s):\n", isa);
+	printf("  %-32s %-5s %-8s %-4s %s\n", "name", "op", "needs", "runs", "what");
+	for (size_t i = 0; i < bnn_kernel_count; i++) {
+		const bnn_kernel_t *k = &bnn_kernels[i];
+		int ok = bnn_isa_available(k->isa, why, sizeof(why));
+		printf("  %-32s %-5s %-8s %-4s %s%s%s%s\n", k->name, bnn_op_name(k->op),
+		       bnn_isa_name(k->isa), ok ? "yes" : "no", k->summary, ok ? "" : " (",
+		       ok ? "" : why, ok ? "" : ")");
+	}
+	return 0;
+}
+
+typedef struct {
+	size_t fail, pass, skip, mistrusted;
+	const char *first_fail;
+} tally_t;
+
+static int on_selftest(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o)
+{
+	tally_t *t = vctx;
+	switch (o->check.status) {
+	case BNN_FAIL:
+		if (!t->fail++)
+			t->first_fail = p->name;
+		break;
+	case BNN_PASS: t->pass++; break;
+	case BNN_SKIP: t->skip++; break;
+	case BNN_MISTRUSTED: t->mistrusted++; break;
+	}
+	return 0;
+}
+
+/* Runs the suite on the real kernels (all must pass), then on each mutant
+ * (each must fail somewhere). Stores nothing. */
+static int cmd_selftest(cli_t *cli)
+{
+	bnn_suite_t suite = { 0 };
+	char err[1024];
+	int bad = 0;
+	if (cli->nsuites == 0)
+		cli->suites[cli->nsuites++] = "conformance";
+	if (load_problems(cli, &suite) != 0)
+		return EXIT_USAGE;
+	cli->run.check_only = 1;
+	bnn_install_signals();
+
+	tally_t real = { 0 };
+	for (size_t i = 0; i < suite.count; i++)
+		if (bnn_run_problem(&suite.p[i], bnn_kernels, bnn_kernel_count, &cli->run,
+				    on_selftest, &real, err, sizeof(err)) != 0)
+			goto broken;
+	printf("selftest: real kernels on %zu problems: %zu PASS, %zu FAIL, %zu SKIP, "
+	       "%zu MISTRUSTED\n", suite.count, real.pass, real.fail, real.skip,
+	       real.mistrusted);
+	if (real.fail || real.pass == 0) {
+		printf("selftest: FAILED: the real kernels must pass before mutants mean anything"
+		       " (first failure: %s)\n", real.first_fail ? real.first_fail : "-");
+		bad = 1;
+	}
+	for (size_t m = 0; m < bnn_mutant_count; m++) {
+		tally_t t = { 0 };
+		for (size_t i = 0; i < suite.count; i++)
+			if (bnn_run_problem(&suite.p[i], &bnn_mutants[m], 1, &cli->run,
+					    on_selftest, &t, err, sizeof(err)) != 0)
+				goto broken;
+		printf("  %-38s %-38s %s", bnn_mutants[m].name, bnn_mutants[m].summary,
+		       t.fail ? "caught" : "NOT CAUGHT");
+		if (t.fail)
+			printf(" (%zu of %zu problems fail; first: %s)\n", t.fail,
+			       t.fail + t.pass + t.mistrusted, t.first_fail);
+		else
+			printf("\n");
+		bad |= t.fail == 0;
+	}
+	printf("selftest: %s\n", bad ? "FAILED" : "every mutant caught");
+	bnn_suite_free(&suite);
+	return bad ? EXIT_FAILED : 0;
+broken:
+	fprintf(stderr, "bnnbench: selftest: %s\n", bnn_interrupted ? "interrupted" : err);
+	bnn_suite_free(&suite);
+	return bnn_interrupted ? EXIT_INTERRUPTED : EXIT_IO;
+}
+
+static int cmd_show(cli_t *cli, const char *arg)
+{
+	bnn_store_t *store = NULL;
+	char err[1024];
+	int64_t run_id = 0;
+	if (arg) {
+		char *end;
+		run_id = strtoll(arg, &end, 10);
+		if (*end || run_id <= 0) {
+			fprintf(stderr, "bnnbench: show: '%s' is not a run id\n", arg);
+			return EXIT_USAGE;
+		}
+	}
+	if (bnn_store_open(&store, cli->db_path, err, sizeof(err)) != 0) {
+		fprintf(stderr, "bnnbench: %s\n", err);
+		return EXIT_IO;
+	}
+	int rc = bnn_store_print_run(store, run_id, stdout);
+	if (rc != 0)
+		fprintf(stderr, "bnnbench: %s: %s\n", cli->db_path, bnn_store_errmsg(store));
+	bnn_store_close(store);
+	return rc ? EXIT_IO : 0;
+}
+
+enum { O_DB = 256, O_NODB, O_SEED, O_CHECK, O_KERNEL, O_DUMP, O_MINT, O_MINR, O_MAXR,
+       O_WARM, O_MAXMEM };
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "suite", required_argument, 0, 's' }, { "db", required_argument, 0, O_DB },
+		{ "no-db", no_argument, 0, O_NODB },   { "seed", required_argument, 0, O_SEED },
+		{ "check-only", no_argument, 0, O_CHECK },
+		{ "kernel", required_argument, 0, O_KERNEL },
+		{ "dump", required_argument, 0, O_DUMP },
+		{ "min-time", required_argument, 0, O_MINT },
+		{ "min-reps", required_argument, 0, O_MINR },
+		{ "max-reps", required_argument, 0, O_MAXR },
+		{ "warmup", required_argument, 0, O_WARM },
+		{ "max-mem", required_argument, 0, O_MAXMEM },
+		{ "quiet", no_argument, 0, 'q' },      { "help", no_argument, 0, 'h' },
+		{ "version", no_argument, 0, 'V' },    { 0, 0, 0, 0 }
+	};
+	cli_t cli = {
+		.db_path = DEFAULT_DB,
+		.max_mem = bnn_phys_mem() / 2,
+		.run = { .seed = DEFAULT_SEED, .min_time_s = 0.2, .min_reps = 5,
+			 .max_reps = 100000, .warmup = 2 },
+	};
+	if (!cli.max_mem)
+		cli.max_mem = 1ull << 32;
+	int c;
+	while ((c = getopt_long(argc, argv, "s:qhV", longopts, NULL)) != -1) {
+		char *end;
+		switch (c) {
+		case 's':
+			if (cli.nsuites == 64) {
+				fprintf(stderr, "bnnbench: --suite: at most 64\n");
+				return EXIT_USAGE;
+			}
+			cli.suites[cli.nsuites++] = optarg;
+			break;
+		case O_DB: cli.db_path = optarg; break;
+		case O_NODB: cli.no_db = 1; break;
+		case O_SEED:
+			errno = 0;
+			cli.run.seed = strtoull(optarg, &end, 0);
+			if (errno || *end || end == optarg || optarg[0] == '-') {
+				fprintf(stderr, "bnnbench: --seed: '%s' is not an unsigned integer\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case O_CHECK: cli.run.check_only = 1; break;
+		case O_KERNEL: cli.run.kernel_filter = optarg; break;
+		case O_DUMP: cli.run.dump_dir = optarg; break;
+		case O_MINT:
+			errno = 0;
+			cli.run.min_time_s = strtod(optarg, &end);
+			if (errno || *end || end == optarg || !(cli.run.min_time_s >= 0) ||
+			    cli.run.min_time_s > 3600) {
+				fprintf(stderr, "bnnbench: --min-time: '%s' is not seconds in "
+					"[0, 3600]\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case O_MINR:
+			if (parse_count("--min-reps", optarg, 1, &cli.run.min_reps))
+				return EXIT_USAGE;
+			break;
+		case O_MAXR:
+			if (parse_count("--max-reps", optarg, 1, &cli.run.max_reps))
+				return EXIT_USAGE;
+			break;
+		case O_WARM:
+			if (parse_count("--warmup", optarg, 0, &cli.run.warmup))
+				return EXIT_USAGE;
+			break;
+		case O_MAXMEM:
+			if (parse_size(optarg, &cli.max_mem) != 0) {
+				fprintf(stderr, "bnnbench: --max-mem: '%s' is not a size (e.g. 512M, "
+					"4G)\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'q': cli.quiet = 1; break;
+		case 'h': fputs(usage, stdout); return 0;
+		case 'V': printf("bnnbench %s\n", PACKAGE_VERSION); return 0;
+		default: fputs(usage, stderr); return EXIT_USAGE;
+		}
+	}
+	if (cli.run.max_reps < cli.run.min_reps) {
+		fprintf(stderr, "bnnbench: --max-reps %d is below --min-reps %d\n",
+			cli.run.max_reps, cli.run.min_reps);
+		return EXIT_USAGE;
+	}
+	const char *cmd = "run";
+	int first = optind;
+	if (optind < argc && (!strcmp(argv[optind], "run") || !strcmp(argv[optind], "list") ||
+			      !strcmp(argv[optind], "selftest") || !strcmp(argv[optind], "show") ||
+			      !strcmp(argv[optind], "help"))) {
+		cmd = argv[optind];
+		first++;
+	}
+	if (!strcmp(cmd, "help")) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "show")) {
+		if (argc - first > 1) {
+			fprintf(stderr, "bnnbench: show takes at most one run id\n");
+			return EXIT_USAGE;
+		}
+		return cmd_show(&cli, first < argc ? argv[first] : NULL);
+	}
+	if (!strcmp(cmd, "list")) {
+		if (first < argc) {
+			fprintf(stderr, "bnnbench: list takes no arguments\n");
+			return EXIT_USAGE;
+		}
+		return cmd_list();
+	}
+	for (int i = first; i < argc; i++) {
+		if (cli.ndescs == 256) {
+			fprintf(stderr, "bnnbench: at most 256 descriptors on the command line\n");
+			return EXIT_USAGE;
+		}
+		cli.descs[cli.ndescs++] = argv[i];
+	}
+	if (!strcmp(cmd, "selftest"))
+		return cmd_selftest(&cli);
+	return cmd_run(&cli, argc, argv);
+}

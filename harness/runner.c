@@ -1,0 +1,317 @@
+/* One problem, every kernel: see runner.h. */
+#include <errno.h>
+#include <fnmatch.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "bnn_ref.h"
+#include "gen.h"
+#include "npy.h"
+#include "runner.h"
+
+volatile sig_atomic_t bnn_interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	bnn_interrupted = 1;
+}
+
+void bnn_install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* The data of one problem, shared by all its kernels. */
+typedef struct {
+	bnn_op_desc_t d;
+	size_t na, nb, nout;     /* element counts */
+	float *a, *b, *alpha;
+	float *ref, *bound;      /* bound: float ops only */
+	void *out, *out2;        /* checked and timed outputs */
+	int is_int;
+} problem_data_t;
+
+static void data_free(problem_data_t *pd)
+{
+	free(pd->a);
+	free(pd->b);
+	free(pd->alpha);
+	free(pd->ref);
+	free(pd->bound);
+	free(pd->out);
+	free(pd->out2);
+}
+
+/* Inputs from the problem's seed, reference output and per-element bounds. */
+static int data_make(const bnn_problem_t *p, uint64_t run_seed, problem_data_t *pd)
+{
+	memset(pd, 0, sizeof(*pd));
+	pd->d = p->d;
+	pd->is_int = bnn_op_output_is_int(p->d.op);
+	const bnn_conv_shape_t *s = &p->d.conv;
+	if (p->d.op == BNN_OP_GEMM) {
+		pd->na = (size_t)(p->d.gemm.m * p->d.gemm.k);
+		pd->nb = (size_t)(p->d.gemm.n * p->d.gemm.k);
+		pd->nout = (size_t)(p->d.gemm.m * p->d.gemm.n);
+	} else {
+		pd->na = (size_t)(s->n * s->h * s->w * s->c);
+		pd->nb = (size_t)(s->k * s->kh * s->kw * (s->c / s->groups));
+		pd->nout = (size_t)(s->n * s->oh * s->ow * s->k);
+	}
+	pd->a = malloc(pd->na * sizeof(float));
+	pd->b = malloc(pd->nb * sizeof(float));
+	pd->ref = malloc(pd->nout * sizeof(float));
+	pd->out = malloc(pd->nout * 4);
+	pd->out2 = malloc(pd->nout * 4);
+	if (!pd->a || !pd->b || !pd->ref || !pd->out || !pd->out2)
+		return -ENOMEM;
+
+	bnn_rng_t rng;
+	bnn_rng_init(&rng, bnn_problem_seed(run_seed, p->canonical));
+	bnn_fill_activations(&rng, pd->a, pd->na);
+	bnn_fill_activations(&rng, pd->b, pd->nb);
+
+	switch (p->d.op) {
+	case BNN_OP_GEMM:
+		bnn_ref_bgemm(&p->d.gemm, pd->a, pd->b, pd->ref);
+		return 0;
+	case BNN_OP_CONV:
+		bnn_ref_bconv(s, pd->a, pd->b, pd->ref);
+		return 0;
+	default:
+		break;
+	}
+	int64_t cg = s->c / s->groups, taps = s->kh * s->kw;
+	pd->alpha = malloc((size_t)s->k * sizeof(float));
+	pd->bound = malloc(pd->nout * sizeof(float));
+	if (!pd->alpha || !pd->bound)
+		return -ENOMEM;
+	bnn_ref_alpha(pd->b, s->k, taps * cg, pd->alpha);
+	if (p->d.op == BNN_OP_BWN) {
+		/* Spec section 3: |y - y_ref| <= gamma_n * alpha * sum|x|; n grows by
+		 * the alpha product, the reference's own rounding and that of the
+		 * |x| sum. */
+		double g = bnn_gamma((double)(taps * cg + 4));
+		bnn_ref_bwn_conv(s, pd->a, pd->b, pd->alpha, pd->ref);
+		bnn_ref_abs_sum(s, pd->a, pd->bound);
+		for (size_t i = 0; i < pd->nout; i++)
+			pd->bound[i] = (float)(g * pd->alpha[i % (size_t)s->k] * pd->bound[i]);
+	} else {
+		/* XNOR: the dot product is exact; the float part is the channel mean
+		 * (c terms), the box filter (taps terms) and two products, all of
+		 * positive terms, so the error is relative to |y|. Released mode has
+		 * the products only. */
+		double g = p->d.xnor_mode == BNN_XNOR_PAPER ?
+				   bnn_gamma((double)(s->c + taps + 6)) : bnn_gamma(3.0);
+		bnn_ref_xnor_conv(s, p->d.xnor_mode, pd->a, pd->b, pd->alpha, pd->ref);
+		for (size_t i = 0; i < pd->nout; i++)
+			pd->bound[i] = (float)(g * fabs((double)pd->ref[i]));
+	}
+	return 0;
+}
+
+static void do_check(const problem_data_t *pd, const void *out, bnn_check_t *c)
+{
+	if (pd->is_int)
+		bnn_check_int(pd->ref, out, pd->nout, c);
+	else
+		bnn_check_float(pd->ref, out, pd->bound, pd->nout, c);
+}
+
+static int mkdirs(const char *path)
+{
+	char buf[1024];
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *q = buf + 1; *q; q++)
+		if (*q == '/') {
+			*q = 0;
+			if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+				return -errno;
+			*q = '/';
+		}
+	if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Writes one array of the problem into DIR/NAME/file.npy. */
+static int dump(const bnn_run_opts_t *o, const bnn_problem_t *p, const char *file,
+		const char *descr, const void *data, int ndim, const int64_t *dims, char *err,
+		size_t errlen)
+{
+	char dir[1024], path[1200];
+	snprintf(dir, sizeof(dir), "%s/%s", o->dump_dir, p->name);
+	int rc = mkdirs(dir);
+	if (rc == 0) {
+		snprintf(path, sizeof(path), "%s/%s.npy", dir, file);
+		rc = bnn_npy_write(path, descr, data, ndim, dims);
+	}
+	if (rc != 0)
+		snprintf(err, errlen, "--dump %s: cannot write %s.npy: %s", o->dump_dir, file,
+			 strerror(-rc));
+	return rc;
+}
+
+/* The shapes of the problem's arrays, for the .npy files. */
+static void dims_of(const bnn_op_desc_t *d, int64_t a[4], int64_t b[4], int64_t out[4],
+		    int *nd)
+{
+	if (d->op == BNN_OP_GEMM) {
+		*nd = 2;
+		a[0] = d->gemm.m, a[1] = d->gemm.k;
+		b[0] = d->gemm.n, b[1] = d->gemm.k;
+		out[0] = d->gemm.m, out[1] = d->gemm.n;
+		return;
+	}
+	const bnn_conv_shape_t *s = &d->conv;
+	*nd = 4;
+	a[0] = s->n, a[1] = s->h, a[2] = s->w, a[3] = s->c;
+	b[0] = s->k, b[1] = s->kh, b[2] = s->kw, b[3] = s->c / s->groups;
+	out[0] = s->n, out[1] = s->oh, out[2] = s->ow, out[3] = s->k;
+}
+
+static int dump_problem(const bnn_run_opts_t *o, const bnn_problem_t *p,
+			const problem_data_t *pd, char *err, size_t errlen)
+{
+	int64_t da[4], db[4], dout[4];
+	int nd;
+	dims_of(&p->d, da, db, dout, &nd);
+	int64_t dk = p->d.conv.k;
+	if (dump(o, p, "a", "<f4", pd->a, nd, da, err, errlen) ||
+	    dump(o, p, "b", "<f4", pd->b, nd, db, err, errlen) ||
+	    dump(o, p, "reference", "<f4", pd->ref, nd, dout, err, errlen) ||
+	    (pd->alpha && dump(o, p, "alpha", "<f4", pd->alpha, 1, &dk, err, errlen)) ||
+	    (pd->bound && dump(o, p, "bound", "<f4", pd->bound, nd, dout, err, errlen)))
+		return -EIO;
+	return 0;
+}
+
+/* Warm-up, then repetitions until both the minimum time and count. */
+static int time_kernel(const bnn_kernel_t *k, void *state, void *out, const bnn_run_opts_t *o,
+		       double **samples, size_t *ns)
+{
+	size_t cap = 64, n = 0;
+	double *s = malloc(cap * sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	for (int i = 0; i < o->warmup && !bnn_interrupted; i++)
+		k->run(state, out);
+	uint64_t start = bnn_now_ns();
+	while (!bnn_interrupted) {
+		uint64_t t0 = bnn_now_ns();
+		k->run(state, out);
+		uint64_t t1 = bnn_now_ns();
+		if (n == cap) {
+			double *ns2 = realloc(s, 2 * cap * sizeof(*s));
+			if (!ns2) {
+				free(s);
+				return -ENOMEM;
+			}
+			s = ns2;
+			cap *= 2;
+		}
+		s[n++] = (double)(t1 - t0);
+		double elapsed = (double)(t1 - start) * 1e-9;
+		if ((n >= (size_t)o->min_reps && elapsed >= o->min_time_s) ||
+		    n >= (size_t)o->max_reps)
+			break;
+	}
+	*samples = s;
+	*ns = n;
+	return bnn_interrupted ? -EINTR : 0;
+}
+
+int bnn_run_problem(const bnn_problem_t *p, const bnn_kernel_t *kernels, size_t nk,
+		    const bnn_run_opts_t *o, bnn_outcome_cb cb, void *ctx, char *err,
+		    size_t errlen)
+{
+	problem_data_t pd;
+	int rc = data_make(p, o->seed, &pd);
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: out of memory preparing '%s'", p->origin, p->canonical);
+		goto out;
+	}
+	if (o->dump_dir && (rc = dump_problem(o, p, &pd, err, errlen)) != 0)
+		goto out;
+
+	for (size_t i = 0; i < nk && rc == 0; i++) {
+		const bnn_kernel_t *k = &kernels[i];
+		if (k->op != p->d.op)
+			continue;
+		if (o->kernel_filter && fnmatch(o->kernel_filter, k->name, 0) != 0)
+			continue;
+		if (bnn_interrupted) {
+			rc = -EINTR;
+			break;
+		}
+		bnn_outcome_t oc;
+		double *samples = NULL;
+		void *state = NULL;
+		memset(&oc, 0, sizeof(oc));
+		oc.kernel = k;
+		oc.macs = bnn_op_macs(&p->d);
+		oc.tops = NAN;
+		snprintf(oc.repro, sizeof(oc.repro),
+			 "bnnbench run --seed %" PRIu64 " --kernel %s --check-only '%s'", o->seed,
+			 k->name, p->canonical);
+
+		char why[200] = "";
+		bnn_inputs_t in = { pd.a, pd.b, pd.alpha };
+		if (!bnn_isa_available(k->isa, why, sizeof(why)) ||
+		    (k->supports && k->supports(&p->d, why, sizeof(why)) != 0)) {
+			oc.check.status = BNN_SKIP;
+			snprintf(oc.check.reason, sizeof(oc.check.reason), "%s", why);
+		} else if ((rc = k->prepare(&p->d, &in, &state)) != 0) {
+			oc.check.status = BNN_FAIL;
+			snprintf(oc.check.reason, sizeof(oc.check.reason), "prepare failed: %s",
+				 strerror(-rc));
+			rc = 0;
+		} else {
+			bnn_poison(pd.out, pd.nout, pd.is_int);
+			k->run(state, pd.out);
+			do_check(&pd, pd.out, &oc.check);
+			if (o->dump_dir) {
+				int64_t da[4], db[4], dout[4];
+				int nd;
+				dims_of(&p->d, da, db, dout, &nd);
+				rc = dump(o, p, k->name, pd.is_int ? "<i4" : "<f4", pd.out, nd,
+					  dout, err, errlen);
+			}
+			if (rc == 0 && !o->check_only && oc.check.status != BNN_FAIL) {
+				bnn_poison(pd.out2, pd.nout, pd.is_int);
+				rc = time_kernel(k, state, pd.out2, o, &samples, &oc.nsamples);
+				if (rc == -ENOMEM)
+					snprintf(err, errlen, "out of memory keeping samples");
+				if (rc == 0 &&
+				    memcmp(pd.out, pd.out2, pd.nout * 4) != 0) {
+					/* The timed path computed something else. */
+					oc.check.status = BNN_FAIL;
+					snprintf(oc.check.reason, sizeof(oc.check.reason),
+						 "the last timed repetition's output differs from "
+						 "the checked output");
+				}
+				if (rc == 0 && bnn_stats(samples, oc.nsamples, &oc.stats) == 0) {
+					oc.timed = 1;
+					oc.samples = samples;
+					oc.tops = 2.0 * oc.macs / (oc.stats.median * 1e-9) / 1e12;
+				}
+			}
+			k->release(state);
+		}
+		if (rc == 0 && cb(ctx, p, &oc) != 0)
+			rc = -ECANCELED;
+		free(samples);
+	}
+out:
+	data_free(&pd);
+	return rc;
+}

@@ -1,0 +1,58 @@
+/*
+ * runner.h: the path of one problem (harness.md): inputs from the seed, the
+ * reference output, then for each kernel of the op that this machine can
+ * run: prepare, poisoned output, run, check, timing, and the comparison of
+ * the last timed output with the checked one. Each finished (problem,
+ * kernel) outcome goes to a callback (which prints and stores it).
+ */
+#ifndef BNN_RUNNER_H
+#define BNN_RUNNER_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "bnn_kernels.h"
+#include "check.h"
+#include "desc.h"
+#include "timing.h"
+
+typedef struct {
+	uint64_t seed;             /* run seed; each problem derives its own */
+	int check_only;            /* no timing */
+	double min_time_s;         /* timing: at least this long ... */
+	int min_reps;              /* ... and at least this many repetitions */
+	int max_reps;              /* ... and at most this many */
+	int warmup;                /* untimed repetitions first */
+	const char *dump_dir;      /* write .npy files of every problem here */
+	const char *kernel_filter; /* fnmatch pattern on kernel names, or NULL */
+} bnn_run_opts_t;
+
+typedef struct {
+	const bnn_kernel_t *kernel;
+	bnn_check_t check;
+	int timed;                 /* stats and samples are valid */
+	bnn_stats_t stats;         /* nanoseconds */
+	const double *samples;     /* ns, in order; owned by the runner */
+	size_t nsamples;
+	double macs, tops;
+	char repro[800];           /* a command line reproducing this outcome */
+} bnn_outcome_t;
+
+/* Returns 0 to go on, non-zero to stop the run (e.g. the store failed). */
+typedef int (*bnn_outcome_cb)(void *ctx, const bnn_problem_t *p, const bnn_outcome_t *o);
+
+/* Set by SIGINT/SIGTERM (see bnn_install_signals); checked between steps. */
+extern volatile sig_atomic_t bnn_interrupted;
+void bnn_install_signals(void);
+
+/*
+ * Runs p against the kernels of kernels[0..nk) whose op is p's. Returns 0;
+ * -EINTR when interrupted (the outcome in progress is dropped, the finished
+ * ones were passed to cb); -ECANCELED when cb asked to stop; -ENOMEM or
+ * -EIO with err set.
+ */
+int bnn_run_problem(const bnn_problem_t *p, const bnn_kernel_t *kernels, size_t nk,
+		    const bnn_run_opts_t *o, bnn_outcome_cb cb, void *ctx, char *err,
+		    size_t errlen);
+
+#endif

@@ -1,0 +1,110 @@
+/*
+ * store.h: the results database (SQLite). Schema in results/schema.sql,
+ * versioned with PRAGMA user_version; WAL mode; foreign keys on.
+ *
+ * Every function returns 0 or a negative code; on failure a readable reason
+ * is available from bnn_store_errmsg(). Nothing here calls exit().
+ * Each finished result is written in its own transaction, so a crash or
+ * Ctrl-C loses nothing already stored.
+ */
+#ifndef BNN_STORE_H
+#define BNN_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct bnn_store bnn_store_t;
+
+/* What identifies the machine a run ran on. */
+typedef struct {
+	const char *fingerprint;   /* stable hash: groups runs of one machine */
+	const char *hostname;
+	const char *cpu_model;
+	const char *isa_features;  /* e.g. "avx2 popcnt" as detected */
+	int64_t cores;
+	const char *record_json;   /* the full machine record, JSON text */
+} bnn_machine_info_t;
+
+/* What identifies the build that ran. */
+typedef struct {
+	const char *version;       /* bnnbench version (git describe at build) */
+	const char *compiler;
+	const char *cflags;
+} bnn_build_info_t;
+
+typedef struct {
+	const char *suite;         /* suite name or path, or "cmdline" */
+	const char *command_line;
+	uint64_t seed;
+	int check_only;
+} bnn_run_info_t;
+
+/* One (problem, kernel) outcome. Unknown numbers are NaN (stored as NULL). */
+typedef struct {
+	const char *kernel;        /* kernel (or peer, probe) name */
+	const char *kind;          /* "kernel", "peer" or "probe" */
+	const char *isa;           /* ISA the kernel needs */
+	const char *status;        /* PASS, FAIL, SKIP, MISTRUSTED */
+	const char *reason;        /* why, for anything but PASS; may be NULL */
+	const char *repro;         /* command line that reproduces it; may be NULL */
+	double max_abs_err, max_rel_err, bound;
+	const double *samples_ns;  /* every timed repetition, in order */
+	size_t nsamples;
+	double min_ns, median_ns, ci_lo_ns, ci_hi_ns; /* ci: 95% of the median */
+	double macs;               /* binary MACs of one repetition */
+	double tops;               /* 2 * macs / median seconds / 1e12 */
+} bnn_result_rec_t;
+
+/*
+ * Opens (creating if needed) the database at path, applies the schema or its
+ * forward migrations, turns on WAL and foreign keys, and marks as
+ * 'interrupted' any run left 'running' by a process of this host that no
+ * longer exists. Fails, leaving the file untouched, on an unwritable path,
+ * a file that is not an SQLite database, a database that is not bnnbench's,
+ * or a schema newer than this program. On failure *out is NULL and err
+ * (if not NULL) holds the reason.
+ */
+int bnn_store_open(bnn_store_t **out, const char *path, char *err, size_t errlen);
+
+/* Closes the database; st may be NULL. */
+void bnn_store_close(bnn_store_t *st);
+
+/* The reason of the last failure on st. */
+const char *bnn_store_errmsg(const bnn_store_t *st);
+
+/*
+ * Starts a run: finds or inserts the machine (by fingerprint) and the build,
+ * inserts the run with status 'running', start time now, pid and host.
+ */
+int bnn_store_begin_run(bnn_store_t *st, const bnn_machine_info_t *m,
+			const bnn_build_info_t *b, const bnn_run_info_t *r, int64_t *run_id);
+
+/* Finds or inserts a problem by its canonical descriptor (unique). */
+int bnn_store_problem(bnn_store_t *st, const char *canonical, const char *name,
+		      const char *op, int64_t *problem_id);
+
+/* Stores one result and its samples in one transaction. */
+int bnn_store_result(bnn_store_t *st, int64_t run_id, int64_t problem_id,
+		     const bnn_result_rec_t *r, int64_t *result_id);
+
+/* Ends a run: status is 'passed', 'failed' or 'interrupted'; end time now. */
+int bnn_store_end_run(bnn_store_t *st, int64_t run_id, const char *status);
+
+/* The id of the newest run, or 0 when there is none. */
+int bnn_store_latest_run(bnn_store_t *st, int64_t *run_id);
+
+/* A run's status ("running", "passed", ...) copied into buf. */
+int bnn_store_run_status(bnn_store_t *st, int64_t run_id, char *buf, size_t len);
+
+/* Number of results stored for a run, and how many of them have status. */
+int bnn_store_count_results(bnn_store_t *st, int64_t run_id, const char *status,
+			    int64_t *count);
+
+/*
+ * Prints a run as a table (problem, kernel, status, median, TOPS, errors,
+ * samples count), one line per result, to f. run_id 0 means the latest.
+ */
+int bnn_store_print_run(bnn_store_t *st, int64_t run_id, FILE *f);
+
+#endif

@@ -1,0 +1,108 @@
+/*
+ * bnn_kernels.h: the kernel table.
+ *
+ * One list of kernels (kernels/table.c), each entry naming the operation it
+ * implements and the ISA it needs. That one list drives dispatch, the
+ * conformance checks and the benchmarks: a kernel in the list is checked and
+ * timed everywhere without being registered twice (STYLE.md, "Kernels").
+ * The list is filled reference-first: every operation has a generic entry,
+ * and ISA folders add entries beside it.
+ *
+ * A kernel knows nothing about the harness: it gets a shape and float inputs,
+ * prepares its own packed state (untimed: weight packing, workspaces), then
+ * runs (timed) as often as the harness asks.
+ */
+#ifndef BNN_KERNELS_H
+#define BNN_KERNELS_H
+
+#include <stddef.h>
+#include "bnn_shape.h"
+
+typedef enum {
+	BNN_ISA_GENERIC = 0,
+	BNN_ISA_AVX2,
+	BNN_ISA_AVX512,   /* AVX-512F/BW + VPOPCNTDQ */
+	BNN_ISA_CUDA,
+	BNN_ISA_COUNT
+} bnn_isa_t;
+
+/*
+ * Inputs, always float tensors as the user would hold them:
+ *   GEMM:        a = A [m][k], b = B [n][k]
+ *   CONV:        a = x NHWC, b = w OHWI
+ *   BWN, XNOR:   as CONV, plus alpha[k] (mean |w| per filter, computed by
+ *                the caller as the weights' owner would, offline)
+ */
+typedef struct {
+	const float *a;
+	const float *b;
+	const float *alpha;
+} bnn_inputs_t;
+
+/*
+ * Output element type of an op: int32 for the exact binary ops (GEMM, CONV),
+ * float for the scaled ones (BWN, XNOR).
+ */
+static inline int bnn_op_output_is_int(bnn_op_t op)
+{
+	return op == BNN_OP_GEMM || op == BNN_OP_CONV;
+}
+
+typedef struct bnn_kernel {
+	const char *name;     /* what, then how: bgemm_xor_popc__generic */
+	bnn_op_t op;
+	bnn_isa_t isa;        /* the ISA this kernel needs */
+	const char *summary;  /* one line for `bnnbench list` */
+	/*
+	 * Optional: 0 if the kernel handles this shape, else -1 with the reason
+	 * in why (reported as SKIP). NULL means every valid shape.
+	 */
+	int (*supports)(const bnn_op_desc_t *d, char *why, size_t whylen);
+	/*
+	 * Untimed: takes the inputs (which stay valid and unchanged until
+	 * release), packs what a deployment would pack ahead of time, and
+	 * allocates workspace. Returns 0 and *state, or a negative errno.
+	 */
+	int (*prepare)(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);
+	/*
+	 * Timed: computes the whole output into out (int32_t or float, see
+	 * bnn_op_output_is_int), [m][n] or NHWC [n][oh][ow][k]. Repeatable.
+	 */
+	int (*run)(void *state, void *out);
+	/* Frees what prepare took; state may be NULL. */
+	void (*release)(void *state);
+} bnn_kernel_t;
+
+/* The table of real kernels. */
+extern const bnn_kernel_t bnn_kernels[];
+extern const size_t bnn_kernel_count;
+
+/*
+ * Deliberately wrong kernels for `bnnbench selftest` only (kernels/mutants.c).
+ * Nothing else may iterate this list: a normal run never reaches a mutant.
+ */
+extern const bnn_kernel_t bnn_mutants[];
+extern const size_t bnn_mutant_count;
+
+/* "generic", "avx2", "avx512", "cuda". */
+const char *bnn_isa_name(bnn_isa_t isa);
+
+/* Parses an ISA name (as above); returns -1 when unknown. */
+int bnn_isa_parse(const char *s, bnn_isa_t *isa);
+
+/* "gemm", "conv", "bwn", "xnor". */
+const char *bnn_op_name(bnn_op_t op);
+
+/*
+ * ISA detection, done once: what the CPU reports (CPUID through the
+ * compiler's builtins), then capped by the environment variable
+ * BNNBENCH_ISA=<name> (forces at most that ISA: generic, avx2 or avx512).
+ * bnn_isa_available() says whether kernels needing isa may run here;
+ * when not, why gets the reason. bnn_isa_report() describes the choice.
+ */
+int bnn_isa_available(bnn_isa_t isa, char *why, size_t whylen);
+void bnn_isa_report(char *buf, size_t len);
+/* The CPU's own features as detected (before the cap), space separated. */
+const char *bnn_cpu_features(void);
+
+#endif

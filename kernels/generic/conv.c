@@ -1,0 +1,248 @@
+/*
+ * Portable binary, BWN and XNOR-Net convolutions and the convolution
+ * template they share (spec sections 3 to 5).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include "generic.h"
+
+static size_t zsize(int64_t a, int64_t b, int64_t c, int64_t d)
+{
+	return (size_t)a * (size_t)b * (size_t)c * (size_t)d;
+}
+
+int bnn_conv_prepare_with(bnn_pack_fn pack, const bnn_op_desc_t *d, const bnn_inputs_t *in,
+			  bnn_conv_state_t **state)
+{
+	bnn_conv_state_t *st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	const bnn_conv_shape_t *s = &d->conv;
+	st->d = *d;
+	st->s = *s;
+	st->pack = pack;
+	st->x = in->a;
+	st->alpha = in->alpha;
+	st->cg = s->c / s->groups;
+	st->kg = s->k / s->groups;
+	st->taps = s->kh * s->kw;
+	st->wpg = bnn_words(st->cg);
+	st->ph = s->h + 2 * s->pad;
+	st->pw = s->w + 2 * s->pad;
+
+	st->wbits = malloc(zsize(s->k, st->taps, st->wpg, 1) * sizeof(uint64_t));
+	st->wsum = malloc(zsize(s->k, st->taps, 1, 1) * sizeof(int32_t));
+	if (!st->wbits || !st->wsum)
+		goto nomem;
+	pack(in->b, s->k * st->taps, st->cg, st->cg, st->wbits, st->wpg);
+	for (int64_t r = 0; r < s->k * st->taps; r++) {
+		int64_t p = 0;
+		for (int64_t j = 0; j < st->wpg; j++)
+			p += __builtin_popcountll(st->wbits[r * st->wpg + j]);
+		st->wsum[r] = (int32_t)(st->cg - 2 * p);
+	}
+
+	if (d->op == BNN_OP_CONV || d->op == BNN_OP_XNOR) {
+		/* calloc: the border must be zero bits, i.e. +1 padding. */
+		st->xbits = calloc(zsize(s->n, st->ph, st->pw, s->groups * st->wpg),
+				   sizeof(uint64_t));
+		if (!st->xbits)
+			goto nomem;
+	}
+	if (d->op == BNN_OP_XNOR) {
+		st->dot = malloc(zsize(s->n, s->oh, s->ow, s->k) * sizeof(int32_t));
+		st->amap = malloc(zsize(s->n, s->h, s->w, 1) * sizeof(float));
+		st->kmap = malloc(zsize(s->n, s->oh, s->ow, 1) * sizeof(float));
+		if (!st->dot || !st->amap || !st->kmap)
+			goto nomem;
+	}
+	*state = st;
+	return 0;
+nomem:
+	bnn_conv_release(st);
+	return -ENOMEM;
+}
+
+void bnn_conv_release(void *state)
+{
+	bnn_conv_state_t *st = state;
+	if (!st)
+		return;
+	free(st->wbits);
+	free(st->wsum);
+	free(st->xbits);
+	free(st->dot);
+	free(st->amap);
+	free(st->kmap);
+	free(st);
+}
+
+void bnn_conv_pack_input(bnn_conv_state_t *st)
+{
+	const bnn_conv_shape_t *s = &st->s;
+	int64_t pix_words = s->groups * st->wpg;
+	for (int64_t b = 0; b < s->n; b++)
+		for (int64_t y = 0; y < s->h; y++) {
+			uint64_t *dst = st->xbits +
+					((b * st->ph + y + s->pad) * st->pw + s->pad) * pix_words;
+			const float *src = st->x + (b * s->h + y) * s->w * s->c;
+			/* (pixel, group) rows are cg floats apart in NHWC. */
+			st->pack(src, s->w * s->groups, st->cg, st->cg, dst, st->wpg);
+		}
+}
+
+void bnn_bconv_xor_popc__generic(const bnn_conv_state_t *st, int32_t *out)
+{
+	const bnn_conv_shape_t *s = &st->s;
+	int64_t pix_words = s->groups * st->wpg;
+	int32_t full = (int32_t)(st->taps * st->cg);
+	for (int64_t b = 0; b < s->n; b++)
+		for (int64_t oy = 0; oy < s->oh; oy++)
+			for (int64_t ox = 0; ox < s->ow; ox++) {
+				int32_t *o_px = out + ((b * s->oh + oy) * s->ow + ox) * s->k;
+				for (int64_t o = 0; o < s->k; o++) {
+					int64_t g = o / st->kg;
+					const uint64_t *wrow = st->wbits + o * st->taps * st->wpg;
+					int64_t pop = 0;
+					for (int64_t ky = 0; ky < s->kh; ky++) {
+						int64_t iy = oy * s->stride + ky * s->dil;
+						for (int64_t kx = 0; kx < s->kw; kx++) {
+							int64_t ix = ox * s->stride + kx * s->dil;
+							const uint64_t *xp =
+								st->xbits +
+								((b * st->ph + iy) * st->pw + ix) * pix_words +
+								g * st->wpg;
+							const uint64_t *wp = wrow + (ky * s->kw + kx) * st->wpg;
+							for (int64_t j = 0; j < st->wpg; j++)
+								pop += __builtin_popcountll(xp[j] ^ wp[j]);
+						}
+					}
+					o_px[o] = full - 2 * (int32_t)pop;
+				}
+			}
+}
+
+void bnn_bconv_pad_correct(const bnn_conv_state_t *st, int32_t *out)
+{
+	const bnn_conv_shape_t *s = &st->s;
+	if (s->pad_value != 0 || s->pad == 0)
+		return;
+	for (int64_t b = 0; b < s->n; b++)
+		for (int64_t oy = 0; oy < s->oh; oy++)
+			for (int64_t ox = 0; ox < s->ow; ox++) {
+				int32_t *o_px = out + ((b * s->oh + oy) * s->ow + ox) * s->k;
+				for (int64_t ky = 0; ky < s->kh; ky++) {
+					int64_t iy = oy * s->stride - s->pad + ky * s->dil;
+					for (int64_t kx = 0; kx < s->kw; kx++) {
+						int64_t ix = ox * s->stride - s->pad + kx * s->dil;
+						if (iy >= 0 && iy < s->h && ix >= 0 && ix < s->w)
+							continue;
+						/* The +1 padding added sum(w) here; zero padding adds 0. */
+						int64_t t = ky * s->kw + kx;
+						for (int64_t o = 0; o < s->k; o++)
+							o_px[o] -= st->wsum[o * st->taps + t];
+					}
+				}
+			}
+}
+
+int bnn_bconv_run__generic(void *state, void *out)
+{
+	bnn_conv_state_t *st = state;
+	bnn_conv_pack_input(st);
+	bnn_bconv_xor_popc__generic(st, out);
+	bnn_bconv_pad_correct(st, out);
+	return 0;
+}
+
+/* Real activations times +-1 weights: additions and subtractions only. */
+int bnn_bwn_run__generic(void *state, void *out)
+{
+	bnn_conv_state_t *st = state;
+	const bnn_conv_shape_t *s = &st->s;
+	float *y = out;
+	for (int64_t b = 0; b < s->n; b++)
+		for (int64_t oy = 0; oy < s->oh; oy++)
+			for (int64_t ox = 0; ox < s->ow; ox++) {
+				float *y_px = y + ((b * s->oh + oy) * s->ow + ox) * s->k;
+				for (int64_t o = 0; o < s->k; o++) {
+					int64_t g = o / st->kg;
+					float acc = 0.0f;
+					for (int64_t ky = 0; ky < s->kh; ky++) {
+						int64_t iy = oy * s->stride - s->pad + ky * s->dil;
+						if (iy < 0 || iy >= s->h)
+							continue;
+						for (int64_t kx = 0; kx < s->kw; kx++) {
+							int64_t ix = ox * s->stride - s->pad + kx * s->dil;
+							if (ix < 0 || ix >= s->w)
+								continue;
+							const float *xp = st->x +
+									  ((b * s->h + iy) * s->w + ix) * s->c +
+									  g * st->cg;
+							const uint64_t *wp =
+								st->wbits +
+								(o * st->taps + ky * s->kw + kx) * st->wpg;
+							for (int64_t ci = 0; ci < st->cg; ci++) {
+								if ((wp[ci >> 6] >> (ci & 63)) & 1)
+									acc -= xp[ci];
+								else
+									acc += xp[ci];
+							}
+						}
+					}
+					y_px[o] = st->alpha[o] * acc;
+				}
+			}
+	return 0;
+}
+
+/* Paper mode's K-map: channel mean of |x|, then the box filter over the
+ * conv's taps (zero padding), in float. */
+static void xnor_kmap(bnn_conv_state_t *st)
+{
+	const bnn_conv_shape_t *s = &st->s;
+	int64_t pixels = s->n * s->h * s->w;
+	for (int64_t p = 0; p < pixels; p++) {
+		const float *xp = st->x + p * s->c;
+		float sum = 0.0f;
+		for (int64_t ci = 0; ci < s->c; ci++)
+			sum += fabsf(xp[ci]);
+		st->amap[p] = sum / (float)s->c;
+	}
+	for (int64_t b = 0; b < s->n; b++)
+		for (int64_t oy = 0; oy < s->oh; oy++)
+			for (int64_t ox = 0; ox < s->ow; ox++) {
+				float sum = 0.0f;
+				for (int64_t ky = 0; ky < s->kh; ky++) {
+					int64_t iy = oy * s->stride - s->pad + ky * s->dil;
+					if (iy < 0 || iy >= s->h)
+						continue;
+					for (int64_t kx = 0; kx < s->kw; kx++) {
+						int64_t ix = ox * s->stride - s->pad + kx * s->dil;
+						if (ix >= 0 && ix < s->w)
+							sum += st->amap[(b * s->h + iy) * s->w + ix];
+					}
+				}
+				st->kmap[(b * s->oh + oy) * s->ow + ox] = sum / (float)st->taps;
+			}
+}
+
+int bnn_xnor_run__generic(void *state, void *out)
+{
+	bnn_conv_state_t *st = state;
+	const bnn_conv_shape_t *s = &st->s;
+	float *y = out;
+	bnn_conv_pack_input(st);
+	bnn_bconv_xor_popc__generic(st, st->dot);
+	bnn_bconv_pad_correct(st, st->dot);
+	int64_t opix = s->n * s->oh * s->ow;
+	if (st->d.xnor_mode == BNN_XNOR_PAPER)
+		xnor_kmap(st);
+	for (int64_t p = 0; p < opix; p++) {
+		float beta = st->d.xnor_mode == BNN_XNOR_PAPER ? st->kmap[p] : 1.0f;
+		for (int64_t o = 0; o < s->k; o++)
+			y[p * s->k + o] = st->alpha[o] * beta * (float)st->dot[p * s->k + o];
+	}
+	return 0;
+}

@@ -1,0 +1,86 @@
+/*
+ * generic.h: the portable binarized kernels and the shared templates that
+ * ISA folders (and the selftest mutants) reuse: a template owns the packed
+ * state of an op and calls the building blocks it is given, so a new ISA
+ * supplies only its fast pack and compute functions.
+ */
+#ifndef BNN_GENERIC_H
+#define BNN_GENERIC_H
+
+#include <stdint.h>
+#include "bnn_kernels.h"
+
+/* Sign-and-pack: rows x len floats, row i starting at x + i*ld, into
+ * words_per_row words per row; bit = (x < 0); spare bits 0. */
+typedef void (*bnn_pack_fn)(const float *x, int64_t rows, int64_t len, int64_t ld,
+			    uint64_t *out, int64_t words_per_row);
+
+/* Packed GEMM: C[i][j] = k - 2*popcount(A_i xor B_j), A is m rows and B n rows
+ * of wpr words; k is the true bit count. */
+typedef void (*bnn_bgemm_fn)(const uint64_t *a, const uint64_t *b, int64_t m, int64_t n,
+			     int64_t k, int64_t wpr, int32_t *c);
+
+void bnn_pack_rows__generic(const float *x, int64_t rows, int64_t len, int64_t ld,
+			    uint64_t *out, int64_t words_per_row);
+void bnn_bgemm_xor_popc__generic(const uint64_t *a, const uint64_t *b, int64_t m, int64_t n,
+				 int64_t k, int64_t wpr, int32_t *c);
+
+/* ---- GEMM template: prepare packs A and B (untimed); run is the GEMM. ---- */
+typedef struct {
+	bnn_pack_fn pack;
+	bnn_bgemm_fn gemm;
+} bnn_gemm_impl_t;
+
+typedef struct {
+	const bnn_gemm_impl_t *impl;
+	bnn_gemm_shape_t s;
+	int64_t wpr;
+	uint64_t *a, *b;
+} bnn_gemm_state_t;
+
+int bnn_gemm_prepare_with(const bnn_gemm_impl_t *impl, const bnn_op_desc_t *d,
+			  const bnn_inputs_t *in, void **state);
+int bnn_gemm_run(void *state, void *out);
+void bnn_gemm_release(void *state);
+
+/* ---- Convolution template (binary, BWN and XNOR share it). ----
+ * Weights: per filter o and tap t = ky*kw + kx, wpg words holding the cg
+ * channel bits: wbits[(o*taps + t)*wpg + j]. wsum[o*taps + t] is that tap's
+ * sum of +-1 weights, cg - 2*popc, used by the zero-padding correction.
+ * Activations (binary and XNOR): a padded packed image, (h + 2 pad) x
+ * (w + 2 pad) pixels of groups*wpg words; the border is zero bits, i.e. +1. */
+typedef struct bnn_conv_state {
+	bnn_op_desc_t d;
+	bnn_conv_shape_t s;
+	bnn_pack_fn pack;
+	int64_t cg, kg, taps, wpg;
+	int64_t ph, pw;                 /* padded image */
+	const float *x;                 /* the caller's activations */
+	const float *alpha;             /* the caller's alpha (BWN, XNOR) */
+	uint64_t *wbits;
+	int32_t *wsum;
+	uint64_t *xbits;                /* padded packed activations */
+	int32_t *dot;                   /* XNOR: integer conv result */
+	float *amap, *kmap;             /* XNOR paper mode */
+} bnn_conv_state_t;
+
+/* Packs the weights of d with pack and allocates the workspaces the op
+ * needs. Returns 0 or -ENOMEM; on failure nothing is left allocated. */
+int bnn_conv_prepare_with(bnn_pack_fn pack, const bnn_op_desc_t *d, const bnn_inputs_t *in,
+			  bnn_conv_state_t **state);
+void bnn_conv_release(void *state);
+
+/* Packs st->x into the padded packed image (border stays +1 bits). */
+void bnn_conv_pack_input(bnn_conv_state_t *st);
+/* The XOR-popcount convolution over the padded packed image, as if the
+ * padding were +1: out[n][oy][ox][o] = taps*cg - 2*popc. */
+void bnn_bconv_xor_popc__generic(const bnn_conv_state_t *st, int32_t *out);
+/* Spec section 5: for pad_value 0, subtracts from every output the weight
+ * sums of its out-of-image taps. No-op for pad_value 1 or pad 0. */
+void bnn_bconv_pad_correct(const bnn_conv_state_t *st, int32_t *out);
+
+int bnn_bconv_run__generic(void *state, void *out);
+int bnn_bwn_run__generic(void *state, void *out);
+int bnn_xnor_run__generic(void *state, void *out);
+
+#endif

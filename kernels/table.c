@@ -1,0 +1,51 @@
+/*
+ * The kernel table: one list, filled reference-first (every op has its
+ * generic entry); ISA folders add entries here and are then checked and
+ * timed everywhere without further registration.
+ */
+#include "bnn_kernels.h"
+#include "generic/generic.h"
+
+int bnn_bgemm_prepare__generic(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);
+int bnn_conv_prepare__generic(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);
+
+const bnn_kernel_t bnn_kernels[] = {
+	{
+		.name = "bgemm_xor_popc__generic",
+		.op = BNN_OP_GEMM,
+		.isa = BNN_ISA_GENERIC,
+		.summary = "packed XOR-popcount GEMM, 64-bit words, 1x4 outputs per pass",
+		.prepare = bnn_bgemm_prepare__generic,
+		.run = bnn_gemm_run,
+		.release = bnn_gemm_release,
+	},
+	{
+		.name = "bconv_xor_popc__generic",
+		.op = BNN_OP_CONV,
+		.isa = BNN_ISA_GENERIC,
+		.summary = "direct binary conv on a +1-padded packed image, zero-pad correction",
+		.prepare = bnn_conv_prepare__generic,
+		.run = bnn_bconv_run__generic,
+		.release = bnn_conv_release,
+	},
+	{
+		.name = "bwn_conv_addsub__generic",
+		.op = BNN_OP_BWN,
+		.isa = BNN_ISA_GENERIC,
+		.summary = "float activations times weight bits: add/subtract, alpha per filter",
+		.prepare = bnn_conv_prepare__generic,
+		.run = bnn_bwn_run__generic,
+		.release = bnn_conv_release,
+	},
+	{
+		.name = "xnor_conv_xor_popc__generic",
+		.op = BNN_OP_XNOR,
+		.isa = BNN_ISA_GENERIC,
+		.summary = "binary conv scaled by alpha (and the K-map in paper mode)",
+		.prepare = bnn_conv_prepare__generic,
+		.run = bnn_xnor_run__generic,
+		.release = bnn_conv_release,
+	},
+};
+
+const size_t bnn_kernel_count = sizeof(bnn_kernels) / sizeof(bnn_kernels[0]);

@@ -1,0 +1,88 @@
+/*
+ * ref_core.c: the sign rule, the bit encoding and the +-1 GEMM
+ * (shared/spec/bnn-math.md, sections 1 and 2).
+ */
+#include <assert.h>
+
+#include "bnn_ref.h"
+
+/*
+ * sign(x) = +1 if x >= 0 else -1. The comparison is IEEE, so -0.0 >= 0
+ * holds and gives +1, as the spec requires. NaN compares false and gives -1;
+ * the harness rejects NaN before any reference or kernel sees it.
+ */
+float bnn_ref_sign(float x)
+{
+	return x >= 0.0f ? 1.0f : -1.0f;
+}
+
+/*
+ * Written as the bit of bnn_ref_sign rather than as (x < 0): the two agree on
+ * every number (including -0.0, which gives bit 0), and writing it this way
+ * keeps them in agreement on NaN too (bit 1, value -1).
+ */
+int bnn_ref_bit(float x)
+{
+	return bnn_ref_sign(x) < 0.0f;
+}
+
+/*
+ * Every word of every row is cleared first, so the spare bits of the last
+ * word and any whole words past bnn_words(len) are 0.
+ * words_per_row must be at least bnn_words(len).
+ */
+void bnn_ref_pack(const float *x, int64_t rows, int64_t len, uint64_t *out,
+		  int64_t words_per_row)
+{
+	assert(words_per_row >= bnn_words(len));
+
+	for (int64_t r = 0; r < rows; r++) {
+		const float *xr = x + r * len;
+		uint64_t *row = out + r * words_per_row;
+
+		for (int64_t i = 0; i < words_per_row; i++)
+			row[i] = 0;
+		for (int64_t i = 0; i < len; i++) {
+			if (bnn_ref_bit(xr[i]))
+				row[i / BNN_WORD_BITS] |= (uint64_t)1 << (i % BNN_WORD_BITS);
+		}
+	}
+}
+
+/* Reads only the len true bits of each row; spare bits are not looked at. */
+void bnn_ref_unpack(const uint64_t *in, int64_t rows, int64_t len,
+		    int64_t words_per_row, float *x)
+{
+	assert(words_per_row >= bnn_words(len));
+
+	for (int64_t r = 0; r < rows; r++) {
+		const uint64_t *row = in + r * words_per_row;
+		float *xr = x + r * len;
+
+		for (int64_t i = 0; i < len; i++) {
+			uint64_t bit = (row[i / BNN_WORD_BITS] >> (i % BNN_WORD_BITS)) & 1;
+
+			xr[i] = bit ? -1.0f : 1.0f;
+		}
+	}
+}
+
+/*
+ * The accumulator is a float on purpose: the spec states float
+ * accumulation, and a sum of +-1 terms stays an exact integer in a float
+ * while k < 2^24.
+ */
+void bnn_ref_bgemm(const bnn_gemm_shape_t *s, const float *a, const float *b, float *c)
+{
+	for (int64_t i = 0; i < s->m; i++) {
+		for (int64_t j = 0; j < s->n; j++) {
+			const float *ai = a + i * s->k;
+			const float *bj = b + j * s->k;
+			float acc = 0.0f;
+
+			for (int64_t p = 0; p < s->k; p++)
+				acc += bnn_ref_sign(ai[p]) * bnn_ref_sign(bj[p]);
+			c[i * s->n + j] = acc;
+		}
+	}
+}
