@@ -42,8 +42,9 @@ static const char usage[] =
 	"      --kernel PATTERN   only kernels whose name matches (shell pattern)\n"
 	"      --dump DIR         write inputs, reference and outputs as .npy files\n"
 	"      --min-time SEC     time each kernel at least this long (default 0.2)\n"
-	"      --min-reps N       and at least N repetitions (default 5)\n"
-	"      --max-reps N       but at most N (default 100000)\n"
+	"      --min-reps N       and at least N samples (default 5)\n"
+	"      --max-reps N       but at most N samples (default 10000); a sample of a\n"
+	"                         kernel under 20 us is the mean of several runs\n"
 	"      --warmup N         untimed repetitions first (default 2)\n"
 	"      --max-mem SIZE     refuse problems needing more (default: half the RAM);\n"
 	"                         SIZE takes K, M, G, T suffixes (powers of 1024)\n"
@@ -451,7 +452,7 @@ int main(int argc, char **argv)
 		.db_path = DEFAULT_DB,
 		.max_mem = bnn_phys_mem() / 2,
 		.run = { .seed = DEFAULT_SEED, .min_time_s = 0.2, .min_reps = 5,
-			 .max_reps = 100000, .warmup = 2 },
+			 .max_reps = 10000, .warmup = 2 },
 	};
 	if (!cli.max_mem)
 		cli.max_mem = 1ull << 32;

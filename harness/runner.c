@@ -195,7 +195,13 @@ static int dump_problem(const bnn_run_opts_t *o, const bnn_problem_t *p,
 	return 0;
 }
 
-/* Warm-up, then repetitions until both the minimum time and count. */
+/* A sample shorter than this is dominated by the clock's own cost, so short
+ * kernels run several times per sample and the sample is the mean. */
+#define MIN_SAMPLE_NS 20000.0
+/* Aim for about this many samples over --min-time. */
+#define TARGET_SAMPLES 200.0
+
+/* Warm-up, then samples until both the minimum time and count. */
 static int time_kernel(const bnn_kernel_t *k, void *state, void *out, const bnn_run_opts_t *o,
 		       double **samples, size_t *ns)
 {
@@ -205,10 +211,26 @@ static int time_kernel(const bnn_kernel_t *k, void *state, void *out, const bnn_
 		return -ENOMEM;
 	for (int i = 0; i < o->warmup && !bnn_interrupted; i++)
 		k->run(state, out);
+	/* Repetitions per sample: double them until one batch lasts a sample. */
+	double want = o->min_time_s * 1e9 / TARGET_SAMPLES;
+	if (want < MIN_SAMPLE_NS)
+		want = MIN_SAMPLE_NS;
+	long inner = 1;
+	uint64_t t0;
+	for (;;) {
+		t0 = bnn_now_ns();
+		for (long r = 0; r < inner; r++)
+			k->run(state, out);
+		double t = (double)(bnn_now_ns() - t0);
+		if (t >= want || inner >= (1L << 30) || bnn_interrupted)
+			break;
+		inner = t * 4 < want ? inner * 4 : (long)((double)inner * want / t) + 1;
+	}
 	uint64_t start = bnn_now_ns();
 	while (!bnn_interrupted) {
-		uint64_t t0 = bnn_now_ns();
-		k->run(state, out);
+		t0 = bnn_now_ns();
+		for (long r = 0; r < inner; r++)
+			k->run(state, out);
 		uint64_t t1 = bnn_now_ns();
 		if (n == cap) {
 			double *ns2 = realloc(s, 2 * cap * sizeof(*s));
@@ -219,7 +241,7 @@ static int time_kernel(const bnn_kernel_t *k, void *state, void *out, const bnn_
 			s = ns2;
 			cap *= 2;
 		}
-		s[n++] = (double)(t1 - t0);
+		s[n++] = (double)(t1 - t0) / (double)inner;
 		double elapsed = (double)(t1 - start) * 1e-9;
 		if ((n >= (size_t)o->min_reps && elapsed >= o->min_time_s) ||
 		    n >= (size_t)o->max_reps)

@@ -20,7 +20,7 @@ typedef struct {
 	uint64_t seed;             /* run seed; each problem derives its own */
 	int check_only;            /* no timing */
 	double min_time_s;         /* timing: at least this long ... */
-	int min_reps;              /* ... and at least this many repetitions */
+	int min_reps;              /* ... and at least this many samples */
 	int max_reps;              /* ... and at most this many */
 	int warmup;                /* untimed repetitions first */
 	const char *dump_dir;      /* write .npy files of every problem here */
@@ -32,7 +32,9 @@ typedef struct {
 	bnn_check_t check;
 	int timed;                 /* stats and samples are valid */
 	bnn_stats_t stats;         /* nanoseconds */
-	const double *samples;     /* ns, in order; owned by the runner */
+	const double *samples;     /* ns per repetition, in order; owned by the runner.
+				    * A sample of a short kernel is the mean of
+				    * several back-to-back repetitions. */
 	size_t nsamples;
 	double macs, tops;
 	char repro[800];           /* a command line reproducing this outcome */
