@@ -1,2 +1,109 @@
 #!/bin/sh
-echo 1..0
+# Bad input gets a clear message naming file, line and field, a non-zero
+# exit, and leaves the database as it was; --dump writes .npy files numpy
+# reads back; --help and the descriptor on the command line work.
+. "${srcdir:-.}/tests/lib.sh"
+plan 32
+B=$BNNBENCH
+db="$T/keep.db"
+
+# A database with one finished run, which no failure below may change.
+"$B" run --db "$db" --min-time 0 --min-reps 1 'gemm m=3 n=5 k=65' >/dev/null 2>&1
+ok $? "a first run stores a result"
+"$B" show --db "$db" >"$T/before" 2>&1
+
+bad() { # LINE NUMBER PATTERN DESCRIPTION: a suite whose line 3 is LINE
+	printf '# a suite\ngemm m=4 n=4 k=64\n%s\nconv h=5 c=3 k=2\n' "$1" >"$T/bad.suite"
+	expect_fail 2 "$2" "$3" -- "$B" run --db "$db" --suite "$T/bad.suite"
+}
+bad 'gemm m=1 n=1 k=1 q=2' "bad.suite:3: field 'q': unknown key for gemm" "unknown key"
+bad 'gemm m=0 n=1 k=1' "bad.suite:3: field 'm': 0 must be positive" "zero size"
+bad 'conv h=-4 c=3 k=2' "bad.suite:3: field 'h': -4 must be positive" "negative size"
+bad 'conv h=5 c=3 k=2 pad=-1' "bad.suite:3: field 'pad': -1 must be zero or more" "negative padding"
+bad 'gemm m=1 n 1 k=1' "bad.suite:3: malformed field 'n'" "malformed line: token without ="
+bad 'gemm m=1 n=x k=1' "bad.suite:3: field 'n': 'x' is not an integer" "malformed value"
+bad 'gemm m=1 n=1' "bad.suite:3: field 'k': missing" "missing required key"
+bad 'gemm m=1 m=2 n=1 k=1' "bad.suite:3: field 'm': given twice" "repeated key"
+bad 'gemv m=1 n=1 k=1' "bad.suite:3: unknown operation 'gemv'" "unknown operation"
+bad 'conv h=5 c=3 k=2 pad_value=2' "bad.suite:3: field 'pad_value': 2 must be 0 or 1" "pad_value out of range"
+bad 'bwn h=5 c=3 k=2 pad_value=1' "bad.suite:3: field 'pad_value': unknown key for bwn" "pad_value on BWN"
+bad 'conv h=5 c=3 k=2 groups=2' "bad.suite:3: field 'groups': c=3 is not divisible" "groups not dividing channels"
+bad 'conv h=2 c=3 k=2 kh=5' "bad.suite:3: field 'h'/'w': the padded input" "kernel larger than the padded image"
+bad 'xnor h=5 c=3 k=2 mode=fast' "bad.suite:3: field 'mode': 'fast' is not paper or released" "unknown XNOR mode"
+bad 'gemm m=1 n=1 k=16777216' "bad.suite:3: field 'k': 16777216 must be below 2\\^24" "K too large for an exact float reference"
+bad 'gemm m=2147483648 n=2147483648 k=16777215' "bad.suite:3: the sizes of .* overflow size_t" "sizes overflowing size_t"
+expect_fail 2 "command line, descriptor 1: '.*' needs about .* over --max-mem 64.0 MiB" \
+	"problem over --max-mem" -- "$B" run --db "$db" --max-mem 64M 'gemm m=4096 n=4096 k=64'
+printf 'include %s/nested.suite\n' "$T" >"$T/outer.suite"
+printf 'gemm m=1 n=1 k=1\n\ngemm m=1 n=1 k=1 k=3\n' >"$T/nested.suite"
+expect_fail 2 "nested.suite:3: field 'k': given twice" "error inside an included suite names the included file" \
+	-- "$B" run --db "$db" --suite "$T/outer.suite"
+expect_fail 2 "suite 'no-such-suite': no such file, and no built-in suite" "missing suite" \
+	-- "$B" run --db "$db" --suite no-such-suite
+expect_fail 2 "unrecognized option|invalid option" "unknown option" -- "$B" --frobnicate
+expect_fail 2 "--min-time: 'abc' is not seconds" "bad option value" -- "$B" --min-time abc --suite conformance
+
+# Databases that cannot be used.
+expect_fail 3 "$T/no/such/dir/x.db" "database in a missing directory: message names the path" \
+	-- "$B" run --db "$T/no/such/dir/x.db" 'gemm m=1 n=1 k=1'
+: >"$T/afile"
+expect_fail 3 "$T/afile/x.db" "database under a regular file (unwritable path)" \
+	-- "$B" run --db "$T/afile/x.db" 'gemm m=1 n=1 k=1'
+head -c 4096 /dev/urandom >"$T/corrupt.db"
+cp "$T/corrupt.db" "$T/corrupt.orig"
+expect_fail 3 "not an SQLite database" "corrupt database file is refused" \
+	-- "$B" run --db "$T/corrupt.db" 'gemm m=1 n=1 k=1'
+cmp -s "$T/corrupt.db" "$T/corrupt.orig"
+ok $? "the corrupt file is left byte for byte as it was"
+
+# After all of the above, the good database still holds exactly its run.
+"$B" show --db "$db" >"$T/after" 2>&1
+cmp -s "$T/before" "$T/after"
+ok $? "no bad input added to or changed the existing database"
+
+# --dump: .npy files that numpy reads, with outputs equal to the reference.
+"$B" run --no-db --check-only --dump "$T/dump" 'gemm m=3 n=5 k=65 name=g' \
+	'conv h=4 w=5 c=3 k=2 pad=1 name=c' >/dev/null 2>&1
+ok $? "--dump run exits 0"
+n=0
+for f in g/a g/b g/reference g/bgemm_xor_popc__generic c/a c/b c/reference \
+	c/bconv_xor_popc__generic; do
+	[ "$(head -c 6 "$T/dump/$f.npy" | od -An -c | tr -d ' ')" = '223NUMPY' ] && n=$((n + 1))
+done
+[ $n -eq 8 ]
+ok $? "--dump wrote 8 .npy files with the NumPy magic ($n)"
+PY=${PYTHON3:-python3}
+for py in "$PY" /usr/bin/python3 python3; do
+	if "$py" -c 'import numpy' 2>/dev/null; then PY=$py; break; fi
+done
+if "$PY" -c 'import numpy' 2>/dev/null; then
+	"$PY" - "$T/dump" <<'PYEOF'
+import sys, numpy as np
+d = sys.argv[1]
+s = lambda x: np.where(x >= 0, 1, -1)   # the suite's sign rule: sign(-0.0) = +1
+a, b = np.load(d + "/g/a.npy"), np.load(d + "/g/b.npy")
+ref, out = np.load(d + "/g/reference.npy"), np.load(d + "/g/bgemm_xor_popc__generic.npy")
+assert a.shape == (3, 65) and b.shape == (5, 65) and out.dtype == np.int32
+assert (s(a) @ s(b).T == ref).all() and (out == ref).all()
+x, w = np.load(d + "/c/a.npy"), np.load(d + "/c/b.npy")
+out = np.load(d + "/c/bconv_xor_popc__generic.npy")
+xp = np.zeros((1, 6, 7, 3)); xp[:, 1:5, 1:6, :] = s(x)   # pad_value 0
+want = np.zeros((1, 4, 5, 2))
+for i in range(4):
+    for j in range(5):
+        for o in range(2):
+            want[0, i, j, o] = (xp[0, i:i+3, j:j+3, :] * s(w[o])).sum()
+assert (out == want).all(), (out, want)
+PYEOF
+	ok $? "numpy recomputes the dumped GEMM and convolution and agrees"
+else
+	skip "numpy is not installed: cannot re-check the dump values"
+fi
+
+"$B" --help >"$T/out" 2>&1
+[ $? -eq 0 ] && grep -q 'usage: bnnbench' "$T/out" && grep -q '2 operations per binary MAC' "$T/out"
+ok $? "--help prints the usage and the TOPS convention"
+"$B" run --no-db 'xnor mode=released h=6 c=5 k=3 pad=1' --min-time 0 >"$T/out" 2>&1
+[ $? -eq 0 ] && grep -q 'xnor_released_n1_6x6_c5_k3_3x3_s1_p1_v0_d1_g1 .* PASS .* TOPS' "$T/out"
+ok $? "a descriptor on the command line runs, timed, with a derived name"
+finish

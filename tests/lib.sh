@@ -1,0 +1,47 @@
+# lib.sh: TAP helpers for the shell tests (sourced). The test harness sets
+# BNNBENCH to the built program; a scratch directory is made and removed.
+: "${BNNBENCH:=./bnnbench}"
+T=$(mktemp -d "${TMPDIR:-/tmp}/bnnbench-test.XXXXXX") || exit 99
+trap 'rm -rf "$T"' EXIT
+tap_n=0
+tap_failed=0
+
+plan() { echo "1..$1"; }
+
+# ok COND_EXIT_STATUS DESCRIPTION
+ok() {
+	tap_n=$((tap_n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $tap_n - $2"
+	else
+		echo "not ok $tap_n - $2"
+		tap_failed=$((tap_failed + 1))
+	fi
+}
+
+skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n - # SKIP $1"; }
+
+diag() { sed 's/^/# /' "$@"; }
+
+finish() { [ "$tap_failed" -eq 0 ]; exit $?; }
+
+# expect_fail EXIT_CODE PATTERN DESCRIPTION -- COMMAND...: runs COMMAND,
+# wants that exit status and PATTERN (grep -E) in its standard error.
+expect_fail() {
+	want=$1 pat=$2 what=$3
+	shift 4
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ "$rc" -eq "$want" ] && grep -Eq -- "$pat" "$T/err"; then
+		ok 0 "$what"
+	else
+		ok 1 "$what (exit $rc, want $want; stderr must match: $pat)"
+		diag "$T/err"
+	fi
+}
+
+# The number of results of the latest run (or run $2) in database $1.
+results_in() {
+	"$BNNBENCH" show --db "$1" ${2:+"$2"} 2>/dev/null |
+		sed -n 's/.*(\([0-9][0-9]*\) results)$/\1/p'
+}

@@ -1,2 +1,18 @@
 #!/bin/sh
-echo 1..0
+# The checker can fail: every mutant is caught, and none is reachable from a
+# normal run.
+. "${srcdir:-.}/tests/lib.sh"
+plan 4
+"$BNNBENCH" selftest >"$T/out" 2>&1
+rc=$?
+diag "$T/out"
+ok $rc "bnnbench selftest exits 0"
+caught=$(grep -c ' caught (' "$T/out")
+[ "$caught" -eq 5 ] && ! grep -q 'NOT CAUGHT' "$T/out"
+ok $? "all 5 mutants caught ($caught)"
+! "$BNNBENCH" list | grep -q mutant
+ok $? "bnnbench list shows no mutant"
+"$BNNBENCH" run --no-db --check-only --kernel '*mutant*' 'gemm m=3 n=5 k=65' >"$T/out" 2>&1
+grep -q 'summary: 0 PASS, 0 FAIL, 0 SKIP, 0 MISTRUSTED' "$T/out"
+ok $? "a normal run cannot select a mutant kernel"
+finish
