@@ -2,16 +2,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include "generic.h"
+#include "popcount.h"
 
-static inline int64_t popc_xor(const uint64_t *x, const uint64_t *y, int64_t words)
-{
-	int64_t p = 0;
-	for (int64_t w = 0; w < words; w++)
-		p += __builtin_popcountll(x[w] ^ y[w]);
-	return p;
-}
-
-/* Four columns at a time so each A word is loaded once per four outputs. */
+/* Four columns at a time so each A word is loaded once per four outputs;
+ * per-byte counts are summed over up to 8 words before the horizontal sum. */
 void bnn_bgemm_xor_popc__generic(const uint64_t *a, const uint64_t *b, int64_t m, int64_t n,
 				 int64_t k, int64_t wpr, int32_t *c)
 {
@@ -23,12 +17,20 @@ void bnn_bgemm_xor_popc__generic(const uint64_t *a, const uint64_t *b, int64_t m
 			const uint64_t *b0 = b + j * wpr, *b1 = b0 + wpr, *b2 = b1 + wpr,
 				       *b3 = b2 + wpr;
 			int64_t p0 = 0, p1 = 0, p2 = 0, p3 = 0;
-			for (int64_t w = 0; w < wpr; w++) {
-				uint64_t x = ai[w];
-				p0 += __builtin_popcountll(x ^ b0[w]);
-				p1 += __builtin_popcountll(x ^ b1[w]);
-				p2 += __builtin_popcountll(x ^ b2[w]);
-				p3 += __builtin_popcountll(x ^ b3[w]);
+			for (int64_t w0 = 0; w0 < wpr; w0 += 8) {
+				int64_t end = w0 + 8 < wpr ? w0 + 8 : wpr;
+				uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+				for (int64_t w = w0; w < end; w++) {
+					uint64_t x = ai[w];
+					s0 += bnn_popc_bytes(x ^ b0[w]);
+					s1 += bnn_popc_bytes(x ^ b1[w]);
+					s2 += bnn_popc_bytes(x ^ b2[w]);
+					s3 += bnn_popc_bytes(x ^ b3[w]);
+				}
+				p0 += bnn_popc_hsum(s0);
+				p1 += bnn_popc_hsum(s1);
+				p2 += bnn_popc_hsum(s2);
+				p3 += bnn_popc_hsum(s3);
 			}
 			ci[j] = (int32_t)(k - 2 * p0);
 			ci[j + 1] = (int32_t)(k - 2 * p1);
@@ -36,7 +38,7 @@ void bnn_bgemm_xor_popc__generic(const uint64_t *a, const uint64_t *b, int64_t m
 			ci[j + 3] = (int32_t)(k - 2 * p3);
 		}
 		for (; j < n; j++)
-			ci[j] = (int32_t)(k - 2 * popc_xor(ai, b + j * wpr, wpr));
+			ci[j] = (int32_t)(k - 2 * bnn_popc_xor(ai, b + j * wpr, wpr));
 	}
 }
 

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include "generic.h"
+#include "popcount.h"
 
 static size_t zsize(int64_t a, int64_t b, int64_t c, int64_t d)
 {
@@ -39,7 +40,7 @@ int bnn_conv_prepare_with(bnn_pack_fn pack, const bnn_op_desc_t *d, const bnn_in
 	for (int64_t r = 0; r < s->k * st->taps; r++) {
 		int64_t p = 0;
 		for (int64_t j = 0; j < st->wpg; j++)
-			p += __builtin_popcountll(st->wbits[r * st->wpg + j]);
+			p += bnn_popc64(st->wbits[r * st->wpg + j]);
 		st->wsum[r] = (int32_t)(st->cg - 2 * p);
 	}
 
@@ -114,8 +115,7 @@ void bnn_bconv_xor_popc__generic(const bnn_conv_state_t *st, int32_t *out)
 								((b * st->ph + iy) * st->pw + ix) * pix_words +
 								g * st->wpg;
 							const uint64_t *wp = wrow + (ky * s->kw + kx) * st->wpg;
-							for (int64_t j = 0; j < st->wpg; j++)
-								pop += __builtin_popcountll(xp[j] ^ wp[j]);
+							pop += bnn_popc_xor(xp, wp, st->wpg);
 						}
 					}
 					o_px[o] = full - 2 * (int32_t)pop;
