@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "bnn_kernels.h"
 #include "config.h"
 #include "machine.h"
@@ -232,6 +234,15 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 	if (load_problems(cli, &suite) != 0)
 		goto out;
 	if (!cli->no_db) {
+		/* The default database lives in ./results: make the folder, as
+		 * `make` would in a fresh checkout. A --db path is used as given. */
+		if (!strcmp(cli->db_path, DEFAULT_DB) && mkdir("results", 0777) != 0 &&
+		    errno != EEXIST) {
+			fprintf(stderr, "bnnbench: cannot create the folder results/ for %s: %s\n",
+				DEFAULT_DB, strerror(errno));
+			status = EXIT_IO;
+			goto out;
+		}
 		if (bnn_store_open(&store, cli->db_path, err, sizeof(err)) != 0) {
 			fprintf(stderr, "bnnbench: %s\n", err);
 			status = EXIT_IO;
@@ -417,6 +428,10 @@ static int cmd_show(cli_t *cli, const char *arg)
 			fprintf(stderr, "bnnbench: show: '%s' is not a run id\n", arg);
 			return EXIT_USAGE;
 		}
+	}
+	if (access(cli->db_path, F_OK) != 0) {
+		fprintf(stderr, "bnnbench: show: %s: %s\n", cli->db_path, strerror(errno));
+		return EXIT_IO;
 	}
 	if (bnn_store_open(&store, cli->db_path, err, sizeof(err)) != 0) {
 		fprintf(stderr, "bnnbench: %s\n", err);

@@ -44,9 +44,10 @@ int bnn_suite_add_line(bnn_suite_t *s, const char *line, const char *origin, cha
 static int load(bnn_suite_t *s, const char *name, const char *from, int depth, char *err,
 		size_t errlen);
 
-/* Parses suite text; label names it in messages ("suites/x.suite", "built-in x"). */
-static int parse_text(bnn_suite_t *s, const char *text, const char *label, int depth,
-		      char *err, size_t errlen)
+/* Parses suite text; label names it in messages ("suites/x.suite", "suite x");
+ * is_file says label is the path of the file the text came from. */
+static int parse_text(bnn_suite_t *s, const char *text, const char *label, int is_file,
+		      int depth, char *err, size_t errlen)
 {
 	int lineno = 0;
 	const char *p = text;
@@ -76,9 +77,17 @@ static int parse_text(bnn_suite_t *s, const char *text, const char *label, int d
 		if (!*t)
 			continue;
 		if (strncmp(t, "include", 7) == 0 && (t[7] == ' ' || t[7] == '\t')) {
-			char *arg = t + 8;
+			char *arg = t + 8, rel[1100];
+			struct stat st;
 			while (*arg == ' ' || *arg == '\t')
 				arg++;
+			/* A relative path is looked up beside the including file first. */
+			const char *slash = strrchr(label, '/');
+			if (is_file && arg[0] != '/' && slash) {
+				snprintf(rel, sizeof(rel), "%.*s/%s", (int)(slash - label), label, arg);
+				if (stat(rel, &st) == 0 && S_ISREG(st.st_mode))
+					arg = rel;
+			}
 			if (load(s, arg, origin, depth + 1, err, errlen) != 0)
 				return -1;
 			continue;
@@ -135,7 +144,7 @@ static int load(bnn_suite_t *s, const char *name, const char *from, int depth, c
 		char *text = read_file(name, err, errlen, from);
 		if (!text)
 			return -1;
-		int rc = parse_text(s, text, name, depth, err, errlen);
+		int rc = parse_text(s, text, name, 1, depth, err, errlen);
 		free(text);
 		return rc;
 	}
@@ -143,7 +152,7 @@ static int load(bnn_suite_t *s, const char *name, const char *from, int depth, c
 		if (strcmp(bnn_builtin_suites[i].name, name) == 0) {
 			char label[200];
 			snprintf(label, sizeof(label), "suite %s", name);
-			return parse_text(s, bnn_builtin_suites[i].text, label, depth, err, errlen);
+			return parse_text(s, bnn_builtin_suites[i].text, label, 0, depth, err, errlen);
 		}
 	int n = snprintf(err, errlen, "%s%ssuite '%s': no such file, and no built-in suite of "
 			 "that name (built-in:", from ? from : "", from ? ": " : "", name);

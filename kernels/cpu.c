@@ -108,9 +108,9 @@ void bnn_isa_report(char *buf, size_t len)
 	for (int i = BNN_ISA_GENERIC; i < BNN_ISA_CUDA; i++)
 		if (cpu.has[i] && (cpu.cap < 0 || i <= cpu.cap))
 			best = i;
-	snprintf(buf, len, "best CPU ISA: %s (CPU reports: %s%s%s%s)", bnn_isa_name(best),
+	snprintf(buf, len, "best CPU ISA: %s (CPU reports: %s%s%s%s%s)", bnn_isa_name(best),
 		 bnn_cpu_features(),
 		 cpu.cap >= 0 ? "; capped by BNNBENCH_ISA=" : "",
 		 cpu.cap >= 0 ? bnn_isa_name(cpu.cap) : "",
-		 cpu.cap_error[0] ? cpu.cap_error : "");
+		 cpu.cap_error[0] ? "; " : "", cpu.cap_error);
 }
