@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "bnn_kernels.h"
 #include "config.h"
+#include "bind.h"
 #include "machine.h"
 #include "runner.h"
 #include "store.h"
@@ -48,6 +49,9 @@ static const char usage[] =
 	"      --max-reps N       but at most N samples (default 10000); a sample of a\n"
 	"                         kernel under 20 us is the mean of several runs\n"
 	"      --warmup N         untimed repetitions first (default 2)\n"
+	"  -t, --threads N        worker threads for the kernels (default 1)\n"
+	"      --bind, --no-bind  bind threads to cores with hwloc (default: on when\n"
+	"                         built with hwloc)\n"
 	"      --max-mem SIZE     refuse problems needing more (default: half the RAM);\n"
 	"                         SIZE takes K, M, G, T suffixes (powers of 1024)\n"
 	"  -q, --quiet            print only failures and the summary\n"
@@ -61,6 +65,9 @@ static const char usage[] =
 typedef struct {
 	const char *db_path;
 	int no_db;
+	int threads;
+	int bind;
+	char binding[256];
 	int quiet;
 	unsigned long long max_mem;
 	bnn_run_opts_t run;
@@ -160,7 +167,7 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 		return 0;
 	bnn_result_rec_t r = {
 		.kernel = o->kernel->name,
-		.kind = "kernel",
+		.kind = o->kind,
 		.isa = bnn_isa_name(o->kernel->isa),
 		.status = bnn_status_name(st),
 		.reason = o->check.reason[0] ? o->check.reason : NULL,
@@ -176,6 +183,9 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 		.ci_hi_ns = o->timed ? o->stats.ci_hi : NAN,
 		.macs = o->macs,
 		.tops = o->timed ? o->tops : NAN,
+		.efficiency = NAN,
+		.threads = ctx->cli->threads,
+		.binding = ctx->cli->binding,
 	};
 	if (bnn_store_result(ctx->store, ctx->run_id, ctx->problem_id, &r, NULL) != 0) {
 		fprintf(stderr, "bnnbench: %s: storing the result failed: %s\n",
@@ -268,12 +278,18 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 			goto out;
 		}
 	}
+	if (bnn_bind_start(cli->threads, cli->bind, cli->binding, sizeof(cli->binding)) != 0) {
+		fprintf(stderr, "bnnbench: --threads %d: %s\n", cli->threads, cli->binding);
+		status = EXIT_USAGE;
+		goto out;
+	}
 	ctx.store = store;
 	ctx.total = suite.count;
 	char isa[300];
 	bnn_isa_report(isa, sizeof(isa));
 	printf("bnnbench %s: %zu problems, seed %" PRIu64 ", %s\n", PACKAGE_VERSION,
 	       suite.count, cli->run.seed, isa);
+	printf("threads: %d, binding: %s\n", cli->threads, cli->binding);
 	printf("results: %s%s; TOPS = 2 ops per binary MAC / median time\n",
 	       store ? cli->db_path : "not stored (--no-db)",
 	       cli->run.check_only ? "; check only, no timing" : "");
@@ -288,8 +304,8 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 			ctx.io_error = 1;
 			break;
 		}
-		rc = bnn_run_problem(p, bnn_kernels, bnn_kernel_count, &cli->run, on_outcome, &ctx,
-				     err, sizeof(err));
+		rc = bnn_run_problem(p, bnn_kernels, bnn_kernel_count, "kernel", &cli->run,
+				     on_outcome, &ctx, err, sizeof(err));
 		if (rc != 0 && rc != -EINTR && rc != -ECANCELED) {
 			fprintf(stderr, "bnnbench: %s\n", err);
 			ctx.io_error = 1;
@@ -312,6 +328,7 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 		 ctx.io_error ? EXIT_IO :
 		 ctx.count[BNN_FAIL] ? EXIT_FAILED : 0;
 out:
+	bnn_bind_stop();
 	bnn_store_close(store);
 	bnn_suite_free(&suite);
 	return status;
@@ -381,8 +398,8 @@ static int cmd_selftest(cli_t *cli)
 
 	tally_t real = { 0 };
 	for (size_t i = 0; i < suite.count; i++)
-		if (bnn_run_problem(&suite.p[i], bnn_kernels, bnn_kernel_count, &cli->run,
-				    on_selftest, &real, err, sizeof(err)) != 0)
+		if (bnn_run_problem(&suite.p[i], bnn_kernels, bnn_kernel_count, "kernel",
+				    &cli->run, on_selftest, &real, err, sizeof(err)) != 0)
 			goto broken;
 	printf("selftest: real kernels on %zu problems: %zu PASS, %zu FAIL, %zu SKIP, "
 	       "%zu MISTRUSTED\n", suite.count, real.pass, real.fail, real.skip,
@@ -395,8 +412,8 @@ static int cmd_selftest(cli_t *cli)
 	for (size_t m = 0; m < bnn_mutant_count; m++) {
 		tally_t t = { 0 };
 		for (size_t i = 0; i < suite.count; i++)
-			if (bnn_run_problem(&suite.p[i], &bnn_mutants[m], 1, &cli->run,
-					    on_selftest, &t, err, sizeof(err)) != 0)
+			if (bnn_run_problem(&suite.p[i], &bnn_mutants[m], 1, "kernel",
+					    &cli->run, on_selftest, &t, err, sizeof(err)) != 0)
 				goto broken;
 		printf("  %-38s %-38s %s", bnn_mutants[m].name, bnn_mutants[m].summary,
 		       t.fail ? "caught" : "NOT CAUGHT");
@@ -444,7 +461,7 @@ static int cmd_show(cli_t *cli, const char *arg)
 	return rc ? EXIT_IO : 0;
 }
 
-enum { O_DB = 256, O_NODB, O_SEED, O_CHECK, O_KERNEL, O_DUMP, O_MINT, O_MINR, O_MAXR,
+enum { O_BIND = 250, O_NOBIND, O_DB = 256, O_NODB, O_SEED, O_CHECK, O_KERNEL, O_DUMP, O_MINT, O_MINR, O_MAXR,
        O_WARM, O_MAXMEM };
 
 int main(int argc, char **argv)
@@ -460,11 +477,15 @@ int main(int argc, char **argv)
 		{ "max-reps", required_argument, 0, O_MAXR },
 		{ "warmup", required_argument, 0, O_WARM },
 		{ "max-mem", required_argument, 0, O_MAXMEM },
+		{ "threads", required_argument, 0, 't' },
+		{ "bind", no_argument, 0, O_BIND },    { "no-bind", no_argument, 0, O_NOBIND },
 		{ "quiet", no_argument, 0, 'q' },      { "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, 'V' },    { 0, 0, 0, 0 }
 	};
 	cli_t cli = {
 		.db_path = DEFAULT_DB,
+		.threads = 1,
+		.bind = 1,
 		.max_mem = bnn_phys_mem() / 2,
 		.run = { .seed = DEFAULT_SEED, .min_time_s = 0.2, .min_reps = 5,
 			 .max_reps = 10000, .warmup = 2 },
@@ -472,7 +493,7 @@ int main(int argc, char **argv)
 	if (!cli.max_mem)
 		cli.max_mem = 1ull << 32;
 	int c;
-	while ((c = getopt_long(argc, argv, "s:qhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:t:qhV", longopts, NULL)) != -1) {
 		char *end;
 		switch (c) {
 		case 's':
@@ -525,6 +546,16 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
+		case 't':
+			if (parse_count("--threads", optarg, 1, &cli.threads))
+				return EXIT_USAGE;
+			if (cli.threads > 256) {
+				fprintf(stderr, "bnnbench: --threads: at most 256\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case O_BIND: cli.bind = 1; break;
+		case O_NOBIND: cli.bind = 0; break;
 		case 'q': cli.quiet = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
 		case 'V': printf("bnnbench %s\n", PACKAGE_VERSION); return 0;

@@ -253,8 +253,8 @@ static int time_kernel(const bnn_kernel_t *k, void *state, void *out, const bnn_
 }
 
 int bnn_run_problem(const bnn_problem_t *p, const bnn_kernel_t *kernels, size_t nk,
-		    const bnn_run_opts_t *o, bnn_outcome_cb cb, void *ctx, char *err,
-		    size_t errlen)
+		    const char *kind, const bnn_run_opts_t *o, bnn_outcome_cb cb, void *ctx,
+		    char *err, size_t errlen)
 {
 	problem_data_t pd;
 	int rc = data_make(p, o->seed, &pd);
@@ -280,6 +280,7 @@ int bnn_run_problem(const bnn_problem_t *p, const bnn_kernel_t *kernels, size_t 
 		void *state = NULL;
 		memset(&oc, 0, sizeof(oc));
 		oc.kernel = k;
+		oc.kind = kind;
 		oc.macs = bnn_op_macs(&p->d);
 		oc.tops = NAN;
 		snprintf(oc.repro, sizeof(oc.repro),

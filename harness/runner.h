@@ -29,6 +29,7 @@ typedef struct {
 
 typedef struct {
 	const bnn_kernel_t *kernel;
+	const char *kind;          /* "kernel" or "peer": which table it came from */
 	bnn_check_t check;
 	int timed;                 /* stats and samples are valid */
 	bnn_stats_t stats;         /* nanoseconds */
@@ -48,13 +49,14 @@ extern volatile sig_atomic_t bnn_interrupted;
 void bnn_install_signals(void);
 
 /*
- * Runs p against the kernels of kernels[0..nk) whose op is p's. Returns 0;
+ * Runs p against the kernels of kernels[0..nk) whose op is p's; kind says
+ * what they are ("kernel", "peer"). Returns 0;
  * -EINTR when interrupted (the outcome in progress is dropped, the finished
  * ones were passed to cb); -ECANCELED when cb asked to stop; -ENOMEM or
  * -EIO with err set.
  */
 int bnn_run_problem(const bnn_problem_t *p, const bnn_kernel_t *kernels, size_t nk,
-		    const bnn_run_opts_t *o, bnn_outcome_cb cb, void *ctx, char *err,
-		    size_t errlen);
+		    const char *kind, const bnn_run_opts_t *o, bnn_outcome_cb cb, void *ctx,
+		    char *err, size_t errlen);
 
 #endif

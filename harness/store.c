@@ -881,9 +881,10 @@ int bnn_store_result(bnn_store_t *st, int64_t run_id, int64_t problem_id,
 	in_tx = 1;
 	rc = prep(st, "INSERT INTO result (run_id, problem_id, kernel, kind, isa,"
 		  " status, reason, repro, max_abs_err, max_rel_err, bound, nsamples,"
-		  " min_ns, median_ns, ci_lo_ns, ci_hi_ns, macs, tops)"
+		  " min_ns, median_ns, ci_lo_ns, ci_hi_ns, macs, tops, efficiency,"
+		  " threads, binding)"
 		  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-		  " ?13, ?14, ?15, ?16, ?17, ?18)", &s);
+		  " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)", &s);
 	if (rc)
 		goto out;
 	b = sqlite3_bind_int64(s, 1, run_id);
@@ -904,6 +905,9 @@ int bnn_store_result(bnn_store_t *st, int64_t run_id, int64_t problem_id,
 	b |= bind_real(s, 16, r->ci_hi_ns);
 	b |= bind_real(s, 17, r->macs);
 	b |= bind_real(s, 18, r->tops);
+	b |= bind_real(s, 19, r->efficiency);
+	b |= r->threads > 0 ? sqlite3_bind_int(s, 20, r->threads) : sqlite3_bind_null(s, 20);
+	b |= bind_text(s, 21, r->binding);
 	if (b != SQLITE_OK) {
 		rc = db_fail(st, "storing the result");
 		goto out;

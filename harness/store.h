@@ -54,6 +54,9 @@ typedef struct {
 	double min_ns, median_ns, ci_lo_ns, ci_hi_ns; /* ci: 95% of the median */
 	double macs;               /* binary MACs of one repetition */
 	double tops;               /* 2 * macs / median seconds / 1e12 */
+	double efficiency;         /* tops over the probed peak of its ISA, or NaN */
+	int threads;               /* worker threads; 0 = unknown */
+	const char *binding;       /* e.g. "hwloc: cores 0,1", "none"; may be NULL */
 } bnn_result_rec_t;
 
 /*

@@ -3,8 +3,14 @@
  * generic entry); ISA folders add entries here and are then checked and
  * timed everywhere without further registration.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
 #include "bnn_kernels.h"
 #include "generic/generic.h"
+#ifdef BNN_HAVE_AVX2
+#include "avx2/avx2.h"
+#endif
 
 int bnn_bgemm_prepare__generic(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);
 int bnn_conv_prepare__generic(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);
@@ -46,6 +52,26 @@ const bnn_kernel_t bnn_kernels[] = {
 		.run = bnn_xnor_run__generic,
 		.release = bnn_conv_release,
 	},
+#ifdef BNN_HAVE_AVX2
+	{
+		.name = "bgemm_xor_popc__avx2_2x4",
+		.op = BNN_OP_GEMM,
+		.isa = BNN_ISA_AVX2,
+		.summary = "2x4 microkernel, vpshufb nibble popcount, K/M cache blocking, threads",
+		.prepare = bnn_bgemm_prepare__avx2,
+		.run = bnn_bgemm_run__avx2,
+		.release = bnn_bgemm_release__avx2,
+	},
+	{
+		.name = "bconv_xor_popc__avx2_2x4",
+		.op = BNN_OP_CONV,
+		.isa = BNN_ISA_AVX2,
+		.summary = "implicit GEMM over blocks of 128 pixels' tap words, zero-pad correction",
+		.prepare = bnn_bconv_prepare__avx2,
+		.run = bnn_bconv_run__avx2,
+		.release = bnn_bconv_release__avx2,
+	},
+#endif
 };
 
 const size_t bnn_kernel_count = sizeof(bnn_kernels) / sizeof(bnn_kernels[0]);

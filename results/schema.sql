@@ -100,7 +100,9 @@ CREATE TABLE result (
 	ci_hi_ns    REAL,
 	macs        REAL,
 	tops        REAL,
-	efficiency  REAL,
+	efficiency  REAL,           -- achieved TOPS over the probed peak of its ISA
+	threads     INTEGER,        -- worker threads the kernel ran with
+	binding     TEXT,           -- how they were bound to cores, or 'none'
 	UNIQUE (run_id, problem_id, kernel)
 );
 -- Comparing runs looks a (problem, kernel) pair up across runs.

@@ -3,7 +3,7 @@
 # under every ISA cap this CPU allows (BNNBENCH_ISA), and one timed run whose
 # every (problem, kernel) pair is stored with its timing and TOPS.
 . "${srcdir:-.}/tests/lib.sh"
-plan 5
+plan 6
 
 features=$("$BNNBENCH" list | sed -n 's/.*CPU reports: \([^)]*\)).*/\1/p' | head -n 1)
 for isa in generic avx2 avx512; do
@@ -23,6 +23,12 @@ for isa in generic avx2 avx512; do
 	ok $((rc + $?)) "conformance suite, BNNBENCH_ISA=$isa: every kernel passes"
 	[ $rc -eq 0 ] || diag "$T/out"
 done
+
+"$BNNBENCH" run --suite conformance --check-only --no-db -q --threads 2 >"$T/out" 2>&1
+rc=$?
+grep -q 'summary: [0-9]* PASS, 0 FAIL, [0-9]* SKIP, 0 MISTRUSTED' "$T/out"
+ok $((rc + $?)) "conformance suite with 2 threads: every kernel passes"
+[ $rc -eq 0 ] || diag "$T/out"
 
 "$BNNBENCH" run --suite conformance --db "$T/c.db" --min-time 0.002 --min-reps 3 -q \
 	>"$T/out" 2>&1

@@ -12,8 +12,14 @@
 #include <string.h>
 #include "bnn_ref.h"
 #include "gen.h"
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
 #include "generic/generic.h"
 #include "tap.h"
+#ifdef BNN_HAVE_AVX2
+#include "avx2/avx2.h"
+#endif
 
 /* The packers to test; ISA folders add theirs here. */
 static const struct {
@@ -22,6 +28,9 @@ static const struct {
 	bnn_pack_fn fn;
 } packers[] = {
 	{ "pack_rows__generic", BNN_ISA_GENERIC, bnn_pack_rows__generic },
+#ifdef BNN_HAVE_AVX2
+	{ "pack_rows__avx2", BNN_ISA_AVX2, bnn_pack_rows__avx2 },
+#endif
 };
 #define NPACKERS (sizeof(packers) / sizeof(packers[0]))
 

@@ -205,7 +205,8 @@ static bnn_result_rec_t make_result(const char *kernel, const char *status,
 		.max_abs_err = 0, .max_rel_err = 0, .bound = 0,
 		.samples_ns = samples, .nsamples = n,
 		.min_ns = 1000, .median_ns = 1500, .ci_lo_ns = 1400, .ci_hi_ns = 1600,
-		.macs = 262144, .tops = 0.35,
+		.macs = 262144, .tops = 0.35, .efficiency = NAN, .threads = 2,
+		.binding = "none",
 	};
 	return r;
 }
@@ -303,8 +304,9 @@ static void test_round_trip(const char *db)
 		   " WHERE r.kernel = 'bgemm_xor_popc__generic' AND s.idx = 2 AND s.ns = 1600",
 		   &v) == 0 && v == 1, "samples keep their order");
 	ok(raw_int(db, "SELECT max_rel_err IS NULL AND max_abs_err = 0 AND efficiency IS NULL"
+		   " AND threads = 2 AND binding = 'none'"
 		   " FROM result WHERE kernel = 'bgemm_xor_popc__generic'", &v) == 0 && v == 1,
-	   "NaN stored as NULL, 0 stored as 0");
+	   "NaN stored as NULL, 0 stored as 0, threads and binding stored");
 	ok(raw_int(db, "SELECT count(*) FROM sample WHERE ns IS NULL", &v) == 0 && v == 1,
 	   "a NaN sample is stored as NULL");
 	ok(raw_int(db, "SELECT start_time GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T"

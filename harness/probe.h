@@ -1,0 +1,72 @@
+/*
+ * probe.h (harness): the machine's measured peaks, taken in the same run
+ * as the benchmarks so that each result can state its efficiency =
+ * achieved / probed peak on the same machine.
+ *
+ * The loops themselves are kernels/probe.h (per-ISA folders, per-ISA
+ * flags); this module runs them on 1 thread and on all threads, times
+ * them and keeps the statistics.
+ *
+ * A probe is an upper bound: its peak is the best (highest) rate over the
+ * repetitions, since noise (other processes, frequency dips, interrupts)
+ * can only slow a loop down; the median is kept beside it to show how
+ * steady the machine was.
+ */
+#ifndef BNN_PROBE_H
+#define BNN_PROBE_H
+
+#include <stddef.h>
+
+/* Words per row of the XOR-popcount probes: 2 x 4 rows x 256 x 8 bytes =
+ * 16 KiB, inside any L1 data cache the probes target (32 KiB and up). */
+#define BNN_PROBE_WORDS 256
+
+/* Enough results for every ISA and method on 1 and all threads. */
+#define BNN_PROBE_MAX_RESULTS 32
+
+typedef struct {
+	double min_time_s;   /* time per measurement, all repetitions; <= 0: 0.2 */
+	int threads;         /* "all threads"; <= 0: every CPU this process may run on */
+	int repeats;         /* repetitions per measurement; <= 0: 5 */
+	size_t triad_bytes;  /* bytes per triad array; 0: 64 MiB (3 arrays, well
+				beyond a 32 MiB L3); rounded down to whole floats */
+} bnn_probe_opts_t;
+
+typedef struct {
+	char name[64];    /* "xorpopc avx2.lut threads=1", "fma avx2 threads=2", "triad threads=2" */
+	char isa[16];     /* "generic", "avx2", "avx512" */
+	int threads;
+	char unit[16];    /* "TOPS" (2 ops per binary MAC), "GFLOPS", "GB/s" */
+	double best;      /* highest rate over the repetitions: the peak */
+	double median;    /* median rate over the repetitions */
+	char method[64];  /* how: "vpshufb nibble LUT 2x4, vpsadbw flush" */
+} bnn_probe_result_t;
+
+/*
+ * Measures, on 1 thread and on o->threads threads (each thread its own
+ * private in-L1 buffers, all started together from a barrier, timed from
+ * the barrier to the last one's finish, the aggregate rate reported):
+ *   - XOR-popcount TOPS of every ISA bnn_isa_available() allows here
+ *     (generic; AVX2 three ways: nibble LUT, scalar POPCNT, Harley-Seal;
+ *     AVX-512 VPOPCNTQ); a binary MAC counts as 2 ops (spec section 7);
+ *   - FP32 multiply-add GFLOPS with the best ISA allowed;
+ *   - STREAM triad bandwidth in GB/s (3 arrays of o->triad_bytes, 12 bytes
+ *     per element as STREAM counts, the arrays split over the threads).
+ * With one thread in all, the "all threads" rows are left out.
+ * o may be NULL (all defaults). Writes up to max results to out and their
+ * number to *n. Returns 0; -EINVAL for bad arguments; -ENOSPC when max was
+ * too small (the first max results are kept; BNN_PROBE_MAX_RESULTS is
+ * always enough); -ENOMEM or another negative errno when buffers or
+ * threads cannot be had (*n then counts what was measured before).
+ * Takes several times o->min_time_s per row (calibration included).
+ */
+int bnn_probe_run(const bnn_probe_opts_t *o, bnn_probe_result_t *out, size_t max, size_t *n);
+
+/*
+ * The probed XOR-popcount peak in TOPS for isa ("avx2") on threads
+ * threads: the highest best over the matching rows (several AVX2 methods
+ * match "avx2"), or NaN when none matches.
+ */
+double bnn_probe_peak_tops(const bnn_probe_result_t *r, size_t n, const char *isa, int threads);
+
+#endif

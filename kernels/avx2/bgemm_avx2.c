@@ -1,0 +1,218 @@
+/*
+ * AVX2 binary GEMM: sign-and-pack with vcmpps + vmovmskps, and a 2x4
+ * register-blocked XOR-popcount microkernel using the nibble-lookup
+ * popcount (vpshufb on a 16-entry table), byte counters flushed with
+ * vpsadbw before they can overflow. Cache blocking: K in slices of KC words
+ * (a B micro-panel of 4 rows stays in L1), rows of A in blocks of MC (an A
+ * block stays in L2), rows of A split over the worker pool.
+ */
+#include <errno.h>
+#include <immintrin.h>
+#include <stdlib.h>
+#include <string.h>
+#include "avx2.h"
+#include "parallel.h"
+
+#define MR 2
+#define NR 4
+#define KC 128   /* words: 8 KiB of bits per row slice; 4 B rows = 4 KiB */
+#define MC 64    /* rows of A per block: 64 KiB at KC words */
+/* Per 256-bit chunk a byte counter grows by at most 8: flush before 255. */
+#define FLUSH 31
+
+void bnn_pack_rows__avx2(const float *x, int64_t rows, int64_t len, int64_t ld, uint64_t *out,
+			 int64_t words_per_row)
+{
+	const __m256 zero = _mm256_setzero_ps();
+	for (int64_t r = 0; r < rows; r++) {
+		const float *row = x + r * ld;
+		uint64_t *dst = out + r * words_per_row;
+		int64_t full = len / 64, wi = 0;
+		for (; wi < full; wi++) {
+			const float *p = row + wi * 64;
+			uint64_t word = 0;
+			for (int g = 0; g < 8; g++) {
+				/* ordered x < 0: false for -0.0 and +0.0, so both pack as +1 */
+				__m256 lt = _mm256_cmp_ps(_mm256_loadu_ps(p + 8 * g), zero, _CMP_LT_OQ);
+				word |= (uint64_t)(unsigned)_mm256_movemask_ps(lt) << (8 * g);
+			}
+			dst[wi] = word;
+		}
+		if (wi < words_per_row) {
+			uint64_t word = 0;
+			for (int64_t i = wi * 64; i < len; i++)
+				word |= (uint64_t)(row[i] < 0.0f) << (i & 63);
+			dst[wi++] = word;
+		}
+		for (; wi < words_per_row; wi++)
+			dst[wi] = 0;
+	}
+}
+
+static inline __m256i popc_bytes(__m256i x, __m256i lut, __m256i low)
+{
+	__m256i lo = _mm256_shuffle_epi8(lut, _mm256_and_si256(x, low));
+	__m256i hi = _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(x, 4), low));
+	return _mm256_add_epi8(lo, hi);
+}
+
+static inline int64_t hsum64(__m256i v)
+{
+	__m128i s = _mm_add_epi64(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+	return _mm_cvtsi128_si64(s) + _mm_extract_epi64(s, 1);
+}
+
+/* pop[r][j] = popcount(a_r xor b_j) over chunks 256-bit chunks. */
+static void ukernel_2x4(const uint64_t *a0, const uint64_t *a1, const uint64_t *b0,
+			const uint64_t *b1, const uint64_t *b2, const uint64_t *b3, int64_t chunks,
+			int64_t pop[MR][NR])
+{
+	const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+					     0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+	const __m256i low = _mm256_set1_epi8(0x0f), zero = _mm256_setzero_si256();
+	__m256i s00 = zero, s01 = zero, s02 = zero, s03 = zero;
+	__m256i s10 = zero, s11 = zero, s12 = zero, s13 = zero;
+	for (int64_t c0 = 0; c0 < chunks; c0 += FLUSH) {
+		int64_t c1 = c0 + FLUSH < chunks ? c0 + FLUSH : chunks;
+		__m256i c00 = zero, c01 = zero, c02 = zero, c03 = zero;
+		__m256i c10 = zero, c11 = zero, c12 = zero, c13 = zero;
+		for (int64_t c = c0; c < c1; c++) {
+			__m256i x0 = _mm256_loadu_si256((const __m256i *)(a0 + 4 * c));
+			__m256i x1 = _mm256_loadu_si256((const __m256i *)(a1 + 4 * c));
+			__m256i y = _mm256_loadu_si256((const __m256i *)(b0 + 4 * c));
+			c00 = _mm256_add_epi8(c00, popc_bytes(_mm256_xor_si256(x0, y), lut, low));
+			c10 = _mm256_add_epi8(c10, popc_bytes(_mm256_xor_si256(x1, y), lut, low));
+			y = _mm256_loadu_si256((const __m256i *)(b1 + 4 * c));
+			c01 = _mm256_add_epi8(c01, popc_bytes(_mm256_xor_si256(x0, y), lut, low));
+			c11 = _mm256_add_epi8(c11, popc_bytes(_mm256_xor_si256(x1, y), lut, low));
+			y = _mm256_loadu_si256((const __m256i *)(b2 + 4 * c));
+			c02 = _mm256_add_epi8(c02, popc_bytes(_mm256_xor_si256(x0, y), lut, low));
+			c12 = _mm256_add_epi8(c12, popc_bytes(_mm256_xor_si256(x1, y), lut, low));
+			y = _mm256_loadu_si256((const __m256i *)(b3 + 4 * c));
+			c03 = _mm256_add_epi8(c03, popc_bytes(_mm256_xor_si256(x0, y), lut, low));
+			c13 = _mm256_add_epi8(c13, popc_bytes(_mm256_xor_si256(x1, y), lut, low));
+		}
+		s00 = _mm256_add_epi64(s00, _mm256_sad_epu8(c00, zero));
+		s01 = _mm256_add_epi64(s01, _mm256_sad_epu8(c01, zero));
+		s02 = _mm256_add_epi64(s02, _mm256_sad_epu8(c02, zero));
+		s03 = _mm256_add_epi64(s03, _mm256_sad_epu8(c03, zero));
+		s10 = _mm256_add_epi64(s10, _mm256_sad_epu8(c10, zero));
+		s11 = _mm256_add_epi64(s11, _mm256_sad_epu8(c11, zero));
+		s12 = _mm256_add_epi64(s12, _mm256_sad_epu8(c12, zero));
+		s13 = _mm256_add_epi64(s13, _mm256_sad_epu8(c13, zero));
+	}
+	pop[0][0] = hsum64(s00);
+	pop[0][1] = hsum64(s01);
+	pop[0][2] = hsum64(s02);
+	pop[0][3] = hsum64(s03);
+	pop[1][0] = hsum64(s10);
+	pop[1][1] = hsum64(s11);
+	pop[1][2] = hsum64(s12);
+	pop[1][3] = hsum64(s13);
+}
+
+typedef struct {
+	const uint64_t *a, *b;
+	int64_t lda, ldb, m, n, wpr, k, ldc;
+	int32_t *c;
+} core_job_t;
+
+/* Rows [i0, i1) of C: blocked over K slices and A row blocks. Edge tiles
+ * repeat the last valid row pointer and keep only what is valid. */
+static void core_rows(void *vjob, int64_t i0, int64_t i1, int tid)
+{
+	const core_job_t *j = vjob;
+	(void)tid;
+	/* Popcounts of this thread's rows accumulate over K slices here;
+	 * rows are ld apart, padded to whole tiles of NR columns. */
+	int64_t rows = i1 - i0, ld = (j->n + NR - 1) / NR * NR;
+	int64_t *acc = calloc((size_t)(rows * ld), sizeof(int64_t));
+	if (!acc)
+		return; /* out of memory mid-run: C stays poisoned, the check fails */
+	for (int64_t pc = 0; pc < j->wpr; pc += KC) {
+		int64_t kc = j->wpr - pc < KC ? j->wpr - pc : KC;
+		for (int64_t ic = i0; ic < i1; ic += MC) {
+			int64_t iend = i1 - ic < MC ? i1 : ic + MC;
+			for (int64_t jr = 0; jr < j->n; jr += NR) {
+				const uint64_t *bp[NR];
+				for (int q = 0; q < NR; q++) {
+					int64_t row = jr + q < j->n ? jr + q : j->n - 1;
+					bp[q] = j->b + row * j->ldb + pc;
+				}
+				for (int64_t ir = ic; ir < iend; ir += MR) {
+					int two = ir + 1 < iend;
+					const uint64_t *a0 = j->a + ir * j->lda + pc;
+					int64_t t[MR][NR];
+					ukernel_2x4(a0, two ? a0 + j->lda : a0, bp[0], bp[1], bp[2],
+						    bp[3], kc / 4, t);
+					for (int r = 0; r <= two; r++) {
+						int64_t *dst = acc + (ir - i0 + r) * ld + jr;
+						for (int q = 0; q < NR; q++)
+							dst[q] += t[r][q];
+					}
+				}
+			}
+		}
+	}
+	for (int64_t r = 0; r < rows; r++)
+		for (int64_t col = 0; col < j->n; col++)
+			j->c[(i0 + r) * j->ldc + col] = (int32_t)(j->k - 2 * acc[r * ld + col]);
+	free(acc);
+}
+
+void bnn_bgemm_core__avx2(const uint64_t *a, int64_t lda, const uint64_t *b, int64_t ldb,
+			  int64_t m, int64_t n, int64_t wpr, int64_t k, int32_t *c, int64_t ldc,
+			  int parallel)
+{
+	core_job_t job = { a, b, lda, ldb, m, n, wpr, k, ldc, c };
+	if (parallel)
+		bnn_parallel_for(m, MR * 8, core_rows, &job);
+	else
+		core_rows(&job, 0, m, 0);
+}
+
+/* ---- the GEMM kernel entry: A and B packed in prepare, rows padded ---- */
+
+typedef struct {
+	bnn_gemm_shape_t s;
+	int64_t wpr;
+	uint64_t *a, *b;
+} gemm_state_t;
+
+void bnn_bgemm_release__avx2(void *state)
+{
+	gemm_state_t *st = state;
+	if (!st)
+		return;
+	free(st->a);
+	free(st->b);
+	free(st);
+}
+
+int bnn_bgemm_prepare__avx2(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state)
+{
+	gemm_state_t *st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	st->s = d->gemm;
+	st->wpr = (bnn_words(d->gemm.k) + BNN_AVX2_ALIGN_WORDS - 1) / BNN_AVX2_ALIGN_WORDS *
+		  BNN_AVX2_ALIGN_WORDS;
+	st->a = aligned_alloc(64, (size_t)(st->s.m * st->wpr) * 8 + 64);
+	st->b = aligned_alloc(64, (size_t)(st->s.n * st->wpr) * 8 + 64);
+	if (!st->a || !st->b) {
+		bnn_bgemm_release__avx2(st);
+		return -ENOMEM;
+	}
+	bnn_pack_rows__avx2(in->a, st->s.m, st->s.k, st->s.k, st->a, st->wpr);
+	bnn_pack_rows__avx2(in->b, st->s.n, st->s.k, st->s.k, st->b, st->wpr);
+	*state = st;
+	return 0;
+}
+
+int bnn_bgemm_run__avx2(void *state, void *out)
+{
+	gemm_state_t *st = state;
+	bnn_bgemm_core__avx2(st->a, st->wpr, st->b, st->wpr, st->s.m, st->s.n, st->wpr, st->s.k,
+			     out, st->s.n, 1);
+	return 0;
+}

@@ -1,0 +1,272 @@
+/*
+ * AVX2 peak probes (kernels/probe.h), compiled with -mavx2 -mfma -mpopcnt.
+ *
+ * Three ways to count XOR-popcount, all timed by the harness (which takes
+ * the fastest as the AVX2 peak). Measured on the 2-core AMD EPYC VM
+ * (family 25, AVX2, no AVX-512) this was written on, 1 thread, words = 256:
+ * see bnn_probe_xorpopc__avx2 below for the numbers and the choice.
+ */
+#include <immintrin.h>
+#include "probe.h"
+
+#if defined(__GNUC__)
+#define PROBE_BARRIER() __asm__ volatile("" ::: "memory")
+#else
+#define PROBE_BARRIER() ((void)0)
+#endif
+
+/* A byte counter grows by at most 8 per 256-bit vector: flush before 255. */
+#define FLUSH_VECS 31
+
+static inline __m256i nibble_lut(void)
+{
+	return _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+				0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+}
+
+/* Per-byte counts of x (each 0..8): two table lookups, low and high nibble. */
+static inline __m256i popc_bytes(__m256i x, __m256i lut, __m256i low)
+{
+	__m256i lo = _mm256_shuffle_epi8(lut, _mm256_and_si256(x, low));
+	__m256i hi = _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(x, 4), low));
+	return _mm256_add_epi8(lo, hi);
+}
+
+static inline int64_t hsum64(__m256i v)
+{
+	__m128i s = _mm_add_epi64(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+	return _mm_cvtsi128_si64(s) + _mm_extract_epi64(s, 1);
+}
+
+/* The words [from, words) below a whole vector, every pair, scalar. */
+static inline int64_t tail_pairs(const uint64_t *a, const uint64_t *b, int64_t words,
+				 int64_t from)
+{
+	int64_t p = 0;
+	for (int i = 0; i < BNN_PROBE_ROWS; i++)
+		for (int j = 0; j < BNN_PROBE_ROWS; j++)
+			for (int64_t w = from; w < words; w++)
+				p += _mm_popcnt_u64(a[i * words + w] ^ b[j * words + w]);
+	return p;
+}
+
+/* ---- nibble lookup, 2x4 register blocking ---- */
+
+/*
+ * Rows a0, a1 against the four rows of b over vecs 256-bit vectors, as the
+ * AVX2 bgemm microkernel does: 8 byte accumulators, 2 a vectors, 1 b
+ * vector, the table and the mask, temporaries: the 16 ymm registers.
+ * 16 accumulators (a full 4x4 tile) would spill.
+ */
+static int64_t lut_2x4(const uint64_t *a0, const uint64_t *a1, const uint64_t *b,
+		       int64_t words, int64_t vecs)
+{
+	const __m256i lut = nibble_lut(), low = _mm256_set1_epi8(0x0f);
+	const __m256i zero = _mm256_setzero_si256();
+	const uint64_t *b0 = b, *b1 = b + words, *b2 = b + 2 * words, *b3 = b + 3 * words;
+	__m256i sum = zero;
+	for (int64_t v0 = 0; v0 < vecs; v0 += FLUSH_VECS) {
+		int64_t v1 = v0 + FLUSH_VECS < vecs ? v0 + FLUSH_VECS : vecs;
+		__m256i c00 = zero, c01 = zero, c02 = zero, c03 = zero;
+		__m256i c10 = zero, c11 = zero, c12 = zero, c13 = zero;
+		for (int64_t v = v0; v < v1; v++) {
+			__m256i x0 = _mm256_loadu_si256((const __m256i *)(a0 + 4 * v));
+			__m256i x1 = _mm256_loadu_si256((const __m256i *)(a1 + 4 * v));
+			__m256i y = _mm256_loadu_si256((const __m256i *)(b0 + 4 * v));
+			c00 = _mm256_add_epi8(c00, popc_bytes(_mm256_xor_si256(x0, y), lut, low));
+			c10 = _mm256_add_epi8(c10, popc_bytes(_mm256_xor_si256(x1, y), lut, low));
+			y = _mm256_loadu_si256((const __m256i *)(b1 + 4 * v));
+			c01 = _mm256_add_epi8(c01, popc_bytes(_mm256_xor_si256(x0, y), lut, low));
+			c11 = _mm256_add_epi8(c11, popc_bytes(_mm256_xor_si256(x1, y), lut, low));
+			y = _mm256_loadu_si256((const __m256i *)(b2 + 4 * v));
+			c02 = _mm256_add_epi8(c02, popc_bytes(_mm256_xor_si256(x0, y), lut, low));
+			c12 = _mm256_add_epi8(c12, popc_bytes(_mm256_xor_si256(x1, y), lut, low));
+			y = _mm256_loadu_si256((const __m256i *)(b3 + 4 * v));
+			c03 = _mm256_add_epi8(c03, popc_bytes(_mm256_xor_si256(x0, y), lut, low));
+			c13 = _mm256_add_epi8(c13, popc_bytes(_mm256_xor_si256(x1, y), lut, low));
+		}
+		/* The probe needs only the total, so the eight pairs' counts may
+		 * meet here; a GEMM keeps them apart, one vpsadbw each as well. */
+		__m256i s0 = _mm256_add_epi64(_mm256_sad_epu8(c00, zero), _mm256_sad_epu8(c01, zero));
+		__m256i s1 = _mm256_add_epi64(_mm256_sad_epu8(c02, zero), _mm256_sad_epu8(c03, zero));
+		__m256i s2 = _mm256_add_epi64(_mm256_sad_epu8(c10, zero), _mm256_sad_epu8(c11, zero));
+		__m256i s3 = _mm256_add_epi64(_mm256_sad_epu8(c12, zero), _mm256_sad_epu8(c13, zero));
+		sum = _mm256_add_epi64(sum, _mm256_add_epi64(_mm256_add_epi64(s0, s1),
+							     _mm256_add_epi64(s2, s3)));
+	}
+	return hsum64(sum);
+}
+
+int64_t bnn_probe_xorpopc__avx2_lut(const uint64_t *a, const uint64_t *b, int64_t words,
+				    int64_t reps)
+{
+	int64_t vecs = words / 4, total = 0;
+	for (int64_t r = 0; r < reps; r++) {
+		total += lut_2x4(a, a + words, b, words, vecs);
+		total += lut_2x4(a + 2 * words, a + 3 * words, b, words, vecs);
+		total += tail_pairs(a, b, words, vecs * 4);
+		PROBE_BARRIER();
+	}
+	return total;
+}
+
+/* ---- scalar POPCNT, 1x4 ---- */
+
+/*
+ * One a word against the four b rows' words: 4 independent 64-bit
+ * accumulators (16 for a 4x4 tile plus 8 loaded words would exceed the 16
+ * general registers), 5 loads, 4 XOR, 4 POPCNT, 4 ADD per 256 bit-MACs.
+ */
+int64_t bnn_probe_xorpopc__avx2_popcnt(const uint64_t *a, const uint64_t *b, int64_t words,
+				       int64_t reps)
+{
+	const uint64_t *b0 = b, *b1 = b + words, *b2 = b + 2 * words, *b3 = b + 3 * words;
+	int64_t total = 0;
+	for (int64_t r = 0; r < reps; r++) {
+		uint64_t p0 = 0, p1 = 0, p2 = 0, p3 = 0;
+		for (int i = 0; i < BNN_PROBE_ROWS; i++) {
+			const uint64_t *ai = a + i * words;
+			for (int64_t w = 0; w < words; w++) {
+				uint64_t x = ai[w];
+				p0 += (uint64_t)_mm_popcnt_u64(x ^ b0[w]);
+				p1 += (uint64_t)_mm_popcnt_u64(x ^ b1[w]);
+				p2 += (uint64_t)_mm_popcnt_u64(x ^ b2[w]);
+				p3 += (uint64_t)_mm_popcnt_u64(x ^ b3[w]);
+			}
+		}
+		total += (int64_t)(p0 + p1 + p2 + p3);
+		PROBE_BARRIER();
+	}
+	return total;
+}
+
+/* ---- Harley-Seal, one pair at a time ---- */
+
+/* Carry-save adder: h:l = a + b + c, bitwise. */
+#define CSA(h, l, a, b, c)                                                   \
+	do {                                                                 \
+		__m256i u_ = _mm256_xor_si256(a, b);                          \
+		h = _mm256_or_si256(_mm256_and_si256(a, b), _mm256_and_si256(u_, c)); \
+		l = _mm256_xor_si256(u_, c);                                  \
+	} while (0)
+
+#define XV(k) _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(x + 4 * (v + (k)))), \
+			       _mm256_loadu_si256((const __m256i *)(y + 4 * (v + (k)))))
+
+/*
+ * popcount(x ^ y) over vecs vectors: Harley-Seal (Mula, Kurz, Lemire,
+ * "Faster population counts using AVX2 instructions", 2018): 16 vectors
+ * go through 15 carry-save adders into ones, twos, fours, eights and one
+ * "sixteens" vector, which alone is counted (vpshufb) per 16 vectors.
+ * Its state (4 vectors per pair) cannot be register-blocked over a 4x4
+ * tile, so it streams a and b for every pair: 2 loads per XOR.
+ */
+static int64_t hs_pair(const uint64_t *x, const uint64_t *y, int64_t vecs)
+{
+	const __m256i lut = nibble_lut(), low = _mm256_set1_epi8(0x0f);
+	const __m256i zero = _mm256_setzero_si256();
+	__m256i total = zero, ones = zero, twos = zero, fours = zero, eights = zero;
+	__m256i sixteens, twosA, twosB, foursA, foursB, eightsA, eightsB;
+	int64_t v = 0;
+	for (; v + 16 <= vecs; v += 16) {
+		CSA(twosA, ones, ones, XV(0), XV(1));
+		CSA(twosB, ones, ones, XV(2), XV(3));
+		CSA(foursA, twos, twos, twosA, twosB);
+		CSA(twosA, ones, ones, XV(4), XV(5));
+		CSA(twosB, ones, ones, XV(6), XV(7));
+		CSA(foursB, twos, twos, twosA, twosB);
+		CSA(eightsA, fours, fours, foursA, foursB);
+		CSA(twosA, ones, ones, XV(8), XV(9));
+		CSA(twosB, ones, ones, XV(10), XV(11));
+		CSA(foursA, twos, twos, twosA, twosB);
+		CSA(twosA, ones, ones, XV(12), XV(13));
+		CSA(twosB, ones, ones, XV(14), XV(15));
+		CSA(foursB, twos, twos, twosA, twosB);
+		CSA(eightsB, fours, fours, foursA, foursB);
+		CSA(sixteens, eights, eights, eightsA, eightsB);
+		total = _mm256_add_epi64(total, _mm256_sad_epu8(popc_bytes(sixteens, lut, low), zero));
+	}
+	total = _mm256_slli_epi64(total, 4);
+	/* Weighted counts of the carries: 8 * 8 + 4 * 8 + 2 * 8 + 8 = 120 per
+	 * byte at most, and the rest (under 16 vectors, 8 each) another 120:
+	 * the byte sum stays below 255 without an intermediate flush. */
+	__m256i rest = popc_bytes(eights, lut, low);
+	rest = _mm256_add_epi8(rest, rest);
+	rest = _mm256_add_epi8(rest, popc_bytes(fours, lut, low));
+	rest = _mm256_add_epi8(rest, rest);
+	rest = _mm256_add_epi8(rest, popc_bytes(twos, lut, low));
+	rest = _mm256_add_epi8(rest, rest);
+	rest = _mm256_add_epi8(rest, popc_bytes(ones, lut, low));
+	for (; v < vecs; v++)
+		rest = _mm256_add_epi8(rest, popc_bytes(XV(0), lut, low));
+	total = _mm256_add_epi64(total, _mm256_sad_epu8(rest, zero));
+	return hsum64(total);
+}
+
+#undef XV
+#undef CSA
+
+int64_t bnn_probe_xorpopc__avx2_hs(const uint64_t *a, const uint64_t *b, int64_t words,
+				   int64_t reps)
+{
+	int64_t vecs = words / 4, total = 0;
+	for (int64_t r = 0; r < reps; r++) {
+		for (int i = 0; i < BNN_PROBE_ROWS; i++)
+			for (int j = 0; j < BNN_PROBE_ROWS; j++)
+				total += hs_pair(a + i * words, b + j * words, vecs);
+		total += tail_pairs(a, b, words, vecs * 4);
+		PROBE_BARRIER();
+	}
+	return total;
+}
+
+/*
+ * The AVX2 peak as a single call: CHOICE_MEASURED_BELOW.
+ */
+int64_t bnn_probe_xorpopc__avx2(const uint64_t *a, const uint64_t *b, int64_t words,
+				int64_t reps)
+{
+	return bnn_probe_xorpopc__avx2_lut(a, b, words, reps);
+}
+
+/* ---- FP32 FMA ---- */
+
+/*
+ * 12 independent chains of acc = acc * m + c, 256-bit FMA: latency 4 on 2
+ * pipes needs 8 in flight (Zen 3/4, Haswell to Ice Lake); 12 + the two
+ * constants fit the 16 ymm registers. The fixed point c / (1 - m) = 1
+ * keeps every value normal.
+ */
+double bnn_probe_fma__avx2(int64_t reps)
+{
+	const __m256 m = _mm256_set1_ps(0.9999f), c = _mm256_set1_ps(0.0001f);
+	const __m256 step = _mm256_set1_ps(0.08f);
+	__m256 x0 = _mm256_setr_ps(0.00f, 0.01f, 0.02f, 0.03f, 0.04f, 0.05f, 0.06f, 0.07f);
+	__m256 x1 = _mm256_add_ps(x0, step), x2 = _mm256_add_ps(x1, step);
+	__m256 x3 = _mm256_add_ps(x2, step), x4 = _mm256_add_ps(x3, step);
+	__m256 x5 = _mm256_add_ps(x4, step), x6 = _mm256_add_ps(x5, step);
+	__m256 x7 = _mm256_add_ps(x6, step), x8 = _mm256_add_ps(x7, step);
+	__m256 x9 = _mm256_add_ps(x8, step), x10 = _mm256_add_ps(x9, step);
+	__m256 x11 = _mm256_add_ps(x10, step);
+	for (int64_t r = 0; r < reps; r++) {
+		x0 = _mm256_fmadd_ps(x0, m, c);
+		x1 = _mm256_fmadd_ps(x1, m, c);
+		x2 = _mm256_fmadd_ps(x2, m, c);
+		x3 = _mm256_fmadd_ps(x3, m, c);
+		x4 = _mm256_fmadd_ps(x4, m, c);
+		x5 = _mm256_fmadd_ps(x5, m, c);
+		x6 = _mm256_fmadd_ps(x6, m, c);
+		x7 = _mm256_fmadd_ps(x7, m, c);
+		x8 = _mm256_fmadd_ps(x8, m, c);
+		x9 = _mm256_fmadd_ps(x9, m, c);
+		x10 = _mm256_fmadd_ps(x10, m, c);
+		x11 = _mm256_fmadd_ps(x11, m, c);
+	}
+	__m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(x0, x1), _mm256_add_ps(x2, x3)),
+				 _mm256_add_ps(_mm256_add_ps(x4, x5), _mm256_add_ps(x6, x7)));
+	s = _mm256_add_ps(s, _mm256_add_ps(_mm256_add_ps(x8, x9), _mm256_add_ps(x10, x11)));
+	__m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+	h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+	h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
+	return (double)_mm_cvtss_f32(h);
+}

@@ -1,0 +1,115 @@
+/*
+ * Portable peak probes (kernels/probe.h): compiled with no ISA flags, so
+ * what they measure is what the generic kernels can reach at best.
+ */
+#include "probe.h"
+#include "popcount.h"
+
+/*
+ * Keeps the compiler from merging or hoisting repetitions of a loop whose
+ * inputs do not change: it must assume memory changed. Costs nothing at
+ * run time.
+ */
+#if defined(__GNUC__)
+#define PROBE_BARRIER() __asm__ volatile("" ::: "memory")
+#else
+#define PROBE_BARRIER() ((void)0)
+#endif
+
+/* Per-byte SWAR counts grow by at most 8 per word: 31 words fit a byte. */
+#define FLUSH_WORDS 31
+
+/*
+ * One row of a against the four rows of b at a time, as the generic bgemm
+ * does (a 4x4 tile's 16 byte accumulators would not fit 16 general
+ * registers): each loaded a word feeds four XOR+count+accumulate steps.
+ */
+int64_t bnn_probe_xorpopc__generic(const uint64_t *a, const uint64_t *b, int64_t words,
+				   int64_t reps)
+{
+	const uint64_t *b0 = b, *b1 = b + words, *b2 = b + 2 * words, *b3 = b + 3 * words;
+	int64_t total = 0;
+	for (int64_t r = 0; r < reps; r++) {
+		int64_t p0 = 0, p1 = 0, p2 = 0, p3 = 0;
+		for (int i = 0; i < BNN_PROBE_ROWS; i++) {
+			const uint64_t *ai = a + i * words;
+			for (int64_t w0 = 0; w0 < words; w0 += FLUSH_WORDS) {
+				int64_t end = w0 + FLUSH_WORDS < words ? w0 + FLUSH_WORDS : words;
+				uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+				for (int64_t w = w0; w < end; w++) {
+					uint64_t x = ai[w];
+					s0 += bnn_popc_bytes(x ^ b0[w]);
+					s1 += bnn_popc_bytes(x ^ b1[w]);
+					s2 += bnn_popc_bytes(x ^ b2[w]);
+					s3 += bnn_popc_bytes(x ^ b3[w]);
+				}
+				p0 += bnn_popc_hsum(s0);
+				p1 += bnn_popc_hsum(s1);
+				p2 += bnn_popc_hsum(s2);
+				p3 += bnn_popc_hsum(s3);
+			}
+		}
+		total += p0 + p1 + p2 + p3;
+		PROBE_BARRIER();
+	}
+	return total;
+}
+
+/*
+ * 12 independent chains of acc = acc * m + c on 4-float vectors. GCC and
+ * Clang's vector extension keeps the 12 chains in registers as SSE2 (or
+ * NEON) vectors, the portable peak: a plain float array was kept on the
+ * stack by GCC 12, one store-to-load round trip per update. A multiply then
+ * an add is about 6 cycles of latency on 2 + 2 pipes, which 12 chains cover
+ * in 14 registers. Without ISA flags there is no FMA: a multiply and an
+ * add, still 2 FLOPs. The fixed point c / (1 - m) = 1 keeps every value
+ * normal.
+ */
+#if defined(__GNUC__)
+typedef float v4f_t __attribute__((vector_size(16)));
+#define STEP(v) v = v * m + c
+double bnn_probe_fma__generic(int64_t reps)
+{
+	const v4f_t m = { 0.9999f, 0.9999f, 0.9999f, 0.9999f };
+	const v4f_t c = { 0.0001f, 0.0001f, 0.0001f, 0.0001f };
+	v4f_t x0 = { 0.00f, 0.01f, 0.02f, 0.03f }, x1 = x0 + 0.04f, x2 = x1 + 0.04f,
+	      x3 = x2 + 0.04f, x4 = x3 + 0.04f, x5 = x4 + 0.04f, x6 = x5 + 0.04f,
+	      x7 = x6 + 0.04f, x8 = x7 + 0.04f, x9 = x8 + 0.04f, x10 = x9 + 0.04f,
+	      x11 = x10 + 0.04f;
+	for (int64_t r = 0; r < reps; r++) {
+		STEP(x0); STEP(x1); STEP(x2); STEP(x3); STEP(x4); STEP(x5);
+		STEP(x6); STEP(x7); STEP(x8); STEP(x9); STEP(x10); STEP(x11);
+	}
+	v4f_t s = ((x0 + x1) + (x2 + x3)) + ((x4 + x5) + (x6 + x7)) + ((x8 + x9) + (x10 + x11));
+	return (double)s[0] + (double)s[1] + (double)s[2] + (double)s[3];
+}
+#undef STEP
+#else
+/* Other compilers: the same 48 chains as a plain array. */
+double bnn_probe_fma__generic(int64_t reps)
+{
+	float acc[48];
+	for (int j = 0; j < 48; j++)
+		acc[j] = 0.01f * (float)j;
+	for (int64_t r = 0; r < reps; r++)
+		for (int j = 0; j < 48; j++)
+			acc[j] = acc[j] * 0.9999f + 0.0001f;
+	double sum = 0.0;
+	for (int j = 0; j < 48; j++)
+		sum += acc[j];
+	return sum;
+}
+#endif
+
+double bnn_probe_triad(float *a, const float *b, const float *c, size_t n, int64_t reps)
+{
+	float *restrict pa = a;   /* the contract: no overlap */
+	const float *restrict pb = b, *restrict pc = c;
+	const float s = BNN_PROBE_TRIAD_SCALAR;
+	for (int64_t r = 0; r < reps; r++) {
+		for (size_t i = 0; i < n; i++)
+			pa[i] = pb[i] + s * pc[i];
+		PROBE_BARRIER();
+	}
+	return n ? (double)a[0] + (double)a[n - 1] : 0.0;
+}
