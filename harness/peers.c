@@ -190,7 +190,8 @@ static int dnnl_errno(dnnl_status_t s)
 		}                                    \
 	} while (0)
 
-/* pad_value = 1 has no oneDNN form; zero padding is oneDNN's own. */
+/* Binary conv: pad_value = 1 has no oneDNN form; zero padding is oneDNN's
+ * own (without padding, pad_value changes nothing and is accepted). */
 static int dnnl_conv_supports(const bnn_op_desc_t *d, char *why, size_t whylen)
 {
 	if (d->conv.pad_value != 0 && d->conv.pad > 0) {
@@ -554,7 +555,8 @@ const bnn_kernel_t bnn_peers[] = {
 		.op = BNN_OP_BWN,
 		.isa = BNN_ISA_GENERIC,
 		.summary = "oneDNN fp32 direct conv, real x and alpha*sign(W) weights",
-		.supports = dnnl_conv_supports,
+		/* BWN pads its real activations with 0, as oneDNN does. */
+		.supports = NULL,
 		.prepare = bwn_f32_prepare,
 		.run = dnnl_peer_run,
 		.release = dnnl_peer_release,

@@ -71,6 +71,15 @@ const bnn_kernel_t bnn_kernels[] = {
 		.run = bnn_bconv_run__avx2,
 		.release = bnn_bconv_release__avx2,
 	},
+	{
+		.name = "xnor_conv_xor_popc__avx2_2x4",
+		.op = BNN_OP_XNOR,
+		.isa = BNN_ISA_AVX2,
+		.summary = "the AVX2 binary conv, then alpha (and the K-map in paper mode)",
+		.prepare = bnn_bconv_prepare__avx2,
+		.run = bnn_bconv_run__avx2,
+		.release = bnn_bconv_release__avx2,
+	},
 #endif
 };
 

@@ -6,6 +6,8 @@
  * with the filters, whose rows are the same tap-major words. The image is
  * packed with +1 padding and the zero-padding correction of spec section 5
  * is applied after, from the per-tap weight sums computed in prepare.
+ * XNOR-Net convolution is the same integer conv, then the generic scaling
+ * (alpha, and the K-map in paper mode), which is O(outputs).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -110,12 +112,15 @@ int bnn_bconv_run__avx2(void *state, void *out)
 {
 	conv_state_t *st = state;
 	const bnn_conv_shape_t *s = &st->base->s;
-	st->out = out;
+	/* XNOR-Net computes the integer conv into its own buffer, then scales. */
+	st->out = st->base->d.op == BNN_OP_XNOR ? st->base->dot : out;
 	bnn_conv_pack_input(st->base);
 	if (bnn_parallel_threads() <= st->nthreads)
 		bnn_parallel_for(s->n * s->oh * s->ow, PIX_BLOCK, conv_pixels, st);
 	else /* the pool grew after prepare: no scratch for the new threads */
 		conv_pixels(st, 0, s->n * s->oh * s->ow, 0);
-	bnn_bconv_pad_correct(st->base, out);
+	bnn_bconv_pad_correct(st->base, st->out);
+	if (st->base->d.op == BNN_OP_XNOR)
+		bnn_xnor_scale(st->base, out);
 	return 0;
 }

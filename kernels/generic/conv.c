@@ -199,7 +199,7 @@ int bnn_bwn_run__generic(void *state, void *out)
 
 /* Paper mode's K-map: channel mean of |x|, then the box filter over the
  * conv's taps (zero padding), in float. */
-static void xnor_kmap(bnn_conv_state_t *st)
+void bnn_xnor_kmap__generic(bnn_conv_state_t *st)
 {
 	const bnn_conv_shape_t *s = &st->s;
 	int64_t pixels = s->n * s->h * s->w;
@@ -228,21 +228,25 @@ static void xnor_kmap(bnn_conv_state_t *st)
 			}
 }
 
-int bnn_xnor_run__generic(void *state, void *out)
+void bnn_xnor_scale(bnn_conv_state_t *st, float *y)
 {
-	bnn_conv_state_t *st = state;
 	const bnn_conv_shape_t *s = &st->s;
-	float *y = out;
-	bnn_conv_pack_input(st);
-	bnn_bconv_xor_popc__generic(st, st->dot);
-	bnn_bconv_pad_correct(st, st->dot);
 	int64_t opix = s->n * s->oh * s->ow;
 	if (st->d.xnor_mode == BNN_XNOR_PAPER)
-		xnor_kmap(st);
+		bnn_xnor_kmap__generic(st);
 	for (int64_t p = 0; p < opix; p++) {
 		float beta = st->d.xnor_mode == BNN_XNOR_PAPER ? st->kmap[p] : 1.0f;
 		for (int64_t o = 0; o < s->k; o++)
 			y[p * s->k + o] = st->alpha[o] * beta * (float)st->dot[p * s->k + o];
 	}
+}
+
+int bnn_xnor_run__generic(void *state, void *out)
+{
+	bnn_conv_state_t *st = state;
+	bnn_conv_pack_input(st);
+	bnn_bconv_xor_popc__generic(st, st->dot);
+	bnn_bconv_pad_correct(st, st->dot);
+	bnn_xnor_scale(st, out);
 	return 0;
 }

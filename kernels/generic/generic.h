@@ -79,6 +79,11 @@ void bnn_bconv_xor_popc__generic(const bnn_conv_state_t *st, int32_t *out);
  * sums of its out-of-image taps. No-op for pad_value 1 or pad 0. */
 void bnn_bconv_pad_correct(const bnn_conv_state_t *st, int32_t *out);
 
+/* XNOR-Net: the K-map of paper mode (into st->kmap), and the scaling of the
+ * integer result st->dot into y: alpha (times the K-map in paper mode). */
+void bnn_xnor_kmap__generic(bnn_conv_state_t *st);
+void bnn_xnor_scale(bnn_conv_state_t *st, float *y);
+
 int bnn_bconv_run__generic(void *state, void *out);
 int bnn_bwn_run__generic(void *state, void *out);
 int bnn_xnor_run__generic(void *state, void *out);
