@@ -21,11 +21,8 @@
 #endif
 
 #ifdef HAVE_DNNL
-#ifdef HAVE_ONEAPI_DNNL_DNNL_H
+/* The oneDNN 2.x C API (operation descriptors; 3.0 removed them). */
 #include <oneapi/dnnl/dnnl.h>
-#else
-#include <dnnl.h>
-#endif
 #if DNNL_CPU_THREADING_RUNTIME == DNNL_RUNTIME_OMP
 #ifdef _OPENMP
 #include <omp.h>
@@ -288,6 +285,7 @@ static int dnnl_peer_build(const bnn_op_desc_t *d, const dnnl_peer_io_t *io, voi
 	dnnl_dims_t dil = { s->dil - 1, s->dil - 1 };	/* oneDNN counts the gaps */
 	dnnl_dims_t pad = { s->pad, s->pad };
 	dnnl_memory_desc_t usr_src_md, usr_wei_md, usr_dst_md, src_any, wei_any, dst_any;
+	const dnnl_memory_desc_t *src_md, *wei_md, *dst_md, *scr_md;
 	dnnl_convolution_desc_t cd;
 
 	DNNL_TRY(dnnl_memory_desc_init_by_tag(&usr_src_md, 4, src_dims, io->src_dt, dnnl_nhwc));
@@ -319,12 +317,10 @@ static int dnnl_peer_build(const bnn_op_desc_t *d, const dnnl_peer_io_t *io, voi
 		DNNL_TRY(dnnl_primitive_attr_set_zero_points(attr, DNNL_ARG_SRC, 1, 0, &io->src_zp));
 	DNNL_TRY(dnnl_primitive_desc_create(&pd, &cd, attr, st->eng, NULL));
 
-	const dnnl_memory_desc_t *src_md = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
-	const dnnl_memory_desc_t *wei_md =
-		dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
-	const dnnl_memory_desc_t *dst_md = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
-	const dnnl_memory_desc_t *scr_md =
-		dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+	src_md = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
+	wei_md = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+	dst_md = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
+	scr_md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
 	if (io->exact_wei && (wei_md->extra.flags & dnnl_memory_extra_flag_scale_adjust) &&
 	    wei_md->extra.scale_adjust != 1.0f) {
 		rc = -ERANGE;
@@ -380,23 +376,22 @@ out:
 static int dnnl_peer_run(void *state, void *out)
 {
 	dnnl_peer_t *st = state;
-	int rc = 0;
-	DNNL_TRY(dnnl_memory_set_data_handle(st->usr_dst, out));
-	if (st->src_reorder) {
-		dnnl_exec_arg_t ra[2] = { { DNNL_ARG_FROM, st->usr_src }, { DNNL_ARG_TO, st->src } };
-		DNNL_TRY(dnnl_primitive_execute(st->src_reorder, st->strm, 2, ra));
-	}
+	dnnl_exec_arg_t src_args[2] = { { DNNL_ARG_FROM, st->usr_src }, { DNNL_ARG_TO, st->src } };
+	dnnl_exec_arg_t dst_args[2] = { { DNNL_ARG_FROM, st->dst }, { DNNL_ARG_TO, st->usr_dst } };
 	dnnl_exec_arg_t args[4] = {
 		{ DNNL_ARG_SRC, st->src },
 		{ DNNL_ARG_WEIGHTS, st->wei },
 		{ DNNL_ARG_DST, st->dst },
 		{ DNNL_ARG_SCRATCHPAD, st->scratch },
 	};
+	int rc = 0;
+
+	DNNL_TRY(dnnl_memory_set_data_handle(st->usr_dst, out));
+	if (st->src_reorder)
+		DNNL_TRY(dnnl_primitive_execute(st->src_reorder, st->strm, 2, src_args));
 	DNNL_TRY(dnnl_primitive_execute(st->conv, st->strm, st->scratch ? 4 : 3, args));
-	if (st->dst_reorder) {
-		dnnl_exec_arg_t ra[2] = { { DNNL_ARG_FROM, st->dst }, { DNNL_ARG_TO, st->usr_dst } };
-		DNNL_TRY(dnnl_primitive_execute(st->dst_reorder, st->strm, 2, ra));
-	}
+	if (st->dst_reorder)
+		DNNL_TRY(dnnl_primitive_execute(st->dst_reorder, st->strm, 2, dst_args));
 	DNNL_TRY(dnnl_stream_wait(st->strm));
 out:
 	return rc;
@@ -444,7 +439,7 @@ static int conv_f32_prepare(const bnn_op_desc_t *d, const bnn_inputs_t *in, void
 /*
  * Binary conv in int8: s8 +-1 weights, s32 destination (written straight
  * into out when oneDNN's layout is NHWC). The source is s8 +-1 where oneDNN
- * keeps int8 weights as given (VNNI and later). Without VNNI, oneDNN 2.6
+ * keeps the int8 weights as given (with VNNI). Without VNNI, oneDNN 2.6
  * halves the weights of an s8-source conv to keep vpmaddubsw from
  * saturating ("sa0.5" in DNNL_VERBOSE), which rounds +-1 to 0 and silently
  * returns zeros; there the source is u8 x+1 in {0, 2} with zero point 1,
@@ -456,9 +451,11 @@ static int conv_s8_prepare(const bnn_op_desc_t *d, const bnn_inputs_t *in, void 
 	const bnn_conv_shape_t *s = &d->conv;
 	size_t nx = conv_src_len(s), nw = conv_wei_len(s);
 	int8_t *x = malloc(nx), *w = malloc(nw);
-	int rc = -ENOMEM;
-	if (!x || !w)
-		goto out;
+	if (!x || !w) {
+		free(x);
+		free(w);
+		return -ENOMEM;
+	}
 	for (size_t i = 0; i < nx; i++)
 		x[i] = in->a[i] >= 0.0f ? 1 : -1;
 	for (size_t i = 0; i < nw; i++)
@@ -467,7 +464,7 @@ static int conv_s8_prepare(const bnn_op_desc_t *d, const bnn_inputs_t *in, void 
 		.src_dt = dnnl_s8, .wei_dt = dnnl_s8, .dst_dt = dnnl_s32, .out_dt = dnnl_s32,
 		.src = x, .src_owned = 1, .exact_wei = 1, .wei = w,
 	};
-	rc = dnnl_peer_build(d, &io, state);
+	int rc = dnnl_peer_build(d, &io, state);
 	if (rc == -ERANGE) {
 		uint8_t *u = (uint8_t *)x;
 		for (size_t i = 0; i < nx; i++)
@@ -476,7 +473,6 @@ static int conv_s8_prepare(const bnn_op_desc_t *d, const bnn_inputs_t *in, void 
 		io.src_zp = 1;
 		rc = dnnl_peer_build(d, &io, state);
 	}
-out:
 	if (rc)
 		free(x);
 	free(w);

@@ -72,6 +72,15 @@ const bnn_kernel_t bnn_kernels[] = {
 		.release = bnn_bconv_release__avx2,
 	},
 	{
+		.name = "bwn_conv_xorsign__avx2_4x16",
+		.op = BNN_OP_BWN,
+		.isa = BNN_ISA_AVX2,
+		.summary = "x XOR weight-sign masks, 4 pixels x 16 filters of float adds, alpha",
+		.prepare = bnn_bwn_prepare__avx2,
+		.run = bnn_bwn_run__avx2,
+		.release = bnn_bwn_release__avx2,
+	},
+	{
 		.name = "xnor_conv_xor_popc__avx2_2x4",
 		.op = BNN_OP_XNOR,
 		.isa = BNN_ISA_AVX2,

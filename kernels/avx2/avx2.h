@@ -33,4 +33,8 @@ int bnn_bconv_prepare__avx2(const bnn_op_desc_t *d, const bnn_inputs_t *in, void
 int bnn_bconv_run__avx2(void *state, void *out);
 void bnn_bconv_release__avx2(void *state);
 
+int bnn_bwn_prepare__avx2(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);
+int bnn_bwn_run__avx2(void *state, void *out);
+void bnn_bwn_release__avx2(void *state);
+
 #endif
