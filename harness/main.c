@@ -16,6 +16,7 @@
 #include "config.h"
 #include "bind.h"
 #include "machine.h"
+#include "peers.h"
 #include "runner.h"
 #include "store.h"
 #include "suite.h"
@@ -52,6 +53,7 @@ static const char usage[] =
 	"  -t, --threads N        worker threads for the kernels (default 1)\n"
 	"      --bind, --no-bind  bind threads to cores with hwloc (default: on when\n"
 	"                         built with hwloc)\n"
+	"      --no-peers         do not time the peer libraries (OpenBLAS, oneDNN)\n"
 	"      --max-mem SIZE     refuse problems needing more (default: half the RAM);\n"
 	"                         SIZE takes K, M, G, T suffixes (powers of 1024)\n"
 	"  -q, --quiet            print only failures and the summary\n"
@@ -67,6 +69,7 @@ typedef struct {
 	int no_db;
 	int threads;
 	int bind;
+	int no_peers;
 	char binding[256];
 	int quiet;
 	unsigned long long max_mem;
@@ -283,13 +286,15 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 		status = EXIT_USAGE;
 		goto out;
 	}
+	bnn_peers_set_threads(cli->threads);
 	ctx.store = store;
 	ctx.total = suite.count;
 	char isa[300];
 	bnn_isa_report(isa, sizeof(isa));
 	printf("bnnbench %s: %zu problems, seed %" PRIu64 ", %s\n", PACKAGE_VERSION,
 	       suite.count, cli->run.seed, isa);
-	printf("threads: %d, binding: %s\n", cli->threads, cli->binding);
+	printf("threads: %d, binding: %s; peers: %s\n", cli->threads, cli->binding,
+	       cli->no_peers ? "off (--no-peers)" : bnn_peers_versions());
 	printf("results: %s%s; TOPS = 2 ops per binary MAC / median time\n",
 	       store ? cli->db_path : "not stored (--no-db)",
 	       cli->run.check_only ? "; check only, no timing" : "");
@@ -306,6 +311,9 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 		}
 		rc = bnn_run_problem(p, bnn_kernels, bnn_kernel_count, "kernel", &cli->run,
 				     on_outcome, &ctx, err, sizeof(err));
+		if (rc == 0 && !cli->no_peers)
+			rc = bnn_run_problem(p, bnn_peers, bnn_peer_count, "peer", &cli->run,
+					     on_outcome, &ctx, err, sizeof(err));
 		if (rc != 0 && rc != -EINTR && rc != -ECANCELED) {
 			fprintf(stderr, "bnnbench: %s\n", err);
 			ctx.io_error = 1;
@@ -359,6 +367,12 @@ static int cmd_list(void)
 		       bnn_isa_name(k->isa), ok ? "yes" : "no", k->summary, ok ? "" : " (",
 		       ok ? "" : why, ok ? "" : ")");
 	}
+	printf("\nPeers, timed beside the kernels for ratios (%s):\n", bnn_peers_versions());
+	for (size_t i = 0; i < bnn_peer_count; i++)
+		printf("  %-32s %-5s %s\n", bnn_peers[i].name, bnn_op_name(bnn_peers[i].op),
+		       bnn_peers[i].summary);
+	if (bnn_peer_count == 0)
+		printf("  (none: built without OpenBLAS and oneDNN)\n");
 	return 0;
 }
 
@@ -461,7 +475,7 @@ static int cmd_show(cli_t *cli, const char *arg)
 	return rc ? EXIT_IO : 0;
 }
 
-enum { O_BIND = 250, O_NOBIND, O_DB = 256, O_NODB, O_SEED, O_CHECK, O_KERNEL, O_DUMP, O_MINT, O_MINR, O_MAXR,
+enum { O_NOPEERS = 249, O_BIND = 250, O_NOBIND, O_DB = 256, O_NODB, O_SEED, O_CHECK, O_KERNEL, O_DUMP, O_MINT, O_MINR, O_MAXR,
        O_WARM, O_MAXMEM };
 
 int main(int argc, char **argv)
@@ -478,6 +492,7 @@ int main(int argc, char **argv)
 		{ "warmup", required_argument, 0, O_WARM },
 		{ "max-mem", required_argument, 0, O_MAXMEM },
 		{ "threads", required_argument, 0, 't' },
+		{ "no-peers", no_argument, 0, O_NOPEERS },
 		{ "bind", no_argument, 0, O_BIND },    { "no-bind", no_argument, 0, O_NOBIND },
 		{ "quiet", no_argument, 0, 'q' },      { "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, 'V' },    { 0, 0, 0, 0 }
@@ -554,6 +569,7 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
+		case O_NOPEERS: cli.no_peers = 1; break;
 		case O_BIND: cli.bind = 1; break;
 		case O_NOBIND: cli.bind = 0; break;
 		case 'q': cli.quiet = 1; break;
