@@ -16,6 +16,7 @@
 #include "config.h"
 #include "bind.h"
 #include "machine.h"
+#include "peak.h"
 #include "peers.h"
 #include "runner.h"
 #include "store.h"
@@ -31,6 +32,7 @@
 
 static const char usage[] =
 	"usage: bnnbench [run] [--suite NAME|PATH]... [DESCRIPTOR]... [options]\n"
+	"       bnnbench probe [--threads N] [--probe-time SEC] [--db PATH]\n"
 	"       bnnbench list\n"
 	"       bnnbench selftest [--suite NAME|PATH] [--seed N]\n"
 	"       bnnbench show [--db PATH] [RUN_ID]\n"
@@ -53,6 +55,8 @@ static const char usage[] =
 	"  -t, --threads N        worker threads for the kernels (default 1)\n"
 	"      --bind, --no-bind  bind threads to cores with hwloc (default: on when\n"
 	"                         built with hwloc)\n"
+	"      --no-probe         do not measure the peaks first (no efficiencies)\n"
+	"      --probe-time SEC   time per probe row (default 0.2)\n"
 	"      --no-peers         do not time the peer libraries (OpenBLAS, oneDNN)\n"
 	"      --max-mem SIZE     refuse problems needing more (default: half the RAM);\n"
 	"                         SIZE takes K, M, G, T suffixes (powers of 1024)\n"
@@ -70,6 +74,9 @@ typedef struct {
 	int threads;
 	int bind;
 	int no_peers;
+	int no_probe;
+	int probe_only;      /* the probe command: a run with no problems */
+	double probe_time;
 	char binding[256];
 	int quiet;
 	unsigned long long max_mem;
@@ -88,7 +95,36 @@ typedef struct {
 	size_t index, total;
 	size_t count[4];
 	int io_error;
+	bnn_probe_result_t probe[BNN_PROBE_MAX_RESULTS];
+	size_t nprobe;
 } run_ctx_t;
+
+/* Peers that compute in fp32: their efficiency is against the FMA peak. */
+static int peer_is_fp32(const char *name)
+{
+	return strstr(name, "sgemm") || strstr(name, "f32");
+}
+
+/*
+ * Achieved over probed peak: a kernel's TOPS over the XOR-popcount peak of
+ * its ISA at the same thread count; an fp32 peer's FLOPS over the FMA
+ * peak. NaN when the probe did not run or has no matching row.
+ */
+static double efficiency(const run_ctx_t *ctx, const bnn_outcome_t *o)
+{
+	if (!o->timed || !ctx->nprobe)
+		return NAN;
+	int t = ctx->cli->threads;
+	if (!strcmp(o->kind, "kernel"))
+		return o->tops / bnn_probe_peak_tops(ctx->probe, ctx->nprobe,
+						     bnn_isa_name(o->kernel->isa), t);
+	if (!peer_is_fp32(o->kernel->name))
+		return NAN;
+	for (size_t i = 0; i < ctx->nprobe; i++)
+		if (!strncmp(ctx->probe[i].name, "fma ", 4) && ctx->probe[i].threads == t)
+			return 2.0 * o->macs / o->stats.median / ctx->probe[i].best;
+	return NAN;
+}
 
 static int parse_size(const char *s, unsigned long long *out)
 {
@@ -150,6 +186,7 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 {
 	run_ctx_t *ctx = vctx;
 	bnn_status_t st = o->check.status;
+	double eff = efficiency(ctx, o);
 	ctx->count[st]++;
 	if (!ctx->cli->quiet || st == BNN_FAIL) {
 		printf("[%3zu/%zu] %-40s %-30s %-10s", ctx->index, ctx->total, p->name,
@@ -157,6 +194,8 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 		if (o->timed)
 			printf(" %10.2f us [%.2f, %.2f] %8.4f TOPS", o->stats.median / 1e3,
 			       o->stats.ci_lo / 1e3, o->stats.ci_hi / 1e3, o->tops);
+		if (!isnan(eff))
+			printf(" %5.1f%% of peak", 100.0 * eff);
 		if (!bnn_op_output_is_int(p->d.op) && st != BNN_SKIP)
 			printf("  err %.2g <= %.2g", o->check.max_abs_err, o->check.bound);
 		printf("\n");
@@ -186,7 +225,7 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 		.ci_hi_ns = o->timed ? o->stats.ci_hi : NAN,
 		.macs = o->macs,
 		.tops = o->timed ? o->tops : NAN,
-		.efficiency = NAN,
+		.efficiency = eff,
 		.threads = ctx->cli->threads,
 		.binding = ctx->cli->binding,
 	};
@@ -236,15 +275,73 @@ bad:
 	return -1;
 }
 
+/* Runs the peak probe into ctx, prints it, and stores each row as a result
+ * of kind probe (under a problem "probe NAME") when a run is open. */
+static int probe_and_store(cli_t *cli, run_ctx_t *ctx)
+{
+	/* "All threads": the run's count, or every online CPU for a 1-thread
+	 * run (the caller's own binding may already narrow its affinity). */
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	bnn_probe_opts_t po = { .min_time_s = cli->probe_time,
+				.threads = cli->threads > 1 ? cli->threads :
+					   online > 1 ? (int)online : 1 };
+	printf("probe: measuring peaks (%.2f s per row)...\n", cli->probe_time);
+	fflush(stdout);
+	int rc = bnn_probe_run(&po, ctx->probe, BNN_PROBE_MAX_RESULTS, &ctx->nprobe);
+	if (rc != 0) {
+		fprintf(stderr, "bnnbench: probe: %s (efficiencies left empty)\n", strerror(-rc));
+		ctx->nprobe = 0;
+		return 0;
+	}
+	printf("  %-30s %-42s %12s %12s\n", "probe", "method", "peak", "median");
+	for (size_t i = 0; i < ctx->nprobe; i++) {
+		const bnn_probe_result_t *r = &ctx->probe[i];
+		printf("  %-30s %-42s %9.3f %-6s %9.3f\n", r->name, r->method, r->best, r->unit,
+		       r->median);
+		if (!ctx->store)
+			continue;
+		char canon[96], name[96], kernel[64];
+		int64_t pid;
+		snprintf(canon, sizeof(canon), "probe %s", r->name);
+		snprintf(name, sizeof(name), "probe_%s", r->name);
+		for (char *c = name; *c; c++)
+			if (*c == ' ' || *c == '=')
+				*c = '_';
+		/* kernel: the name without its " threads=N" suffix */
+		snprintf(kernel, sizeof(kernel), "%s", r->name);
+		char *sp = strstr(kernel, " threads");
+		if (sp)
+			*sp = 0;
+		bnn_result_rec_t rec = {
+			.kernel = kernel, .kind = "probe", .isa = r->isa, .status = "PASS",
+			.reason = r->method, .max_abs_err = NAN, .max_rel_err = NAN, .bound = NAN,
+			.min_ns = NAN, .median_ns = NAN, .ci_lo_ns = NAN, .ci_hi_ns = NAN,
+			.macs = NAN, .tops = strcmp(r->unit, "TOPS") ? NAN : r->best,
+			.efficiency = NAN, .threads = r->threads, .binding = "probe threads, own binding",
+			.value = r->best, .value_median = r->median, .unit = r->unit,
+		};
+		if (bnn_store_problem(ctx->store, canon, name, "probe", &pid) != 0 ||
+		    bnn_store_result(ctx->store, ctx->run_id, pid, &rec, NULL) != 0) {
+			fprintf(stderr, "bnnbench: %s: %s\n", cli->db_path,
+				bnn_store_errmsg(ctx->store));
+			ctx->io_error = 1;
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int cmd_run(cli_t *cli, int argc, char **argv)
 {
 	bnn_suite_t suite = { 0 };
 	bnn_store_t *store = NULL;
-	run_ctx_t ctx = { .cli = cli };
+	static run_ctx_t ctx;   /* static: the probe table is large */
 	int status = EXIT_USAGE, rc = 0;
 	char err[1024], cmdline[4096];
 
-	if (load_problems(cli, &suite) != 0)
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.cli = cli;
+	if (!cli->probe_only && load_problems(cli, &suite) != 0)
 		goto out;
 	if (!cli->no_db) {
 		/* The default database lives in ./results: make the folder, as
@@ -272,7 +369,8 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 		for (int i = 0; i < cli->nsuites; i++)
 			snprintf(label + strlen(label), sizeof(label) - strlen(label), "%s%s",
 				 i ? "," : "", cli->suites[i]);
-		bnn_run_info_t ri = { .suite = label[0] ? label : "command line",
+		bnn_run_info_t ri = { .suite = cli->probe_only ? "probe" :
+					      label[0] ? label : "command line",
 				      .command_line = cmdline, .seed = cli->run.seed,
 				      .check_only = cli->run.check_only };
 		if (bnn_store_begin_run(store, &mi, &bi, &ri, &ctx.run_id) != 0) {
@@ -281,25 +379,28 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 			goto out;
 		}
 	}
-	if (bnn_bind_start(cli->threads, cli->bind, cli->binding, sizeof(cli->binding)) != 0) {
-		fprintf(stderr, "bnnbench: --threads %d: %s\n", cli->threads, cli->binding);
-		status = EXIT_USAGE;
-		goto out;
-	}
-	bnn_peers_set_threads(cli->threads);
 	ctx.store = store;
 	ctx.total = suite.count;
+	bnn_install_signals();
 	char isa[300];
 	bnn_isa_report(isa, sizeof(isa));
 	printf("bnnbench %s: %zu problems, seed %" PRIu64 ", %s\n", PACKAGE_VERSION,
 	       suite.count, cli->run.seed, isa);
+	/* The probe pins its own threads: it runs before this thread is bound. */
+	if (!cli->no_probe && !cli->run.check_only && probe_and_store(cli, &ctx) != 0)
+		rc = -EIO;
+	if (bnn_bind_start(cli->threads, cli->bind, cli->binding, sizeof(cli->binding)) != 0) {
+		fprintf(stderr, "bnnbench: --threads %d: %s\n", cli->threads, cli->binding);
+		ctx.io_error = 1;
+		rc = -EIO;
+	}
+	bnn_peers_set_threads(cli->threads);
 	printf("threads: %d, binding: %s; peers: %s\n", cli->threads, cli->binding,
 	       cli->no_peers ? "off (--no-peers)" : bnn_peers_versions());
 	printf("results: %s%s; TOPS = 2 ops per binary MAC / median time\n",
 	       store ? cli->db_path : "not stored (--no-db)",
 	       cli->run.check_only ? "; check only, no timing" : "");
 
-	bnn_install_signals();
 	for (size_t i = 0; i < suite.count && rc == 0; i++) {
 		const bnn_problem_t *p = &suite.p[i];
 		ctx.index = i + 1;
@@ -475,7 +576,7 @@ static int cmd_show(cli_t *cli, const char *arg)
 	return rc ? EXIT_IO : 0;
 }
 
-enum { O_NOPEERS = 249, O_BIND = 250, O_NOBIND, O_DB = 256, O_NODB, O_SEED, O_CHECK, O_KERNEL, O_DUMP, O_MINT, O_MINR, O_MAXR,
+enum { O_NOPROBE = 247, O_PROBETIME = 248, O_NOPEERS = 249, O_BIND = 250, O_NOBIND, O_DB = 256, O_NODB, O_SEED, O_CHECK, O_KERNEL, O_DUMP, O_MINT, O_MINR, O_MAXR,
        O_WARM, O_MAXMEM };
 
 int main(int argc, char **argv)
@@ -493,6 +594,8 @@ int main(int argc, char **argv)
 		{ "max-mem", required_argument, 0, O_MAXMEM },
 		{ "threads", required_argument, 0, 't' },
 		{ "no-peers", no_argument, 0, O_NOPEERS },
+		{ "no-probe", no_argument, 0, O_NOPROBE },
+		{ "probe-time", required_argument, 0, O_PROBETIME },
 		{ "bind", no_argument, 0, O_BIND },    { "no-bind", no_argument, 0, O_NOBIND },
 		{ "quiet", no_argument, 0, 'q' },      { "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, 'V' },    { 0, 0, 0, 0 }
@@ -501,6 +604,7 @@ int main(int argc, char **argv)
 		.db_path = DEFAULT_DB,
 		.threads = 1,
 		.bind = 1,
+		.probe_time = 0.2,
 		.max_mem = bnn_phys_mem() / 2,
 		.run = { .seed = DEFAULT_SEED, .min_time_s = 0.2, .min_reps = 5,
 			 .max_reps = 10000, .warmup = 2 },
@@ -570,6 +674,17 @@ int main(int argc, char **argv)
 			}
 			break;
 		case O_NOPEERS: cli.no_peers = 1; break;
+		case O_NOPROBE: cli.no_probe = 1; break;
+		case O_PROBETIME:
+			errno = 0;
+			cli.probe_time = strtod(optarg, &end);
+			if (errno || *end || end == optarg || !(cli.probe_time > 0) ||
+			    cli.probe_time > 60) {
+				fprintf(stderr, "bnnbench: --probe-time: '%s' is not seconds in "
+					"(0, 60]\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case O_BIND: cli.bind = 1; break;
 		case O_NOBIND: cli.bind = 0; break;
 		case 'q': cli.quiet = 1; break;
@@ -587,6 +702,7 @@ int main(int argc, char **argv)
 	int first = optind;
 	if (optind < argc && (!strcmp(argv[optind], "run") || !strcmp(argv[optind], "list") ||
 			      !strcmp(argv[optind], "selftest") || !strcmp(argv[optind], "show") ||
+			      !strcmp(argv[optind], "probe") ||
 			      !strcmp(argv[optind], "help"))) {
 		cmd = argv[optind];
 		first++;
@@ -618,5 +734,14 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "selftest"))
 		return cmd_selftest(&cli);
+	if (!strcmp(cmd, "probe")) {
+		if (cli.ndescs || cli.nsuites) {
+			fprintf(stderr, "bnnbench: probe takes no suite or descriptor\n");
+			return EXIT_USAGE;
+		}
+		cli.probe_only = 1;
+		cli.no_probe = 0;
+		cli.run.check_only = 0;
+	}
 	return cmd_run(&cli, argc, argv);
 }

@@ -882,9 +882,9 @@ int bnn_store_result(bnn_store_t *st, int64_t run_id, int64_t problem_id,
 	rc = prep(st, "INSERT INTO result (run_id, problem_id, kernel, kind, isa,"
 		  " status, reason, repro, max_abs_err, max_rel_err, bound, nsamples,"
 		  " min_ns, median_ns, ci_lo_ns, ci_hi_ns, macs, tops, efficiency,"
-		  " threads, binding)"
+		  " threads, binding, value, value_median, unit)"
 		  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-		  " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)", &s);
+		  " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)", &s);
 	if (rc)
 		goto out;
 	b = sqlite3_bind_int64(s, 1, run_id);
@@ -908,6 +908,9 @@ int bnn_store_result(bnn_store_t *st, int64_t run_id, int64_t problem_id,
 	b |= bind_real(s, 19, r->efficiency);
 	b |= r->threads > 0 ? sqlite3_bind_int(s, 20, r->threads) : sqlite3_bind_null(s, 20);
 	b |= bind_text(s, 21, r->binding);
+	b |= r->unit ? bind_real(s, 22, r->value) : sqlite3_bind_null(s, 22);
+	b |= r->unit ? bind_real(s, 23, r->value_median) : sqlite3_bind_null(s, 23);
+	b |= bind_text(s, 24, r->unit);
 	if (b != SQLITE_OK) {
 		rc = db_fail(st, "storing the result");
 		goto out;

@@ -57,6 +57,9 @@ typedef struct {
 	double efficiency;         /* tops over the probed peak of its ISA, or NaN */
 	int threads;               /* worker threads; 0 = unknown */
 	const char *binding;       /* e.g. "hwloc: cores 0,1", "none"; may be NULL */
+	/* Probes only (kind "probe"); NULL unit for the others. */
+	double value, value_median;
+	const char *unit;
 } bnn_result_rec_t;
 
 /*

@@ -57,8 +57,9 @@ int64_t bnn_probe_xorpopc__generic(const uint64_t *a, const uint64_t *b, int64_t
  *   _hs:     Harley-Seal carry-save adders over 16 vectors per pair
  *            before one vpshufb count; streams one pair at a time (its CSA
  *            state per pair does not fit a 4x4 tile in registers).
- * bnn_probe_xorpopc__avx2 is the one measured fastest on Zen (see
- * probe_avx2.c for the numbers).
+ * bnn_probe_xorpopc__avx2 is the one measured fastest on the AMD EPYC
+ * (Zen 3 family) this was written on: Harley-Seal (probe_avx2.c has the
+ * numbers).
  */
 int64_t bnn_probe_xorpopc__avx2(const uint64_t *a, const uint64_t *b, int64_t words,
 				int64_t reps);

@@ -103,6 +103,9 @@ CREATE TABLE result (
 	efficiency  REAL,           -- achieved TOPS over the probed peak of its ISA
 	threads     INTEGER,        -- worker threads the kernel ran with
 	binding     TEXT,           -- how they were bound to cores, or 'none'
+	value       REAL,           -- probes: the peak (best rate) in unit
+	value_median REAL,          -- probes: the median rate in unit
+	unit        TEXT,           -- probes: 'TOPS', 'GFLOPS' or 'GB/s'
 	UNIQUE (run_id, problem_id, kernel)
 );
 -- Comparing runs looks a (problem, kernel) pair up across runs.

@@ -3,7 +3,7 @@
 # exit, and leaves the database as it was; --dump writes .npy files numpy
 # reads back; --help and the descriptor on the command line work.
 . "${srcdir:-.}/tests/lib.sh"
-plan 32
+plan 34
 B=$BNNBENCH
 db="$T/keep.db"
 
@@ -99,6 +99,17 @@ PYEOF
 else
 	skip "numpy is not installed: cannot re-check the dump values"
 fi
+
+# The peak probe: stored as results of kind probe, and efficiencies follow.
+"$B" probe --db "$T/probe.db" --probe-time 0.02 >"$T/out" 2>&1
+rc=$?
+n=$(grep -c '^  xorpopc generic threads=1 .* TOPS' "$T/out")
+rows=$(results_in "$T/probe.db")
+[ $rc -eq 0 ] && [ "$n" -eq 1 ] && [ -n "$rows" ] && [ "$rows" -ge 4 ]
+ok $? "bnnbench probe measures and stores its rows ($rows)"
+"$B" run --no-db --probe-time 0.02 --min-time 0 'gemm m=64 n=64 k=256' >"$T/out" 2>&1
+grep -q 'bgemm_xor_popc__generic .* PASS .* TOPS .*% of peak' "$T/out"
+ok $? "a timed run states each kernel's efficiency against the probed peak"
 
 "$B" --help >"$T/out" 2>&1
 [ $? -eq 0 ] && grep -q 'usage: bnnbench' "$T/out" && grep -q '2 operations per binary MAC' "$T/out"

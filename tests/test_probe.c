@@ -4,6 +4,9 @@
  * asserted: only that every ISA's loop counts exactly, on the tile and
  * flush edges, and that every rate is positive and finite.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -11,8 +14,8 @@
 #include <string.h>
 #include "tap.h"
 #include "bnn_kernels.h"
-#include "../kernels/probe.h"
-#include "../harness/probe.h"
+#include "probe.h"
+#include "peak.h"
 
 typedef int64_t (*xorpopc_fn)(const uint64_t *, const uint64_t *, int64_t, int64_t);
 
@@ -114,11 +117,21 @@ int main(void)
 		xorpopc_fn fn;
 	} xp[] = {
 		{ "generic", BNN_ISA_GENERIC, bnn_probe_xorpopc__generic },
+#ifdef BNN_HAVE_AVX2
 		{ "avx2", BNN_ISA_AVX2, bnn_probe_xorpopc__avx2 },
+#endif
+#ifdef BNN_HAVE_AVX2
 		{ "avx2_lut", BNN_ISA_AVX2, bnn_probe_xorpopc__avx2_lut },
+#endif
+#ifdef BNN_HAVE_AVX2
 		{ "avx2_popcnt", BNN_ISA_AVX2, bnn_probe_xorpopc__avx2_popcnt },
+#endif
+#ifdef BNN_HAVE_AVX2
 		{ "avx2_hs", BNN_ISA_AVX2, bnn_probe_xorpopc__avx2_hs },
+#endif
+#ifdef BNN_HAVE_AVX512
 		{ "avx512", BNN_ISA_AVX512, bnn_probe_xorpopc__avx512 },
+#endif
 	};
 	static const struct {
 		const char *name;
@@ -126,8 +139,12 @@ int main(void)
 		double (*fn)(int64_t);
 	} fp[] = {
 		{ "generic", BNN_ISA_GENERIC, bnn_probe_fma__generic },
+#ifdef BNN_HAVE_AVX2
 		{ "avx2", BNN_ISA_AVX2, bnn_probe_fma__avx2 },
+#endif
+#ifdef BNN_HAVE_AVX512
 		{ "avx512", BNN_ISA_AVX512, bnn_probe_fma__avx512 },
+#endif
 	};
 	const size_t nxp = sizeof(xp) / sizeof(xp[0]), nfp = sizeof(fp) / sizeof(fp[0]);
 	char why[128], msg[160];

@@ -6,6 +6,9 @@
  * is never timed and each worker's buffers are first touched (and so
  * placed, on a NUMA machine) by the thread that uses them.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
 #include <assert.h>
 #include <errno.h>
 #include <math.h>
@@ -17,8 +20,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "probe.h"            /* harness/probe.h: this module */
-#include "../kernels/probe.h" /* the loops (same file name, other folder) */
+#include "peak.h"
+#include "probe.h"
 #include "bnn_kernels.h"
 
 #define MAX_REPEATS 64
@@ -367,14 +370,22 @@ static const struct {
 } xorpopc_probes[] = {
 	{ "xorpopc generic", BNN_ISA_GENERIC, bnn_probe_xorpopc__generic,
 	  "SWAR per-byte counts 1x4" },
+#ifdef BNN_HAVE_AVX2
 	{ "xorpopc avx2.lut", BNN_ISA_AVX2, bnn_probe_xorpopc__avx2_lut,
 	  "vpshufb nibble LUT 2x4, vpsadbw flush" },
+#endif
+#ifdef BNN_HAVE_AVX2
 	{ "xorpopc avx2.popcnt", BNN_ISA_AVX2, bnn_probe_xorpopc__avx2_popcnt,
 	  "scalar POPCNT 1x4, 4 accumulators" },
+#endif
+#ifdef BNN_HAVE_AVX2
 	{ "xorpopc avx2.hs", BNN_ISA_AVX2, bnn_probe_xorpopc__avx2_hs,
 	  "Harley-Seal 16-vector CSA + vpshufb, 1x1" },
+#endif
+#ifdef BNN_HAVE_AVX512
 	{ "xorpopc avx512", BNN_ISA_AVX512, bnn_probe_xorpopc__avx512,
 	  "VPOPCNTQ 4x4, 16 accumulators" },
+#endif
 };
 
 int bnn_probe_run(const bnn_probe_opts_t *o, bnn_probe_result_t *out, size_t max, size_t *n)
@@ -430,17 +441,23 @@ int bnn_probe_run(const bnn_probe_opts_t *o, bnn_probe_result_t *out, size_t max
 			     .flops_per_rep = BNN_PROBE_FMA_FLOPS_PER_REP_GENERIC };
 	bnn_isa_t fisa = BNN_ISA_GENERIC;
 	const char *fmethod = "mul+add SSE2 4-wide x12 chains";
+#ifdef BNN_HAVE_AVX512
 	if (bnn_isa_available(BNN_ISA_AVX512, why, sizeof(why))) {
 		fma.fma = bnn_probe_fma__avx512;
 		fma.flops_per_rep = BNN_PROBE_FMA_FLOPS_PER_REP_AVX512;
 		fisa = BNN_ISA_AVX512;
 		fmethod = "vfmadd 512-bit x24 chains";
-	} else if (bnn_isa_available(BNN_ISA_AVX2, why, sizeof(why))) {
+	} else
+#endif
+#ifdef BNN_HAVE_AVX2
+	if (bnn_isa_available(BNN_ISA_AVX2, why, sizeof(why))) {
 		fma.fma = bnn_probe_fma__avx2;
 		fma.flops_per_rep = BNN_PROBE_FMA_FLOPS_PER_REP_AVX2;
 		fisa = BNN_ISA_AVX2;
 		fmethod = "vfmadd 256-bit x12 chains";
 	}
+#endif
+	(void)fisa;
 	for (int c = 0; c < nc; c++) {
 		char name[32];
 		snprintf(name, sizeof(name), "fma %s", bnn_isa_name(fisa));

@@ -1,5 +1,5 @@
 /*
- * probe.h (harness): the machine's measured peaks, taken in the same run
+ * peak.h: the machine's measured peaks, taken in the same run
  * as the benchmarks so that each result can state its efficiency =
  * achieved / probed peak on the same machine.
  *
@@ -12,8 +12,8 @@
  * can only slow a loop down; the median is kept beside it to show how
  * steady the machine was.
  */
-#ifndef BNN_PROBE_H
-#define BNN_PROBE_H
+#ifndef BNN_PEAK_H
+#define BNN_PEAK_H
 
 #include <stddef.h>
 
@@ -27,7 +27,7 @@
 typedef struct {
 	double min_time_s;   /* time per measurement, all repetitions; <= 0: 0.2 */
 	int threads;         /* "all threads"; <= 0: every CPU this process may run on */
-	int repeats;         /* repetitions per measurement; <= 0: 5 */
+	int repeats;         /* repetitions per measurement; <= 0: 5; at most 64 */
 	size_t triad_bytes;  /* bytes per triad array; 0: 64 MiB (3 arrays, well
 				beyond a 32 MiB L3); rounded down to whole floats */
 } bnn_probe_opts_t;
