@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include "generic.h"
 #include "popcount.h"
+#include "parallel.h"
 
 /* Four columns at a time so each A word is loaded once per four outputs;
  * per-byte counts are summed over up to 8 words before the horizontal sum. */
@@ -63,10 +64,25 @@ int bnn_gemm_prepare_with(const bnn_gemm_impl_t *impl, const bnn_op_desc_t *d,
 	return 0;
 }
 
+typedef struct {
+	bnn_gemm_state_t *st;
+	int32_t *c;
+} gemm_job_t;
+
+/* Rows [i0, i1) of C: the impl's GEMM on that slice of A. */
+static void gemm_rows(void *vjob, int64_t i0, int64_t i1, int tid)
+{
+	gemm_job_t *j = vjob;
+	bnn_gemm_state_t *st = j->st;
+	(void)tid;
+	st->impl->gemm(st->a + i0 * st->wpr, st->b, i1 - i0, st->s.n, st->s.k, st->wpr,
+		       j->c + i0 * st->s.n);
+}
+
 int bnn_gemm_run(void *state, void *out)
 {
-	bnn_gemm_state_t *st = state;
-	st->impl->gemm(st->a, st->b, st->s.m, st->s.n, st->s.k, st->wpr, out);
+	gemm_job_t job = { state, out };
+	bnn_parallel_for(job.st->s.m, 4, gemm_rows, &job);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include "generic.h"
 #include "popcount.h"
+#include "parallel.h"
 
 static size_t zsize(int64_t a, int64_t b, int64_t c, int64_t d)
 {
@@ -93,34 +94,47 @@ void bnn_conv_pack_input(bnn_conv_state_t *st)
 		}
 }
 
-void bnn_bconv_xor_popc__generic(const bnn_conv_state_t *st, int32_t *out)
+typedef struct {
+	const bnn_conv_state_t *st;
+	void *out;
+} conv_job_t;
+
+/* Output pixels [p0, p1), flattened over (n, oy, ox). */
+static void bconv_pixels(void *vjob, int64_t p0, int64_t p1, int tid)
 {
+	const conv_job_t *j = vjob;
+	const bnn_conv_state_t *st = j->st;
 	const bnn_conv_shape_t *s = &st->s;
-	int64_t pix_words = s->groups * st->wpg;
+	int64_t pix_words = s->groups * st->wpg, opix = s->oh * s->ow;
 	int32_t full = (int32_t)(st->taps * st->cg);
-	for (int64_t b = 0; b < s->n; b++)
-		for (int64_t oy = 0; oy < s->oh; oy++)
-			for (int64_t ox = 0; ox < s->ow; ox++) {
-				int32_t *o_px = out + ((b * s->oh + oy) * s->ow + ox) * s->k;
-				for (int64_t o = 0; o < s->k; o++) {
-					int64_t g = o / st->kg;
-					const uint64_t *wrow = st->wbits + o * st->taps * st->wpg;
-					int64_t pop = 0;
-					for (int64_t ky = 0; ky < s->kh; ky++) {
-						int64_t iy = oy * s->stride + ky * s->dil;
-						for (int64_t kx = 0; kx < s->kw; kx++) {
-							int64_t ix = ox * s->stride + kx * s->dil;
-							const uint64_t *xp =
-								st->xbits +
-								((b * st->ph + iy) * st->pw + ix) * pix_words +
-								g * st->wpg;
-							const uint64_t *wp = wrow + (ky * s->kw + kx) * st->wpg;
-							pop += bnn_popc_xor(xp, wp, st->wpg);
-						}
-					}
-					o_px[o] = full - 2 * (int32_t)pop;
+	(void)tid;
+	for (int64_t p = p0; p < p1; p++) {
+		int64_t b = p / opix, oy = p % opix / s->ow, ox = p % s->ow;
+		int32_t *o_px = (int32_t *)j->out + p * s->k;
+		for (int64_t o = 0; o < s->k; o++) {
+			int64_t g = o / st->kg;
+			const uint64_t *wrow = st->wbits + o * st->taps * st->wpg;
+			int64_t pop = 0;
+			for (int64_t ky = 0; ky < s->kh; ky++) {
+				int64_t iy = oy * s->stride + ky * s->dil;
+				for (int64_t kx = 0; kx < s->kw; kx++) {
+					int64_t ix = ox * s->stride + kx * s->dil;
+					const uint64_t *xp = st->xbits +
+							     ((b * st->ph + iy) * st->pw + ix) * pix_words +
+							     g * st->wpg;
+					const uint64_t *wp = wrow + (ky * s->kw + kx) * st->wpg;
+					pop += bnn_popc_xor(xp, wp, st->wpg);
 				}
 			}
+			o_px[o] = full - 2 * (int32_t)pop;
+		}
+	}
+}
+
+void bnn_bconv_xor_popc__generic(const bnn_conv_state_t *st, int32_t *out)
+{
+	conv_job_t job = { st, out };
+	bnn_parallel_for(st->s.n * st->s.oh * st->s.ow, 16, bconv_pixels, &job);
 }
 
 void bnn_bconv_pad_correct(const bnn_conv_state_t *st, int32_t *out)
@@ -156,44 +170,51 @@ int bnn_bconv_run__generic(void *state, void *out)
 	return 0;
 }
 
-/* Real activations times +-1 weights: additions and subtractions only. */
-int bnn_bwn_run__generic(void *state, void *out)
+/* Real activations times +-1 weights: additions and subtractions only.
+ * Output pixels [p0, p1), flattened over (n, oy, ox). */
+static void bwn_pixels(void *vjob, int64_t p0, int64_t p1, int tid)
 {
-	bnn_conv_state_t *st = state;
+	const conv_job_t *j = vjob;
+	const bnn_conv_state_t *st = j->st;
 	const bnn_conv_shape_t *s = &st->s;
-	float *y = out;
-	for (int64_t b = 0; b < s->n; b++)
-		for (int64_t oy = 0; oy < s->oh; oy++)
-			for (int64_t ox = 0; ox < s->ow; ox++) {
-				float *y_px = y + ((b * s->oh + oy) * s->ow + ox) * s->k;
-				for (int64_t o = 0; o < s->k; o++) {
-					int64_t g = o / st->kg;
-					float acc = 0.0f;
-					for (int64_t ky = 0; ky < s->kh; ky++) {
-						int64_t iy = oy * s->stride - s->pad + ky * s->dil;
-						if (iy < 0 || iy >= s->h)
-							continue;
-						for (int64_t kx = 0; kx < s->kw; kx++) {
-							int64_t ix = ox * s->stride - s->pad + kx * s->dil;
-							if (ix < 0 || ix >= s->w)
-								continue;
-							const float *xp = st->x +
-									  ((b * s->h + iy) * s->w + ix) * s->c +
-									  g * st->cg;
-							const uint64_t *wp =
-								st->wbits +
-								(o * st->taps + ky * s->kw + kx) * st->wpg;
-							for (int64_t ci = 0; ci < st->cg; ci++) {
-								if ((wp[ci >> 6] >> (ci & 63)) & 1)
-									acc -= xp[ci];
-								else
-									acc += xp[ci];
-							}
-						}
+	int64_t opix = s->oh * s->ow;
+	(void)tid;
+	for (int64_t p = p0; p < p1; p++) {
+		int64_t b = p / opix, oy = p % opix / s->ow, ox = p % s->ow;
+		float *y_px = (float *)j->out + p * s->k;
+		for (int64_t o = 0; o < s->k; o++) {
+			int64_t g = o / st->kg;
+			float acc = 0.0f;
+			for (int64_t ky = 0; ky < s->kh; ky++) {
+				int64_t iy = oy * s->stride - s->pad + ky * s->dil;
+				if (iy < 0 || iy >= s->h)
+					continue;
+				for (int64_t kx = 0; kx < s->kw; kx++) {
+					int64_t ix = ox * s->stride - s->pad + kx * s->dil;
+					if (ix < 0 || ix >= s->w)
+						continue;
+					const float *xp = st->x + ((b * s->h + iy) * s->w + ix) * s->c +
+							  g * st->cg;
+					const uint64_t *wp =
+						st->wbits + (o * st->taps + ky * s->kw + kx) * st->wpg;
+					for (int64_t ci = 0; ci < st->cg; ci++) {
+						if ((wp[ci >> 6] >> (ci & 63)) & 1)
+							acc -= xp[ci];
+						else
+							acc += xp[ci];
 					}
-					y_px[o] = st->alpha[o] * acc;
 				}
 			}
+			y_px[o] = st->alpha[o] * acc;
+		}
+	}
+}
+
+int bnn_bwn_run__generic(void *state, void *out)
+{
+	conv_job_t job = { state, out };
+	bnn_conv_state_t *st = state;
+	bnn_parallel_for(st->s.n * st->s.oh * st->s.ow, 16, bwn_pixels, &job);
 	return 0;
 }
 
