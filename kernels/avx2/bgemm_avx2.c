@@ -56,22 +56,32 @@ static inline __m256i popc_bytes(__m256i x, __m256i lut, __m256i low)
 	return _mm256_add_epi8(lo, hi);
 }
 
-static inline int64_t hsum64(__m256i v)
+/* The four 64-bit lane sums of s0..s3, as one vector [sum s0, .., sum s3]. */
+static inline __m256i hsum4(__m256i s0, __m256i s1, __m256i s2, __m256i s3)
 {
-	__m128i s = _mm_add_epi64(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-	return _mm_cvtsi128_si64(s) + _mm_extract_epi64(s, 1);
+	__m256i t01 = _mm256_add_epi64(_mm256_unpacklo_epi64(s0, s1), _mm256_unpackhi_epi64(s0, s1));
+	__m256i t23 = _mm256_add_epi64(_mm256_unpacklo_epi64(s2, s3), _mm256_unpackhi_epi64(s2, s3));
+	return _mm256_add_epi64(_mm256_permute2x128_si256(t01, t23, 0x20),
+				_mm256_permute2x128_si256(t01, t23, 0x31));
 }
 
-/* pop[r][j] = popcount(a_r xor b_j) over chunks 256-bit chunks. */
-static void ukernel_2x4(const uint64_t *a0, const uint64_t *a1, const uint64_t *b0,
-			const uint64_t *b1, const uint64_t *b2, const uint64_t *b3, int64_t chunks,
-			int64_t pop[MR][NR])
+/*
+ * r0[j] = popcount(a0 xor b_j), r1[j] = popcount(a1 xor b_j), j < 4, over
+ * chunks 256-bit chunks. Byte counters are flushed into 64-bit lanes
+ * (vpsadbw) every FLUSH chunks; the lanes are reduced once, four outputs
+ * per vector, at the end.
+ */
+static inline __attribute__((always_inline)) void
+ukernel_2x4(const uint64_t *a0, const uint64_t *a1, const uint64_t *b0, const uint64_t *b1,
+	    const uint64_t *b2, const uint64_t *b3, int64_t chunks, __m256i *r0, __m256i *r1)
 {
 	const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
 					     0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
 	const __m256i low = _mm256_set1_epi8(0x0f), zero = _mm256_setzero_si256();
-	__m256i s00 = zero, s01 = zero, s02 = zero, s03 = zero;
-	__m256i s10 = zero, s11 = zero, s12 = zero, s13 = zero;
+	/* 64-bit lane sums, kept in memory: the inner loop needs every register */
+	__m256i s[2][4];
+	for (int i = 0; i < 4; i++)
+		s[0][i] = s[1][i] = zero;
 	for (int64_t c0 = 0; c0 < chunks; c0 += FLUSH) {
 		int64_t c1 = c0 + FLUSH < chunks ? c0 + FLUSH : chunks;
 		__m256i c00 = zero, c01 = zero, c02 = zero, c03 = zero;
@@ -92,23 +102,70 @@ static void ukernel_2x4(const uint64_t *a0, const uint64_t *a1, const uint64_t *
 			c03 = _mm256_add_epi8(c03, popc_bytes(_mm256_xor_si256(x0, y), lut, low));
 			c13 = _mm256_add_epi8(c13, popc_bytes(_mm256_xor_si256(x1, y), lut, low));
 		}
-		s00 = _mm256_add_epi64(s00, _mm256_sad_epu8(c00, zero));
-		s01 = _mm256_add_epi64(s01, _mm256_sad_epu8(c01, zero));
-		s02 = _mm256_add_epi64(s02, _mm256_sad_epu8(c02, zero));
-		s03 = _mm256_add_epi64(s03, _mm256_sad_epu8(c03, zero));
-		s10 = _mm256_add_epi64(s10, _mm256_sad_epu8(c10, zero));
-		s11 = _mm256_add_epi64(s11, _mm256_sad_epu8(c11, zero));
-		s12 = _mm256_add_epi64(s12, _mm256_sad_epu8(c12, zero));
-		s13 = _mm256_add_epi64(s13, _mm256_sad_epu8(c13, zero));
+		s[0][0] = _mm256_add_epi64(s[0][0], _mm256_sad_epu8(c00, zero));
+		s[0][1] = _mm256_add_epi64(s[0][1], _mm256_sad_epu8(c01, zero));
+		s[0][2] = _mm256_add_epi64(s[0][2], _mm256_sad_epu8(c02, zero));
+		s[0][3] = _mm256_add_epi64(s[0][3], _mm256_sad_epu8(c03, zero));
+		s[1][0] = _mm256_add_epi64(s[1][0], _mm256_sad_epu8(c10, zero));
+		s[1][1] = _mm256_add_epi64(s[1][1], _mm256_sad_epu8(c11, zero));
+		s[1][2] = _mm256_add_epi64(s[1][2], _mm256_sad_epu8(c12, zero));
+		s[1][3] = _mm256_add_epi64(s[1][3], _mm256_sad_epu8(c13, zero));
 	}
-	pop[0][0] = hsum64(s00);
-	pop[0][1] = hsum64(s01);
-	pop[0][2] = hsum64(s02);
-	pop[0][3] = hsum64(s03);
-	pop[1][0] = hsum64(s10);
-	pop[1][1] = hsum64(s11);
-	pop[1][2] = hsum64(s12);
-	pop[1][3] = hsum64(s13);
+	*r0 = hsum4(s[0][0], s[0][1], s[0][2], s[0][3]);
+	*r1 = hsum4(s[1][0], s[1][1], s[1][2], s[1][3]);
+}
+
+/* k - 2*pop of four int64 popcounts, as four int32. */
+static inline __m128i finish4(__m256i pop, __m128i kv)
+{
+	const __m256i even = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
+	__m128i p32 = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(pop, even));
+	return _mm_sub_epi32(kv, _mm_slli_epi32(p32, 1));
+}
+
+/*
+ * Rows a0 and a1 (a1 may repeat a0) against B rows [0, n), ldb words
+ * apart, over chunks chunks: with acc NULL the results k - 2*pop go to
+ * c0[j] and c1[j] (c1 NULL: dropped); else the popcounts are added to
+ * acc0[j] and acc1[j]. One call per row pair keeps the per-tile cost to a
+ * few vector instructions, which matters when K is short (convolutions).
+ */
+static void row_pair(const uint64_t *a0, const uint64_t *a1, const uint64_t *b, int64_t ldb,
+		     int64_t n, int64_t chunks, int64_t k, int32_t *c0, int32_t *c1,
+		     int64_t *acc0, int64_t *acc1)
+{
+	const __m128i kv = _mm_set1_epi32((int32_t)k);
+	for (int64_t jr = 0; jr < n; jr += NR) {
+		int64_t nv = n - jr < NR ? n - jr : NR;
+		const uint64_t *b0 = b + jr * ldb;
+		const uint64_t *b1 = nv > 1 ? b0 + ldb : b0, *b2 = nv > 2 ? b0 + 2 * ldb : b0,
+			       *b3 = nv > 3 ? b0 + 3 * ldb : b0;
+		__m256i p0, p1;
+		ukernel_2x4(a0, a1, b0, b1, b2, b3, chunks, &p0, &p1);
+		if (acc0) {
+			int64_t t[2][NR];
+			_mm256_storeu_si256((__m256i *)t[0], p0);
+			_mm256_storeu_si256((__m256i *)t[1], p1);
+			for (int64_t q = 0; q < nv; q++) {
+				acc0[jr + q] += t[0][q];
+				if (acc1)
+					acc1[jr + q] += t[1][q];
+			}
+		} else if (nv == NR) {
+			_mm_storeu_si128((__m128i *)(c0 + jr), finish4(p0, kv));
+			if (c1)
+				_mm_storeu_si128((__m128i *)(c1 + jr), finish4(p1, kv));
+		} else {
+			int32_t t[2][NR];
+			_mm_storeu_si128((__m128i *)t[0], finish4(p0, kv));
+			_mm_storeu_si128((__m128i *)t[1], finish4(p1, kv));
+			for (int64_t q = 0; q < nv; q++) {
+				c0[jr + q] = t[0][q];
+				if (c1)
+					c1[jr + q] = t[1][q];
+			}
+		}
+	}
 }
 
 typedef struct {
@@ -117,46 +174,41 @@ typedef struct {
 	int32_t *c;
 } core_job_t;
 
-/* Rows [i0, i1) of C: blocked over K slices and A row blocks. Edge tiles
- * repeat the last valid row pointer and keep only what is valid. */
+/* Rows [i0, i1) of C, blocked over K slices (B rows' slices stay in L1
+ * while a block of MC rows of A passes) and row blocks of A (in L2). With
+ * one K slice (K up to KC words, every convolution here) results go
+ * straight into C; with more, popcounts accumulate in an int64 buffer. */
 static void core_rows(void *vjob, int64_t i0, int64_t i1, int tid)
 {
 	const core_job_t *j = vjob;
 	(void)tid;
-	/* Popcounts of this thread's rows accumulate over K slices here;
-	 * rows are ld apart, padded to whole tiles of NR columns. */
-	int64_t rows = i1 - i0, ld = (j->n + NR - 1) / NR * NR;
-	int64_t *acc = calloc((size_t)(rows * ld), sizeof(int64_t));
-	if (!acc)
-		return; /* out of memory mid-run: C stays poisoned, the check fails */
+	int64_t rows = i1 - i0, n = j->n;
+	int sliced = j->wpr > KC;
+	int64_t *acc = NULL;
+	if (sliced) {
+		acc = calloc((size_t)(rows * n), sizeof(int64_t));
+		if (!acc)
+			return; /* out of memory mid-run: C stays poisoned, the check fails */
+	}
 	for (int64_t pc = 0; pc < j->wpr; pc += KC) {
 		int64_t kc = j->wpr - pc < KC ? j->wpr - pc : KC;
 		for (int64_t ic = i0; ic < i1; ic += MC) {
 			int64_t iend = i1 - ic < MC ? i1 : ic + MC;
-			for (int64_t jr = 0; jr < j->n; jr += NR) {
-				const uint64_t *bp[NR];
-				for (int q = 0; q < NR; q++) {
-					int64_t row = jr + q < j->n ? jr + q : j->n - 1;
-					bp[q] = j->b + row * j->ldb + pc;
-				}
-				for (int64_t ir = ic; ir < iend; ir += MR) {
-					int two = ir + 1 < iend;
-					const uint64_t *a0 = j->a + ir * j->lda + pc;
-					int64_t t[MR][NR];
-					ukernel_2x4(a0, two ? a0 + j->lda : a0, bp[0], bp[1], bp[2],
-						    bp[3], kc / 4, t);
-					for (int r = 0; r <= two; r++) {
-						int64_t *dst = acc + (ir - i0 + r) * ld + jr;
-						for (int q = 0; q < NR; q++)
-							dst[q] += t[r][q];
-					}
-				}
+			for (int64_t ir = ic; ir < iend; ir += MR) {
+				const uint64_t *a0 = j->a + ir * j->lda + pc;
+				int two = ir + 1 < iend;
+				int64_t *r0 = sliced ? acc + (ir - i0) * n : NULL;
+				row_pair(a0, two ? a0 + j->lda : a0, j->b + pc, j->ldb, n, kc / 4, j->k,
+					 j->c + ir * j->ldc, two ? j->c + (ir + 1) * j->ldc : NULL, r0,
+					 sliced && two ? r0 + n : NULL);
 			}
 		}
 	}
+	if (!sliced)
+		return;
 	for (int64_t r = 0; r < rows; r++)
-		for (int64_t col = 0; col < j->n; col++)
-			j->c[(i0 + r) * j->ldc + col] = (int32_t)(j->k - 2 * acc[r * ld + col]);
+		for (int64_t col = 0; col < n; col++)
+			j->c[(i0 + r) * j->ldc + col] = (int32_t)(j->k - 2 * acc[r * n + col]);
 	free(acc);
 }
 
