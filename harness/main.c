@@ -15,6 +15,7 @@
 #include "bnn_kernels.h"
 #include "config.h"
 #include "bind.h"
+#include "localpeak.h"
 #include "machine.h"
 #include "peak.h"
 #include "peers.h"
@@ -107,23 +108,20 @@ static int peer_is_fp32(const char *name)
 
 /*
  * Achieved over probed peak: a kernel's TOPS over the XOR-popcount peak of
- * its ISA at the same thread count; an fp32 peer's FLOPS over the FMA
- * peak. NaN when the probe did not run or has no matching row.
+ * its ISA, an fp32 peer's FLOPS over the FMA peak, both probed again right
+ * now on the same worker pool (see localpeak.h). NaN when not timed, with
+ * --no-probe, or for peers without a matching probe (int8).
  */
 static double efficiency(const run_ctx_t *ctx, const bnn_outcome_t *o)
 {
-	if (!o->timed || !ctx->nprobe)
+	if (!o->timed || ctx->cli->no_probe)
 		return NAN;
-	int t = ctx->cli->threads;
+	double window = ctx->cli->probe_time / 10;
 	if (!strcmp(o->kind, "kernel"))
-		return o->tops / bnn_probe_peak_tops(ctx->probe, ctx->nprobe,
-						     bnn_isa_name(o->kernel->isa), t);
+		return o->tops / bnn_local_peak_tops(o->kernel->isa, window);
 	if (!peer_is_fp32(o->kernel->name))
 		return NAN;
-	for (size_t i = 0; i < ctx->nprobe; i++)
-		if (!strncmp(ctx->probe[i].name, "fma ", 4) && ctx->probe[i].threads == t)
-			return 2.0 * o->macs / o->stats.median / ctx->probe[i].best;
-	return NAN;
+	return 2.0 * o->macs / o->stats.median / bnn_local_peak_gflops(window);
 }
 
 static int parse_size(const char *s, unsigned long long *out)
@@ -438,6 +436,7 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 		 ctx.count[BNN_FAIL] ? EXIT_FAILED : 0;
 out:
 	bnn_bind_stop();
+	bnn_local_peak_free();
 	bnn_store_close(store);
 	bnn_suite_free(&suite);
 	return status;

@@ -4,10 +4,11 @@
  * shared/spec/bnn-math.md; the section is named beside each one.
  *
  * Conventions: tensors are dense row-major arrays; NHWC activations, OHWI
- * filters (see bnn_shape.h). Callers own every buffer. bnn_ref_bconv and
- * bnn_ref_xnor_conv allocate binarized copies of their inputs and abort() on
- * out-of-memory (the harness checks sizes against --max-mem before); nothing
- * else allocates, and nothing can fail for valid shapes.
+ * filters (see bnn_shape.h). Callers own every buffer. bnn_ref_bgemm,
+ * bnn_ref_bconv and bnn_ref_xnor_conv allocate binarized copies of their
+ * inputs and abort() on out-of-memory (the harness checks sizes against
+ * --max-mem before); nothing else allocates, and nothing can fail for valid
+ * shapes.
  */
 #ifndef BNN_REF_H
 #define BNN_REF_H

@@ -1,0 +1,144 @@
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#include <math.h>
+#include <stdlib.h>
+#include "localpeak.h"
+#include "peak.h"
+#include "parallel.h"
+#include "probe.h"
+#include "timing.h"
+
+#define MAX_THREADS 256
+#define WINDOWS 3
+
+typedef int64_t (*xorpopc_fn)(const uint64_t *, const uint64_t *, int64_t, int64_t);
+
+/* Per pool thread: its probe rows, allocated by that thread (first touch). */
+static uint64_t *bufs[MAX_THREADS];
+
+typedef struct {
+	xorpopc_fn xp;
+	double (*fma)(int64_t);
+	int64_t reps;
+	volatile double sink[MAX_THREADS];
+} job_t;
+
+static void task(void *vjob, int64_t b, int64_t e, int tid)
+{
+	job_t *j = vjob;
+	(void)b;
+	(void)e;
+	if (tid >= MAX_THREADS)
+		return;
+	if (j->fma) {
+		j->sink[tid] = j->fma(j->reps);
+		return;
+	}
+	if (!bufs[tid]) {
+		size_t n = 2 * BNN_PROBE_ROWS * BNN_PROBE_WORDS;
+		bufs[tid] = aligned_alloc(64, n * sizeof(uint64_t));
+		if (!bufs[tid])
+			return;
+		uint64_t s = 0x9e3779b97f4a7c15ull * (uint64_t)(tid + 1);
+		for (size_t i = 0; i < n; i++) {
+			s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+			bufs[tid][i] = s;
+		}
+	}
+	const uint64_t *a = bufs[tid], *bb = a + BNN_PROBE_ROWS * BNN_PROBE_WORDS;
+	j->sink[tid] = (double)j->xp(a, bb, BNN_PROBE_WORDS, j->reps);
+}
+
+/* Seconds for one pass of reps on every pool thread. */
+static double pass(job_t *j)
+{
+	int nt = bnn_parallel_threads();
+	uint64_t t0 = bnn_now_ns();
+	bnn_parallel_for(nt, 1, task, j);
+	return (double)(bnn_now_ns() - t0) * 1e-9;
+}
+
+/* Best rate (work per rep x reps x threads / s) over WINDOWS windows. */
+static double best_rate(job_t *j, double work_per_rep, double seconds)
+{
+	j->reps = 1;
+	pass(j); /* first touch of the buffers */
+	double t;
+	while ((t = pass(j)) < seconds / 8 && j->reps < ((int64_t)1 << 40))
+		j->reps *= 2;
+	if (t > 0)
+		j->reps = (int64_t)((double)j->reps * seconds / t) + 1;
+	double best = 0;
+	for (int w = 0; w < WINDOWS; w++) {
+		t = pass(j);
+		double r = work_per_rep * (double)j->reps * bnn_parallel_threads() / t;
+		if (r > best)
+			best = r;
+	}
+	return best;
+}
+
+double bnn_local_peak_tops(bnn_isa_t isa, double seconds)
+{
+	xorpopc_fn fns[2] = { 0 };
+	char why[128];
+	if (!bnn_isa_available(isa, why, sizeof(why)))
+		return NAN;
+	switch (isa) {
+	case BNN_ISA_GENERIC:
+		fns[0] = bnn_probe_xorpopc__generic;
+		break;
+#ifdef BNN_HAVE_AVX2
+	case BNN_ISA_AVX2:
+		fns[0] = bnn_probe_xorpopc__avx2_lut;
+		fns[1] = bnn_probe_xorpopc__avx2_hs;
+		break;
+#endif
+#ifdef BNN_HAVE_AVX512
+	case BNN_ISA_AVX512:
+		fns[0] = bnn_probe_xorpopc__avx512;
+		break;
+#endif
+	default:
+		return NAN;
+	}
+	double best = NAN;
+	for (int i = 0; i < 2 && fns[i]; i++) {
+		job_t j = { .xp = fns[i] };
+		double bits = BNN_PROBE_XORPOPC_BITS(BNN_PROBE_WORDS, 1);
+		double tops = 2.0 * best_rate(&j, bits, seconds) / 1e12;
+		if (isnan(best) || tops > best)
+			best = tops;
+	}
+	return best;
+}
+
+double bnn_local_peak_gflops(double seconds)
+{
+	char why[128];
+	job_t j = { .fma = bnn_probe_fma__generic };
+	double per = BNN_PROBE_FMA_FLOPS_PER_REP_GENERIC;
+#ifdef BNN_HAVE_AVX512
+	if (bnn_isa_available(BNN_ISA_AVX512, why, sizeof(why))) {
+		j.fma = bnn_probe_fma__avx512;
+		per = BNN_PROBE_FMA_FLOPS_PER_REP_AVX512;
+	} else
+#endif
+#ifdef BNN_HAVE_AVX2
+	if (bnn_isa_available(BNN_ISA_AVX2, why, sizeof(why))) {
+		j.fma = bnn_probe_fma__avx2;
+		per = BNN_PROBE_FMA_FLOPS_PER_REP_AVX2;
+	}
+#endif
+	(void)why;
+	return best_rate(&j, per, seconds) / 1e9;
+}
+
+void bnn_local_peak_free(void)
+{
+	for (int t = 0; t < MAX_THREADS; t++) {
+		free(bufs[t]);
+		bufs[t] = NULL;
+	}
+}
