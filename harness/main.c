@@ -107,8 +107,9 @@ static int peer_is_fp32(const char *name)
 }
 
 /*
- * Achieved over probed peak: a kernel's TOPS over the XOR-popcount peak of
- * its ISA, an fp32 peer's FLOPS over the FMA peak, both probed again right
+ * Achieved over probed peak: a binary kernel's TOPS over the XOR-popcount
+ * peak of its ISA; a BWN kernel's and an fp32 peer's 2 x MACs/s over the
+ * FMA peak (one multiply-add per MAC), both probed again right
  * now on the same worker pool (see localpeak.h). NaN when not timed, with
  * --no-probe, or for peers without a matching probe (int8).
  */
@@ -117,9 +118,10 @@ static double efficiency(const run_ctx_t *ctx, const bnn_outcome_t *o)
 	if (!o->timed || ctx->cli->no_probe)
 		return NAN;
 	double window = ctx->cli->probe_time / 10;
-	if (!strcmp(o->kind, "kernel"))
+	/* BWN kernels add real numbers: their limit is the FMA rate, not popcount. */
+	if (!strcmp(o->kind, "kernel") && o->kernel->op != BNN_OP_BWN)
 		return o->tops / bnn_local_peak_tops(o->kernel->isa, window);
-	if (!peer_is_fp32(o->kernel->name))
+	if (!strcmp(o->kind, "peer") && !peer_is_fp32(o->kernel->name))
 		return NAN;
 	return 2.0 * o->macs / o->stats.median / bnn_local_peak_gflops(window);
 }
