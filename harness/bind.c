@@ -11,6 +11,7 @@
 static hwloc_topology_t topo;
 static int ncores;
 static int failed;
+static int bound;   /* the pool's threads are bound */
 
 /* Runs in each worker (and the caller, tid 0): bind to core tid % ncores. */
 static void bind_thread(void *arg, int tid)
@@ -36,6 +37,7 @@ int bnn_bind_start(int nthreads, int bind, char *desc, size_t len)
 			return -1;
 		}
 		failed = 0;
+		bound = 1;
 		if (bnn_parallel_init(nthreads, bind_thread, NULL) != 0) {
 			snprintf(desc, len, "could not start %d threads", nthreads);
 			return -1;
@@ -68,6 +70,23 @@ int bnn_bind_start(int nthreads, int bind, char *desc, size_t len)
 	return 0;
 }
 
+void bnn_bind_caller_release(void)
+{
+#ifdef HAVE_HWLOC
+	if (bound && topo)
+		(void)hwloc_set_cpubind(topo, hwloc_topology_get_complete_cpuset(topo),
+					HWLOC_CPUBIND_THREAD);
+#endif
+}
+
+void bnn_bind_caller_restore(void)
+{
+#ifdef HAVE_HWLOC
+	if (bound && topo)
+		bind_thread(NULL, 0);
+#endif
+}
+
 void bnn_bind_stop(void)
 {
 	bnn_parallel_shutdown();
@@ -76,5 +95,6 @@ void bnn_bind_stop(void)
 		hwloc_topology_destroy(topo);
 		topo = NULL;
 	}
+	bound = 0;
 #endif
 }

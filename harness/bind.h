@@ -13,6 +13,15 @@
  */
 int bnn_bind_start(int nthreads, int bind, char *desc, size_t len);
 
+/*
+ * Lets the calling thread (thread 0 of the pool) run anywhere, and binds it
+ * back. Peer libraries create their own threads (OpenMP) from the caller,
+ * and a new thread inherits the caller's binding: run them in between, or
+ * all their threads share one core. No-ops without a bound pool.
+ */
+void bnn_bind_caller_release(void);
+void bnn_bind_caller_restore(void);
+
 /* Stops the pool and frees the topology. */
 void bnn_bind_stop(void);
 

@@ -59,16 +59,30 @@ static double pass(job_t *j)
 	return (double)(bnn_now_ns() - t0) * 1e-9;
 }
 
-/* Best rate (work per rep x reps x threads / s) over WINDOWS windows. */
+/* Seconds for reps on the calling thread alone (no pool wake-up in it). */
+static double pass_here(job_t *j)
+{
+	uint64_t t0 = bnn_now_ns();
+	task(j, 0, 1, 0);
+	return (double)(bnn_now_ns() - t0) * 1e-9;
+}
+
+/*
+ * Best rate (work per rep x reps x threads / s) over WINDOWS windows on the
+ * pool. The reps are calibrated on the calling thread, where a pass is not
+ * dominated by waking the workers, doubling until a pass lasts an eighth of
+ * a window.
+ */
 static double best_rate(job_t *j, double work_per_rep, double seconds)
 {
 	j->reps = 1;
-	pass(j); /* first touch of the buffers */
+	pass_here(j); /* first touch of thread 0's buffers */
 	double t;
-	while ((t = pass(j)) < seconds / 8 && j->reps < ((int64_t)1 << 40))
+	while ((t = pass_here(j)) < seconds / 8 && j->reps < ((int64_t)1 << 40))
 		j->reps *= 2;
 	if (t > 0)
 		j->reps = (int64_t)((double)j->reps * seconds / t) + 1;
+	pass(j); /* first touch of the other threads' buffers */
 	double best = 0;
 	for (int w = 0; w < WINDOWS; w++) {
 		t = pass(j);

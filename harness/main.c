@@ -412,9 +412,12 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 		}
 		rc = bnn_run_problem(p, bnn_kernels, bnn_kernel_count, "kernel", &cli->run,
 				     on_outcome, &ctx, err, sizeof(err));
-		if (rc == 0 && !cli->no_peers)
+		if (rc == 0 && !cli->no_peers) {
+			bnn_bind_caller_release();
 			rc = bnn_run_problem(p, bnn_peers, bnn_peer_count, "peer", &cli->run,
 					     on_outcome, &ctx, err, sizeof(err));
+			bnn_bind_caller_restore();
+		}
 		if (rc != 0 && rc != -EINTR && rc != -ECANCELED) {
 			fprintf(stderr, "bnnbench: %s\n", err);
 			ctx.io_error = 1;
