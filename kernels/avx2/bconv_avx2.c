@@ -115,8 +115,12 @@ int bnn_bconv_run__avx2(void *state, void *out)
 	/* XNOR-Net computes the integer conv into its own buffer, then scales. */
 	st->out = st->base->d.op == BNN_OP_XNOR ? st->base->dot : out;
 	bnn_conv_pack_input(st->base);
-	if (bnn_parallel_threads() <= st->nthreads)
-		bnn_parallel_for(s->n * s->oh * s->ow, PIX_BLOCK, conv_pixels, st);
+	int64_t npix = s->n * s->oh * s->ow, nt = bnn_parallel_threads();
+	/* Small images (7x7 late layers) still give every thread a share. */
+	int64_t grain = (npix + nt - 1) / nt;
+	grain = grain < PIX_BLOCK ? (grain + 1) / 2 * 2 : PIX_BLOCK;
+	if (nt <= st->nthreads)
+		bnn_parallel_for(npix, grain, conv_pixels, st);
 	else /* the pool grew after prepare: no scratch for the new threads */
 		conv_pixels(st, 0, s->n * s->oh * s->ow, 0);
 	bnn_bconv_pad_correct(st->base, st->out);
