@@ -372,7 +372,7 @@ static const struct {
 	  "SWAR per-byte counts 1x4" },
 #ifdef BNN_HAVE_AVX2
 	{ "xorpopc avx2.lut", BNN_ISA_AVX2, bnn_probe_xorpopc__avx2_lut,
-	  "vpshufb nibble LUT 2x4, vpsadbw flush" },
+	  "the AVX2 bgemm microkernel: LUT 2x4" },
 #endif
 #ifdef BNN_HAVE_AVX2
 	{ "xorpopc avx2.popcnt", BNN_ISA_AVX2, bnn_probe_xorpopc__avx2_popcnt,

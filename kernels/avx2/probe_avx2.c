@@ -7,6 +7,7 @@
  */
 #include <immintrin.h>
 #include "probe.h"
+#include "lut_kernel.h"
 
 #if defined(__GNUC__)
 #define PROBE_BARRIER() __asm__ volatile("" ::: "memory")
@@ -14,21 +15,10 @@
 #define PROBE_BARRIER() ((void)0)
 #endif
 
-/* A byte counter grows by at most 8 per 256-bit vector: flush before 255. */
-#define FLUSH_VECS 31
-
 static inline __m256i nibble_lut(void)
 {
 	return _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
 				0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
-}
-
-/* Per-byte counts of x (each 0..8): two table lookups, low and high nibble. */
-static inline __m256i popc_bytes(__m256i x, __m256i lut, __m256i low)
-{
-	__m256i lo = _mm256_shuffle_epi8(lut, _mm256_and_si256(x, low));
-	__m256i hi = _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(x, 4), low));
-	return _mm256_add_epi8(lo, hi);
 }
 
 static inline int64_t hsum64(__m256i v)
@@ -51,49 +41,14 @@ static inline int64_t tail_pairs(const uint64_t *a, const uint64_t *b, int64_t w
 
 /* ---- nibble lookup, 2x4 register blocking ---- */
 
-/*
- * Rows a0, a1 against the four rows of b over vecs 256-bit vectors, as the
- * AVX2 bgemm microkernel does: 8 byte accumulators, 2 a vectors, 1 b
- * vector, the table and the mask, temporaries: the 16 ymm registers.
- * 16 accumulators (a full 4x4 tile) would spill.
- */
+/* Rows a0, a1 against the four rows of b over vecs 256-bit vectors, with
+ * the AVX2 bgemm's own microkernel (lut_kernel.h). */
 static int64_t lut_2x4(const uint64_t *a0, const uint64_t *a1, const uint64_t *b,
 		       int64_t words, int64_t vecs)
 {
-	const __m256i lut = nibble_lut(), low = _mm256_set1_epi8(0x0f);
-	const __m256i zero = _mm256_setzero_si256();
-	const uint64_t *b0 = b, *b1 = b + words, *b2 = b + 2 * words, *b3 = b + 3 * words;
-	__m256i sum = zero;
-	for (int64_t v0 = 0; v0 < vecs; v0 += FLUSH_VECS) {
-		int64_t v1 = v0 + FLUSH_VECS < vecs ? v0 + FLUSH_VECS : vecs;
-		__m256i c00 = zero, c01 = zero, c02 = zero, c03 = zero;
-		__m256i c10 = zero, c11 = zero, c12 = zero, c13 = zero;
-		for (int64_t v = v0; v < v1; v++) {
-			__m256i x0 = _mm256_loadu_si256((const __m256i *)(a0 + 4 * v));
-			__m256i x1 = _mm256_loadu_si256((const __m256i *)(a1 + 4 * v));
-			__m256i y = _mm256_loadu_si256((const __m256i *)(b0 + 4 * v));
-			c00 = _mm256_add_epi8(c00, popc_bytes(_mm256_xor_si256(x0, y), lut, low));
-			c10 = _mm256_add_epi8(c10, popc_bytes(_mm256_xor_si256(x1, y), lut, low));
-			y = _mm256_loadu_si256((const __m256i *)(b1 + 4 * v));
-			c01 = _mm256_add_epi8(c01, popc_bytes(_mm256_xor_si256(x0, y), lut, low));
-			c11 = _mm256_add_epi8(c11, popc_bytes(_mm256_xor_si256(x1, y), lut, low));
-			y = _mm256_loadu_si256((const __m256i *)(b2 + 4 * v));
-			c02 = _mm256_add_epi8(c02, popc_bytes(_mm256_xor_si256(x0, y), lut, low));
-			c12 = _mm256_add_epi8(c12, popc_bytes(_mm256_xor_si256(x1, y), lut, low));
-			y = _mm256_loadu_si256((const __m256i *)(b3 + 4 * v));
-			c03 = _mm256_add_epi8(c03, popc_bytes(_mm256_xor_si256(x0, y), lut, low));
-			c13 = _mm256_add_epi8(c13, popc_bytes(_mm256_xor_si256(x1, y), lut, low));
-		}
-		/* The probe needs only the total, so the eight pairs' counts may
-		 * meet here; a GEMM keeps them apart, one vpsadbw each as well. */
-		__m256i s0 = _mm256_add_epi64(_mm256_sad_epu8(c00, zero), _mm256_sad_epu8(c01, zero));
-		__m256i s1 = _mm256_add_epi64(_mm256_sad_epu8(c02, zero), _mm256_sad_epu8(c03, zero));
-		__m256i s2 = _mm256_add_epi64(_mm256_sad_epu8(c10, zero), _mm256_sad_epu8(c11, zero));
-		__m256i s3 = _mm256_add_epi64(_mm256_sad_epu8(c12, zero), _mm256_sad_epu8(c13, zero));
-		sum = _mm256_add_epi64(sum, _mm256_add_epi64(_mm256_add_epi64(s0, s1),
-							     _mm256_add_epi64(s2, s3)));
-	}
-	return hsum64(sum);
+	__m256i p0, p1;
+	ukernel_2x4(a0, a1, b, b + words, b + 2 * words, b + 3 * words, vecs, &p0, &p1);
+	return hsum64(_mm256_add_epi64(p0, p1));
 }
 
 int64_t bnn_probe_xorpopc__avx2_lut(const uint64_t *a, const uint64_t *b, int64_t words,

@@ -1,0 +1,84 @@
+/*
+ * lut_kernel.h: the AVX2 XOR-popcount microkernel, shared by the GEMM
+ * (bgemm_avx2.c) and its peak probe (probe_avx2.c), so the probe measures
+ * exactly the inner loop the kernel runs and the GEMM's efficiency against
+ * it shows what blocking and packing cost. Include only from files built
+ * with the AVX2 flags.
+ */
+#ifndef BNN_AVX2_LUT_KERNEL_H
+#define BNN_AVX2_LUT_KERNEL_H
+
+#include <immintrin.h>
+#include <stdint.h>
+
+/* Per 256-bit chunk a byte counter grows by at most 8: flush before 255. */
+#define BNN_LUT_FLUSH 31
+
+/* Per-byte popcounts of x: nibble lookups in a 16-entry table. */
+static inline __m256i popc_bytes(__m256i x, __m256i lut, __m256i low)
+{
+	__m256i lo = _mm256_shuffle_epi8(lut, _mm256_and_si256(x, low));
+	__m256i hi = _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(x, 4), low));
+	return _mm256_add_epi8(lo, hi);
+}
+
+/* The four 64-bit lane sums of s0..s3, as one vector [sum s0, .., sum s3]. */
+static inline __m256i hsum4(__m256i s0, __m256i s1, __m256i s2, __m256i s3)
+{
+	__m256i t01 = _mm256_add_epi64(_mm256_unpacklo_epi64(s0, s1), _mm256_unpackhi_epi64(s0, s1));
+	__m256i t23 = _mm256_add_epi64(_mm256_unpacklo_epi64(s2, s3), _mm256_unpackhi_epi64(s2, s3));
+	return _mm256_add_epi64(_mm256_permute2x128_si256(t01, t23, 0x20),
+				_mm256_permute2x128_si256(t01, t23, 0x31));
+}
+
+/*
+ * r0[j] = popcount(a0 xor b_j), r1[j] = popcount(a1 xor b_j), j < 4, over
+ * chunks 256-bit chunks. Byte counters are flushed into 64-bit lanes
+ * (vpsadbw) every BNN_LUT_FLUSH chunks; the lanes are reduced once, four outputs
+ * per vector, at the end.
+ */
+static inline __attribute__((always_inline)) void
+ukernel_2x4(const uint64_t *a0, const uint64_t *a1, const uint64_t *b0, const uint64_t *b1,
+	    const uint64_t *b2, const uint64_t *b3, int64_t chunks, __m256i *r0, __m256i *r1)
+{
+	const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+					     0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+	const __m256i low = _mm256_set1_epi8(0x0f), zero = _mm256_setzero_si256();
+	/* 64-bit lane sums, kept in memory: the inner loop needs every register */
+	__m256i s[2][4];
+	for (int i = 0; i < 4; i++)
+		s[0][i] = s[1][i] = zero;
+	for (int64_t c0 = 0; c0 < chunks; c0 += BNN_LUT_FLUSH) {
+		int64_t c1 = c0 + BNN_LUT_FLUSH < chunks ? c0 + BNN_LUT_FLUSH : chunks;
+		__m256i c00 = zero, c01 = zero, c02 = zero, c03 = zero;
+		__m256i c10 = zero, c11 = zero, c12 = zero, c13 = zero;
+		for (int64_t c = c0; c < c1; c++) {
+			__m256i x0 = _mm256_loadu_si256((const __m256i *)(a0 + 4 * c));
+			__m256i x1 = _mm256_loadu_si256((const __m256i *)(a1 + 4 * c));
+			__m256i y = _mm256_loadu_si256((const __m256i *)(b0 + 4 * c));
+			c00 = _mm256_add_epi8(c00, popc_bytes(_mm256_xor_si256(x0, y), lut, low));
+			c10 = _mm256_add_epi8(c10, popc_bytes(_mm256_xor_si256(x1, y), lut, low));
+			y = _mm256_loadu_si256((const __m256i *)(b1 + 4 * c));
+			c01 = _mm256_add_epi8(c01, popc_bytes(_mm256_xor_si256(x0, y), lut, low));
+			c11 = _mm256_add_epi8(c11, popc_bytes(_mm256_xor_si256(x1, y), lut, low));
+			y = _mm256_loadu_si256((const __m256i *)(b2 + 4 * c));
+			c02 = _mm256_add_epi8(c02, popc_bytes(_mm256_xor_si256(x0, y), lut, low));
+			c12 = _mm256_add_epi8(c12, popc_bytes(_mm256_xor_si256(x1, y), lut, low));
+			y = _mm256_loadu_si256((const __m256i *)(b3 + 4 * c));
+			c03 = _mm256_add_epi8(c03, popc_bytes(_mm256_xor_si256(x0, y), lut, low));
+			c13 = _mm256_add_epi8(c13, popc_bytes(_mm256_xor_si256(x1, y), lut, low));
+		}
+		s[0][0] = _mm256_add_epi64(s[0][0], _mm256_sad_epu8(c00, zero));
+		s[0][1] = _mm256_add_epi64(s[0][1], _mm256_sad_epu8(c01, zero));
+		s[0][2] = _mm256_add_epi64(s[0][2], _mm256_sad_epu8(c02, zero));
+		s[0][3] = _mm256_add_epi64(s[0][3], _mm256_sad_epu8(c03, zero));
+		s[1][0] = _mm256_add_epi64(s[1][0], _mm256_sad_epu8(c10, zero));
+		s[1][1] = _mm256_add_epi64(s[1][1], _mm256_sad_epu8(c11, zero));
+		s[1][2] = _mm256_add_epi64(s[1][2], _mm256_sad_epu8(c12, zero));
+		s[1][3] = _mm256_add_epi64(s[1][3], _mm256_sad_epu8(c13, zero));
+	}
+	*r0 = hsum4(s[0][0], s[0][1], s[0][2], s[0][3]);
+	*r1 = hsum4(s[1][0], s[1][1], s[1][2], s[1][3]);
+}
+
+#endif
