@@ -38,9 +38,17 @@ void bnn_pack_rows__avx2(const float *x, int64_t rows, int64_t len, int64_t ld, 
 			dst[wi] = word;
 		}
 		if (wi < words_per_row) {
+			/* The partial last word: whole groups of 8 with vectors, then
+			 * one by one (short rows, e.g. 32 channels, are all tail). */
+			const float *p = row + wi * 64;
+			int64_t rest = len - wi * 64, i = 0;
 			uint64_t word = 0;
-			for (int64_t i = wi * 64; i < len; i++)
-				word |= (uint64_t)(row[i] < 0.0f) << (i & 63);
+			for (; i + 8 <= rest; i += 8) {
+				__m256 lt = _mm256_cmp_ps(_mm256_loadu_ps(p + i), zero, _CMP_LT_OQ);
+				word |= (uint64_t)(unsigned)_mm256_movemask_ps(lt) << i;
+			}
+			for (; i < rest; i++)
+				word |= (uint64_t)(p[i] < 0.0f) << i;
 			dst[wi++] = word;
 		}
 		for (; wi < words_per_row; wi++)

@@ -80,18 +80,25 @@ void bnn_conv_release(void *state)
 	free(st);
 }
 
-void bnn_conv_pack_input(bnn_conv_state_t *st)
+/* Image rows [r0, r1) (flattened n, y) into the padded packed image. */
+static void pack_rows_task(void *vst, int64_t r0, int64_t r1, int tid)
 {
+	bnn_conv_state_t *st = vst;
 	const bnn_conv_shape_t *s = &st->s;
 	int64_t pix_words = s->groups * st->wpg;
-	for (int64_t b = 0; b < s->n; b++)
-		for (int64_t y = 0; y < s->h; y++) {
-			uint64_t *dst = st->xbits +
-					((b * st->ph + y + s->pad) * st->pw + s->pad) * pix_words;
-			const float *src = st->x + (b * s->h + y) * s->w * s->c;
-			/* (pixel, group) rows are cg floats apart in NHWC. */
-			st->pack(src, s->w * s->groups, st->cg, st->cg, dst, st->wpg);
-		}
+	(void)tid;
+	for (int64_t r = r0; r < r1; r++) {
+		int64_t b = r / s->h, y = r % s->h;
+		uint64_t *dst = st->xbits + ((b * st->ph + y + s->pad) * st->pw + s->pad) * pix_words;
+		const float *src = st->x + (b * s->h + y) * s->w * s->c;
+		/* (pixel, group) rows are cg floats apart in NHWC. */
+		st->pack(src, s->w * s->groups, st->cg, st->cg, dst, st->wpg);
+	}
+}
+
+void bnn_conv_pack_input(bnn_conv_state_t *st)
+{
+	bnn_parallel_for(st->s.n * st->s.h, 4, pack_rows_task, st);
 }
 
 typedef struct {
@@ -137,14 +144,27 @@ void bnn_bconv_xor_popc__generic(const bnn_conv_state_t *st, int32_t *out)
 	bnn_parallel_for(st->s.n * st->s.oh * st->s.ow, 16, bconv_pixels, &job);
 }
 
+/* Whether output row/column o has a tap outside [0, size): with stride s,
+ * padding pad, kernel extent (taps-1)*dil+1. */
+static int touches_pad(int64_t o, int64_t stride, int64_t pad, int64_t dil, int64_t taps,
+		       int64_t size)
+{
+	int64_t first = o * stride - pad, last = first + (taps - 1) * dil;
+	return first < 0 || last >= size;
+}
+
 void bnn_bconv_pad_correct(const bnn_conv_state_t *st, int32_t *out)
 {
 	const bnn_conv_shape_t *s = &st->s;
 	if (s->pad_value != 0 || s->pad == 0)
 		return;
 	for (int64_t b = 0; b < s->n; b++)
-		for (int64_t oy = 0; oy < s->oh; oy++)
+		for (int64_t oy = 0; oy < s->oh; oy++) {
+			int row_pad = touches_pad(oy, s->stride, s->pad, s->dil, s->kh, s->h);
 			for (int64_t ox = 0; ox < s->ow; ox++) {
+				/* Interior outputs have no padded tap: skip them whole. */
+				if (!row_pad && !touches_pad(ox, s->stride, s->pad, s->dil, s->kw, s->w))
+					continue;
 				int32_t *o_px = out + ((b * s->oh + oy) * s->ow + ox) * s->k;
 				for (int64_t ky = 0; ky < s->kh; ky++) {
 					int64_t iy = oy * s->stride - s->pad + ky * s->dil;
@@ -159,6 +179,7 @@ void bnn_bconv_pad_correct(const bnn_conv_state_t *st, int32_t *out)
 					}
 				}
 			}
+		}
 }
 
 int bnn_bconv_run__generic(void *state, void *out)
