@@ -9,8 +9,17 @@
 #include <stdint.h>
 #include "bnn_kernels.h"
 
-/* Packed rows are padded to a multiple of this many words (one ymm). */
+/* Packed rows are padded to a multiple of this many words (one ymm)... */
 #define BNN_AVX2_ALIGN_WORDS 4
+
+/* ...except rows of one or two words, which the GEMM core packs several to
+ * a vector: the words a packed row of `words` words takes. */
+static inline int64_t bnn_avx2_row_words(int64_t words)
+{
+	return words <= 2 ? words :
+			    (words + BNN_AVX2_ALIGN_WORDS - 1) / BNN_AVX2_ALIGN_WORDS *
+				    BNN_AVX2_ALIGN_WORDS;
+}
 
 void bnn_pack_rows__avx2(const float *x, int64_t rows, int64_t len, int64_t ld, uint64_t *out,
 			 int64_t words_per_row);

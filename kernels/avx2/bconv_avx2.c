@@ -20,7 +20,7 @@
 
 typedef struct {
 	bnn_conv_state_t *base;     /* generic template: packed image, weight sums */
-	int64_t kw4;                /* words per GEMM row (taps*wpg, padded to 4) */
+	int64_t kw4;                /* words per GEMM row: taps*wpg, padded to 4 unless 1 or 2 */
 	uint64_t *wrows;            /* [k][kw4] filters as GEMM rows */
 	int nthreads;
 	uint64_t **scratch;         /* per thread: PIX_BLOCK x kw4 words */
@@ -53,7 +53,7 @@ int bnn_bconv_prepare__avx2(const bnn_op_desc_t *d, const bnn_inputs_t *in, void
 	}
 	bnn_conv_state_t *b = st->base;
 	int64_t row = b->taps * b->wpg;
-	st->kw4 = (row + BNN_AVX2_ALIGN_WORDS - 1) / BNN_AVX2_ALIGN_WORDS * BNN_AVX2_ALIGN_WORDS;
+	st->kw4 = bnn_avx2_row_words(row);
 	st->wrows = calloc((size_t)(d->conv.k * st->kw4), sizeof(uint64_t));
 	st->nthreads = bnn_parallel_threads();
 	st->scratch = calloc((size_t)st->nthreads, sizeof(*st->scratch));

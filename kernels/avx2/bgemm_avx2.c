@@ -109,6 +109,73 @@ static void row_pair(const uint64_t *a0, const uint64_t *a1, const uint64_t *b, 
 	}
 }
 
+/*
+ * Short rows (one or two words: 1x1 convolutions with up to 128 channels,
+ * GEMMs with K up to 128) would waste most of a 256-bit chunk, so here one
+ * vector holds the rows of 4 / words consecutive A rows, and each B row is
+ * broadcast to match; the lane counts of 4 B rows are then transposed into
+ * 4 outputs per A row. Rows of A and B are exactly words apart.
+ */
+static void short_rows(const uint64_t *a, const uint64_t *b, int64_t m, int64_t n,
+		       int64_t words, int64_t k, int32_t *c, int64_t ldc)
+{
+	const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+					     0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+	const __m256i low = _mm256_set1_epi8(0x0f), zero = _mm256_setzero_si256();
+	const __m128i kv = _mm_set1_epi32((int32_t)k);
+	int64_t per = 4 / words;                  /* A rows per vector */
+	int64_t mv = m / per * per, nv = n / 4 * 4;
+	for (int64_t j = 0; j < nv; j += 4) {
+		__m256i bv[4];
+		for (int q = 0; q < 4; q++) {
+			const uint64_t *bq = b + (j + q) * words;
+			bv[q] = words == 1 ? _mm256_set1_epi64x((long long)bq[0]) :
+					     _mm256_broadcastsi128_si256(
+						     _mm_loadu_si128((const __m128i *)bq));
+		}
+		for (int64_t i = 0; i < mv; i += per) {
+			__m256i x = _mm256_loadu_si256((const __m256i *)(a + i * words));
+			__m256i v[4];
+			for (int q = 0; q < 4; q++)
+				v[q] = _mm256_sad_epu8(popc_bytes(_mm256_xor_si256(x, bv[q]), lut, low),
+						       zero);
+			if (words == 2) {
+				/* lanes (0,1) are row i, (2,3) row i+1: hsum4's pairing */
+				__m256i t01 = _mm256_add_epi64(_mm256_unpacklo_epi64(v[0], v[1]),
+							       _mm256_unpackhi_epi64(v[0], v[1]));
+				__m256i t23 = _mm256_add_epi64(_mm256_unpacklo_epi64(v[2], v[3]),
+							       _mm256_unpackhi_epi64(v[2], v[3]));
+				_mm_storeu_si128((__m128i *)(c + i * ldc + j),
+						 finish4(_mm256_permute2x128_si256(t01, t23, 0x20), kv));
+				_mm_storeu_si128((__m128i *)(c + (i + 1) * ldc + j),
+						 finish4(_mm256_permute2x128_si256(t01, t23, 0x31), kv));
+			} else {
+				/* lane r is row i+r: a 4x4 transpose of 64-bit lanes */
+				__m256i t0 = _mm256_unpacklo_epi64(v[0], v[1]);
+				__m256i t1 = _mm256_unpackhi_epi64(v[0], v[1]);
+				__m256i t2 = _mm256_unpacklo_epi64(v[2], v[3]);
+				__m256i t3 = _mm256_unpackhi_epi64(v[2], v[3]);
+				_mm_storeu_si128((__m128i *)(c + i * ldc + j),
+						 finish4(_mm256_permute2x128_si256(t0, t2, 0x20), kv));
+				_mm_storeu_si128((__m128i *)(c + (i + 1) * ldc + j),
+						 finish4(_mm256_permute2x128_si256(t1, t3, 0x20), kv));
+				_mm_storeu_si128((__m128i *)(c + (i + 2) * ldc + j),
+						 finish4(_mm256_permute2x128_si256(t0, t2, 0x31), kv));
+				_mm_storeu_si128((__m128i *)(c + (i + 3) * ldc + j),
+						 finish4(_mm256_permute2x128_si256(t1, t3, 0x31), kv));
+			}
+		}
+	}
+	/* The rows and columns left over: scalar POPCNT. */
+	for (int64_t i = 0; i < m; i++)
+		for (int64_t jj = i < mv ? nv : 0; jj < n; jj++) {
+			int64_t p = 0;
+			for (int64_t w = 0; w < words; w++)
+				p += _mm_popcnt_u64(a[i * words + w] ^ b[jj * words + w]);
+			c[i * ldc + jj] = (int32_t)(k - 2 * p);
+		}
+}
+
 typedef struct {
 	const uint64_t *a, *b;
 	int64_t lda, ldb, m, n, wpr, k, ldc;
@@ -153,11 +220,27 @@ static void core_rows(void *vjob, int64_t i0, int64_t i1, int tid)
 	free(acc);
 }
 
+/* Rows [i0, i1) of a short-row GEMM (i0 a multiple of 4). */
+static void short_task(void *vjob, int64_t i0, int64_t i1, int tid)
+{
+	const core_job_t *j = vjob;
+	(void)tid;
+	short_rows(j->a + i0 * j->wpr, j->b, i1 - i0, j->n, j->wpr, j->k, j->c + i0 * j->ldc,
+		   j->ldc);
+}
+
 void bnn_bgemm_core__avx2(const uint64_t *a, int64_t lda, const uint64_t *b, int64_t ldb,
 			  int64_t m, int64_t n, int64_t wpr, int64_t k, int32_t *c, int64_t ldc,
 			  int parallel)
 {
 	core_job_t job = { a, b, lda, ldb, m, n, wpr, k, ldc, c };
+	if (wpr <= 2 && lda == wpr && ldb == wpr) {
+		if (parallel)
+			bnn_parallel_for(m, 4, short_task, &job);
+		else
+			short_rows(a, b, m, n, wpr, k, c, ldc);
+		return;
+	}
 	if (parallel)
 		bnn_parallel_for(m, MR * 8, core_rows, &job);
 	else
@@ -188,8 +271,7 @@ int bnn_bgemm_prepare__avx2(const bnn_op_desc_t *d, const bnn_inputs_t *in, void
 	if (!st)
 		return -ENOMEM;
 	st->s = d->gemm;
-	st->wpr = (bnn_words(d->gemm.k) + BNN_AVX2_ALIGN_WORDS - 1) / BNN_AVX2_ALIGN_WORDS *
-		  BNN_AVX2_ALIGN_WORDS;
+	st->wpr = bnn_avx2_row_words(bnn_words(d->gemm.k));
 	st->a = aligned_alloc(64, (size_t)(st->s.m * st->wpr) * 8 + 64);
 	st->b = aligned_alloc(64, (size_t)(st->s.n * st->wpr) * 8 + 64);
 	if (!st->a || !st->b) {
