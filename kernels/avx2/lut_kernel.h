@@ -33,9 +33,9 @@ static inline __m256i hsum4(__m256i s0, __m256i s1, __m256i s2, __m256i s3)
 
 /*
  * r0[j] = popcount(a0 xor b_j), r1[j] = popcount(a1 xor b_j), j < 4, over
- * chunks 256-bit chunks. Byte counters are flushed into 64-bit lanes
- * (vpsadbw) every BNN_LUT_FLUSH chunks; the lanes are reduced once, four outputs
- * per vector, at the end.
+ * chunks 256-bit chunks, as two vectors of four int64. Byte counters are
+ * flushed every BNN_LUT_FLUSH chunks: vpsadbw into 64-bit lanes, then the
+ * lanes of four counters reduced into one vector of four outputs.
  */
 static inline __attribute__((always_inline)) void
 ukernel_2x4(const uint64_t *a0, const uint64_t *a1, const uint64_t *b0, const uint64_t *b1,
@@ -44,10 +44,9 @@ ukernel_2x4(const uint64_t *a0, const uint64_t *a1, const uint64_t *b0, const ui
 	const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
 					     0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
 	const __m256i low = _mm256_set1_epi8(0x0f), zero = _mm256_setzero_si256();
-	/* 64-bit lane sums, kept in memory: the inner loop needs every register */
-	__m256i s[2][4];
-	for (int i = 0; i < 4; i++)
-		s[0][i] = s[1][i] = zero;
+	/* Four outputs per vector, reduced after every flush: only two vectors
+	 * live across the inner loop, which needs every other register. */
+	__m256i p0 = zero, p1 = zero;
 	for (int64_t c0 = 0; c0 < chunks; c0 += BNN_LUT_FLUSH) {
 		int64_t c1 = c0 + BNN_LUT_FLUSH < chunks ? c0 + BNN_LUT_FLUSH : chunks;
 		__m256i c00 = zero, c01 = zero, c02 = zero, c03 = zero;
@@ -68,17 +67,13 @@ ukernel_2x4(const uint64_t *a0, const uint64_t *a1, const uint64_t *b0, const ui
 			c03 = _mm256_add_epi8(c03, popc_bytes(_mm256_xor_si256(x0, y), lut, low));
 			c13 = _mm256_add_epi8(c13, popc_bytes(_mm256_xor_si256(x1, y), lut, low));
 		}
-		s[0][0] = _mm256_add_epi64(s[0][0], _mm256_sad_epu8(c00, zero));
-		s[0][1] = _mm256_add_epi64(s[0][1], _mm256_sad_epu8(c01, zero));
-		s[0][2] = _mm256_add_epi64(s[0][2], _mm256_sad_epu8(c02, zero));
-		s[0][3] = _mm256_add_epi64(s[0][3], _mm256_sad_epu8(c03, zero));
-		s[1][0] = _mm256_add_epi64(s[1][0], _mm256_sad_epu8(c10, zero));
-		s[1][1] = _mm256_add_epi64(s[1][1], _mm256_sad_epu8(c11, zero));
-		s[1][2] = _mm256_add_epi64(s[1][2], _mm256_sad_epu8(c12, zero));
-		s[1][3] = _mm256_add_epi64(s[1][3], _mm256_sad_epu8(c13, zero));
+		p0 = _mm256_add_epi64(p0, hsum4(_mm256_sad_epu8(c00, zero), _mm256_sad_epu8(c01, zero),
+						_mm256_sad_epu8(c02, zero), _mm256_sad_epu8(c03, zero)));
+		p1 = _mm256_add_epi64(p1, hsum4(_mm256_sad_epu8(c10, zero), _mm256_sad_epu8(c11, zero),
+						_mm256_sad_epu8(c12, zero), _mm256_sad_epu8(c13, zero)));
 	}
-	*r0 = hsum4(s[0][0], s[0][1], s[0][2], s[0][3]);
-	*r1 = hsum4(s[1][0], s[1][1], s[1][2], s[1][3]);
+	*r0 = p0;
+	*r1 = p1;
 }
 
 #endif
