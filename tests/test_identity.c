@@ -130,6 +130,55 @@ out:
 	return ok;
 }
 
+/* The packers with RSign fused in; ISA folders add theirs here. */
+static const struct {
+	const char *name;
+	bnn_isa_t isa;
+	bnn_pack_shift_fn fn;
+} rsign_packers[] = {
+	{ "pack_rsign__generic", BNN_ISA_GENERIC, bnn_pack_rsign__generic },
+#ifdef BNN_HAVE_AVX2
+	{ "pack_rsign__avx2", BNN_ISA_AVX2, bnn_pack_rsign__avx2 },
+#endif
+};
+#define NRSIGN (sizeof(rsign_packers) / sizeof(rsign_packers[0]))
+
+/* Fused RSign packing equals the reference RSign, then the reference
+ * packing, with ties x == -b in every row (spec section 6: they give +1). */
+static int rsign_roundtrip(bnn_pack_shift_fn fn, int64_t len, bnn_rng_t *rng)
+{
+	const int64_t rows = 4, ld = len + 3, wpr = bnn_words(len);
+	float *x = malloc((size_t)(rows * ld) * sizeof(float));
+	float *b = malloc((size_t)len * sizeof(float));
+	float *dense = malloc((size_t)(rows * len) * sizeof(float));
+	float *ref = malloc((size_t)(rows * len) * sizeof(float));
+	uint64_t *got = malloc((size_t)(rows * wpr) * 8), *want = malloc((size_t)(rows * wpr) * 8);
+	int ok = x && b && dense && ref && got && want;
+	if (!ok)
+		goto out;
+	bnn_fill_activations(rng, x, (size_t)(rows * ld));
+	bnn_fill_activations(rng, b, (size_t)len);
+	for (int64_t i = 0; i < len; i++)
+		b[i] *= 0.5f;
+	for (int64_t r = 0; r < rows; r++)
+		for (int64_t i = r; i < len; i += 5)
+			x[r * ld + i] = -b[i];          /* the tie */
+	for (int64_t r = 0; r < rows; r++)
+		memcpy(dense + r * len, x + r * ld, (size_t)len * sizeof(float));
+	fn(x, b, rows, len, ld, got, wpr);
+	bnn_ref_rsign(dense, rows, len, b, ref);
+	bnn_ref_pack(ref, rows, len, want, wpr);
+	ok = memcmp(got, want, (size_t)(rows * wpr) * 8) == 0;
+out:
+	free(x);
+	free(b);
+	free(dense);
+	free(ref);
+	free(got);
+	free(want);
+	return ok;
+}
+
 int main(void)
 {
 	static const int64_t big[] = { 1, 63, 64, 65, 1000, 4097, 65537, 100000 };
@@ -137,7 +186,7 @@ int main(void)
 	bnn_rng_t rng;
 	bnn_rng_init(&rng, 12345);
 	tap_plan(12 + (int)(sizeof(big) / sizeof(big[0])) +
-		 (int)(NPACKERS * (sizeof(lens) / sizeof(lens[0]))) + 1);
+		 (int)((NPACKERS + NRSIGN) * (sizeof(lens) / sizeof(lens[0]))) + 1);
 	for (int n = 1; n <= 12; n++)
 		tap_ok(exhaustive(n), "xor, xnor and and forms equal the +-1 dot, all pairs, n=%d", n);
 	for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++)
@@ -154,6 +203,18 @@ int main(void)
 			tap_ok(pack_roundtrip(packers[p].fn, lens[i], &rng),
 			       "%s matches the reference packing, spare bits zero, round trip, "
 			       "len=%lld", packers[p].name, (long long)lens[i]);
+		}
+	}
+	for (size_t p = 0; p < NRSIGN; p++) {
+		char why[128];
+		for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+			if (!bnn_isa_available(rsign_packers[p].isa, why, sizeof(why))) {
+				tap_ok(1, "# SKIP %s: %s", rsign_packers[p].name, why);
+				continue;
+			}
+			tap_ok(rsign_roundtrip(rsign_packers[p].fn, lens[i], &rng),
+			       "%s equals reference RSign then packing, ties x == -b give +1, "
+			       "len=%lld", rsign_packers[p].name, (long long)lens[i]);
 		}
 	}
 	/* sign(-0.0) is +1: bit 0 (spec section 1). */

@@ -23,6 +23,9 @@ static inline int64_t bnn_avx2_row_words(int64_t words)
 
 void bnn_pack_rows__avx2(const float *x, int64_t rows, int64_t len, int64_t ld, uint64_t *out,
 			 int64_t words_per_row);
+/* RSign fused into packing, as bnn_pack_rsign__generic (generic.h). */
+void bnn_pack_rsign__avx2(const float *x, const float *shift, int64_t rows, int64_t len,
+			  int64_t ld, uint64_t *out, int64_t words_per_row);
 
 /*
  * pop[i][j] = popcount(A_i xor B_j) over wpr words (a multiple of

@@ -56,6 +56,34 @@ void bnn_pack_rows__avx2(const float *x, int64_t rows, int64_t len, int64_t ld, 
 	}
 }
 
+/* RSign fused into packing: one vaddps before the compare, so the bit is
+ * that of the rounded float x + b, exactly as the reference computes it. */
+void bnn_pack_rsign__avx2(const float *x, const float *shift, int64_t rows, int64_t len,
+			  int64_t ld, uint64_t *out, int64_t words_per_row)
+{
+	const __m256 zero = _mm256_setzero_ps();
+	for (int64_t r = 0; r < rows; r++) {
+		const float *row = x + r * ld;
+		uint64_t *dst = out + r * words_per_row;
+		for (int64_t wi = 0; wi < words_per_row; wi++) {
+			int64_t base = wi * 64, rest = len - base, i = 0;
+			uint64_t word = 0;
+			if (rest > 64)
+				rest = 64;
+			for (; i + 8 <= rest; i += 8) {
+				__m256 v = _mm256_add_ps(_mm256_loadu_ps(row + base + i),
+							 _mm256_loadu_ps(shift + base + i));
+				word |= (uint64_t)(unsigned)_mm256_movemask_ps(
+						_mm256_cmp_ps(v, zero, _CMP_LT_OQ))
+					<< i;
+			}
+			for (; i < rest; i++)
+				word |= (uint64_t)(row[base + i] + shift[base + i] < 0.0f) << i;
+			dst[wi] = word;
+		}
+	}
+}
+
 /* k - 2*pop of four int64 popcounts, as four int32. */
 static inline __m128i finish4(__m256i pop, __m128i kv)
 {

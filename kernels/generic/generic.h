@@ -22,6 +22,14 @@ typedef void (*bnn_bgemm_fn)(const uint64_t *a, const uint64_t *b, int64_t m, in
 
 void bnn_pack_rows__generic(const float *x, int64_t rows, int64_t len, int64_t ld,
 			    uint64_t *out, int64_t words_per_row);
+
+/* RSign fused into packing (spec section 6): bit i = (x[i] + shift[i] < 0),
+ * i.e. sign(x + b_c) with shift = b the per-channel RSign shift, the same
+ * shift for every row; x == -b gives +0 and packs as +1. */
+typedef void (*bnn_pack_shift_fn)(const float *x, const float *shift, int64_t rows,
+				  int64_t len, int64_t ld, uint64_t *out, int64_t words_per_row);
+void bnn_pack_rsign__generic(const float *x, const float *shift, int64_t rows, int64_t len,
+			     int64_t ld, uint64_t *out, int64_t words_per_row);
 void bnn_bgemm_xor_popc__generic(const uint64_t *a, const uint64_t *b, int64_t m, int64_t n,
 				 int64_t k, int64_t wpr, int32_t *c);
 
