@@ -5,8 +5,8 @@
 #include "popcount.h"
 #include "parallel.h"
 
-/* Four columns at a time so each A word is loaded once per four outputs;
- * per-byte counts are summed over up to 8 words before the horizontal sum. */
+/* Four columns at a time so each A word is loaded once per four outputs
+ * (popcount.h: bnn_popc_xor_1x4, which the generic probe runs too). */
 void bnn_bgemm_xor_popc__generic(const uint64_t *a, const uint64_t *b, int64_t m, int64_t n,
 				 int64_t k, int64_t wpr, int32_t *c)
 {
@@ -15,28 +15,11 @@ void bnn_bgemm_xor_popc__generic(const uint64_t *a, const uint64_t *b, int64_t m
 		int32_t *ci = c + i * n;
 		int64_t j = 0;
 		for (; j + 4 <= n; j += 4) {
-			const uint64_t *b0 = b + j * wpr, *b1 = b0 + wpr, *b2 = b1 + wpr,
-				       *b3 = b2 + wpr;
-			int64_t p0 = 0, p1 = 0, p2 = 0, p3 = 0;
-			for (int64_t w0 = 0; w0 < wpr; w0 += 8) {
-				int64_t end = w0 + 8 < wpr ? w0 + 8 : wpr;
-				uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-				for (int64_t w = w0; w < end; w++) {
-					uint64_t x = ai[w];
-					s0 += bnn_popc_bytes(x ^ b0[w]);
-					s1 += bnn_popc_bytes(x ^ b1[w]);
-					s2 += bnn_popc_bytes(x ^ b2[w]);
-					s3 += bnn_popc_bytes(x ^ b3[w]);
-				}
-				p0 += bnn_popc_hsum(s0);
-				p1 += bnn_popc_hsum(s1);
-				p2 += bnn_popc_hsum(s2);
-				p3 += bnn_popc_hsum(s3);
-			}
-			ci[j] = (int32_t)(k - 2 * p0);
-			ci[j + 1] = (int32_t)(k - 2 * p1);
-			ci[j + 2] = (int32_t)(k - 2 * p2);
-			ci[j + 3] = (int32_t)(k - 2 * p3);
+			const uint64_t *b0 = b + j * wpr;
+			int64_t p[4];
+			bnn_popc_xor_1x4(ai, b0, b0 + wpr, b0 + 2 * wpr, b0 + 3 * wpr, wpr, p);
+			for (int q = 0; q < 4; q++)
+				ci[j + q] = (int32_t)(k - 2 * p[q]);
 		}
 		for (; j < n; j++)
 			ci[j] = (int32_t)(k - 2 * bnn_popc_xor(ai, b + j * wpr, wpr));

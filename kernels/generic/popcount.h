@@ -54,4 +54,35 @@ static inline int64_t bnn_popc_xor(const uint64_t *x, const uint64_t *y, int64_t
 	return p + bnn_popc_hsum(acc);
 }
 
+/* Per-byte counts grow by at most 8 per word: 31 words fit a byte. */
+#define BNN_POPC_FLUSH_WORDS 31
+
+/*
+ * p[q] = popcount(a xor b_q) over words words, q < 4: the generic kernels'
+ * inner loop and the generic probe's (so the probe measures exactly it).
+ * One a word feeds four XOR+count+accumulate steps; a 4x4 tile's byte
+ * counters would not fit 16 general registers.
+ */
+static inline void bnn_popc_xor_1x4(const uint64_t *a, const uint64_t *b0, const uint64_t *b1,
+				    const uint64_t *b2, const uint64_t *b3, int64_t words,
+				    int64_t p[4])
+{
+	p[0] = p[1] = p[2] = p[3] = 0;
+	for (int64_t w0 = 0; w0 < words; w0 += BNN_POPC_FLUSH_WORDS) {
+		int64_t end = w0 + BNN_POPC_FLUSH_WORDS < words ? w0 + BNN_POPC_FLUSH_WORDS : words;
+		uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+		for (int64_t w = w0; w < end; w++) {
+			uint64_t x = a[w];
+			s0 += bnn_popc_bytes(x ^ b0[w]);
+			s1 += bnn_popc_bytes(x ^ b1[w]);
+			s2 += bnn_popc_bytes(x ^ b2[w]);
+			s3 += bnn_popc_bytes(x ^ b3[w]);
+		}
+		p[0] += bnn_popc_hsum(s0);
+		p[1] += bnn_popc_hsum(s1);
+		p[2] += bnn_popc_hsum(s2);
+		p[3] += bnn_popc_hsum(s3);
+	}
+}
+
 #endif

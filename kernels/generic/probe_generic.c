@@ -16,40 +16,19 @@
 #define PROBE_BARRIER() ((void)0)
 #endif
 
-/* Per-byte SWAR counts grow by at most 8 per word: 31 words fit a byte. */
-#define FLUSH_WORDS 31
-
-/*
- * One row of a against the four rows of b at a time, as the generic bgemm
- * does (a 4x4 tile's 16 byte accumulators would not fit 16 general
- * registers): each loaded a word feeds four XOR+count+accumulate steps.
- */
+/* One row of a against the four rows of b at a time, with the generic
+ * bgemm's own inner loop (popcount.h). */
 int64_t bnn_probe_xorpopc__generic(const uint64_t *a, const uint64_t *b, int64_t words,
 				   int64_t reps)
 {
-	const uint64_t *b0 = b, *b1 = b + words, *b2 = b + 2 * words, *b3 = b + 3 * words;
 	int64_t total = 0;
 	for (int64_t r = 0; r < reps; r++) {
-		int64_t p0 = 0, p1 = 0, p2 = 0, p3 = 0;
 		for (int i = 0; i < BNN_PROBE_ROWS; i++) {
-			const uint64_t *ai = a + i * words;
-			for (int64_t w0 = 0; w0 < words; w0 += FLUSH_WORDS) {
-				int64_t end = w0 + FLUSH_WORDS < words ? w0 + FLUSH_WORDS : words;
-				uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-				for (int64_t w = w0; w < end; w++) {
-					uint64_t x = ai[w];
-					s0 += bnn_popc_bytes(x ^ b0[w]);
-					s1 += bnn_popc_bytes(x ^ b1[w]);
-					s2 += bnn_popc_bytes(x ^ b2[w]);
-					s3 += bnn_popc_bytes(x ^ b3[w]);
-				}
-				p0 += bnn_popc_hsum(s0);
-				p1 += bnn_popc_hsum(s1);
-				p2 += bnn_popc_hsum(s2);
-				p3 += bnn_popc_hsum(s3);
-			}
+			int64_t p[4];
+			bnn_popc_xor_1x4(a + i * words, b, b + words, b + 2 * words, b + 3 * words,
+					 words, p);
+			total += p[0] + p[1] + p[2] + p[3];
 		}
-		total += p0 + p1 + p2 + p3;
 		PROBE_BARRIER();
 	}
 	return total;
