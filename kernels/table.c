@@ -12,9 +12,6 @@
 #include "avx2/avx2.h"
 #endif
 
-int bnn_bgemm_prepare__generic(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);
-int bnn_conv_prepare__generic(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);
-
 const bnn_kernel_t bnn_kernels[] = {
 	{
 		.name = "bgemm_xor_popc__generic",

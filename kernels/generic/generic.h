@@ -92,6 +92,10 @@ void bnn_bconv_pad_correct(const bnn_conv_state_t *st, int32_t *out);
 void bnn_xnor_kmap__generic(bnn_conv_state_t *st);
 void bnn_xnor_scale(bnn_conv_state_t *st, float *y);
 
+/* The generic table entries' prepare functions (table_generic.c). */
+int bnn_bgemm_prepare__generic(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);
+int bnn_conv_prepare__generic(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);
+
 int bnn_bconv_run__generic(void *state, void *out);
 int bnn_bwn_run__generic(void *state, void *out);
 int bnn_xnor_run__generic(void *state, void *out);

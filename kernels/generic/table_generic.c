@@ -6,9 +6,6 @@ static const bnn_gemm_impl_t gemm_generic = {
 	.gemm = bnn_bgemm_xor_popc__generic,
 };
 
-int bnn_bgemm_prepare__generic(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);
-int bnn_conv_prepare__generic(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);
-
 int bnn_bgemm_prepare__generic(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state)
 {
 	return bnn_gemm_prepare_with(&gemm_generic, d, in, state);
