@@ -22,6 +22,9 @@ typedef struct {
 	bnn_conv_state_t *base;     /* generic template: packed image, weight sums */
 	int64_t kw4;                /* words per GEMM row: taps*wpg, padded to 4 unless 1 or 2 */
 	uint64_t *wrows;            /* [k][kw4] filters as GEMM rows */
+	int tight;                  /* cg < 64: taps' bits back to back, not a
+				     * word per tap (32 channels fill 5 words
+				     * for 9 taps instead of 9) */
 	int nthreads;
 	uint64_t **scratch;         /* per thread: PIX_BLOCK x kw4 words */
 	int32_t *out;
@@ -41,6 +44,24 @@ void bnn_bconv_release__avx2(void *state)
 	free(st);
 }
 
+/*
+ * Writes taps one-word taps (the low cg < 64 bits of each of tap[0..taps))
+ * back to back into dst, which holds the words they need and is zeroed
+ * here: bit t*cg + i is bit i of tap t. Spare bits stay zero in both
+ * operands, so the XOR popcount is unchanged and rows get shorter.
+ */
+static void put_taps(uint64_t *dst, const uint64_t *tap, int64_t taps, int64_t cg)
+{
+	int64_t words = bnn_words(taps * cg);
+	memset(dst, 0, (size_t)words * sizeof(uint64_t));
+	for (int64_t t = 0, pos = 0; t < taps; t++, pos += cg) {
+		int64_t w = pos / 64, off = pos % 64;
+		dst[w] |= tap[t] << off;
+		if (off + cg > 64)
+			dst[w + 1] |= tap[t] >> (64 - off);
+	}
+}
+
 int bnn_bconv_prepare__avx2(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state)
 {
 	conv_state_t *st = calloc(1, sizeof(*st));
@@ -53,7 +74,8 @@ int bnn_bconv_prepare__avx2(const bnn_op_desc_t *d, const bnn_inputs_t *in, void
 	}
 	bnn_conv_state_t *b = st->base;
 	int64_t row = b->taps * b->wpg;
-	st->kw4 = bnn_avx2_row_words(row);
+	st->tight = b->cg < 64 && b->taps > 1 && b->taps <= 64;
+	st->kw4 = bnn_avx2_row_words(st->tight ? bnn_words(b->taps * b->cg) : row);
 	st->wrows = calloc((size_t)(d->conv.k * st->kw4), sizeof(uint64_t));
 	st->nthreads = bnn_parallel_threads();
 	st->scratch = calloc((size_t)st->nthreads, sizeof(*st->scratch));
@@ -66,12 +88,31 @@ int bnn_bconv_prepare__avx2(const bnn_op_desc_t *d, const bnn_inputs_t *in, void
 			goto nomem;
 	}
 	for (int64_t o = 0; o < d->conv.k; o++)
-		memcpy(st->wrows + o * st->kw4, b->wbits + o * row, (size_t)row * sizeof(uint64_t));
+		if (st->tight)
+			put_taps(st->wrows + o * st->kw4, b->wbits + o * row, b->taps, b->cg);
+		else
+			memcpy(st->wrows + o * st->kw4, b->wbits + o * row,
+			       (size_t)row * sizeof(uint64_t));
 	*state = st;
 	return 0;
 nomem:
 	bnn_bconv_release__avx2(st);
 	return -ENOMEM;
+}
+
+/* The one word of every tap of output (nb, oy, ox) in group g. */
+static void gather_taps(const bnn_conv_state_t *b, int64_t nb, int64_t oy, int64_t ox,
+			int64_t g, uint64_t *tap)
+{
+	const bnn_conv_shape_t *s = &b->s;
+	int64_t pix_words = s->groups * b->wpg;
+	for (int64_t ky = 0; ky < s->kh; ky++) {
+		int64_t iy = oy * s->stride + ky * s->dil;
+		for (int64_t kx = 0; kx < s->kw; kx++) {
+			int64_t ix = ox * s->stride + kx * s->dil;
+			*tap++ = b->xbits[((nb * b->ph + iy) * b->pw + ix) * pix_words + g];
+		}
+	}
 }
 
 /* Output pixels [p0, p1) (flattened n, oy, ox), every group. */
@@ -88,6 +129,12 @@ static void conv_pixels(void *vst, int64_t p0, int64_t p1, int tid)
 			for (int64_t p = q0; p < q1; p++) {
 				int64_t nb = p / opix, oy = p % opix / s->ow, ox = p % s->ow;
 				uint64_t *dst = rows + (p - q0) * st->kw4;
+				if (st->tight) {
+					uint64_t tap[64];   /* tight only with taps <= 64 */
+					gather_taps(b, nb, oy, ox, g, tap);
+					put_taps(dst, tap, b->taps, b->cg);
+					continue;
+				}
 				for (int64_t ky = 0; ky < s->kh; ky++) {
 					int64_t iy = oy * s->stride + ky * s->dil;
 					for (int64_t kx = 0; kx < s->kw; kx++) {
