@@ -1,8 +1,9 @@
 /*
- * lut_kernel.h: the AVX2 XOR-popcount microkernel, shared by the GEMM
+ * lut_kernel.h: the AVX2 XOR-popcount inner loops, shared by the GEMM
  * (bgemm_avx2.c) and its peak probe (probe_avx2.c), so the probe measures
- * exactly the inner loop the kernel runs and the GEMM's efficiency against
- * it shows what blocking and packing cost. Include only from files built
+ * exactly the loops the kernel runs and the GEMM's efficiency against it
+ * shows what blocking and packing cost: the 2x4 nibble-lookup microkernel
+ * and the Harley-Seal pair loop. Include only from files built
  * with the AVX2 flags.
  */
 #ifndef BNN_AVX2_LUT_KERNEL_H
@@ -75,5 +76,76 @@ ukernel_2x4(const uint64_t *a0, const uint64_t *a1, const uint64_t *b0, const ui
 	*r0 = p0;
 	*r1 = p1;
 }
+
+/* ---- Harley-Seal, one pair at a time (the GEMM's long-K path and the
+ * probe's fastest AVX2 loop) ---- */
+
+
+/* Carry-save adder: h:l = a + b + c, bitwise. */
+#define CSA(h, l, a, b, c)                                                   \
+	do {                                                                 \
+		__m256i u_ = _mm256_xor_si256(a, b);                          \
+		h = _mm256_or_si256(_mm256_and_si256(a, b), _mm256_and_si256(u_, c)); \
+		l = _mm256_xor_si256(u_, c);                                  \
+	} while (0)
+
+#define XV(k) _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(x + 4 * (v + (k)))), \
+			       _mm256_loadu_si256((const __m256i *)(y + 4 * (v + (k)))))
+
+/*
+ * popcount(x ^ y) over vecs vectors: Harley-Seal (Mula, Kurz, Lemire,
+ * "Faster population counts using AVX2 instructions", 2018): 16 vectors
+ * go through 15 carry-save adders into ones, twos, fours, eights and one
+ * "sixteens" vector, which alone is counted (vpshufb) per 16 vectors.
+ * Its state (4 vectors per pair) cannot be register-blocked over a 4x4
+ * tile, so it streams a and b for every pair: 2 loads per XOR.
+ */
+static inline int64_t hs_xor_popc(const uint64_t *x, const uint64_t *y, int64_t vecs)
+{
+	const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+					     0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+	const __m256i low = _mm256_set1_epi8(0x0f);
+	const __m256i zero = _mm256_setzero_si256();
+	__m256i total = zero, ones = zero, twos = zero, fours = zero, eights = zero;
+	__m256i sixteens, twosA, twosB, foursA, foursB, eightsA, eightsB;
+	int64_t v = 0;
+	for (; v + 16 <= vecs; v += 16) {
+		CSA(twosA, ones, ones, XV(0), XV(1));
+		CSA(twosB, ones, ones, XV(2), XV(3));
+		CSA(foursA, twos, twos, twosA, twosB);
+		CSA(twosA, ones, ones, XV(4), XV(5));
+		CSA(twosB, ones, ones, XV(6), XV(7));
+		CSA(foursB, twos, twos, twosA, twosB);
+		CSA(eightsA, fours, fours, foursA, foursB);
+		CSA(twosA, ones, ones, XV(8), XV(9));
+		CSA(twosB, ones, ones, XV(10), XV(11));
+		CSA(foursA, twos, twos, twosA, twosB);
+		CSA(twosA, ones, ones, XV(12), XV(13));
+		CSA(twosB, ones, ones, XV(14), XV(15));
+		CSA(foursB, twos, twos, twosA, twosB);
+		CSA(eightsB, fours, fours, foursA, foursB);
+		CSA(sixteens, eights, eights, eightsA, eightsB);
+		total = _mm256_add_epi64(total, _mm256_sad_epu8(popc_bytes(sixteens, lut, low), zero));
+	}
+	total = _mm256_slli_epi64(total, 4);
+	/* Weighted counts of the carries: 8 * 8 + 4 * 8 + 2 * 8 + 8 = 120 per
+	 * byte at most, and the rest (under 16 vectors, 8 each) another 120:
+	 * the byte sum stays below 255 without an intermediate flush. */
+	__m256i rest = popc_bytes(eights, lut, low);
+	rest = _mm256_add_epi8(rest, rest);
+	rest = _mm256_add_epi8(rest, popc_bytes(fours, lut, low));
+	rest = _mm256_add_epi8(rest, rest);
+	rest = _mm256_add_epi8(rest, popc_bytes(twos, lut, low));
+	rest = _mm256_add_epi8(rest, rest);
+	rest = _mm256_add_epi8(rest, popc_bytes(ones, lut, low));
+	for (; v < vecs; v++)
+		rest = _mm256_add_epi8(rest, popc_bytes(XV(0), lut, low));
+	total = _mm256_add_epi64(total, _mm256_sad_epu8(rest, zero));
+	__m128i h = _mm_add_epi64(_mm256_castsi256_si128(total), _mm256_extracti128_si256(total, 1));
+	return _mm_cvtsi128_si64(h) + _mm_extract_epi64(h, 1);
+}
+
+#undef XV
+#undef CSA
 
 #endif

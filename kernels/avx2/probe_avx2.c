@@ -94,71 +94,7 @@ int64_t bnn_probe_xorpopc__avx2_popcnt(const uint64_t *a, const uint64_t *b, int
 	return total;
 }
 
-/* ---- Harley-Seal, one pair at a time ---- */
-
-/* Carry-save adder: h:l = a + b + c, bitwise. */
-#define CSA(h, l, a, b, c)                                                   \
-	do {                                                                 \
-		__m256i u_ = _mm256_xor_si256(a, b);                          \
-		h = _mm256_or_si256(_mm256_and_si256(a, b), _mm256_and_si256(u_, c)); \
-		l = _mm256_xor_si256(u_, c);                                  \
-	} while (0)
-
-#define XV(k) _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(x + 4 * (v + (k)))), \
-			       _mm256_loadu_si256((const __m256i *)(y + 4 * (v + (k)))))
-
-/*
- * popcount(x ^ y) over vecs vectors: Harley-Seal (Mula, Kurz, Lemire,
- * "Faster population counts using AVX2 instructions", 2018): 16 vectors
- * go through 15 carry-save adders into ones, twos, fours, eights and one
- * "sixteens" vector, which alone is counted (vpshufb) per 16 vectors.
- * Its state (4 vectors per pair) cannot be register-blocked over a 4x4
- * tile, so it streams a and b for every pair: 2 loads per XOR.
- */
-static int64_t hs_pair(const uint64_t *x, const uint64_t *y, int64_t vecs)
-{
-	const __m256i lut = nibble_lut(), low = _mm256_set1_epi8(0x0f);
-	const __m256i zero = _mm256_setzero_si256();
-	__m256i total = zero, ones = zero, twos = zero, fours = zero, eights = zero;
-	__m256i sixteens, twosA, twosB, foursA, foursB, eightsA, eightsB;
-	int64_t v = 0;
-	for (; v + 16 <= vecs; v += 16) {
-		CSA(twosA, ones, ones, XV(0), XV(1));
-		CSA(twosB, ones, ones, XV(2), XV(3));
-		CSA(foursA, twos, twos, twosA, twosB);
-		CSA(twosA, ones, ones, XV(4), XV(5));
-		CSA(twosB, ones, ones, XV(6), XV(7));
-		CSA(foursB, twos, twos, twosA, twosB);
-		CSA(eightsA, fours, fours, foursA, foursB);
-		CSA(twosA, ones, ones, XV(8), XV(9));
-		CSA(twosB, ones, ones, XV(10), XV(11));
-		CSA(foursA, twos, twos, twosA, twosB);
-		CSA(twosA, ones, ones, XV(12), XV(13));
-		CSA(twosB, ones, ones, XV(14), XV(15));
-		CSA(foursB, twos, twos, twosA, twosB);
-		CSA(eightsB, fours, fours, foursA, foursB);
-		CSA(sixteens, eights, eights, eightsA, eightsB);
-		total = _mm256_add_epi64(total, _mm256_sad_epu8(popc_bytes(sixteens, lut, low), zero));
-	}
-	total = _mm256_slli_epi64(total, 4);
-	/* Weighted counts of the carries: 8 * 8 + 4 * 8 + 2 * 8 + 8 = 120 per
-	 * byte at most, and the rest (under 16 vectors, 8 each) another 120:
-	 * the byte sum stays below 255 without an intermediate flush. */
-	__m256i rest = popc_bytes(eights, lut, low);
-	rest = _mm256_add_epi8(rest, rest);
-	rest = _mm256_add_epi8(rest, popc_bytes(fours, lut, low));
-	rest = _mm256_add_epi8(rest, rest);
-	rest = _mm256_add_epi8(rest, popc_bytes(twos, lut, low));
-	rest = _mm256_add_epi8(rest, rest);
-	rest = _mm256_add_epi8(rest, popc_bytes(ones, lut, low));
-	for (; v < vecs; v++)
-		rest = _mm256_add_epi8(rest, popc_bytes(XV(0), lut, low));
-	total = _mm256_add_epi64(total, _mm256_sad_epu8(rest, zero));
-	return hsum64(total);
-}
-
-#undef XV
-#undef CSA
+/* ---- Harley-Seal, one pair at a time: hs_xor_popc in lut_kernel.h ---- */
 
 int64_t bnn_probe_xorpopc__avx2_hs(const uint64_t *a, const uint64_t *b, int64_t words,
 				   int64_t reps)
@@ -167,7 +103,7 @@ int64_t bnn_probe_xorpopc__avx2_hs(const uint64_t *a, const uint64_t *b, int64_t
 	for (int64_t r = 0; r < reps; r++) {
 		for (int i = 0; i < BNN_PROBE_ROWS; i++)
 			for (int j = 0; j < BNN_PROBE_ROWS; j++)
-				total += hs_pair(a + i * words, b + j * words, vecs);
+				total += hs_xor_popc(a + i * words, b + j * words, vecs);
 		total += tail_pairs(a, b, words, vecs * 4);
 		PROBE_BARRIER();
 	}
