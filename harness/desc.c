@@ -15,6 +15,8 @@ enum { K_M, K_N, K_K, K_H, K_W, K_C, K_KH, K_KW, K_STRIDE, K_PAD, K_PADV, K_DIL,
 #define OP_BIT(op) (1 << (op))
 #define OPS_GEMM OP_BIT(BNN_OP_GEMM)
 #define OPS_CONVS (OP_BIT(BNN_OP_CONV) | OP_BIT(BNN_OP_BWN) | OP_BIT(BNN_OP_XNOR))
+#define OPS_RB OP_BIT(BNN_OP_RBLOCK)
+#define OPS_RN OP_BIT(BNN_OP_RNET)
 
 /* The keys, and the ops that take each. */
 static const struct {
@@ -22,21 +24,27 @@ static const struct {
 	int ops;
 } keys[K_COUNT] = {
 	[K_M] = { "m", OPS_GEMM },
-	[K_N] = { "n", OPS_GEMM | OPS_CONVS },
-	[K_K] = { "k", OPS_GEMM | OPS_CONVS },
-	[K_H] = { "h", OPS_CONVS },
-	[K_W] = { "w", OPS_CONVS },
-	[K_C] = { "c", OPS_CONVS },
+	[K_N] = { "n", OPS_GEMM | OPS_CONVS | OPS_RB | OPS_RN },
+	[K_K] = { "k", OPS_GEMM | OPS_CONVS | OPS_RB },
+	[K_H] = { "h", OPS_CONVS | OPS_RB | OPS_RN },
+	[K_W] = { "w", OPS_CONVS | OPS_RB | OPS_RN },
+	[K_C] = { "c", OPS_CONVS | OPS_RB },
 	[K_KH] = { "kh", OPS_CONVS },
 	[K_KW] = { "kw", OPS_CONVS },
-	[K_STRIDE] = { "stride", OPS_CONVS },
+	[K_STRIDE] = { "stride", OPS_CONVS | OPS_RB },
 	[K_PAD] = { "pad", OPS_CONVS },
 	[K_PADV] = { "pad_value", OP_BIT(BNN_OP_CONV) | OP_BIT(BNN_OP_XNOR) },
 	[K_DIL] = { "dil", OPS_CONVS },
 	[K_GROUPS] = { "groups", OPS_CONVS },
 	[K_MODE] = { "mode", OP_BIT(BNN_OP_XNOR) },
-	[K_NAME] = { "name", OPS_GEMM | OPS_CONVS },
+	[K_NAME] = { "name", OPS_GEMM | OPS_CONVS | OPS_RB | OPS_RN },
 };
+
+/* A key of an op, and its default. */
+typedef struct {
+	int id;
+	int64_t def;
+} key_def_t;
 
 /* The reference accumulates +-1 products in float: exact below 2^24. */
 #define MAX_REDUCTION ((int64_t)1 << 24)
@@ -90,6 +98,27 @@ static void canonicalize(bnn_problem_t *p, int named)
 				 d->gemm.m, d->gemm.n, d->gemm.k);
 		return;
 	}
+	if (d->op == BNN_OP_RBLOCK) {
+		const bnn_rblock_shape_t *b = &d->rblock;
+		snprintf(p->canonical, sizeof(p->canonical),
+			 "rblock n=%" PRId64 " h=%" PRId64 " w=%" PRId64 " c=%" PRId64 " k=%" PRId64
+			 " stride=%" PRId64, b->n, b->h, b->w, b->c, b->k, b->stride);
+		if (!named)
+			snprintf(p->name, sizeof(p->name),
+				 "rblock_%s_n%" PRId64 "_%" PRId64 "x%" PRId64 "_c%" PRId64
+				 "_k%" PRId64 "_s%" PRId64, b->k == b->c ? "normal" : "reduction",
+				 b->n, b->h, b->w, b->c, b->k, b->stride);
+		return;
+	}
+	if (d->op == BNN_OP_RNET) {
+		const bnn_rnet_shape_t *r = &d->rnet;
+		snprintf(p->canonical, sizeof(p->canonical),
+			 "reactnet n=%" PRId64 " h=%" PRId64 " w=%" PRId64, r->n, r->h, r->w);
+		if (!named)
+			snprintf(p->name, sizeof(p->name),
+				 "reactnet_a_n%" PRId64 "_%" PRId64 "x%" PRId64, r->n, r->h, r->w);
+		return;
+	}
 	char mode[32] = "", padv[32] = "";
 	if (d->op == BNN_OP_XNOR)
 		snprintf(mode, sizeof(mode), " mode=%s",
@@ -141,7 +170,8 @@ int bnn_problem_parse(const char *line, const char *origin, bnn_problem_t *p, ch
 			op = i;
 	if (op < 0)
 		return fail(err, errlen, origin,
-			    "unknown operation '%s' (expected gemm, conv, bwn or xnor)", tok);
+			    "unknown operation '%s' (expected gemm, conv, bwn, xnor, rblock "
+			    "or reactnet)", tok);
 	p->d.op = (bnn_op_t)op;
 
 	while ((tok = strtok_r(NULL, " \t\r\n", &save))) {
@@ -184,24 +214,32 @@ int bnn_problem_parse(const char *line, const char *origin, bnn_problem_t *p, ch
 	}
 
 	/* Defaults, then the required keys. */
-	static const struct {
-		int id;
-		int64_t def;   /* -1: required */
-	} gemm_keys[] = { { K_M, -1 }, { K_N, -1 }, { K_K, -1 } },
+	/* def: -1 required, -2 the value of h, -3 of kh, -4 of c. */
+	static const key_def_t gemm_keys[] = { { K_M, -1 }, { K_N, -1 }, { K_K, -1 } },
 	  conv_keys[] = { { K_N, 1 },      { K_H, -1 },   { K_W, -2 },    { K_C, -1 },
 			  { K_K, -1 },     { K_KH, 3 },   { K_KW, -3 },   { K_STRIDE, 1 },
-			  { K_PAD, 0 },    { K_PADV, 0 }, { K_DIL, 1 },   { K_GROUPS, 1 } };
+			  { K_PAD, 0 },    { K_PADV, 0 }, { K_DIL, 1 },   { K_GROUPS, 1 } },
+	  rb_keys[] = { { K_N, 1 }, { K_H, -1 }, { K_W, -2 }, { K_C, -1 }, { K_K, -4 },
+			{ K_STRIDE, 1 } },
+	  rn_keys[] = { { K_N, 1 }, { K_H, 224 }, { K_W, -2 } };
 	int is_gemm = op == BNN_OP_GEMM;
-	size_t nk = is_gemm ? 3 : sizeof(conv_keys) / sizeof(conv_keys[0]);
+	const key_def_t *list = conv_keys;
+	size_t nk = sizeof(conv_keys) / sizeof(conv_keys[0]);
+	if (is_gemm)
+		list = gemm_keys, nk = 3;
+	else if (op == BNN_OP_RBLOCK)
+		list = rb_keys, nk = sizeof(rb_keys) / sizeof(rb_keys[0]);
+	else if (op == BNN_OP_RNET)
+		list = rn_keys, nk = sizeof(rn_keys) / sizeof(rn_keys[0]);
 	for (size_t i = 0; i < nk; i++) {
-		int id = is_gemm ? gemm_keys[i].id : conv_keys[i].id;
-		int64_t def = is_gemm ? gemm_keys[i].def : conv_keys[i].def;
+		int id = list[i].id;
+		int64_t def = list[i].def;
 		if (given[id])
 			continue;
 		if (def == -1)
 			return fail(err, errlen, origin, "field '%s': missing (required for %s)",
 				    keys[id].key, bnn_op_name(p->d.op));
-		val[id] = def == -2 ? val[K_H] : def == -3 ? val[K_KH] : def;
+		val[id] = def == -2 ? val[K_H] : def == -3 ? val[K_KH] : def == -4 ? val[K_C] : def;
 	}
 
 	/* Ranges. */
@@ -217,7 +255,34 @@ int bnn_problem_parse(const char *line, const char *origin, bnn_problem_t *p, ch
 				    keys[id].key, val[id], MAX_DIM);
 	}
 
-	if (is_gemm) {
+	if (op == BNN_OP_RBLOCK) {
+		bnn_rblock_shape_t *b = &p->d.rblock;
+		*b = (bnn_rblock_shape_t){ .n = val[K_N], .h = val[K_H], .w = val[K_W], .c = val[K_C],
+					   .k = val[K_K], .stride = val[K_STRIDE] };
+		if (b->k != b->c && b->k != 2 * b->c)
+			return fail(err, errlen, origin, "field 'k': %" PRId64 " must be c=%" PRId64
+				    " (normal block) or 2c=%" PRId64 " (reduction block)", b->k,
+				    b->c, 2 * b->c);
+		if (b->stride > 2 || (b->stride == 2 && b->k == b->c))
+			return fail(err, errlen, origin, "field 'stride': %" PRId64 " must be 1%s",
+				    b->stride, b->k == b->c ? " for a normal block (k=c)" :
+				    " or 2");
+		if (b->stride == 2 && (b->h % 2 || b->w % 2))
+			return fail(err, errlen, origin, "field 'h'/'w': %" PRId64 "x%" PRId64
+				    " must be even for stride 2 (the shortcut's 2x2 pool)", b->h, b->w);
+		if (9 * b->c >= MAX_REDUCTION)
+			return fail(err, errlen, origin,
+				    "field 'c': the reduction 9*c must be below 2^24");
+		b->oh = b->h / b->stride;
+		b->ow = b->w / b->stride;
+	} else if (op == BNN_OP_RNET) {
+		bnn_rnet_shape_t *r = &p->d.rnet;
+		*r = (bnn_rnet_shape_t){ .n = val[K_N], .h = val[K_H], .w = val[K_W] };
+		if (r->h % 32 || r->w % 32)
+			return fail(err, errlen, origin, "field 'h'/'w': %" PRId64 "x%" PRId64
+				    " must be multiples of 32 (the network halves it 5 times)", r->h,
+				    r->w);
+	} else if (is_gemm) {
 		p->d.gemm = (bnn_gemm_shape_t){ val[K_M], val[K_N], val[K_K] };
 		if (p->d.gemm.k >= MAX_REDUCTION)
 			return fail(err, errlen, origin,
@@ -274,7 +339,27 @@ int bnn_problem_bytes(const bnn_problem_t *p, uint64_t *bytes, char *err, size_t
 {
 	uint64_t parts[6] = { 0 };
 	int ovf = 0;
-	if (p->d.op == BNN_OP_GEMM) {
+	if (p->d.op == BNN_OP_RBLOCK || p->d.op == BNN_OP_RNET) {
+		/* Weights (with their binarized copies), then per block: input,
+		 * reference trace, the kernel's intermediates and outputs, about
+		 * 24 floats of the block's output size. */
+		bnn_rnet_shape_t one = { 1, 224, 224 };
+		const bnn_rnet_shape_t *r = p->d.op == BNN_OP_RNET ? &p->d.rnet : &one;
+		int nb = p->d.op == BNN_OP_RNET ? BNN_RNET_BLOCKS : 1;
+		for (int i = 0; i < nb && !ovf; i++) {
+			bnn_rblock_shape_t b = p->d.op == BNN_OP_RNET ? bnn_rnet_block(r, i) :
+									 p->d.rblock;
+			uint64_t part;
+			ovf |= prod(&part, b.c, 9 * b.c + b.k, 1, 1, 4 * 3);
+			ovf |= __builtin_add_overflow(parts[0], part, &parts[0]);
+			ovf |= prod(&part, b.n, b.h, b.w, b.c, 4 * 2);
+			ovf |= __builtin_add_overflow(parts[1], part, &parts[1]);
+			ovf |= prod(&part, b.n, b.oh, b.ow, b.k, 4 * 24);
+			ovf |= __builtin_add_overflow(parts[2], part, &parts[2]);
+		}
+		if (p->d.op == BNN_OP_RNET)
+			ovf |= prod(&parts[3], r->n, r->h, r->w, 3, 4 * 4);
+	} else if (p->d.op == BNN_OP_GEMM) {
 		const bnn_gemm_shape_t *g = &p->d.gemm;
 		int64_t wpr = bnn_words(g->k);
 		ovf |= prod(&parts[0], g->m + g->n, g->k, 1, 1, 4);      /* A, B */

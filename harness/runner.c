@@ -10,6 +10,7 @@
 #include "bnn_ref.h"
 #include "gen.h"
 #include "npy.h"
+#include "reactnet.h"
 #include "runner.h"
 
 volatile sig_atomic_t bnn_interrupted;
@@ -38,6 +39,8 @@ typedef struct {
 	float *ref, *bound;      /* bound: float ops only */
 	void *out, *out2;        /* checked and timed outputs */
 	int is_int;
+	bnn_weights_t wts;       /* ReActNet ops: the parameters */
+	const void *params;      /* &wts.block or &wts.net */
 } problem_data_t;
 
 static void data_free(problem_data_t *pd)
@@ -49,6 +52,38 @@ static void data_free(problem_data_t *pd)
 	free(pd->bound);
 	free(pd->out);
 	free(pd->out2);
+	bnn_weights_free(&pd->wts);
+}
+
+/* The ReActNet ops: parameters, input, reference and bound. */
+static int data_make_reactnet(const bnn_problem_t *p, bnn_rng_t *rng, problem_data_t *pd)
+{
+	if (p->d.op == BNN_OP_RNET) {
+		const bnn_rnet_shape_t *r = &p->d.rnet;
+		if (bnn_rnet_weights_synth(r, rng, &pd->wts) != 0)
+			return -ENOMEM;
+		pd->params = &pd->wts.net;
+		bnn_fill_activations(rng, pd->a, pd->na);
+		bnn_ref_reactnet(r, &pd->wts.net, pd->a, pd->ref);
+		bnn_rnet_bound(r, pd->ref, pd->bound);
+		return 0;
+	}
+	const bnn_rblock_shape_t *b = &p->d.rblock;
+	size_t pix = (size_t)(b->n * b->oh * b->ow);
+	if (bnn_rblock_weights_synth(b, rng, &pd->wts) != 0)
+		return -ENOMEM;
+	pd->params = &pd->wts.block;
+	bnn_rblock_fill_input(rng, b, &pd->wts.block, pd->a);
+	float *tr = malloc(pix * (size_t)(4 * b->c + 2 * b->k) * sizeof(float));
+	if (!tr)
+		return -ENOMEM;
+	bnn_ref_rblock_trace_t t = { .acc3 = tr, .r = tr + pix * b->c, .s = tr + 2 * pix * b->c,
+				     .u = tr + 3 * pix * b->c, .acc1 = tr + 4 * pix * b->c,
+				     .v = tr + 4 * pix * b->c + pix * b->k };
+	bnn_ref_rblock(b, &pd->wts.block, pd->a, pd->ref, &t);
+	int64_t ties = bnn_rblock_bound(b, &pd->wts.block, pd->a, &t, pd->bound);
+	free(tr);
+	return ties < 0 ? -ENOMEM : 0;
 }
 
 /* Inputs from the problem's seed, reference output and per-element bounds. */
@@ -58,6 +93,23 @@ static int data_make(const bnn_problem_t *p, uint64_t run_seed, problem_data_t *
 	pd->d = p->d;
 	pd->is_int = bnn_op_output_is_int(p->d.op);
 	const bnn_conv_shape_t *s = &p->d.conv;
+	if (p->d.op == BNN_OP_RBLOCK || p->d.op == BNN_OP_RNET) {
+		const bnn_rblock_shape_t *b = &p->d.rblock;
+		const bnn_rnet_shape_t *r = &p->d.rnet;
+		int net = p->d.op == BNN_OP_RNET;
+		pd->na = (size_t)(net ? r->n * 3 * r->h * r->w : b->n * b->h * b->w * b->c);
+		pd->nout = (size_t)(net ? r->n * BNN_RNET_CLASSES : b->n * b->oh * b->ow * b->k);
+		pd->a = malloc(pd->na * sizeof(float));
+		pd->ref = malloc(pd->nout * sizeof(float));
+		pd->bound = malloc(pd->nout * sizeof(float));
+		pd->out = malloc(pd->nout * 4);
+		pd->out2 = malloc(pd->nout * 4);
+		if (!pd->a || !pd->ref || !pd->bound || !pd->out || !pd->out2)
+			return -ENOMEM;
+		bnn_rng_t rng;
+		bnn_rng_init(&rng, bnn_problem_seed(run_seed, p->canonical));
+		return data_make_reactnet(p, &rng, pd);
+	}
 	if (p->d.op == BNN_OP_GEMM) {
 		pd->na = (size_t)(p->d.gemm.m * p->d.gemm.k);
 		pd->nb = (size_t)(p->d.gemm.n * p->d.gemm.k);
@@ -125,6 +177,10 @@ static void do_check(const problem_data_t *pd, const void *out, bnn_check_t *c)
 		bnn_check_int(pd->ref, out, pd->nout, c);
 	else
 		bnn_check_float(pd->ref, out, pd->bound, pd->nout, c);
+	if (pd->d.op == BNN_OP_RNET && c->status != BNN_FAIL &&
+	    bnn_rnet_check_topk(&pd->d.rnet, pd->ref, out, pd->bound, c->reason,
+				sizeof(c->reason)) != 0)
+		c->status = BNN_FAIL;
 }
 
 static int mkdirs(const char *path)
@@ -163,8 +219,23 @@ static int dump(const bnn_run_opts_t *o, const bnn_problem_t *p, const char *fil
 
 /* The shapes of the problem's arrays, for the .npy files. */
 static void dims_of(const bnn_op_desc_t *d, int64_t a[4], int64_t b[4], int64_t out[4],
-		    int *nd)
+		    int *nd, int *ndo)
 {
+	*ndo = d->op == BNN_OP_GEMM || d->op == BNN_OP_RNET ? 2 : 4;
+	if (d->op == BNN_OP_RBLOCK) {
+		const bnn_rblock_shape_t *r = &d->rblock;
+		*nd = 4;
+		a[0] = r->n, a[1] = r->h, a[2] = r->w, a[3] = r->c;
+		out[0] = r->n, out[1] = r->oh, out[2] = r->ow, out[3] = r->k;
+		return;
+	}
+	if (d->op == BNN_OP_RNET) {
+		const bnn_rnet_shape_t *r = &d->rnet;
+		*nd = 4;   /* the logits are [n][1000] */
+		a[0] = r->n, a[1] = 3, a[2] = r->h, a[3] = r->w;
+		out[0] = r->n, out[1] = BNN_RNET_CLASSES;
+		return;
+	}
 	if (d->op == BNN_OP_GEMM) {
 		*nd = 2;
 		a[0] = d->gemm.m, a[1] = d->gemm.k;
@@ -183,14 +254,14 @@ static int dump_problem(const bnn_run_opts_t *o, const bnn_problem_t *p,
 			const problem_data_t *pd, char *err, size_t errlen)
 {
 	int64_t da[4], db[4], dout[4];
-	int nd;
-	dims_of(&p->d, da, db, dout, &nd);
+	int nd, ndo;
+	dims_of(&p->d, da, db, dout, &nd, &ndo);
 	int64_t dk = p->d.conv.k;
 	if (dump(o, p, "a", "<f4", pd->a, nd, da, err, errlen) ||
-	    dump(o, p, "b", "<f4", pd->b, nd, db, err, errlen) ||
-	    dump(o, p, "reference", "<f4", pd->ref, nd, dout, err, errlen) ||
+	    (pd->b && dump(o, p, "b", "<f4", pd->b, nd, db, err, errlen)) ||
+	    dump(o, p, "reference", "<f4", pd->ref, ndo, dout, err, errlen) ||
 	    (pd->alpha && dump(o, p, "alpha", "<f4", pd->alpha, 1, &dk, err, errlen)) ||
-	    (pd->bound && dump(o, p, "bound", "<f4", pd->bound, nd, dout, err, errlen)))
+	    (pd->bound && dump(o, p, "bound", "<f4", pd->bound, ndo, dout, err, errlen)))
 		return -EIO;
 	return 0;
 }
@@ -288,7 +359,7 @@ int bnn_run_problem(const bnn_problem_t *p, const bnn_kernel_t *kernels, size_t 
 			 k->name, p->canonical);
 
 		char why[200] = "";
-		bnn_inputs_t in = { pd.a, pd.b, pd.alpha };
+		bnn_inputs_t in = { .a = pd.a, .b = pd.b, .alpha = pd.alpha, .params = pd.params };
 		if (!bnn_isa_available(k->isa, why, sizeof(why)) ||
 		    (k->supports && k->supports(&p->d, why, sizeof(why)) != 0)) {
 			oc.check.status = BNN_SKIP;
@@ -304,9 +375,9 @@ int bnn_run_problem(const bnn_problem_t *p, const bnn_kernel_t *kernels, size_t 
 			do_check(&pd, pd.out, &oc.check);
 			if (o->dump_dir) {
 				int64_t da[4], db[4], dout[4];
-				int nd;
-				dims_of(&p->d, da, db, dout, &nd);
-				rc = dump(o, p, k->name, pd.is_int ? "<i4" : "<f4", pd.out, nd,
+				int nd, ndo;
+				dims_of(&p->d, da, db, dout, &nd, &ndo);
+				rc = dump(o, p, k->name, pd.is_int ? "<i4" : "<f4", pd.out, ndo,
 					  dout, err, errlen);
 			}
 			if (rc == 0 && !o->check_only && oc.check.status != BNN_FAIL) {

@@ -21,6 +21,8 @@ typedef enum {
 	BNN_OP_CONV,     /* binary (XNOR) convolution, int32 output */
 	BNN_OP_BWN,      /* binary-weight convolution: float x, alpha*sign(W), float output */
 	BNN_OP_XNOR,     /* XNOR-Net convolution: alpha (and K-map in paper mode), float output */
+	BNN_OP_RBLOCK,   /* one ReActNet block (spec section 6), float NHWC in and out */
+	BNN_OP_RNET,     /* ReActNet-A end to end: float NCHW image in, logits out */
 	BNN_OP_COUNT
 } bnn_op_t;
 
@@ -42,13 +44,60 @@ typedef struct {
 	int64_t oh, ow;              /* derived by bnn_conv_shape_finish() */
 } bnn_conv_shape_t;
 
+/*
+ * A ReActNet block (spec section 6): n images of h x w x c, NHWC, to
+ * oh x ow x k. Normal: k == c, stride 1. Reduction: k == 2c, stride 1 or 2
+ * (stride 2 needs even h and w, so that the 2x2 average pool of the
+ * shortcut and the strided 3x3 conv agree on the output size).
+ */
+typedef struct {
+	int64_t n, h, w, c, k, stride;
+	int64_t oh, ow;              /* h / stride, w / stride */
+} bnn_rblock_shape_t;
+
+/* ReActNet-A end to end on n images of 3 x h x w (multiples of 32). */
+typedef struct {
+	int64_t n, h, w;
+} bnn_rnet_shape_t;
+
 /* One operation to run: the union of what every op needs. */
 typedef struct {
 	bnn_op_t op;
 	bnn_gemm_shape_t gemm;       /* BNN_OP_GEMM */
 	bnn_conv_shape_t conv;       /* the convolution ops */
 	bnn_xnor_mode_t xnor_mode;   /* BNN_OP_XNOR */
+	bnn_rblock_shape_t rblock;   /* BNN_OP_RBLOCK */
+	bnn_rnet_shape_t rnet;       /* BNN_OP_RNET */
 } bnn_op_desc_t;
+
+/* The ReActNet-A layer table (spec section 6), for input h x w. */
+#define BNN_RNET_BLOCKS 13
+#define BNN_RNET_STEM_C 32
+#define BNN_RNET_FC_IN 1024
+#define BNN_RNET_CLASSES 1000
+
+/*
+ * Block i (0-based: the table's block i + 1) of ReActNet-A for an n x 3 x
+ * h x w input: its input and output channels, stride and input size.
+ */
+static inline bnn_rblock_shape_t bnn_rnet_block(const bnn_rnet_shape_t *r, int i)
+{
+	/* Output channels and stride of blocks 1..13; the stem gives 32 at h/2. */
+	static const int64_t cout[BNN_RNET_BLOCKS] = { 64, 128, 128, 256, 256, 512, 512,
+						       512, 512, 512, 512, 1024, 1024 };
+	static const int64_t stride[BNN_RNET_BLOCKS] = { 1, 2, 1, 2, 1, 2, 1, 1, 1, 1, 1, 2, 1 };
+	bnn_rblock_shape_t b = { .n = r->n, .h = r->h / 2, .w = r->w / 2, .c = BNN_RNET_STEM_C };
+	for (int j = 0; j <= i; j++) {
+		if (j > 0) {
+			b.h = b.oh, b.w = b.ow, b.c = b.k;
+		}
+		b.k = cout[j];
+		b.stride = stride[j];
+		b.oh = b.h / b.stride;
+		b.ow = b.w / b.stride;
+	}
+	return b;
+}
 
 /* Words needed to hold len bits. */
 static inline int64_t bnn_words(int64_t len)
@@ -80,10 +129,26 @@ static inline int bnn_conv_shape_finish(bnn_conv_shape_t *s)
 }
 
 /* Binary MACs of an op (spec section 7). */
+static inline double bnn_rblock_macs(const bnn_rblock_shape_t *b)
+{
+	/* The 3x3 conv C -> C, then the 1x1 conv(s) C -> k. */
+	return (double)b->n * b->oh * b->ow * (double)b->c * (9.0 * b->c + b->k);
+}
+
 static inline double bnn_op_macs(const bnn_op_desc_t *d)
 {
 	if (d->op == BNN_OP_GEMM)
 		return (double)d->gemm.m * (double)d->gemm.n * (double)d->gemm.k;
+	if (d->op == BNN_OP_RBLOCK)
+		return bnn_rblock_macs(&d->rblock);
+	if (d->op == BNN_OP_RNET) {
+		double macs = 0;
+		for (int i = 0; i < BNN_RNET_BLOCKS; i++) {
+			bnn_rblock_shape_t b = bnn_rnet_block(&d->rnet, i);
+			macs += bnn_rblock_macs(&b);
+		}
+		return macs;
+	}
 	const bnn_conv_shape_t *s = &d->conv;
 	return (double)s->n * s->oh * s->ow * s->k * (double)(s->c / s->groups) * s->kh * s->kw;
 }

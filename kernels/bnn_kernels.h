@@ -32,11 +32,19 @@ typedef enum {
  *   CONV:        a = x NHWC, b = w OHWI
  *   BWN, XNOR:   as CONV, plus alpha[k] (mean |w| per filter, computed by
  *                the caller as the weights' owner would, offline)
+ *   RBLOCK:      a = x NHWC, params = bnn_rblock_params_t (bnn_reactnet.h)
+ *   RNET:        a = images NCHW, params = bnn_rnet_params_t
+ * rsign (CONV and XNOR only, optional): a per-input-channel RSign shift
+ * fused into packing, so the conv binarizes sign(x + rsign[c]) instead of
+ * sign(x) (spec section 6); NULL means plain sign. The harness passes NULL;
+ * the ReActNet block kernels, which compose conv kernels, set it.
  */
 typedef struct {
 	const float *a;
 	const float *b;
 	const float *alpha;
+	const float *rsign;
+	const void *params;
 } bnn_inputs_t;
 
 /*

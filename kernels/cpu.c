@@ -28,7 +28,8 @@ int bnn_isa_parse(const char *s, bnn_isa_t *isa)
 
 const char *bnn_op_name(bnn_op_t op)
 {
-	static const char *const names[BNN_OP_COUNT] = { "gemm", "conv", "bwn", "xnor" };
+	static const char *const names[BNN_OP_COUNT] = { "gemm", "conv", "bwn", "xnor",
+								   "rblock", "reactnet" };
 	return (unsigned)op < BNN_OP_COUNT ? names[op] : "?";
 }
 

@@ -12,6 +12,23 @@
 #include "avx2/avx2.h"
 #endif
 
+/* ReActNet kernels: the block and network templates over one ISA's conv. */
+#define BNN_REACTNET_GLUE(isa, conv)                                                    \
+	static int rblock_prepare__##isa(const bnn_op_desc_t *d, const bnn_inputs_t *in, \
+					 void **state)                                    \
+	{                                                                                \
+		return bnn_rblock_prepare_kernel(conv, d, in, state);                    \
+	}                                                                                \
+	static int rnet_prepare__##isa(const bnn_op_desc_t *d, const bnn_inputs_t *in,   \
+				       void **state)                                      \
+	{                                                                                \
+		return bnn_rnet_prepare_kernel(conv, d, in, state);                      \
+	}
+BNN_REACTNET_GLUE(generic, "bconv_xor_popc__generic")
+#ifdef BNN_HAVE_AVX2
+BNN_REACTNET_GLUE(avx2, "bconv_xor_popc__avx2_2x4")
+#endif
+
 const bnn_kernel_t bnn_kernels[] = {
 	{
 		.name = "bgemm_xor_popc__generic",
@@ -49,6 +66,24 @@ const bnn_kernel_t bnn_kernels[] = {
 		.run = bnn_xnor_run__generic,
 		.release = bnn_conv_release,
 	},
+	{
+		.name = "rblock_xor_popc__generic",
+		.op = BNN_OP_RBLOCK,
+		.isa = BNN_ISA_GENERIC,
+		.summary = "ReActNet block over the generic conv: RSign fused into packing, folded BN",
+		.prepare = rblock_prepare__generic,
+		.run = bnn_rblock_run,
+		.release = bnn_rblock_release,
+	},
+	{
+		.name = "reactnet_a_xor_popc__generic",
+		.op = BNN_OP_RNET,
+		.isa = BNN_ISA_GENERIC,
+		.summary = "ReActNet-A: real stem, 13 generic blocks, pool, FC",
+		.prepare = rnet_prepare__generic,
+		.run = bnn_rnet_run,
+		.release = bnn_rnet_release,
+	},
 #ifdef BNN_HAVE_AVX2
 	{
 		.name = "bgemm_xor_popc__avx2_2x4",
@@ -85,6 +120,24 @@ const bnn_kernel_t bnn_kernels[] = {
 		.prepare = bnn_bconv_prepare__avx2,
 		.run = bnn_bconv_run__avx2,
 		.release = bnn_bconv_release__avx2,
+	},
+	{
+		.name = "rblock_xor_popc__avx2",
+		.op = BNN_OP_RBLOCK,
+		.isa = BNN_ISA_AVX2,
+		.summary = "ReActNet block over the AVX2 conv: RSign fused into packing, folded BN",
+		.prepare = rblock_prepare__avx2,
+		.run = bnn_rblock_run,
+		.release = bnn_rblock_release,
+	},
+	{
+		.name = "reactnet_a_xor_popc__avx2",
+		.op = BNN_OP_RNET,
+		.isa = BNN_ISA_AVX2,
+		.summary = "ReActNet-A: real stem, 13 AVX2 blocks, pool, FC",
+		.prepare = rnet_prepare__avx2,
+		.run = bnn_rnet_run,
+		.release = bnn_rnet_release,
 	},
 #endif
 };

@@ -14,6 +14,7 @@
 #define BNN_REF_H
 
 #include "bnn_shape.h"
+#include "bnn_reactnet.h"
 
 /* sign(x) = +1 if x >= 0 else -1; +0.0 and -0.0 both give +1 (section 1). */
 float bnn_ref_sign(float x);
@@ -112,5 +113,33 @@ void bnn_ref_global_avgpool(const float *x, int64_t n, int64_t h, int64_t w, int
 /* Fully connected: y[b][o] = bias[o] + sum_i w[o][i] * x[b][i]; bias may be NULL. */
 void bnn_ref_fc(const float *x, int64_t batch, int64_t in, int64_t out, const float *w,
 		const float *bias, float *y);
+
+/*
+ * Intermediates of bnn_ref_rblock, for the harness's error bounds; each
+ * buffer is the caller's, sized for the block's output pixels: acc3 the
+ * exact 3x3 conv sums and s = t + shortcut, r the shortcut, u = RPReLU1(s)
+ * (c channels each); acc1 the exact 1x1 conv sums and v before RPReLU2
+ * (k channels each).
+ */
+typedef struct {
+	float *acc3, *r, *s, *u;
+	float *acc1, *v;
+} bnn_ref_rblock_trace_t;
+
+/*
+ * One ReActNet block (section 6; bnn_reactnet.h states the steps): x is
+ * NHWC n x h x w x c, y NHWC n x oh x ow x k. trace may be NULL. Allocates
+ * its temporaries (aborting on out of memory, as bnn_ref_bconv).
+ */
+void bnn_ref_rblock(const bnn_rblock_shape_t *b, const bnn_rblock_params_t *p, const float *x,
+		    float *y, bnn_ref_rblock_trace_t *trace);
+
+/*
+ * ReActNet-A end to end: img NCHW n x 3 x h x w, logits n x 1000. The stem
+ * is a real conv (zero padding) and BN, then the blocks of bnn_rnet_block,
+ * the global average pool and the FC with bias. Allocates as bnn_ref_rblock.
+ */
+void bnn_ref_reactnet(const bnn_rnet_shape_t *r, const bnn_rnet_params_t *p, const float *img,
+		      float *logits);
 
 #endif

@@ -73,6 +73,7 @@ int bnn_bconv_prepare__avx2(const bnn_op_desc_t *d, const bnn_inputs_t *in, void
 		return rc;
 	}
 	bnn_conv_state_t *b = st->base;
+	b->pack_shift = bnn_pack_rsign__avx2;
 	int64_t row = b->taps * b->wpg;
 	st->tight = b->cg < 64 && b->taps > 1 && b->taps <= 64;
 	st->kw4 = bnn_avx2_row_words(st->tight ? bnn_words(b->taps * b->cg) : row);

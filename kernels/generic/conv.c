@@ -24,6 +24,8 @@ int bnn_conv_prepare_with(bnn_pack_fn pack, const bnn_op_desc_t *d, const bnn_in
 	st->d = *d;
 	st->s = *s;
 	st->pack = pack;
+	st->pack_shift = bnn_pack_rsign__generic;
+	st->shift = in->rsign;
 	st->x = in->a;
 	st->alpha = in->alpha;
 	st->cg = s->c / s->groups;
@@ -91,8 +93,17 @@ static void pack_rows_task(void *vst, int64_t r0, int64_t r1, int tid)
 		int64_t b = r / s->h, y = r % s->h;
 		uint64_t *dst = st->xbits + ((b * st->ph + y + s->pad) * st->pw + s->pad) * pix_words;
 		const float *src = st->x + (b * s->h + y) * s->w * s->c;
-		/* (pixel, group) rows are cg floats apart in NHWC. */
-		st->pack(src, s->w * s->groups, st->cg, st->cg, dst, st->wpg);
+		if (!st->shift) {
+			/* (pixel, group) rows are cg floats apart in NHWC. */
+			st->pack(src, s->w * s->groups, st->cg, st->cg, dst, st->wpg);
+		} else if (s->groups == 1) {
+			st->pack_shift(src, st->shift, s->w, s->c, s->c, dst, st->wpg);
+		} else {
+			/* The shift is per channel: one (pixel, group) row at a time. */
+			for (int64_t px = 0; px < s->w * s->groups; px++)
+				st->pack_shift(src + px * st->cg, st->shift + px % s->groups * st->cg,
+					       1, st->cg, st->cg, dst + px * st->wpg, st->wpg);
+		}
 	}
 }
 

@@ -61,6 +61,11 @@ typedef struct bnn_conv_state {
 	bnn_op_desc_t d;
 	bnn_conv_shape_t s;
 	bnn_pack_fn pack;
+	/* RSign fused into packing (bnn_inputs_t.rsign): when shift is set the
+	 * image packs with pack_shift, which prepare sets to the generic one;
+	 * an ISA's prepare may put its own in its place. */
+	bnn_pack_shift_fn pack_shift;
+	const float *shift;
 	int64_t cg, kg, taps, wpg;
 	int64_t ph, pw;                 /* padded image */
 	const float *x;                 /* the caller's activations */
@@ -91,6 +96,39 @@ void bnn_bconv_pad_correct(const bnn_conv_state_t *st, int32_t *out);
  * integer result st->dot into y: alpha (times the K-map in paper mode). */
 void bnn_xnor_kmap__generic(bnn_conv_state_t *st);
 void bnn_xnor_scale(bnn_conv_state_t *st, float *y);
+
+/* ---- ReActNet (reactnet.c): a block and the network over a conv kernel
+ * of the table, named by conv_kernel (its ISA's binary conv). ---- */
+#include "bnn_reactnet.h"
+typedef struct bnn_rblock_state bnn_rblock_state_t;
+typedef struct bnn_rnet_state bnn_rnet_state_t;
+
+/* Prepares block b reading x (NHWC, valid while the state lives) with
+ * params p: packs and folds the weights, allocates the intermediates.
+ * Returns 0, -ENOENT when conv_kernel is not a conv kernel of the table,
+ * or the conv kernel's error; on failure nothing is left allocated. */
+int bnn_rblock_prepare_with(const char *conv_kernel, const bnn_rblock_shape_t *b,
+			    const bnn_rblock_params_t *p, const float *x, bnn_rblock_state_t **out);
+/* One forward pass into y (NHWC n x oh x ow x k). */
+int bnn_rblock_forward(bnn_rblock_state_t *st, float *y);
+void bnn_rblock_release(void *state);
+
+/* The same for ReActNet-A on NCHW images img; logits n x 1000. */
+int bnn_rnet_prepare_with(const char *conv_kernel, const bnn_rnet_shape_t *r,
+			  const bnn_rnet_params_t *p, const float *img, bnn_rnet_state_t **out);
+int bnn_rnet_forward(bnn_rnet_state_t *st, float *logits);
+void bnn_rnet_release(void *state);
+/* The output of block i of the last forward pass (i = -1: the stem's), NHWC;
+ * owned by the state. */
+float *bnn_rnet_block_output(bnn_rnet_state_t *st, int i);
+
+/* Table glue: in->a is the input, in->params the parameters. */
+int bnn_rblock_prepare_kernel(const char *conv_kernel, const bnn_op_desc_t *d,
+			      const bnn_inputs_t *in, void **state);
+int bnn_rblock_run(void *state, void *out);
+int bnn_rnet_prepare_kernel(const char *conv_kernel, const bnn_op_desc_t *d,
+			    const bnn_inputs_t *in, void **state);
+int bnn_rnet_run(void *state, void *out);
 
 /* The generic table entries' prepare functions (table_generic.c). */
 int bnn_bgemm_prepare__generic(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);
