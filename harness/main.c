@@ -17,6 +17,7 @@
 #include "bind.h"
 #include "localpeak.h"
 #include "machine.h"
+#include "netreport.h"
 #include "peak.h"
 #include "peers.h"
 #include "runner.h"
@@ -98,6 +99,7 @@ typedef struct {
 	int io_error;
 	bnn_probe_result_t probe[BNN_PROBE_MAX_RESULTS];
 	size_t nprobe;
+	bnn_netreport_t *net;    /* the ReActNet tables printed at the end */
 } run_ctx_t;
 
 /* Peers that compute in fp32: their efficiency is against the FMA peak. */
@@ -188,6 +190,7 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 	bnn_status_t st = o->check.status;
 	double eff = efficiency(ctx, o);
 	ctx->count[st]++;
+	bnn_netreport_add(ctx->net, p, o);
 	if (!ctx->cli->quiet || st == BNN_FAIL) {
 		printf("[%3zu/%zu] %-40s %-30s %-10s", ctx->index, ctx->total, p->name,
 		       o->kernel->name, bnn_status_name(st));
@@ -341,6 +344,7 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.cli = cli;
+	ctx.net = bnn_netreport_new();
 	if (!cli->probe_only && load_problems(cli, &suite) != 0)
 		goto out;
 	if (!cli->no_db) {
@@ -424,6 +428,8 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 		}
 	}
 
+	if (!cli->quiet)
+		bnn_netreport_print(ctx.net, stdout);
 	const char *run_status = bnn_interrupted ? "interrupted" :
 				 ctx.io_error || ctx.count[BNN_FAIL] ? "failed" : "passed";
 	if (store && bnn_store_end_run(store, ctx.run_id, run_status) != 0) {
@@ -440,6 +446,7 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 		 ctx.io_error ? EXIT_IO :
 		 ctx.count[BNN_FAIL] ? EXIT_FAILED : 0;
 out:
+	bnn_netreport_free(ctx.net);
 	bnn_bind_stop();
 	bnn_local_peak_free();
 	bnn_store_close(store);

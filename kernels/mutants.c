@@ -4,7 +4,9 @@
  * one. They live in their own list (bnn_mutants), which only the selftest
  * command reads, so no normal run can reach them.
  */
+#include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include "bnn_kernels.h"
 #include "generic/generic.h"
 
@@ -90,6 +92,103 @@ static int run_pad_as_one(void *state, void *out)
 	return 0;
 }
 
+/*
+ * Bug: a ReActNet block that drops the second RSign's learned shift, so the
+ * 1x1 conv binarizes sign(u) instead of sign(u + b): the block's bound
+ * must catch the flipped bits.
+ */
+typedef struct {
+	bnn_rblock_params_t p;
+	float *zeros;
+	bnn_rblock_state_t *inner;
+} rblock_mutant_t;
+
+static void release_rblock_rsign(void *state)
+{
+	rblock_mutant_t *m = state;
+	if (!m)
+		return;
+	bnn_rblock_release(m->inner);
+	free(m->zeros);
+	free(m);
+}
+
+static int prepare_rblock_rsign(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state)
+{
+	rblock_mutant_t *m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->p = *(const bnn_rblock_params_t *)in->params;
+	m->zeros = calloc((size_t)d->rblock.c, sizeof(float));
+	if (!m->zeros) {
+		free(m);
+		return -ENOMEM;
+	}
+	m->p.rsign2 = m->zeros;
+	int rc = bnn_rblock_prepare_with("bconv_xor_popc__generic", &d->rblock, &m->p, in->a,
+					 &m->inner);
+	if (rc != 0) {
+		release_rblock_rsign(m);
+		return rc;
+	}
+	*state = m;
+	return 0;
+}
+
+static int run_rblock_rsign(void *state, void *out)
+{
+	return bnn_rblock_forward(((rblock_mutant_t *)state)->inner, out);
+}
+
+/*
+ * Bug: ReActNet-A with RSign as plain sign (the learned thresholds of every
+ * block dropped), as a port that maps RSign to a sign function would have:
+ * the network's logits and classes check must catch it.
+ */
+typedef struct {
+	bnn_rnet_params_t p;
+	float *zeros;
+	bnn_rnet_state_t *inner;
+} rnet_mutant_t;
+
+static void release_rnet_sign(void *state)
+{
+	rnet_mutant_t *m = state;
+	if (!m)
+		return;
+	bnn_rnet_release(m->inner);
+	free(m->zeros);
+	free(m);
+}
+
+static int prepare_rnet_sign(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state)
+{
+	rnet_mutant_t *m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->p = *(const bnn_rnet_params_t *)in->params;
+	m->zeros = calloc(BNN_RNET_FC_IN, sizeof(float));   /* the widest block */
+	if (!m->zeros) {
+		free(m);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < BNN_RNET_BLOCKS; i++)
+		m->p.block[i].rsign1 = m->p.block[i].rsign2 = m->zeros;
+	int rc = bnn_rnet_prepare_with("bconv_xor_popc__generic", &d->rnet, &m->p, in->a,
+				       &m->inner);
+	if (rc != 0) {
+		release_rnet_sign(m);
+		return rc;
+	}
+	*state = m;
+	return 0;
+}
+
+static int run_rnet_sign(void *state, void *out)
+{
+	return bnn_rnet_forward(((rnet_mutant_t *)state)->inner, out);
+}
+
 #define MUTANT(nm, opv, prep, runf, rel, what)                                             \
 	{ .name = nm, .op = opv, .isa = BNN_ISA_GENERIC, .summary = what,                  \
 	  .prepare = prep, .run = runf, .release = rel }
@@ -105,6 +204,10 @@ const bnn_kernel_t bnn_mutants[] = {
 	       bnn_gemm_release, "16-bit accumulator that overflows"),
 	MUTANT("bgemm_xor_popc__mutant_ktail", BNN_OP_GEMM, prepare_ktail, bnn_gemm_run,
 	       bnn_gemm_release, "off-by-one in the K tail"),
+	MUTANT("rblock_xor_popc__mutant_rsign2_shift", BNN_OP_RBLOCK, prepare_rblock_rsign,
+	       run_rblock_rsign, release_rblock_rsign, "second RSign without its learned shift"),
+	MUTANT("reactnet_a_xor_popc__mutant_plain_sign", BNN_OP_RNET, prepare_rnet_sign,
+	       run_rnet_sign, release_rnet_sign, "RSign as plain sign in every block"),
 };
 
 const size_t bnn_mutant_count = sizeof(bnn_mutants) / sizeof(bnn_mutants[0]);

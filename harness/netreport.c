@@ -1,0 +1,169 @@
+/* The ReActNet tables at the end of a run: see netreport.h. */
+#include <stdlib.h>
+#include <string.h>
+#include "netreport.h"
+#include "reactnet.h"
+
+typedef struct {
+	bnn_op_desc_t d;
+	char problem[128];
+	char kernel[96];
+	char family[96];       /* the kernel's name after its op prefix: "xor_popc__avx2" */
+	int is_peer;
+	double median_ns, tops;
+} entry_t;
+
+struct bnn_netreport {
+	entry_t *e;
+	size_t n, cap;
+};
+
+bnn_netreport_t *bnn_netreport_new(void)
+{
+	return calloc(1, sizeof(bnn_netreport_t));
+}
+
+void bnn_netreport_free(bnn_netreport_t *r)
+{
+	if (r)
+		free(r->e);
+	free(r);
+}
+
+/* "rblock_xor_popc__avx2" and "reactnet_a_xor_popc__avx2" are one family. */
+static const char *family_of(const char *kernel)
+{
+	if (!strncmp(kernel, "rblock_", 7))
+		return kernel + 7;
+	if (!strncmp(kernel, "reactnet_a_", 11))
+		return kernel + 11;
+	return kernel;
+}
+
+void bnn_netreport_add(bnn_netreport_t *r, const bnn_problem_t *p, const bnn_outcome_t *o)
+{
+	if (!r || (p->d.op != BNN_OP_RBLOCK && p->d.op != BNN_OP_RNET) || !o->timed ||
+	    o->check.status == BNN_FAIL)
+		return;
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 32;
+		entry_t *e = realloc(r->e, cap * sizeof(*e));
+		if (!e)
+			return;   /* the tables are a summary: a missing row is not an error */
+		r->e = e;
+		r->cap = cap;
+	}
+	entry_t *e = &r->e[r->n++];
+	memset(e, 0, sizeof(*e));
+	e->d = p->d;
+	snprintf(e->problem, sizeof(e->problem), "%s", p->name);
+	snprintf(e->kernel, sizeof(e->kernel), "%s", o->kernel->name);
+	snprintf(e->family, sizeof(e->family), "%s", family_of(o->kernel->name));
+	e->is_peer = !strcmp(o->kind, "peer");
+	e->median_ns = o->stats.median;
+	e->tops = o->tops;
+}
+
+static int same_block(const bnn_rblock_shape_t *a, const bnn_rblock_shape_t *b)
+{
+	return a->n == b->n && a->h == b->h && a->w == b->w && a->c == b->c && a->k == b->k &&
+	       a->stride == b->stride;
+}
+
+static const entry_t *find_block(const bnn_netreport_t *r, const char *family,
+				 const bnn_rblock_shape_t *b)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->e[i].d.op == BNN_OP_RBLOCK && !strcmp(r->e[i].family, family) &&
+		    same_block(&r->e[i].d.rblock, b))
+			return &r->e[i];
+	return NULL;
+}
+
+/* The per-block table of one kernel family against network entry net. */
+static void print_blocks(const bnn_netreport_t *r, const entry_t *net, FILE *f)
+{
+	bnn_rnet_shape_t one = net->d.rnet;
+	double sum = 0;
+	int rows = 0;
+	one.n = 1;
+	for (int i = 0; i < BNN_RNET_BLOCKS; i++) {
+		bnn_rblock_shape_t b = bnn_rnet_block(&one, i);
+		const entry_t *e = find_block(r, net->family, &b);
+		if (!e)
+			continue;
+		if (!rows++)
+			fprintf(f, "\nReActNet-A blocks, %s (batch 1, %lldx%lld; share of %s):\n"
+				   "  block  kind       in        c -> k      stride   time us     TOPS"
+				   "   share\n",
+				net->family, (long long)one.h, (long long)one.w, net->problem);
+		double share = e->median_ns / net->median_ns;
+		sum += share;
+		fprintf(f, "  %5d  %-9s  %4lldx%-4lld %4lld -> %-4lld     %d  %10.1f %8.4f  %5.1f%%\n",
+			i + 1, b.k == b.c ? "normal" : "reduction", (long long)b.h, (long long)b.w,
+			(long long)b.c, (long long)b.k, (int)b.stride, e->median_ns / 1e3, e->tops,
+			100 * share);
+	}
+	if (rows)
+		fprintf(f, "  the %d blocks timed alone sum to %.1f%% of the network's time (the "
+			   "rest: stem, pool, FC, and the blocks' cache state in the network)\n",
+			rows, 100 * sum);
+}
+
+void bnn_netreport_print(const bnn_netreport_t *r, FILE *f)
+{
+	if (!r)
+		return;
+	/* Per-block tables: for each family, against its batch-1 network. */
+	for (size_t i = 0; i < r->n; i++) {
+		const entry_t *net = &r->e[i];
+		int first = 1;
+		if (net->d.op != BNN_OP_RNET || net->d.rnet.n != 1)
+			continue;
+		for (size_t j = 0; j < i; j++)
+			if (r->e[j].d.op == BNN_OP_RNET && r->e[j].d.rnet.n == 1 &&
+			    !strcmp(r->e[j].family, net->family))
+				first = 0;
+		if (first)
+			print_blocks(r, net, f);
+	}
+	/* Network summaries. */
+	int header = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		const entry_t *e = &r->e[i];
+		if (e->d.op != BNN_OP_RNET)
+			continue;
+		if (!header++)
+			fprintf(f, "\nReActNet-A end to end (TOPS: 2 ops per binary MAC):\n"
+				   "  %-24s %-30s %12s %10s %8s\n", "problem", "kernel", "latency ms",
+				"images/s", "TOPS");
+		fprintf(f, "  %-24s %-30s %12.2f %10.1f %8.4f", e->problem, e->kernel,
+			e->median_ns / 1e6, (double)e->d.rnet.n / (e->median_ns * 1e-9), e->tops);
+		/* Speedups of a kernel over every peer of the same problem. */
+		for (size_t j = 0; j < r->n && !e->is_peer; j++) {
+			const entry_t *q = &r->e[j];
+			if (q->is_peer && q->d.op == BNN_OP_RNET &&
+			    !memcmp(&q->d.rnet, &e->d.rnet, sizeof(e->d.rnet)))
+				fprintf(f, "  %.1fx %s", q->median_ns / e->median_ns, q->kernel);
+		}
+		fprintf(f, "\n");
+	}
+	/* Op counts, once per network shape. */
+	for (size_t i = 0; i < r->n; i++) {
+		const entry_t *e = &r->e[i];
+		int seen = 0;
+		if (e->d.op != BNN_OP_RNET)
+			continue;
+		for (size_t j = 0; j < i; j++)
+			seen |= r->e[j].d.op == BNN_OP_RNET && r->e[j].d.rnet.h == e->d.rnet.h &&
+				r->e[j].d.rnet.w == e->d.rnet.w;
+		if (seen)
+			continue;
+		bnn_rnet_counts_t c;
+		bnn_rnet_counts(&e->d.rnet, &c);
+		fprintf(f, "  per %lldx%lld image: BOPs %.4g (binary MACs), FLOPs %.4g (real MACs), "
+			   "OPs = BOPs/64 + FLOPs = %.4g; %.0f binary weights\n",
+			(long long)e->d.rnet.h, (long long)e->d.rnet.w, c.bops, c.flops, c.ops,
+			c.binary_weights);
+	}
+}

@@ -1,0 +1,25 @@
+/*
+ * netreport.h: the ReActNet tables printed at the end of a run. The run's
+ * block (rblock) and network (reactnet) results are collected as they
+ * finish; then, per kernel, a table of the 13 blocks of ReActNet-A (time,
+ * TOPS and share of the network's time, a block shape counted as often as
+ * the network has it) and a summary per network problem: latency, images/s,
+ * op counts and the speedup over each peer timed in the same run.
+ */
+#ifndef BNN_NETREPORT_H
+#define BNN_NETREPORT_H
+
+#include <stdio.h>
+#include "runner.h"
+
+typedef struct bnn_netreport bnn_netreport_t;
+
+/* A new, empty report, or NULL when out of memory (reports are optional). */
+bnn_netreport_t *bnn_netreport_new(void);
+/* Keeps what the tables need of a finished outcome; ignores other ops. */
+void bnn_netreport_add(bnn_netreport_t *r, const bnn_problem_t *p, const bnn_outcome_t *o);
+/* Prints the tables to f (nothing when no ReActNet result was timed). */
+void bnn_netreport_print(const bnn_netreport_t *r, FILE *f);
+void bnn_netreport_free(bnn_netreport_t *r);
+
+#endif

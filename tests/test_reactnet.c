@@ -1,0 +1,144 @@
+/*
+ * ReActNet-A: the shape walker reproduces the published op counts and the
+ * spec's layer table; a block worked out by hand (the working is in the
+ * comments) gives the same numbers from the reference and from every block
+ * kernel of the table, the RSign tie x == -b included.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "bnn_kernels.h"
+#include "bnn_ref.h"
+#include "parallel.h"
+#include "reactnet.h"
+#include "tap.h"
+
+/*
+ * One pixel, one input channel, batch 2: x = 0.3 and x = 0.5.
+ * rsign1 = -0.5: sign(0.3 - 0.5) = -1; sign(0.5 - 0.5) = sign(0) = +1 (the tie).
+ * w3: nine weights of magnitude 0.5, the centre +0.5, so alpha3 = 0.5; on a
+ * 1x1 image only the centre tap sees the input: acc3 = -1 and +1.
+ * BN1: gamma 2, beta 0.1, mean 0.5, var + eps = 1:
+ *   t = 2*(0.5*acc3 - 0.5) + 0.1 = -1.9 and 0.1.
+ * shortcut x: s = -1.6 and 0.6.
+ * RPReLU1 g 0.1, slope 0.25, z 0.2: s <= g: 0.25*(-1.7) + 0.2 = -0.225;
+ *   s > g: 0.6 - 0.1 + 0.2 = 0.7. So u = -0.225 and 0.7.
+ * rsign2 = 0.5: u + 0.5 = 0.275 and 1.2: both +1.
+ * w1 (normal block, one filter) -0.25: alpha 0.25, sign -1: acc1 = -1.
+ * BN2: gamma 1, beta 0, mean 0, var + eps = 1: -0.25.
+ *   v = -0.25 + u = -0.475 and 0.45.
+ * RPReLU2 g -1, slope 0.25, z 0: v > g: v + 1 = 0.525 and 1.45.
+ * Reduction block (k = 2): filter 1 of w1 is +0.75 (down2): acc1 = +1,
+ *   0.75 + u = 0.525 and 1.45, RPReLU2 (same parameters): 1.525 and 2.45.
+ */
+static const float X[2] = { 0.3f, 0.5f };
+static const float EXPECT_NORMAL[2] = { 0.525f, 1.45f };
+static const float EXPECT_REDUCTION[4] = { 0.525f, 1.525f, 1.45f, 2.45f };
+
+typedef struct {
+	float rsign1[1], w3[9], bn1[4], rp1[3], rsign2[1], w1[2], bn2[8], rp2[6];
+	bnn_rblock_params_t p;
+} hand_block_t;
+
+static void hand_block(hand_block_t *h, int64_t k)
+{
+	static const float w3[9] = { -0.5f, 0.5f, -0.5f, 0.5f, 0.5f, -0.5f, 0.5f, 0.5f, -0.5f };
+	const float one = 1.0f - BNN_BN_EPS;   /* var + eps = 1 (to float rounding) */
+	memset(h, 0, sizeof(*h));
+	h->rsign1[0] = -0.5f;
+	memcpy(h->w3, w3, sizeof(w3));
+	h->bn1[0] = 2, h->bn1[1] = 0.1f, h->bn1[2] = 0.5f, h->bn1[3] = one;
+	h->rp1[0] = 0.1f, h->rp1[1] = 0.25f, h->rp1[2] = 0.2f;
+	h->rsign2[0] = 0.5f;
+	h->w1[0] = -0.25f, h->w1[1] = 0.75f;
+	/* bn2 as [gamma k][beta k][mean k][var k], rp2 as [g k][slope k][z k] */
+	for (int64_t o = 0; o < k; o++) {
+		h->bn2[o] = 1, h->bn2[k + o] = 0, h->bn2[2 * k + o] = 0, h->bn2[3 * k + o] = one;
+		h->rp2[o] = -1, h->rp2[k + o] = 0.25f, h->rp2[2 * k + o] = 0;
+	}
+	h->p = (bnn_rblock_params_t){
+		.rsign1 = h->rsign1, .w3 = h->w3,
+		.bn1 = { &h->bn1[0], &h->bn1[1], &h->bn1[2], &h->bn1[3] },
+		.rp1 = { &h->rp1[0], &h->rp1[1], &h->rp1[2] },
+		.rsign2 = h->rsign2, .w1 = h->w1,
+		.bn2 = { &h->bn2[0], &h->bn2[k], &h->bn2[2 * k], &h->bn2[3 * k] },
+		.rp2 = { &h->rp2[0], &h->rp2[k], &h->rp2[2 * k] },
+	};
+}
+
+static int close_to(const float *y, const float *want, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!(fabsf(y[i] - want[i]) <= 1e-5f))
+			return 0;
+	return 1;
+}
+
+static void check_block(int64_t k, const float *want)
+{
+	hand_block_t h;
+	float y[4];
+	bnn_op_desc_t d = { .op = BNN_OP_RBLOCK,
+			    .rblock = { .n = 2, .h = 1, .w = 1, .c = 1, .k = k, .stride = 1,
+					.oh = 1, .ow = 1 } };
+	hand_block(&h, k);
+	memset(y, 0, sizeof(y));
+	bnn_ref_rblock(&d.rblock, &h.p, X, y, NULL);
+	tap_ok(close_to(y, want, (int)(2 * k)), "reference, %s block by hand: %g %g ...",
+	       k == 1 ? "normal" : "reduction", y[0], y[1]);
+	for (size_t i = 0; i < bnn_kernel_count; i++) {
+		const bnn_kernel_t *kn = &bnn_kernels[i];
+		char why[200];
+		void *st = NULL;
+		bnn_inputs_t in = { .a = X, .params = &h.p };
+		if (kn->op != BNN_OP_RBLOCK)
+			continue;
+		if (!bnn_isa_available(kn->isa, why, sizeof(why))) {
+			tap_ok(1, "# SKIP %s: %s", kn->name, why);
+			continue;
+		}
+		memset(y, 0xff, sizeof(y));
+		int rc = kn->prepare(&d, &in, &st);
+		if (rc == 0)
+			rc = kn->run(st, y);
+		tap_ok(rc == 0 && close_to(y, want, (int)(2 * k)), "%s, %s block by hand: %g %g ...",
+		       kn->name, k == 1 ? "normal" : "reduction", y[0], y[1]);
+		kn->release(st);
+	}
+}
+
+int main(void)
+{
+	/* The spec's table: output channels, strides and output sizes at 224. */
+	static const int64_t cout[13] = { 64, 128, 128, 256, 256, 512, 512, 512, 512, 512, 512,
+					  1024, 1024 };
+	static const int64_t oh[13] = { 112, 56, 56, 28, 28, 14, 14, 14, 14, 14, 14, 7, 7 };
+	bnn_rnet_shape_t r = { 1, 224, 224 };
+	bnn_rnet_counts_t c;
+	int table_ok = 1;
+
+	bnn_parallel_init(1, NULL, NULL);
+	for (int i = 0; i < BNN_RNET_BLOCKS; i++) {
+		bnn_rblock_shape_t b = bnn_rnet_block(&r, i);
+		table_ok &= b.k == cout[i] && b.oh == oh[i] && b.ow == oh[i] &&
+			    b.c == (i ? cout[i - 1] : 32) && b.stride == (b.h == b.oh ? 1 : 2);
+	}
+	tap_ok(table_ok, "bnn_rnet_block follows the ReActNet-A table of spec section 6");
+	bnn_rnet_counts(&r, &c);
+	tap_ok(fabs(c.bops - 4.817e9) < 0.0005e9, "BOPs %.4g reproduce the published 4.817e9",
+	       c.bops);
+	tap_ok(fabs(c.flops - 1.186e7) < 0.0005e7, "FLOPs %.4g reproduce 1.186e7 (stem 10.84M + FC "
+	       "1.02M)", c.flops);
+	tap_ok(fabs(c.ops - 0.871e8) < 0.0005e8, "OPs = BOPs/64 + FLOPs = %.4g reproduce 0.871e8",
+	       c.ops);
+	tap_ok(c.binary_weights == 28253184.0, "%.0f binary weights, as published 28,253,184",
+	       c.binary_weights);
+	bnn_op_desc_t net = { .op = BNN_OP_RNET, .rnet = r };
+	tap_ok(bnn_op_macs(&net) == c.bops, "the network's MACs for TOPS are its BOPs");
+
+	check_block(1, EXPECT_NORMAL);
+	check_block(2, EXPECT_REDUCTION);
+	printf("1..%d\n", tap_n);
+	bnn_parallel_shutdown();
+	return tap_exit();
+}
