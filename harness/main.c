@@ -17,6 +17,7 @@
 #include "bind.h"
 #include "localpeak.h"
 #include "machine.h"
+#include "npy.h"
 #include "netreport.h"
 #include "peak.h"
 #include "peers.h"
@@ -49,6 +50,8 @@ static const char usage[] =
 	"      --check-only       check, do not time\n"
 	"      --kernel PATTERN   only kernels whose name matches (shell pattern)\n"
 	"      --dump DIR         write inputs, reference and outputs as .npy files\n"
+	"      --dump-blocks      with --dump: also every stage of the network kernels\n"
+	"      --input FILE.npy   images (float32 N x 3 x H x W) for the reactnet problems\n"
 	"      --min-time SEC     time each kernel at least this long (default 0.2)\n"
 	"      --min-reps N       and at least N samples (default 5)\n"
 	"      --max-reps N       but at most N samples (default 10000); a sample of a\n"
@@ -88,6 +91,8 @@ typedef struct {
 	const char *descs[256];
 	int ndescs;
 	const char *cmd;
+	const char *input_path;  /* --input: images for the network problems */
+	float *images;           /* its contents, loaded with the problems */
 } cli_t;
 
 typedef struct {
@@ -242,6 +247,49 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 }
 
 /* Loads every suite and descriptor of the command line, then validates sizes. */
+/*
+ * --input: an N x 3 x H x W float32 .npy file for every network problem,
+ * whose H and W must be the file's (its batch repeats the file's images).
+ * Returns 0, or -1 with the message in err.
+ */
+static int load_images(cli_t *cli, const bnn_suite_t *suite, char *err, size_t errlen)
+{
+	int64_t dims[4];
+	int nd, used = 0;
+	if (bnn_npy_read_f32(cli->input_path, 4, &nd, dims, &cli->images, err + 8,
+			     errlen - 8) != 0) {
+		memcpy(err, "--input ", 8);   /* the reader's message names the file */
+		return -1;
+	}
+	if (nd != 4 || dims[1] != 3) {
+		snprintf(err, errlen, "--input %s: field 'shape': the images must be N x 3 x H x W "
+			 "(NCHW, as PyTorch holds them)", cli->input_path);
+		return -1;
+	}
+	for (size_t i = 0; i < suite->count; i++) {
+		const bnn_problem_t *p = &suite->p[i];
+		if (p->d.op != BNN_OP_RNET)
+			continue;
+		used = 1;
+		if (p->d.rnet.h != dims[2] || p->d.rnet.w != dims[3]) {
+			snprintf(err, errlen, "%s: '%s': field 'h'/'w': the --input images %s are "
+				 "%lldx%lld", p->origin, p->canonical, cli->input_path,
+				 (long long)dims[2], (long long)dims[3]);
+			return -1;
+		}
+	}
+	if (!used) {
+		snprintf(err, errlen, "--input %s: no reactnet problem to feed (the images are "
+			 "for the network problems)", cli->input_path);
+		return -1;
+	}
+	cli->run.images = cli->images;
+	cli->run.images_n = dims[0];
+	cli->run.images_h = dims[2];
+	cli->run.images_w = dims[3];
+	return 0;
+}
+
 static int load_problems(cli_t *cli, bnn_suite_t *suite)
 {
 	char err[1024];
@@ -272,6 +320,8 @@ static int load_problems(cli_t *cli, bnn_suite_t *suite)
 			goto bad;
 		}
 	}
+	if (cli->input_path && load_images(cli, suite, err, sizeof(err)) != 0)
+		goto bad;
 	return 0;
 bad:
 	fprintf(stderr, "bnnbench: %s\n", err);
@@ -446,6 +496,8 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 		 ctx.io_error ? EXIT_IO :
 		 ctx.count[BNN_FAIL] ? EXIT_FAILED : 0;
 out:
+	free(cli->images);
+	cli->images = NULL;
 	bnn_netreport_free(ctx.net);
 	bnn_bind_stop();
 	bnn_local_peak_free();
@@ -589,6 +641,7 @@ static int cmd_show(cli_t *cli, const char *arg)
 
 enum { O_NOPROBE = 247, O_PROBETIME = 248, O_NOPEERS = 249, O_BIND = 250, O_NOBIND, O_DB = 256, O_NODB, O_SEED, O_CHECK, O_KERNEL, O_DUMP, O_MINT, O_MINR, O_MAXR,
        O_WARM, O_MAXMEM };
+enum { O_INPUT = 320, O_DUMPBLOCKS };
 
 int main(int argc, char **argv)
 {
@@ -598,6 +651,8 @@ int main(int argc, char **argv)
 		{ "check-only", no_argument, 0, O_CHECK },
 		{ "kernel", required_argument, 0, O_KERNEL },
 		{ "dump", required_argument, 0, O_DUMP },
+		{ "dump-blocks", no_argument, 0, O_DUMPBLOCKS },
+		{ "input", required_argument, 0, O_INPUT },
 		{ "min-time", required_argument, 0, O_MINT },
 		{ "min-reps", required_argument, 0, O_MINR },
 		{ "max-reps", required_argument, 0, O_MAXR },
@@ -647,6 +702,8 @@ int main(int argc, char **argv)
 		case O_CHECK: cli.run.check_only = 1; break;
 		case O_KERNEL: cli.run.kernel_filter = optarg; break;
 		case O_DUMP: cli.run.dump_dir = optarg; break;
+		case O_DUMPBLOCKS: cli.run.dump_blocks = 1; break;
+		case O_INPUT: cli.input_path = optarg; break;
 		case O_MINT:
 			errno = 0;
 			cli.run.min_time_s = strtod(optarg, &end);
@@ -703,6 +760,10 @@ int main(int argc, char **argv)
 		case 'V': printf("bnnbench %s\n", PACKAGE_VERSION); return 0;
 		default: fputs(usage, stderr); return EXIT_USAGE;
 		}
+	}
+	if (cli.run.dump_blocks && !cli.run.dump_dir) {
+		fprintf(stderr, "bnnbench: --dump-blocks needs --dump DIR\n");
+		return EXIT_USAGE;
 	}
 	if (cli.run.max_reps < cli.run.min_reps) {
 		fprintf(stderr, "bnnbench: --max-reps %d is below --min-reps %d\n",

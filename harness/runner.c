@@ -56,14 +56,23 @@ static void data_free(problem_data_t *pd)
 }
 
 /* The ReActNet ops: parameters, input, reference and bound. */
-static int data_make_reactnet(const bnn_problem_t *p, bnn_rng_t *rng, problem_data_t *pd)
+static int data_make_reactnet(const bnn_problem_t *p, const bnn_run_opts_t *o, bnn_rng_t *rng,
+			      problem_data_t *pd)
 {
 	if (p->d.op == BNN_OP_RNET) {
 		const bnn_rnet_shape_t *r = &p->d.rnet;
 		if (bnn_rnet_weights_synth(r, rng, &pd->wts) != 0)
 			return -ENOMEM;
 		pd->params = &pd->wts.net;
-		bnn_fill_activations(rng, pd->a, pd->na);
+		if (o->images) {
+			size_t img = (size_t)(3 * r->h * r->w);
+			for (int64_t b = 0; b < r->n; b++)
+				memcpy(pd->a + (size_t)b * img,
+				       o->images + (size_t)(b % o->images_n) * img,
+				       img * sizeof(float));
+		} else {
+			bnn_fill_activations(rng, pd->a, pd->na);
+		}
 		bnn_ref_reactnet(r, &pd->wts.net, pd->a, pd->ref);
 		bnn_rnet_bound(r, pd->ref, pd->bound);
 		return 0;
@@ -87,8 +96,9 @@ static int data_make_reactnet(const bnn_problem_t *p, bnn_rng_t *rng, problem_da
 }
 
 /* Inputs from the problem's seed, reference output and per-element bounds. */
-static int data_make(const bnn_problem_t *p, uint64_t run_seed, problem_data_t *pd)
+static int data_make(const bnn_problem_t *p, const bnn_run_opts_t *o, problem_data_t *pd)
 {
+	uint64_t run_seed = o->seed;
 	memset(pd, 0, sizeof(*pd));
 	pd->d = p->d;
 	pd->is_int = bnn_op_output_is_int(p->d.op);
@@ -108,7 +118,7 @@ static int data_make(const bnn_problem_t *p, uint64_t run_seed, problem_data_t *
 			return -ENOMEM;
 		bnn_rng_t rng;
 		bnn_rng_init(&rng, bnn_problem_seed(run_seed, p->canonical));
-		return data_make_reactnet(p, &rng, pd);
+		return data_make_reactnet(p, o, &rng, pd);
 	}
 	if (p->d.op == BNN_OP_GEMM) {
 		pd->na = (size_t)(p->d.gemm.m * p->d.gemm.k);
@@ -266,6 +276,41 @@ static int dump_problem(const bnn_run_opts_t *o, const bnn_problem_t *p,
 	return 0;
 }
 
+/*
+ * --dump-blocks: every stage output of a network kernel's checked run, as
+ * KERNEL.stem.npy and KERNEL.blockNN.npy, transposed to NCHW so that they
+ * compare directly with a PyTorch model's intermediate tensors.
+ */
+static int dump_stages(const bnn_run_opts_t *o, const bnn_problem_t *p, const bnn_kernel_t *k,
+		       void *state, char *err, size_t errlen)
+{
+	int64_t dims[4];
+	const float *y;
+	for (int i = 0; (y = k->stage(state, i, dims)) != NULL; i++) {
+		int64_t n = dims[0], h = dims[1], w = dims[2], c = dims[3];
+		int64_t nchw[4] = { n, c, h, w };
+		float *t = malloc((size_t)(n * h * w * c) * sizeof(float));
+		char file[160];
+		if (!t) {
+			snprintf(err, errlen, "--dump-blocks: out of memory");
+			return -ENOMEM;
+		}
+		for (int64_t b = 0; b < n; b++)
+			for (int64_t q = 0; q < h * w; q++)
+				for (int64_t ch = 0; ch < c; ch++)
+					t[(b * c + ch) * h * w + q] = y[(b * h * w + q) * c + ch];
+		if (i == 0)
+			snprintf(file, sizeof(file), "%s.stem", k->name);
+		else
+			snprintf(file, sizeof(file), "%s.block%02d", k->name, i);
+		int rc = dump(o, p, file, "<f4", t, 4, nchw, err, errlen);
+		free(t);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* A sample shorter than this is dominated by the clock's own cost, so short
  * kernels run several times per sample and the sample is the mean. */
 #define MIN_SAMPLE_NS 20000.0
@@ -328,7 +373,7 @@ int bnn_run_problem(const bnn_problem_t *p, const bnn_kernel_t *kernels, size_t 
 		    char *err, size_t errlen)
 {
 	problem_data_t pd;
-	int rc = data_make(p, o->seed, &pd);
+	int rc = data_make(p, o, &pd);
 	if (rc != 0) {
 		snprintf(err, errlen, "%s: out of memory preparing '%s'", p->origin, p->canonical);
 		goto out;
@@ -379,6 +424,8 @@ int bnn_run_problem(const bnn_problem_t *p, const bnn_kernel_t *kernels, size_t 
 				dims_of(&p->d, da, db, dout, &nd, &ndo);
 				rc = dump(o, p, k->name, pd.is_int ? "<i4" : "<f4", pd.out, ndo,
 					  dout, err, errlen);
+				if (rc == 0 && o->dump_blocks && k->stage)
+					rc = dump_stages(o, p, k, state, err, errlen);
 			}
 			if (rc == 0 && !o->check_only && oc.check.status != BNN_FAIL) {
 				bnn_poison(pd.out2, pd.nout, pd.is_int);

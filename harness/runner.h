@@ -25,6 +25,11 @@ typedef struct {
 	int warmup;                /* untimed repetitions first */
 	const char *dump_dir;      /* write .npy files of every problem here */
 	const char *kernel_filter; /* fnmatch pattern on kernel names, or NULL */
+	int dump_blocks;           /* --dump-blocks: network kernels' stage outputs too */
+	/* --input: images for the network problems, NCHW, n x 3 x h x w; a
+	 * problem's image b is the file's image b mod n (h and w must match). */
+	const float *images;
+	int64_t images_n, images_h, images_w;
 } bnn_run_opts_t;
 
 typedef struct {

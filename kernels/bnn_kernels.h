@@ -79,6 +79,12 @@ typedef struct bnn_kernel {
 	int (*run)(void *state, void *out);
 	/* Frees what prepare took; state may be NULL. */
 	void (*release)(void *state);
+	/*
+	 * Optional, network kernels: the output of stage i (0: the stem, then
+	 * one per block) of the last run, NHWC with its sizes in dims; NULL
+	 * past the last stage. Owned by the state. For --dump-blocks.
+	 */
+	const float *(*stage)(void *state, int i, int64_t dims[4]);
 } bnn_kernel_t;
 
 /* The table of real kernels. */

@@ -83,6 +83,7 @@ const bnn_kernel_t bnn_kernels[] = {
 		.prepare = rnet_prepare__generic,
 		.run = bnn_rnet_run,
 		.release = bnn_rnet_release,
+		.stage = bnn_rnet_stage,
 	},
 #ifdef BNN_HAVE_AVX2
 	{
@@ -138,6 +139,7 @@ const bnn_kernel_t bnn_kernels[] = {
 		.prepare = rnet_prepare__avx2,
 		.run = bnn_rnet_run,
 		.release = bnn_rnet_release,
+		.stage = bnn_rnet_stage,
 	},
 #endif
 };

@@ -118,9 +118,8 @@ int bnn_rnet_prepare_with(const char *conv_kernel, const bnn_rnet_shape_t *r,
 			  const bnn_rnet_params_t *p, const float *img, bnn_rnet_state_t **out);
 int bnn_rnet_forward(bnn_rnet_state_t *st, float *logits);
 void bnn_rnet_release(void *state);
-/* The output of block i of the last forward pass (i = -1: the stem's), NHWC;
- * owned by the state. */
-float *bnn_rnet_block_output(bnn_rnet_state_t *st, int i);
+/* bnn_kernel_t.stage of the network kernels: 0 the stem, i the block i. */
+const float *bnn_rnet_stage(void *state, int i, int64_t dims[4]);
 
 /* Table glue: in->a is the input, in->params the parameters. */
 int bnn_rblock_prepare_kernel(const char *conv_kernel, const bnn_op_desc_t *d,

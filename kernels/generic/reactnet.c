@@ -372,9 +372,19 @@ int bnn_rnet_forward(bnn_rnet_state_t *st, float *logits)
 	return 0;
 }
 
-float *bnn_rnet_block_output(bnn_rnet_state_t *st, int i)
+const float *bnn_rnet_stage(void *state, int i, int64_t dims[4])
 {
-	return i >= -1 && i < BNN_RNET_BLOCKS ? st->act[i + 1] : NULL;
+	bnn_rnet_state_t *st = state;
+	if (i < 0 || i > BNN_RNET_BLOCKS)
+		return NULL;
+	if (i == 0) {
+		dims[0] = st->r.n, dims[1] = st->r.h / 2, dims[2] = st->r.w / 2;
+		dims[3] = BNN_RNET_STEM_C;
+	} else {
+		bnn_rblock_shape_t b = bnn_rnet_block(&st->r, i - 1);
+		dims[0] = b.n, dims[1] = b.oh, dims[2] = b.ow, dims[3] = b.k;
+	}
+	return st->act[i];
 }
 
 /* ---- Kernel-table glue: d and in as bnn_kernels.h describes them. ---- */

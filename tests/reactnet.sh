@@ -1,0 +1,86 @@
+#!/bin/sh
+# The ReActNet ops from the command line: --input feeds the network problems
+# (numpy checks what was fed and dumped), --dump-blocks writes every stage
+# in NCHW, the per-block table and the network summary are printed, and bad
+# descriptors and inputs get a message naming where, with exit status 2.
+. "${srcdir:-.}/tests/lib.sh"
+plan 16
+B=$BNNBENCH
+PY=${PYTHON3:-python3}
+for py in "$PY" /usr/bin/python3 python3; do
+	if "$py" -c 'import numpy' 2>/dev/null; then PY=$py; break; fi
+done
+
+if "$PY" -c 'import numpy' 2>/dev/null; then
+	"$PY" -c "
+import numpy as np
+rng = np.random.default_rng(7)
+np.save('$T/img.npy', rng.uniform(-1, 1, (2, 3, 32, 32)).astype(np.float32))
+np.save('$T/img64.npy', np.zeros((1, 3, 32, 32)))
+np.save('$T/img3d.npy', np.zeros((3, 32, 32), np.float32))
+"
+	"$B" run --no-db --check-only --input "$T/img.npy" --dump "$T/d" --dump-blocks \
+		'reactnet n=3 h=32' >"$T/out" 2>&1
+	ok $? "a network run on --input images passes"
+	"$PY" -c "
+import numpy as np, sys
+d = '$T/d/reactnet_a_n3_32x32/'
+img = np.load('$T/img.npy')
+a = np.load(d + 'a.npy')
+assert a.shape == (3, 3, 32, 32) and (a == img[[0, 1, 0]]).all(), 'fed images'
+for f in ['reference', 'reactnet_a_xor_popc__generic']:
+    y = np.load(d + f + '.npy')
+    assert y.shape == (3, 1000), f
+    assert (y[2] == y[0]).all(), f + ': the same image gives the same logits'
+    assert (y[1] != y[0]).any(), f + ': another image, other logits'
+s = np.load(d + 'reactnet_a_xor_popc__generic.stem.npy')
+b1 = np.load(d + 'reactnet_a_xor_popc__generic.block01.npy')
+b13 = np.load(d + 'reactnet_a_xor_popc__generic.block13.npy')
+assert s.shape == (3, 32, 16, 16) and b1.shape == (3, 64, 16, 16), (s.shape, b1.shape)
+assert b13.shape == (3, 1024, 1, 1), b13.shape
+" 2>"$T/err"
+	ok $? "numpy: the fed images, logits [3][1000] (same image, same logits), stage shapes NCHW"
+	diag "$T/err"
+else
+	skip "numpy is not installed"
+	skip "numpy is not installed"
+fi
+
+out=$("$B" run --no-db --no-probe --no-peers --min-time 0.01 --min-reps 2 \
+	'rblock n=1 h=16 w=16 c=32 k=64' 'reactnet n=1 h=32' 2>&1)
+ok $? "a timed block and network run"
+echo "$out" | grep -Eq '^ +1 +reduction +16x16 +32 -> 64 .*%$'
+ok $? "the per-block table has block 1 with its share of the network"
+echo "$out" | grep -Eq 'reactnet_a_n1_32x32 +reactnet_a_xor_popc__generic +[0-9.]+ +[0-9.]+ +[0-9.]+'
+ok $? "the network summary has latency, images/s and TOPS"
+echo "$out" | grep -q 'BOPs 9.83e+07 (binary MACs)'
+ok $? "the summary states the op counts of the 32x32 network"
+
+if [ -f "$T/img.npy" ]; then
+	expect_fail 2 "img64.npy: field 'descr'" "float64 images are refused" -- \
+		"$B" run --no-db --check-only --input "$T/img64.npy" 'reactnet h=32'
+	expect_fail 2 "img3d.npy: field 'shape'" "images that are not N x 3 x H x W" -- \
+		"$B" run --no-db --check-only --input "$T/img3d.npy" 'reactnet h=32'
+	expect_fail 2 "descriptor 1: 'reactnet n=1 h=64 w=64': field 'h'/'w'.*32x32" \
+		"images of another size than the problem" -- \
+		"$B" run --no-db --check-only --input "$T/img.npy" 'reactnet h=64'
+else
+	skip "numpy is not installed"
+	skip "numpy is not installed"
+	skip "numpy is not installed"
+fi
+expect_fail 2 "missing.npy: No such file" "a missing --input file" -- \
+	"$B" run --no-db --check-only --input "$T/missing.npy" 'reactnet h=32'
+expect_fail 2 "needs --dump" "--dump-blocks without --dump" -- \
+	"$B" run --no-db --check-only --dump-blocks 'reactnet h=32'
+expect_fail 2 "field 'k': 48 must be c=32 \(normal block\) or 2c=64" "a block that is neither normal nor reduction" -- \
+	"$B" run --no-db --check-only 'rblock h=8 c=32 k=48'
+expect_fail 2 "field 'stride': 2 must be 1 for a normal block" "a strided normal block" -- \
+	"$B" run --no-db --check-only 'rblock h=8 c=32 stride=2'
+expect_fail 2 "field 'h'/'w': 7x7 must be even for stride 2" "odd input of a strided block" -- \
+	"$B" run --no-db --check-only 'rblock h=7 c=32 k=64 stride=2'
+expect_fail 2 "field 'h'/'w': 100x100 must be multiples of 32" "a network input size that does not halve 5 times" -- \
+	"$B" run --no-db --check-only 'reactnet h=100'
+expect_fail 2 "field 'c': unknown key for reactnet" "a key the network does not take" -- \
+	"$B" run --no-db --check-only 'reactnet c=3'
+finish
