@@ -125,7 +125,7 @@ static int prepare_rblock_rsign(const bnn_op_desc_t *d, const bnn_inputs_t *in, 
 		return -ENOMEM;
 	}
 	m->p.rsign2 = m->zeros;
-	int rc = bnn_rblock_prepare_with("bconv_xor_popc__generic", &d->rblock, &m->p, in->a,
+	int rc = bnn_rblock_prepare_with(&bnn_rnet_loops__generic, "bconv_xor_popc__generic", &d->rblock, &m->p, in->a,
 					 &m->inner);
 	if (rc != 0) {
 		release_rblock_rsign(m);
@@ -174,7 +174,7 @@ static int prepare_rnet_sign(const bnn_op_desc_t *d, const bnn_inputs_t *in, voi
 	}
 	for (int i = 0; i < BNN_RNET_BLOCKS; i++)
 		m->p.block[i].rsign1 = m->p.block[i].rsign2 = m->zeros;
-	int rc = bnn_rnet_prepare_with("bconv_xor_popc__generic", &d->rnet, &m->p, in->a,
+	int rc = bnn_rnet_prepare_with(&bnn_rnet_loops__generic, "bconv_xor_popc__generic", &d->rnet, &m->p, in->a,
 				       &m->inner);
 	if (rc != 0) {
 		release_rnet_sign(m);

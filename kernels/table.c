@@ -17,12 +17,12 @@
 	static int rblock_prepare__##isa(const bnn_op_desc_t *d, const bnn_inputs_t *in, \
 					 void **state)                                    \
 	{                                                                                \
-		return bnn_rblock_prepare_kernel(conv, d, in, state);                    \
+		return bnn_rblock_prepare_kernel(&bnn_rnet_loops__##isa, conv, d, in, state); \
 	}                                                                                \
 	static int rnet_prepare__##isa(const bnn_op_desc_t *d, const bnn_inputs_t *in,   \
 				       void **state)                                      \
 	{                                                                                \
-		return bnn_rnet_prepare_kernel(conv, d, in, state);                      \
+		return bnn_rnet_prepare_kernel(&bnn_rnet_loops__##isa, conv, d, in, state); \
 	}
 BNN_REACTNET_GLUE(generic, "bconv_xor_popc__generic")
 #ifdef BNN_HAVE_AVX2

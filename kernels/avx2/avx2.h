@@ -49,4 +49,8 @@ int bnn_bwn_prepare__avx2(const bnn_op_desc_t *d, const bnn_inputs_t *in, void *
 int bnn_bwn_run__avx2(void *state, void *out);
 void bnn_bwn_release__avx2(void *state);
 
+/* The ReActNet loops built with the AVX2 flags (reactnet_avx2.c). */
+#include "generic/generic.h"
+extern const bnn_rnet_loops_t bnn_rnet_loops__avx2;
+
 #endif

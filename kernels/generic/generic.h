@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 #include "bnn_kernels.h"
+#include "parallel.h"
 
 /* Sign-and-pack: rows x len floats, row i starting at x + i*ld, into
  * words_per_row words per row; bit = (x < 0); spare bits 0. */
@@ -103,30 +104,39 @@ void bnn_xnor_scale(bnn_conv_state_t *st, float *y);
 typedef struct bnn_rblock_state bnn_rblock_state_t;
 typedef struct bnn_rnet_state bnn_rnet_state_t;
 
+/* The element-wise loops (reactnet_loops.h) as one ISA's build compiled
+ * them: each takes a block state (transforms) or a network state. */
+typedef struct {
+	bnn_task_fn transform1, transform2, stem_rows, head_images;
+} bnn_rnet_loops_t;
+extern const bnn_rnet_loops_t bnn_rnet_loops__generic;
+
 /* Prepares block b reading x (NHWC, valid while the state lives) with
  * params p: packs and folds the weights, allocates the intermediates.
  * Returns 0, -ENOENT when conv_kernel is not a conv kernel of the table,
  * or the conv kernel's error; on failure nothing is left allocated. */
-int bnn_rblock_prepare_with(const char *conv_kernel, const bnn_rblock_shape_t *b,
-			    const bnn_rblock_params_t *p, const float *x, bnn_rblock_state_t **out);
+int bnn_rblock_prepare_with(const bnn_rnet_loops_t *loops, const char *conv_kernel,
+			    const bnn_rblock_shape_t *b, const bnn_rblock_params_t *p, const float *x,
+			    bnn_rblock_state_t **out);
 /* One forward pass into y (NHWC n x oh x ow x k). */
 int bnn_rblock_forward(bnn_rblock_state_t *st, float *y);
 void bnn_rblock_release(void *state);
 
 /* The same for ReActNet-A on NCHW images img; logits n x 1000. */
-int bnn_rnet_prepare_with(const char *conv_kernel, const bnn_rnet_shape_t *r,
-			  const bnn_rnet_params_t *p, const float *img, bnn_rnet_state_t **out);
+int bnn_rnet_prepare_with(const bnn_rnet_loops_t *loops, const char *conv_kernel,
+			  const bnn_rnet_shape_t *r, const bnn_rnet_params_t *p, const float *img,
+			  bnn_rnet_state_t **out);
 int bnn_rnet_forward(bnn_rnet_state_t *st, float *logits);
 void bnn_rnet_release(void *state);
 /* bnn_kernel_t.stage of the network kernels: 0 the stem, i the block i. */
 const float *bnn_rnet_stage(void *state, int i, int64_t dims[4]);
 
 /* Table glue: in->a is the input, in->params the parameters. */
-int bnn_rblock_prepare_kernel(const char *conv_kernel, const bnn_op_desc_t *d,
-			      const bnn_inputs_t *in, void **state);
+int bnn_rblock_prepare_kernel(const bnn_rnet_loops_t *loops, const char *conv_kernel,
+			      const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);
 int bnn_rblock_run(void *state, void *out);
-int bnn_rnet_prepare_kernel(const char *conv_kernel, const bnn_op_desc_t *d,
-			    const bnn_inputs_t *in, void **state);
+int bnn_rnet_prepare_kernel(const bnn_rnet_loops_t *loops, const char *conv_kernel,
+			    const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);
 int bnn_rnet_run(void *state, void *out);
 
 /* The generic table entries' prepare functions (table_generic.c). */

@@ -13,40 +13,11 @@
  *   - the reduction block's two 1x1 convs read one packed input: they are
  *     one conv with 2c filters, down1's then down2's.
  */
-/*
- * The output transforms, the stem and the FC are element-wise float loops
- * with no reduction across lanes: vectorizing them changes no result. GCC's
- * -O2 cost model declines to, and RPReLU's compare counts as control flow
- * while floating-point traps are assumed (bnnbench never enables them).
- */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("vect-cost-model=dynamic", "no-trapping-math")
-#endif
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
-#include <string.h>
-#include "bnn_reactnet.h"
-#include "generic.h"
-#include "parallel.h"
+#include "reactnet_loops.h"
 
-/* A conv kernel of the table, prepared on one shape. */
-typedef struct {
-	const bnn_kernel_t *k;
-	void *state;
-} conv_inst_t;
-
-struct bnn_rblock_state {
-	bnn_rblock_shape_t b;
-	const bnn_rblock_params_t *p;
-	const float *x;                /* the block's input, NHWC */
-	conv_inst_t conv3, conv1;
-	float *m1, *c1;                /* [c]: alpha3 and BN1 folded */
-	float *m2, *c2;                /* [k]: alpha1 and BN2 folded */
-	int32_t *acc3, *acc1;          /* integer conv results */
-	float *u;                      /* RPReLU1 output: the 1x1 conv's input */
-	float *y;                      /* output of the current run */
-};
+BNN_RNET_LOOPS_DEFINE(bnn_rnet_loops__generic);
 
 static const bnn_kernel_t *find_kernel(const char *name)
 {
@@ -103,8 +74,9 @@ void bnn_rblock_release(void *state)
 	free(st);
 }
 
-int bnn_rblock_prepare_with(const char *conv_kernel, const bnn_rblock_shape_t *b,
-			    const bnn_rblock_params_t *p, const float *x, bnn_rblock_state_t **out)
+int bnn_rblock_prepare_with(const bnn_rnet_loops_t *loops, const char *conv_kernel,
+			    const bnn_rblock_shape_t *b, const bnn_rblock_params_t *p, const float *x,
+			    bnn_rblock_state_t **out)
 {
 	const bnn_kernel_t *k = find_kernel(conv_kernel);
 	if (!k || k->op != BNN_OP_CONV)
@@ -117,6 +89,7 @@ int bnn_rblock_prepare_with(const char *conv_kernel, const bnn_rblock_shape_t *b
 	st->b = *b;
 	st->p = p;
 	st->x = x;
+	st->loops = loops;
 	st->m1 = malloc((size_t)b->c * sizeof(float));
 	st->c1 = malloc((size_t)b->c * sizeof(float));
 	st->m2 = malloc((size_t)b->k * sizeof(float));
@@ -145,95 +118,21 @@ fail:
 	return rc;
 }
 
-/* RPReLU (spec section 6); at v == g both branches give z. Written as a
- * select of the slope so that the loops around it vectorize: v - g > 0
- * exactly when v > g (gradual underflow), and 1 * d is d. */
-static inline float rprelu(float v, float g, float slope, float z)
-{
-	float d = v - g;
-	float s = d > 0.0f ? 1.0f : slope;
-	return s * d + z;
-}
-
-/* Output pixels [p0, p1): u = RPReLU1(acc3 * m1 + c1 + shortcut). */
-static void transform1(void *vst, int64_t p0, int64_t p1, int tid)
-{
-	const bnn_rblock_state_t *st = vst;
-	const bnn_rblock_shape_t *b = &st->b;
-	const bnn_rprelu_t *rp = &st->p->rp1;
-	int64_t c = b->c, opix = b->oh * b->ow;
-	(void)tid;
-	for (int64_t q = p0; q < p1; q++) {
-		const int32_t *acc = st->acc3 + q * c;
-		float *u = st->u + q * c;
-		int64_t n = q / opix, oy = q % opix / b->ow, ox = q % b->ow;
-		if (b->stride == 2) {
-			const float *top = st->x + ((n * b->h + 2 * oy) * b->w + 2 * ox) * c;
-			const float *bot = top + b->w * c;
-			for (int64_t ch = 0; ch < c; ch++) {
-				float r = (top[ch] + top[c + ch] + bot[ch] + bot[c + ch]) * 0.25f;
-				float t = (float)acc[ch] * st->m1[ch] + st->c1[ch];
-				u[ch] = rprelu(t + r, rp->g[ch], rp->slope[ch], rp->z[ch]);
-			}
-		} else {
-			const float *x = st->x + q * c;
-			for (int64_t ch = 0; ch < c; ch++) {
-				float t = (float)acc[ch] * st->m1[ch] + st->c1[ch];
-				u[ch] = rprelu(t + x[ch], rp->g[ch], rp->slope[ch], rp->z[ch]);
-			}
-		}
-	}
-}
-
-/* Output pixels [p0, p1): y = RPReLU2(acc1 * m2 + c2 + u), u repeated per half. */
-static void transform2(void *vst, int64_t p0, int64_t p1, int tid)
-{
-	const bnn_rblock_state_t *st = vst;
-	const bnn_rblock_shape_t *b = &st->b;
-	const bnn_rprelu_t *rp = &st->p->rp2;
-	int64_t c = b->c, k = b->k;
-	(void)tid;
-	for (int64_t q = p0; q < p1; q++) {
-		const int32_t *acc = st->acc1 + q * k;
-		const float *u = st->u + q * c;
-		float *y = st->y + q * k;
-		for (int64_t h0 = 0; h0 < k; h0 += c)
-			for (int64_t ch = 0; ch < c; ch++) {
-				int64_t o = h0 + ch;
-				float v = (float)acc[o] * st->m2[o] + st->c2[o] + u[ch];
-				y[o] = rprelu(v, rp->g[o], rp->slope[o], rp->z[o]);
-			}
-	}
-}
-
 int bnn_rblock_forward(bnn_rblock_state_t *st, float *y)
 {
 	int64_t pix = st->b.n * st->b.oh * st->b.ow;
 	int rc = st->conv3.k->run(st->conv3.state, st->acc3);
 	if (rc != 0)
 		return rc;
-	bnn_parallel_for(pix, 16, transform1, st);
+	bnn_parallel_for(pix, 16, st->loops->transform1, st);
 	if ((rc = st->conv1.k->run(st->conv1.state, st->acc1)) != 0)
 		return rc;
 	st->y = y;
-	bnn_parallel_for(pix, 16, transform2, st);
+	bnn_parallel_for(pix, 16, st->loops->transform2, st);
 	return 0;
 }
 
 /* ---- ReActNet-A ---- */
-
-struct bnn_rnet_state {
-	bnn_rnet_shape_t r;
-	const bnn_rnet_params_t *p;
-	const float *img;              /* NCHW */
-	float *stem_wt;                /* [3][3][3][32]: tap, input channel, filter */
-	float *stem_m, *stem_c;        /* BN folded */
-	float *act[BNN_RNET_BLOCKS + 1]; /* act[0] the stem's output, act[i+1] block i's */
-	bnn_rblock_state_t *block[BNN_RNET_BLOCKS];
-	float *fc_wt;                  /* [1024][1000], transposed so outputs vectorize */
-	float *pooled;                 /* [n][1024] */
-	float *logits;
-};
 
 void bnn_rnet_release(void *state)
 {
@@ -252,8 +151,9 @@ void bnn_rnet_release(void *state)
 	free(st);
 }
 
-int bnn_rnet_prepare_with(const char *conv_kernel, const bnn_rnet_shape_t *r,
-			  const bnn_rnet_params_t *p, const float *img, bnn_rnet_state_t **out)
+int bnn_rnet_prepare_with(const bnn_rnet_loops_t *loops, const char *conv_kernel,
+			  const bnn_rnet_shape_t *r, const bnn_rnet_params_t *p, const float *img,
+			  bnn_rnet_state_t **out)
 {
 	bnn_rnet_state_t *st = calloc(1, sizeof(*st));
 	if (!st)
@@ -263,6 +163,7 @@ int bnn_rnet_prepare_with(const char *conv_kernel, const bnn_rnet_shape_t *r,
 	st->r = *r;
 	st->p = p;
 	st->img = img;
+	st->loops = loops;
 	st->stem_wt = malloc(27 * sc * sizeof(float));
 	st->stem_m = malloc(sc * sizeof(float));
 	st->stem_c = malloc(sc * sizeof(float));
@@ -287,7 +188,7 @@ int bnn_rnet_prepare_with(const char *conv_kernel, const bnn_rnet_shape_t *r,
 		st->act[i + 1] = malloc((size_t)(b.n * b.oh * b.ow * b.k) * sizeof(float));
 		if (!st->act[i + 1])
 			goto fail;
-		if ((rc = bnn_rblock_prepare_with(conv_kernel, &b, &p->block[i], st->act[i],
+		if ((rc = bnn_rblock_prepare_with(loops, conv_kernel, &b, &p->block[i], st->act[i],
 						  &st->block[i])) != 0)
 			goto fail;
 	}
@@ -298,77 +199,16 @@ fail:
 	return rc;
 }
 
-/* Stem output rows [r0, r1) (flattened n, oy): real 3x3 conv, stride 2, pad 1, BN. */
-static void stem_rows(void *vst, int64_t r0, int64_t r1, int tid)
-{
-	const bnn_rnet_state_t *st = vst;
-	const int64_t sc = BNN_RNET_STEM_C, h = st->r.h, w = st->r.w, oh = h / 2, ow = w / 2;
-	(void)tid;
-	for (int64_t row = r0; row < r1; row++) {
-		int64_t n = row / oh, oy = row % oh;
-		for (int64_t ox = 0; ox < ow; ox++) {
-			float acc[BNN_RNET_STEM_C] = { 0 };
-			for (int64_t ky = 0; ky < 3; ky++) {
-				int64_t iy = 2 * oy - 1 + ky;
-				if (iy < 0 || iy >= h)
-					continue;
-				for (int64_t kx = 0; kx < 3; kx++) {
-					int64_t ix = 2 * ox - 1 + kx;
-					if (ix < 0 || ix >= w)
-						continue;
-					for (int64_t ci = 0; ci < 3; ci++) {
-						float v = st->img[((n * 3 + ci) * h + iy) * w + ix];
-						const float *wt = st->stem_wt + ((ky * 3 + kx) * 3 + ci) * sc;
-						for (int64_t o = 0; o < sc; o++)
-							acc[o] += v * wt[o];
-					}
-				}
-			}
-			float *y = st->act[0] + ((n * oh + oy) * ow + ox) * sc;
-			for (int64_t o = 0; o < sc; o++)
-				y[o] = acc[o] * st->stem_m[o] + st->stem_c[o];
-		}
-	}
-}
-
-/* Images [b0, b1): global average pool, then the FC with bias. */
-static void head_images(void *vst, int64_t b0, int64_t b1, int tid)
-{
-	const bnn_rnet_state_t *st = vst;
-	bnn_rblock_shape_t last = bnn_rnet_block(&st->r, BNN_RNET_BLOCKS - 1);
-	const float *act = st->act[BNN_RNET_BLOCKS];
-	int64_t pix = last.oh * last.ow, c = last.k;
-	(void)tid;
-	for (int64_t b = b0; b < b1; b++) {
-		float *pooled = st->pooled + b * c;
-		for (int64_t ch = 0; ch < c; ch++)
-			pooled[ch] = 0.0f;
-		for (int64_t q = 0; q < pix; q++)
-			for (int64_t ch = 0; ch < c; ch++)
-				pooled[ch] += act[(b * pix + q) * c + ch];
-		for (int64_t ch = 0; ch < c; ch++)
-			pooled[ch] /= (float)pix;
-		float *y = st->logits + b * BNN_RNET_CLASSES;
-		for (int64_t o = 0; o < BNN_RNET_CLASSES; o++)
-			y[o] = st->p->fc_b[o];
-		for (int64_t i = 0; i < c; i++) {
-			const float *wt = st->fc_wt + i * BNN_RNET_CLASSES;
-			for (int64_t o = 0; o < BNN_RNET_CLASSES; o++)
-				y[o] += pooled[i] * wt[o];
-		}
-	}
-}
-
 int bnn_rnet_forward(bnn_rnet_state_t *st, float *logits)
 {
-	bnn_parallel_for(st->r.n * (st->r.h / 2), 4, stem_rows, st);
+	bnn_parallel_for(st->r.n * (st->r.h / 2), 4, st->loops->stem_rows, st);
 	for (int i = 0; i < BNN_RNET_BLOCKS; i++) {
 		int rc = bnn_rblock_forward(st->block[i], st->act[i + 1]);
 		if (rc != 0)
 			return rc;
 	}
 	st->logits = logits;
-	bnn_parallel_for(st->r.n, 1, head_images, st);
+	bnn_parallel_for(st->r.n, 1, st->loops->head_images, st);
 	return 0;
 }
 
@@ -389,10 +229,10 @@ const float *bnn_rnet_stage(void *state, int i, int64_t dims[4])
 
 /* ---- Kernel-table glue: d and in as bnn_kernels.h describes them. ---- */
 
-int bnn_rblock_prepare_kernel(const char *conv_kernel, const bnn_op_desc_t *d,
-			      const bnn_inputs_t *in, void **state)
+int bnn_rblock_prepare_kernel(const bnn_rnet_loops_t *loops, const char *conv_kernel,
+			      const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state)
 {
-	return bnn_rblock_prepare_with(conv_kernel, &d->rblock, in->params, in->a,
+	return bnn_rblock_prepare_with(loops, conv_kernel, &d->rblock, in->params, in->a,
 				       (bnn_rblock_state_t **)state);
 }
 
@@ -401,10 +241,10 @@ int bnn_rblock_run(void *state, void *out)
 	return bnn_rblock_forward(state, out);
 }
 
-int bnn_rnet_prepare_kernel(const char *conv_kernel, const bnn_op_desc_t *d,
-			    const bnn_inputs_t *in, void **state)
+int bnn_rnet_prepare_kernel(const bnn_rnet_loops_t *loops, const char *conv_kernel,
+			    const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state)
 {
-	return bnn_rnet_prepare_with(conv_kernel, &d->rnet, in->params, in->a,
+	return bnn_rnet_prepare_with(loops, conv_kernel, &d->rnet, in->params, in->a,
 				     (bnn_rnet_state_t **)state);
 }
 
