@@ -478,8 +478,7 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 		}
 	}
 
-	if (!cli->quiet)
-		bnn_netreport_print(ctx.net, stdout);
+	bnn_netreport_print(ctx.net, stdout);   /* part of the summary, even with -q */
 	const char *run_status = bnn_interrupted ? "interrupted" :
 				 ctx.io_error || ctx.count[BNN_FAIL] ? "failed" : "passed";
 	if (store && bnn_store_end_run(store, ctx.run_id, run_status) != 0) {

@@ -2,11 +2,14 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "bnn_ref.h"
 #include "gen.h"
 #include "npy.h"
@@ -55,6 +58,67 @@ static void data_free(problem_data_t *pd)
 	bnn_weights_free(&pd->wts);
 }
 
+/* The reference network on images [b0, b1) of a batch. */
+typedef struct {
+	const bnn_rnet_shape_t *r;
+	const bnn_rnet_params_t *p;
+	const float *img;
+	float *logits;
+	int64_t b0, b1;
+} ref_slice_t;
+
+static void *ref_slice(void *arg)
+{
+	ref_slice_t *sl = arg;
+	bnn_rnet_shape_t one = *sl->r;
+	size_t img = (size_t)(3 * one.h * one.w);
+	one.n = sl->b1 - sl->b0;
+	bnn_ref_reactnet(&one, sl->p, sl->img + (size_t)sl->b0 * img,
+			 sl->logits + (size_t)sl->b0 * BNN_RNET_CLASSES);
+	return NULL;
+}
+
+/*
+ * The reference network on a batch, its images split over the online CPUs:
+ * images are independent, so this is the same computation, only sooner (a
+ * batch of 8 at 224x224 takes half a minute on one core). Falls back to one
+ * thread when threads cannot start.
+ */
+static void ref_reactnet_batch(const bnn_rnet_shape_t *r, const bnn_rnet_params_t *p,
+			       const float *img, float *logits)
+{
+	enum { MAX_REF_THREADS = 16 };
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int64_t nt = cpus < 1 ? 1 : cpus > MAX_REF_THREADS ? MAX_REF_THREADS : cpus;
+	if (nt > r->n)
+		nt = r->n;
+	pthread_t tid[MAX_REF_THREADS];
+	ref_slice_t sl[MAX_REF_THREADS];
+	int started[MAX_REF_THREADS] = { 0 };
+	/* The calling thread may be bound to one core (--bind): the helpers
+	 * may run anywhere, or they would share that core. */
+	pthread_attr_t attr;
+	cpu_set_t all;
+	CPU_ZERO(&all);
+	for (long c = 0; c < cpus && c < CPU_SETSIZE; c++)
+		CPU_SET((int)c, &all);
+	pthread_attr_init(&attr);
+	pthread_attr_setaffinity_np(&attr, sizeof(all), &all);
+	for (int64_t t = 0; t < nt; t++) {
+		sl[t] = (ref_slice_t){ r, p, img, logits, r->n * t / nt, r->n * (t + 1) / nt };
+		if (t > 0)
+			started[t] = pthread_create(&tid[t], &attr, ref_slice, &sl[t]) == 0;
+	}
+	pthread_attr_destroy(&attr);
+	ref_slice(&sl[0]);
+	for (int64_t t = 1; t < nt; t++) {
+		if (started[t])
+			pthread_join(tid[t], NULL);
+		else
+			ref_slice(&sl[t]);
+	}
+}
+
 /* The ReActNet ops: parameters, input, reference and bound. */
 static int data_make_reactnet(const bnn_problem_t *p, const bnn_run_opts_t *o, bnn_rng_t *rng,
 			      problem_data_t *pd)
@@ -73,7 +137,7 @@ static int data_make_reactnet(const bnn_problem_t *p, const bnn_run_opts_t *o, b
 		} else {
 			bnn_fill_activations(rng, pd->a, pd->na);
 		}
-		bnn_ref_reactnet(r, &pd->wts.net, pd->a, pd->ref);
+		ref_reactnet_batch(r, &pd->wts.net, pd->a, pd->ref);
 		bnn_rnet_bound(r, pd->ref, pd->bound);
 		return 0;
 	}
