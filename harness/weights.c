@@ -431,7 +431,7 @@ static int match(load_t *L, st_tensor_t *t, int nt)
 			    t[with].name, t[without].name);
 	const char *prefix = with >= 0 ? PREFIX : "";
 
-	int missing = 0;
+	int missing = 0, params = 0;
 	want_t *first_missing = NULL;
 	for (int j = 0; j < L->nwant; j++) {
 		want_t *x = &L->want[j];
@@ -441,6 +441,7 @@ static int match(load_t *L, st_tensor_t *t, int nt)
 			return fail(L, -EINVAL, "both '%s' and '%s' are present: one is one too many",
 				    a->name, b->name);
 		x->t = a ? a : b;
+		params += !x->counter;
 		if (x->t)
 			x->t->used = 1;
 		else if (!x->counter && missing++ == 0)
@@ -451,8 +452,9 @@ static int match(load_t *L, st_tensor_t *t, int nt)
 			return fail(L, -EINVAL, "unknown tensor '%s' (not a parameter of ReActNet-A)",
 				    t[i].name);
 	if (missing)
-		return fail(L, -EINVAL, "tensor '%s%s' is missing (%d of the network's are)", prefix,
-			    first_missing->name, missing);
+		return fail(L, -EINVAL,
+			    "tensor '%s%s' is missing (%d of the network's %d parameter tensors are)",
+			    prefix, first_missing->name, missing, params);
 
 	for (int j = 0; j < L->nwant; j++) {
 		want_t *x = &L->want[j];
