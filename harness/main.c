@@ -18,6 +18,7 @@
 #include "localpeak.h"
 #include "machine.h"
 #include "npy.h"
+#include "weights.h"
 #include "netreport.h"
 #include "peak.h"
 #include "peers.h"
@@ -52,6 +53,8 @@ static const char usage[] =
 	"      --dump DIR         write inputs, reference and outputs as .npy files\n"
 	"      --dump-blocks      with --dump: also every stage of the network kernels\n"
 	"      --input FILE.npy   images (float32 N x 3 x H x W) for the reactnet problems\n"
+	"      --weights FILE     trained ReActNet-A weights (.safetensors of the official\n"
+	"                         PyTorch state_dict) for the reactnet and rblock problems\n"
 	"      --min-time SEC     time each kernel at least this long (default 0.2)\n"
 	"      --min-reps N       and at least N samples (default 5)\n"
 	"      --max-reps N       but at most N samples (default 10000); a sample of a\n"
@@ -93,6 +96,8 @@ typedef struct {
 	const char *cmd;
 	const char *input_path;  /* --input: images for the network problems */
 	float *images;           /* its contents, loaded with the problems */
+	const char *weights_path; /* --weights: trained ReActNet-A parameters */
+	bnn_weights_t weights;    /* loaded with the problems */
 } cli_t;
 
 typedef struct {
@@ -322,6 +327,24 @@ static int load_problems(cli_t *cli, bnn_suite_t *suite)
 	}
 	if (cli->input_path && load_images(cli, suite, err, sizeof(err)) != 0)
 		goto bad;
+	if (cli->weights_path) {
+		int used = 0;
+		for (size_t i = 0; i < suite->count; i++)
+			used |= suite->p[i].d.op == BNN_OP_RNET || suite->p[i].d.op == BNN_OP_RBLOCK;
+		if (!used) {
+			snprintf(err, sizeof(err), "--weights %s: no reactnet or rblock problem to "
+				 "use them", cli->weights_path);
+			goto bad;
+		}
+		bnn_rnet_shape_t r = { 1, 224, 224 };
+		char why[900];
+		if (bnn_rnet_weights_load(cli->weights_path, &r, &cli->weights, why,
+					  sizeof(why)) != 0) {
+			snprintf(err, sizeof(err), "--weights %s", why);
+			goto bad;
+		}
+		cli->run.weights = &cli->weights;
+	}
 	return 0;
 bad:
 	fprintf(stderr, "bnnbench: %s\n", err);
@@ -497,6 +520,8 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 out:
 	free(cli->images);
 	cli->images = NULL;
+	bnn_weights_free(&cli->weights);
+	cli->run.weights = NULL;
 	bnn_netreport_free(ctx.net);
 	bnn_bind_stop();
 	bnn_local_peak_free();
@@ -640,7 +665,7 @@ static int cmd_show(cli_t *cli, const char *arg)
 
 enum { O_NOPROBE = 247, O_PROBETIME = 248, O_NOPEERS = 249, O_BIND = 250, O_NOBIND, O_DB = 256, O_NODB, O_SEED, O_CHECK, O_KERNEL, O_DUMP, O_MINT, O_MINR, O_MAXR,
        O_WARM, O_MAXMEM };
-enum { O_INPUT = 320, O_DUMPBLOCKS };
+enum { O_INPUT = 320, O_DUMPBLOCKS, O_WEIGHTS };
 
 int main(int argc, char **argv)
 {
@@ -652,6 +677,7 @@ int main(int argc, char **argv)
 		{ "dump", required_argument, 0, O_DUMP },
 		{ "dump-blocks", no_argument, 0, O_DUMPBLOCKS },
 		{ "input", required_argument, 0, O_INPUT },
+		{ "weights", required_argument, 0, O_WEIGHTS },
 		{ "min-time", required_argument, 0, O_MINT },
 		{ "min-reps", required_argument, 0, O_MINR },
 		{ "max-reps", required_argument, 0, O_MAXR },
@@ -703,6 +729,7 @@ int main(int argc, char **argv)
 		case O_DUMP: cli.run.dump_dir = optarg; break;
 		case O_DUMPBLOCKS: cli.run.dump_blocks = 1; break;
 		case O_INPUT: cli.input_path = optarg; break;
+		case O_WEIGHTS: cli.weights_path = optarg; break;
 		case O_MINT:
 			errno = 0;
 			cli.run.min_time_s = strtod(optarg, &end);

@@ -13,6 +13,18 @@ void bnn_weights_free(bnn_weights_t *w)
 	memset(w, 0, sizeof(*w));
 }
 
+const bnn_rblock_params_t *bnn_rnet_find_block(const bnn_rnet_params_t *net,
+					       const bnn_rblock_shape_t *b)
+{
+	bnn_rnet_shape_t any = { 1, 224, 224 };
+	for (int i = 0; i < BNN_RNET_BLOCKS; i++) {
+		bnn_rblock_shape_t nb = bnn_rnet_block(&any, i);
+		if (nb.c == b->c && nb.k == b->k && nb.stride == b->stride)
+			return &net->block[i];
+	}
+	return NULL;
+}
+
 /* The next n floats of the arena (sized beforehand, so it cannot run out). */
 static float *take(bnn_weights_t *w, int64_t n)
 {
@@ -48,7 +60,7 @@ static void fill_weights(bnn_rng_t *rng, float *w, int64_t n, float scale)
 static void fill_bn(bnn_rng_t *rng, bnn_weights_t *w, int64_t c, double sd, bnn_bn_t *bn)
 {
 	float *gamma = take(w, c), *beta = take(w, c), *mean = take(w, c), *var = take(w, c);
-	fill_uniform(rng, gamma, c, 0.5, 1.5);
+	fill_uniform(rng, gamma, c, -0.25, 1.5);   /* trained gammas: a few negative */
 	fill_uniform(rng, beta, c, -0.1, 0.1);
 	fill_uniform(rng, mean, c, -0.2 * sd, 0.2 * sd);
 	for (int64_t i = 0; i < c; i++)
@@ -150,8 +162,9 @@ void bnn_rblock_fill_input(bnn_rng_t *rng, const bnn_rblock_shape_t *b,
 			x[i] = -p->rsign1[i % (size_t)b->c];
 }
 
-/* alpha * gamma / sqrt(var + eps) and |gamma * mean / sqrt(var + eps)| + |beta|, exactly
- * as far as double goes: the true multiplier and the magnitude of the bias terms. */
+/* |alpha * gamma / sqrt(var + eps)| and |gamma * mean / sqrt(var + eps)| + |beta|, exactly
+ * as far as double goes: the magnitudes of the true multiplier (gamma may be
+ * negative) and of the bias terms. */
 static void bn_terms(const float *w, int64_t per_filter, const bnn_bn_t *bn, int64_t o,
 		     double *m, double *cmag)
 {
@@ -159,7 +172,7 @@ static void bn_terms(const float *w, int64_t per_filter, const bnn_bn_t *bn, int
 	for (int64_t i = 0; i < per_filter; i++)
 		sum += fabs((double)w[o * per_filter + i]);
 	double inv = 1.0 / sqrt((double)bn->var[o] + (double)BNN_BN_EPS);
-	*m = sum / (double)per_filter * bn->gamma[o] * inv;
+	*m = fabs(sum / (double)per_filter * bn->gamma[o] * inv);
 	*cmag = fabs((double)bn->gamma[o] * bn->mean[o] * inv) + fabs((double)bn->beta[o]);
 }
 

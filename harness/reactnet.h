@@ -11,7 +11,7 @@
 #include "gen.h"
 
 /* Parameters and the one allocation that holds all their arrays. */
-typedef struct {
+typedef struct bnn_weights_s {
 	bnn_rblock_params_t block;   /* BNN_OP_RBLOCK */
 	bnn_rnet_params_t net;       /* BNN_OP_RNET */
 	float *arena;
@@ -28,6 +28,11 @@ typedef struct {
 int bnn_rblock_weights_synth(const bnn_rblock_shape_t *b, bnn_rng_t *rng, bnn_weights_t *w);
 int bnn_rnet_weights_synth(const bnn_rnet_shape_t *r, bnn_rng_t *rng, bnn_weights_t *w);
 void bnn_weights_free(bnn_weights_t *w);
+
+/* The first block of network weights net whose c, k and stride are b's,
+ * or NULL: the parameters of a block do not depend on its input size. */
+const bnn_rblock_params_t *bnn_rnet_find_block(const bnn_rnet_params_t *net,
+					       const bnn_rblock_shape_t *b);
 
 /*
  * Block input: values of x uniform in [-1, 1) with the activation ties of

@@ -125,9 +125,13 @@ static int data_make_reactnet(const bnn_problem_t *p, const bnn_run_opts_t *o, b
 {
 	if (p->d.op == BNN_OP_RNET) {
 		const bnn_rnet_shape_t *r = &p->d.rnet;
-		if (bnn_rnet_weights_synth(r, rng, &pd->wts) != 0)
-			return -ENOMEM;
-		pd->params = &pd->wts.net;
+		if (o->weights) {
+			pd->params = &o->weights->net;
+		} else {
+			if (bnn_rnet_weights_synth(r, rng, &pd->wts) != 0)
+				return -ENOMEM;
+			pd->params = &pd->wts.net;
+		}
 		if (o->images) {
 			size_t img = (size_t)(3 * r->h * r->w);
 			for (int64_t b = 0; b < r->n; b++)
@@ -137,24 +141,32 @@ static int data_make_reactnet(const bnn_problem_t *p, const bnn_run_opts_t *o, b
 		} else {
 			bnn_fill_activations(rng, pd->a, pd->na);
 		}
-		ref_reactnet_batch(r, &pd->wts.net, pd->a, pd->ref);
+		ref_reactnet_batch(r, pd->params, pd->a, pd->ref);
 		bnn_rnet_bound(r, pd->ref, pd->bound);
 		return 0;
 	}
 	const bnn_rblock_shape_t *b = &p->d.rblock;
 	size_t pix = (size_t)(b->n * b->oh * b->ow);
-	if (bnn_rblock_weights_synth(b, rng, &pd->wts) != 0)
-		return -ENOMEM;
-	pd->params = &pd->wts.block;
-	bnn_rblock_fill_input(rng, b, &pd->wts.block, pd->a);
+	const bnn_rblock_params_t *bp = o->weights ? bnn_rnet_find_block(&o->weights->net, b) : NULL;
+	if (!bp) {
+		if (o->weights)
+			fprintf(stderr, "bnnbench: %s: no block of ReActNet-A has c=%" PRId64
+				" k=%" PRId64 " stride=%" PRId64 ": synthetic weights\n", p->name,
+				b->c, b->k, b->stride);
+		if (bnn_rblock_weights_synth(b, rng, &pd->wts) != 0)
+			return -ENOMEM;
+		bp = &pd->wts.block;
+	}
+	pd->params = bp;
+	bnn_rblock_fill_input(rng, b, bp, pd->a);
 	float *tr = malloc(pix * (size_t)(4 * b->c + 2 * b->k) * sizeof(float));
 	if (!tr)
 		return -ENOMEM;
 	bnn_ref_rblock_trace_t t = { .acc3 = tr, .r = tr + pix * b->c, .s = tr + 2 * pix * b->c,
 				     .u = tr + 3 * pix * b->c, .acc1 = tr + 4 * pix * b->c,
 				     .v = tr + 4 * pix * b->c + pix * b->k };
-	bnn_ref_rblock(b, &pd->wts.block, pd->a, pd->ref, &t);
-	int64_t ties = bnn_rblock_bound(b, &pd->wts.block, pd->a, &t, pd->bound);
+	bnn_ref_rblock(b, bp, pd->a, pd->ref, &t);
+	int64_t ties = bnn_rblock_bound(b, bp, pd->a, &t, pd->bound);
 	free(tr);
 	return ties < 0 ? -ENOMEM : 0;
 }

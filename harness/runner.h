@@ -30,6 +30,10 @@ typedef struct {
 	 * problem's image b is the file's image b mod n (h and w must match). */
 	const float *images;
 	int64_t images_n, images_h, images_w;
+	/* --weights: trained ReActNet-A parameters (a bnn_weights_t of
+	 * reactnet.h) for the network problems and every block problem whose
+	 * (c, k, stride) is a block of the network; NULL: synthetic weights. */
+	const struct bnn_weights_s *weights;
 } bnn_run_opts_t;
 
 typedef struct {

@@ -4,7 +4,7 @@
 # in NCHW, the per-block table and the network summary are printed, and bad
 # descriptors and inputs get a message naming where, with exit status 2.
 . "${srcdir:-.}/tests/lib.sh"
-plan 16
+plan 20
 B=$BNNBENCH
 PY=${PYTHON3:-python3}
 for py in "$PY" /usr/bin/python3 python3; do
@@ -69,6 +69,27 @@ else
 	skip "numpy is not installed"
 	skip "numpy is not installed"
 fi
+# --weights: a trained-network file in the official names (the generator of
+# tests/test_weights writes it, with a broken variant).
+if "$PY" -c 'import numpy' 2>/dev/null; then
+	mkdir -p "$T/st" && "$PY" "${srcdir:-.}/tests/safetensors_gen.py" "$T/st" >"$T/gen" 2>&1 ||
+		diag "$T/gen"
+	"$B" run --no-db --check-only --weights "$T/st/full.safetensors" 'reactnet h=32' \
+		'rblock h=8 c=256 k=512 stride=2' 'rblock h=5 c=33' >"$T/out" 2>"$T/err"
+	ok $? "the network and a block of it pass on --weights"
+	grep -q "rblock_normal_n1_5x5_c33_k33_s1: no block of ReActNet-A has c=33 k=33 stride=1: synthetic weights" "$T/err"
+	ok $? "a block the network does not have says it runs on synthetic weights"
+	expect_fail 2 "missing.safetensors: tensor 'feature.7.bn1.running_mean' is missing" \
+		"a file without one tensor is refused, naming it" -- \
+		"$B" run --no-db --check-only --weights "$T/st/missing.safetensors" 'reactnet h=32'
+	rm -rf "$T/st"
+else
+	skip "numpy is not installed"
+	skip "numpy is not installed"
+	skip "numpy is not installed"
+fi
+expect_fail 2 "--weights x.safetensors: no reactnet or rblock problem" "--weights with nothing to use them" -- \
+	"$B" run --no-db --check-only --weights x.safetensors 'gemm m=2 n=2 k=2'
 expect_fail 2 "missing.npy: No such file" "a missing --input file" -- \
 	"$B" run --no-db --check-only --input "$T/missing.npy" 'reactnet h=32'
 expect_fail 2 "needs --dump" "--dump-blocks without --dump" -- \
