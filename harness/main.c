@@ -15,6 +15,8 @@
 #include "bnn_kernels.h"
 #include "config.h"
 #include "bind.h"
+#include "counters.h"
+#include "info.h"
 #include "localpeak.h"
 #include "machine.h"
 #include "npy.h"
@@ -40,6 +42,7 @@ static const char usage[] =
 	"       bnnbench list\n"
 	"       bnnbench selftest [--suite NAME|PATH] [--seed N]\n"
 	"       bnnbench show [--db PATH] [RUN_ID]\n"
+	"       bnnbench info [--json] [--events LIST]\n"
 	"\n"
 	"run: checks every kernel this machine can run against the golden reference\n"
 	"on each problem, times it, and stores the results in SQLite.\n"
@@ -68,6 +71,10 @@ static const char usage[] =
 	"      --no-peers         do not time the peer libraries (OpenBLAS, oneDNN)\n"
 	"      --max-mem SIZE     refuse problems needing more (default: half the RAM);\n"
 	"                         SIZE takes K, M, G, T suffixes (powers of 1024)\n"
+	"      --events LIST      PAPI events counted after timing, comma separated\n"
+	"                         (default " BNN_COUNTERS_DEFAULT ");\n"
+	"                         'none' or --no-counters: no counters\n"
+	"      --json             info: one JSON object\n"
 	"  -q, --quiet            print only failures and the summary\n"
 	"  -h, --help             this text\n"
 	"  -V, --version          the version\n"
@@ -98,6 +105,10 @@ typedef struct {
 	float *images;           /* its contents, loaded with the problems */
 	const char *weights_path; /* --weights: trained ReActNet-A parameters */
 	bnn_weights_t weights;    /* loaded with the problems */
+	const char *events;  /* --events; NULL: the default list */
+	int json;            /* info --json */
+	bnn_counters_t counters;
+	bnn_machine_t machine;
 } cli_t;
 
 typedef struct {
@@ -201,6 +212,30 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 	double eff = efficiency(ctx, o);
 	ctx->count[st]++;
 	bnn_netreport_add(ctx->net, p, o);
+	const bnn_counters_t *cs = &ctx->cli->counters;
+	bnn_counter_rec_t crec[BNN_COUNTERS_MAX];
+	size_t ncrec = 0;
+	char scope[96];
+	double cyc = NAN, ins = NAN;
+	if (o->counted || o->count_error[0]) {
+		bnn_counters_scope(!strcmp(o->kind, "peer"), scope, sizeof(scope));
+		for (size_t i = 0; i < cs->nevents; i++) {
+			if (!cs->ev[i].active)
+				continue;
+			int ok = o->counted && o->counts[i] >= 0;
+			crec[ncrec++] = (bnn_counter_rec_t){
+				.source = "PAPI", .event = cs->ev[i].name,
+				.value = ok ? o->counts[i] : -1, .reps = o->count_reps,
+				.status = ok ? "ok" : "failed",
+				.reason = ok ? NULL : o->count_error[0] ? o->count_error : "not read",
+				.scope = scope, .multiplexed = cs->ev[i].multiplexed,
+			};
+			if (ok && !strcmp(cs->ev[i].name, "PAPI_TOT_CYC"))
+				cyc = (double)o->counts[i];
+			if (ok && !strcmp(cs->ev[i].name, "PAPI_TOT_INS"))
+				ins = (double)o->counts[i];
+		}
+	}
 	if (!ctx->cli->quiet || st == BNN_FAIL) {
 		printf("[%3zu/%zu] %-40s %-30s %-10s", ctx->index, ctx->total, p->name,
 		       o->kernel->name, bnn_status_name(st));
@@ -209,6 +244,8 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 			       o->stats.ci_lo / 1e3, o->stats.ci_hi / 1e3, o->tops);
 		if (!isnan(eff))
 			printf(" %5.1f%% of peak", 100.0 * eff);
+		if (cyc > 0 && !isnan(ins))
+			printf(" IPC %.2f", ins / cyc);
 		if (!bnn_op_output_is_int(p->d.op) && st != BNN_SKIP)
 			printf("  err %.2g <= %.2g", o->check.max_abs_err, o->check.bound);
 		printf("\n");
@@ -241,6 +278,8 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 		.efficiency = eff,
 		.threads = ctx->cli->threads,
 		.binding = ctx->cli->binding,
+		.counters = crec,
+		.ncounters = ncrec,
 	};
 	if (bnn_store_result(ctx->store, ctx->run_id, ctx->problem_id, &r, NULL) != 0) {
 		fprintf(stderr, "bnnbench: %s: storing the result failed: %s\n",
@@ -407,6 +446,64 @@ static int probe_and_store(cli_t *cli, run_ctx_t *ctx)
 	return 0;
 }
 
+/*
+ * Attaches the probed counters to the worker pool, prints their
+ * availability once, and stores it with the run. Only a store failure is
+ * an error; counters that cannot be read leave the run going without them.
+ */
+static int counters_start(cli_t *cli, run_ctx_t *ctx)
+{
+	static char line[BNN_COUNTERS_MAX * 400];
+	bnn_counters_t *c = &cli->counters;
+	if (cli->run.check_only || cli->probe_only)
+		return 0;
+	if (bnn_counters_attach(c) != 0)
+		fprintf(stderr, "bnnbench: counters could not start on the worker threads; "
+			"the run goes on without them\n");
+	for (size_t i = 0; i < c->nevents; i++)
+		if (!strcmp(c->ev[i].status, "unknown"))
+			fprintf(stderr, "bnnbench: --events: '%s': %s; the run goes on without it\n",
+				c->ev[i].name, c->ev[i].reason);
+	bnn_counters_summary(c, line, sizeof(line));
+	char scope[96];
+	printf("counters: %s; scope: %s\n", line, bnn_counters_scope(0, scope, sizeof(scope)));
+	cli->run.counters = bnn_counters_active(c) ? c : NULL;
+	if (!ctx->store || !c->nevents)
+		return 0;
+	bnn_run_counter_t rcs[BNN_COUNTERS_MAX];
+	for (size_t i = 0; i < c->nevents; i++)
+		rcs[i] = (bnn_run_counter_t){ .source = "PAPI", .event = c->ev[i].name,
+					      .component = c->ev[i].component,
+					      .status = c->ev[i].status, .reason = c->ev[i].reason,
+					      .multiplexed = c->ev[i].multiplexed };
+	if (bnn_store_run_counters(ctx->store, ctx->run_id, rcs, c->nevents) != 0) {
+		fprintf(stderr, "bnnbench: %s: %s\n", cli->db_path, bnn_store_errmsg(ctx->store));
+		ctx->io_error = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* `bnnbench info`: machine, counters, kernels; no database. */
+static int cmd_info(cli_t *cli)
+{
+	char err[512];
+	int rc;
+	if (bnn_counters_init(&cli->counters, cli->events, err, sizeof(err)) != 0) {
+		fprintf(stderr, "bnnbench: %s\n", err);
+		return EXIT_USAGE;
+	}
+	bnn_machine_read(&cli->machine);
+	rc = bnn_info_print(stdout, &cli->machine, &cli->counters, cli->json);
+	bnn_counters_shutdown(&cli->counters);
+	bnn_machine_free(&cli->machine);
+	if (rc != 0 || fflush(stdout) != 0) {
+		fprintf(stderr, "bnnbench: info: %s\n", strerror(rc ? -rc : errno));
+		return EXIT_IO;
+	}
+	return 0;
+}
+
 static int cmd_run(cli_t *cli, int argc, char **argv)
 {
 	bnn_suite_t suite = { 0 };
@@ -420,6 +517,14 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 	ctx.net = bnn_netreport_new();
 	if (!cli->probe_only && load_problems(cli, &suite) != 0)
 		goto out;
+	/* Counters are probed before anything is stored: a malformed --events
+	 * is bad input; an event that cannot be counted is not. */
+	if (bnn_counters_init(&cli->counters, cli->probe_only || cli->run.check_only ?
+			      "none" : cli->events, err, sizeof(err)) != 0) {
+		fprintf(stderr, "bnnbench: %s\n", err);
+		goto out;
+	}
+	bnn_machine_read(&cli->machine);
 	if (!cli->no_db) {
 		/* The default database lives in ./results: make the folder, as
 		 * `make` would in a fresh checkout. A --db path is used as given. */
@@ -435,11 +540,9 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 			status = EXIT_IO;
 			goto out;
 		}
-		bnn_machine_t m;
 		bnn_machine_info_t mi;
 		bnn_build_info_t bi;
-		bnn_machine_read(&m);
-		bnn_machine_info(&m, &mi);
+		bnn_machine_info(&cli->machine, &mi);
 		bnn_build_info(&bi);
 		join_argv(argc, argv, cmdline, sizeof(cmdline));
 		char label[512] = "";
@@ -449,7 +552,8 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 		bnn_run_info_t ri = { .suite = cli->probe_only ? "probe" :
 					      label[0] ? label : "command line",
 				      .command_line = cmdline, .seed = cli->run.seed,
-				      .check_only = cli->run.check_only };
+				      .check_only = cli->run.check_only,
+				      .machine_record = cli->machine.record_json };
 		if (bnn_store_begin_run(store, &mi, &bi, &ri, &ctx.run_id) != 0) {
 			fprintf(stderr, "bnnbench: %s: %s\n", cli->db_path, bnn_store_errmsg(store));
 			status = EXIT_IO;
@@ -474,6 +578,8 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 	bnn_peers_set_threads(cli->threads);
 	printf("threads: %d, binding: %s; peers: %s\n", cli->threads, cli->binding,
 	       cli->no_peers ? "off (--no-peers)" : bnn_peers_versions());
+	if (rc == 0 && counters_start(cli, &ctx) != 0)
+		rc = -EIO;
 	printf("results: %s%s; TOPS = 2 ops per binary MAC / median time\n",
 	       store ? cli->db_path : "not stored (--no-db)",
 	       cli->run.check_only ? "; check only, no timing" : "");
@@ -523,6 +629,8 @@ out:
 	bnn_weights_free(&cli->weights);
 	cli->run.weights = NULL;
 	bnn_netreport_free(ctx.net);
+	bnn_counters_shutdown(&cli->counters);
+	bnn_machine_free(&cli->machine);
 	bnn_bind_stop();
 	bnn_local_peak_free();
 	bnn_store_close(store);
@@ -666,6 +774,7 @@ static int cmd_show(cli_t *cli, const char *arg)
 enum { O_NOPROBE = 247, O_PROBETIME = 248, O_NOPEERS = 249, O_BIND = 250, O_NOBIND, O_DB = 256, O_NODB, O_SEED, O_CHECK, O_KERNEL, O_DUMP, O_MINT, O_MINR, O_MAXR,
        O_WARM, O_MAXMEM };
 enum { O_INPUT = 320, O_DUMPBLOCKS, O_WEIGHTS };
+enum { O_EVENTS = 300, O_NOCOUNTERS, O_JSON };
 
 int main(int argc, char **argv)
 {
@@ -688,6 +797,9 @@ int main(int argc, char **argv)
 		{ "no-probe", no_argument, 0, O_NOPROBE },
 		{ "probe-time", required_argument, 0, O_PROBETIME },
 		{ "bind", no_argument, 0, O_BIND },    { "no-bind", no_argument, 0, O_NOBIND },
+		{ "events", required_argument, 0, O_EVENTS },
+		{ "no-counters", no_argument, 0, O_NOCOUNTERS },
+		{ "json", no_argument, 0, O_JSON },
 		{ "quiet", no_argument, 0, 'q' },      { "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, 'V' },    { 0, 0, 0, 0 }
 	};
@@ -781,6 +893,9 @@ int main(int argc, char **argv)
 			break;
 		case O_BIND: cli.bind = 1; break;
 		case O_NOBIND: cli.bind = 0; break;
+		case O_EVENTS: cli.events = optarg; break;
+		case O_NOCOUNTERS: cli.events = "none"; break;
+		case O_JSON: cli.json = 1; break;
 		case 'q': cli.quiet = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
 		case 'V': printf("bnnbench %s\n", PACKAGE_VERSION); return 0;
@@ -800,7 +915,7 @@ int main(int argc, char **argv)
 	int first = optind;
 	if (optind < argc && (!strcmp(argv[optind], "run") || !strcmp(argv[optind], "list") ||
 			      !strcmp(argv[optind], "selftest") || !strcmp(argv[optind], "show") ||
-			      !strcmp(argv[optind], "probe") ||
+			      !strcmp(argv[optind], "probe") || !strcmp(argv[optind], "info") ||
 			      !strcmp(argv[optind], "help"))) {
 		cmd = argv[optind];
 		first++;
@@ -815,6 +930,13 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		return cmd_show(&cli, first < argc ? argv[first] : NULL);
+	}
+	if (!strcmp(cmd, "info")) {
+		if (first < argc) {
+			fprintf(stderr, "bnnbench: info takes no arguments (only --json, --events)\n");
+			return EXIT_USAGE;
+		}
+		return cmd_info(&cli);
 	}
 	if (!strcmp(cmd, "list")) {
 		if (first < argc) {

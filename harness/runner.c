@@ -444,6 +444,37 @@ static int time_kernel(const bnn_kernel_t *k, void *state, void *out, const bnn_
 	return bnn_interrupted ? -EINTR : 0;
 }
 
+/* A counting pass shorter than this is dominated by starting and stopping
+ * the counters on every thread. */
+#define MIN_COUNT_NS 5e6
+
+/*
+ * The counters' own pass, right after the timed samples (harness.md:
+ * reading counters perturbs timing, so the timed samples never include
+ * it): enough repetitions of the same kernel on the same inputs for about
+ * MIN_COUNT_NS at the median time, at least one. Fills o's counter fields.
+ */
+static void count_kernel(const bnn_kernel_t *k, void *state, void *out,
+			 const bnn_run_opts_t *ro, bnn_outcome_t *o)
+{
+	double per = o->stats.median > 0 ? o->stats.median : 1;
+	long long reps = (long long)(MIN_COUNT_NS / per) + 1;
+	if (reps > (1LL << 30))
+		reps = 1LL << 30;
+	o->count_reps = reps;
+	if (bnn_counters_begin(ro->counters, o->count_error, sizeof(o->count_error)) != 0)
+		return;
+	for (long long r = 0; r < reps && !bnn_interrupted; r++)
+		k->run(state, out);
+	if (bnn_counters_end(ro->counters, o->counts, o->count_error,
+			     sizeof(o->count_error)) != 0)
+		return;
+	if (bnn_interrupted)
+		snprintf(o->count_error, sizeof(o->count_error), "interrupted while counting");
+	else
+		o->counted = 1;
+}
+
 int bnn_run_problem(const bnn_problem_t *p, const bnn_kernel_t *kernels, size_t nk,
 		    const char *kind, const bnn_run_opts_t *o, bnn_outcome_cb cb, void *ctx,
 		    char *err, size_t errlen)
@@ -520,6 +551,8 @@ int bnn_run_problem(const bnn_problem_t *p, const bnn_kernel_t *kernels, size_t 
 					oc.timed = 1;
 					oc.samples = samples;
 					oc.tops = 2.0 * oc.macs / (oc.stats.median * 1e-9) / 1e12;
+					if (o->counters && bnn_counters_active(o->counters))
+						count_kernel(k, state, pd.out2, o, &oc);
 				}
 			}
 			k->release(state);

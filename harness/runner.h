@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include "bnn_kernels.h"
 #include "check.h"
+#include "counters.h"
 #include "desc.h"
 #include "timing.h"
 
@@ -34,6 +35,7 @@ typedef struct {
 	 * reactnet.h) for the network problems and every block problem whose
 	 * (c, k, stride) is a block of the network; NULL: synthetic weights. */
 	const struct bnn_weights_s *weights;
+	bnn_counters_t *counters;  /* counters read after timing, or NULL */
 } bnn_run_opts_t;
 
 typedef struct {
@@ -48,6 +50,14 @@ typedef struct {
 	size_t nsamples;
 	double macs, tops;
 	char repro[800];           /* a command line reproducing this outcome */
+	/* Counters (o->counters active, kernel timed): a pass of count_reps
+	 * repetitions right after the samples; counts[i] is the total of
+	 * o->counters->ev[i] over it (-1: not counted). count_error says why
+	 * the pass failed, when it did (counted then 0). */
+	int counted;
+	long long count_reps;
+	long long counts[BNN_COUNTERS_MAX];
+	char count_error[256];
 } bnn_outcome_t;
 
 /* Returns 0 to go on, non-zero to stop the run (e.g. the store failed). */

@@ -37,6 +37,8 @@
 
 /* Generated from results/schema.sql by results/sql2c.sh. */
 #include "schema_sql.h"
+/* Generated from results/schema_v2.sql (bnn_schema_v2_sql). */
+#include "schema_v2_sql.h"
 
 /* PRAGMA application_id of a bnnbench database: "BNNB". */
 #define STORE_APP_ID 0x424e4e42
@@ -54,6 +56,7 @@
 static const char *const migrations[] = {
 	NULL,		/* version 0: the empty database */
 	bnn_schema_sql,	/* version 1 */
+	bnn_schema_v2_sql,	/* version 2: topology, per-run record, counters */
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])) - 1)
 
@@ -631,7 +634,34 @@ const char *bnn_store_errmsg(const bnn_store_t *st)
 	return st ? st->err : "no store (bnn_store_open failed)";
 }
 
-/* Finds the machine by fingerprint, inserting it when new. In a transaction. */
+/* Binds a count, or NULL when it is unknown (negative). */
+static int bind_count(sqlite3_stmt *s, int i, int64_t v)
+{
+	return v >= 0 ? sqlite3_bind_int64(s, i, v) : sqlite3_bind_null(s, i);
+}
+
+/* Binds the topology to parameters 2..10: XML, then the counts. A machine
+ * without XML (no hwloc) stores none of them, so that a later run with
+ * hwloc fills them all at once. */
+static int bind_topology(sqlite3_stmt *s, const bnn_machine_info_t *m)
+{
+	int x = !!m->topology_xml;
+	int b = bind_text(s, 2, m->topology_xml);
+	b |= bind_count(s, 3, x ? m->packages : -1);
+	b |= bind_count(s, 4, x ? m->physical_cores : -1);
+	b |= bind_count(s, 5, x ? m->pus : -1);
+	b |= bind_count(s, 6, x ? m->numa_nodes : -1);
+	b |= bind_count(s, 7, x ? m->l1d_bytes : -1);
+	b |= bind_count(s, 8, x ? m->l2_bytes : -1);
+	b |= bind_count(s, 9, x ? m->l3_bytes : -1);
+	b |= bind_count(s, 10, x ? m->l3_caches : -1);
+	return b;
+}
+
+/*
+ * Finds the machine by fingerprint, inserting it when new, and gives a
+ * known machine without topology the one in m. In a transaction.
+ */
 static int machine_id(bnn_store_t *st, const bnn_machine_info_t *m, int64_t *id)
 {
 	sqlite3_stmt *s = NULL;
@@ -646,23 +676,46 @@ static int machine_id(bnn_store_t *st, const bnn_machine_info_t *m, int64_t *id)
 		goto out;
 	}
 	rc = step_int(st, s, id, &found, "looking up the machine");
-	if (rc || found)
+	if (rc)
 		goto out;
 	sqlite3_finalize(s);
 	s = NULL;
+	if (found) {
+		/* Stored once: only a machine that has no topology yet (first
+		 * stored by schema version 1, or without hwloc) gets it. */
+		if (!m->topology_xml)
+			goto out;
+		rc = prep(st, "UPDATE machine SET topology_xml = ?2, packages = ?3,"
+			  " physical_cores = ?4, pus = ?5, numa_nodes = ?6, l1d_bytes = ?7,"
+			  " l2_bytes = ?8, l3_bytes = ?9, l3_caches = ?10"
+			  " WHERE id = ?1 AND topology_xml IS NULL", &s);
+		if (rc)
+			goto out;
+		b = sqlite3_bind_int64(s, 1, *id);
+		b |= bind_topology(s, m);
+		if (b != SQLITE_OK) {
+			rc = db_fail(st, "storing the machine's topology");
+			goto out;
+		}
+		rc = step_done(st, s, "storing the machine's topology");
+		goto out;
+	}
 
 	rc = prep(st, "INSERT INTO machine (fingerprint, hostname, cpu_model,"
-		  " isa_features, cores, record_json, first_seen)"
-		  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, " NOW_SQL ")", &s);
+		  " isa_features, cores, record_json, first_seen, topology_xml, packages,"
+		  " physical_cores, pus, numa_nodes, l1d_bytes, l2_bytes, l3_bytes, l3_caches)"
+		  " VALUES (?1, ?11, ?12, ?13, ?14, ?15, " NOW_SQL ","
+		  " ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", &s);
 	if (rc)
 		goto out;
 	b = bind_text(s, 1, m->fingerprint);
-	b |= bind_text(s, 2, m->hostname);
-	b |= bind_text(s, 3, m->cpu_model);
-	b |= bind_text(s, 4, m->isa_features);
-	b |= m->cores > 0 ? sqlite3_bind_int64(s, 5, m->cores)
-			  : sqlite3_bind_null(s, 5);
-	b |= bind_text(s, 6, m->record_json);
+	b |= bind_topology(s, m);
+	b |= bind_text(s, 11, m->hostname);
+	b |= bind_text(s, 12, m->cpu_model);
+	b |= bind_text(s, 13, m->isa_features);
+	b |= m->cores > 0 ? sqlite3_bind_int64(s, 14, m->cores)
+			  : sqlite3_bind_null(s, 14);
+	b |= bind_text(s, 15, m->record_json);
 	if (b != SQLITE_OK) {
 		rc = db_fail(st, "storing the machine");
 		goto out;
@@ -755,8 +808,8 @@ int bnn_store_begin_run(bnn_store_t *st, const bnn_machine_info_t *m,
 	if (rc)
 		goto out;
 	rc = prep(st, "INSERT INTO run (machine_id, build_id, suite, command_line,"
-		  " seed, check_only, pid, host, start_time, status)"
-		  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, " NOW_SQL ", 'running')", &s);
+		  " seed, check_only, pid, host, start_time, status, machine_record)"
+		  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, " NOW_SQL ", 'running', ?9)", &s);
 	if (rc)
 		goto out;
 	bc = sqlite3_bind_int64(s, 1, mid);
@@ -767,6 +820,7 @@ int bnn_store_begin_run(bnn_store_t *st, const bnn_machine_info_t *m,
 	bc |= sqlite3_bind_int(s, 6, r->check_only != 0);
 	bc |= sqlite3_bind_int64(s, 7, (sqlite3_int64)getpid());
 	bc |= st->host[0] ? bind_text(s, 8, st->host) : sqlite3_bind_null(s, 8);
+	bc |= bind_text(s, 9, r->machine_record);
 	if (bc != SQLITE_OK) {
 		rc = db_fail(st, "storing the run");
 		goto out;
@@ -840,6 +894,114 @@ out:
 }
 
 /*
+ * Inserts the counters of result id (inside the result's transaction). A
+ * counter needs source, event and status "ok" (with a value >= 0 and
+ * reps > 0) or "failed" (value NULL). per_rep is value / reps.
+ */
+static int store_counters(bnn_store_t *st, int64_t id, const bnn_result_rec_t *r)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = 0, b;
+
+	if (!r->ncounters)
+		return 0;
+	rc = prep(st, "INSERT INTO counter (result_id, source, event, value, status, reason,"
+		  " reps, per_rep, scope, multiplexed)"
+		  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", &s);
+	if (rc)
+		goto out;
+	for (size_t i = 0; i < r->ncounters; i++) {
+		const bnn_counter_rec_t *c = &r->counters[i];
+		int ok = c->status && !strcmp(c->status, "ok");
+
+		if (!c->source || !c->event || (!ok && (!c->status || strcmp(c->status, "failed")))) {
+			rc = set_err(st, -EINVAL, "result %s: counter %zu: needs source, event and"
+				     " status ok or failed", r->kernel, i);
+			goto out;
+		}
+		if (ok && (c->value < 0 || c->reps <= 0)) {
+			rc = set_err(st, -EINVAL, "result %s: counter %s: value %lld over %lld"
+				     " repetitions", r->kernel, c->event, c->value, c->reps);
+			goto out;
+		}
+		b = sqlite3_bind_int64(s, 1, id);
+		b |= bind_text(s, 2, c->source);
+		b |= bind_text(s, 3, c->event);
+		b |= ok ? sqlite3_bind_int64(s, 4, c->value) : sqlite3_bind_null(s, 4);
+		b |= bind_text(s, 5, c->status);
+		b |= bind_text(s, 6, c->reason);
+		b |= c->reps > 0 ? sqlite3_bind_int64(s, 7, c->reps) : sqlite3_bind_null(s, 7);
+		b |= ok ? sqlite3_bind_double(s, 8, (double)c->value / (double)c->reps)
+			: sqlite3_bind_null(s, 8);
+		b |= bind_text(s, 9, c->scope);
+		b |= sqlite3_bind_int(s, 10, c->multiplexed != 0);
+		if (b != SQLITE_OK) {
+			rc = db_fail(st, "storing counters");
+			goto out;
+		}
+		rc = step_done(st, s, "storing counters");
+		if (rc)
+			goto out;
+		sqlite3_reset(s);
+	}
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/*
+ * Stores the availability of a run's events; see store.h. All or nothing,
+ * in one transaction. status must be ok, unavailable or unknown.
+ */
+int bnn_store_run_counters(bnn_store_t *st, int64_t run_id, const bnn_run_counter_t *c,
+			   size_t n)
+{
+	static const char *const ok_status[] = { "ok", "unavailable", "unknown", NULL };
+	sqlite3_stmt *s = NULL;
+	int in_tx = 0;
+	int rc, b;
+
+	if (!st)
+		return -EINVAL;
+	if (n && !c)
+		return set_err(st, -EINVAL, "run counters: %zu events but no array", n);
+	for (size_t i = 0; i < n; i++)
+		if (!c[i].source || !c[i].event || !one_of(c[i].status, ok_status))
+			return set_err(st, -EINVAL, "run counters: event %zu needs source, name"
+				       " and status ok, unavailable or unknown", i);
+	rc = tx_begin(st);
+	if (rc)
+		goto out;
+	in_tx = 1;
+	rc = prep(st, "INSERT INTO run_counter (run_id, source, event, component, status,"
+		  " reason, multiplexed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &s);
+	if (rc)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		b = sqlite3_bind_int64(s, 1, run_id);
+		b |= bind_text(s, 2, c[i].source);
+		b |= bind_text(s, 3, c[i].event);
+		b |= bind_text(s, 4, c[i].component && c[i].component[0] ? c[i].component : NULL);
+		b |= bind_text(s, 5, c[i].status);
+		b |= bind_text(s, 6, c[i].reason && c[i].reason[0] ? c[i].reason : NULL);
+		b |= sqlite3_bind_int(s, 7, c[i].multiplexed != 0);
+		if (b != SQLITE_OK) {
+			rc = db_fail(st, "storing the run's counters");
+			goto out;
+		}
+		rc = step_done(st, s, "storing the run's counters");
+		if (rc)
+			goto out;
+		sqlite3_reset(s);
+	}
+out:
+	sqlite3_finalize(s);
+	if (in_tx)
+		rc = tx_end(st, rc);
+	return rc;
+}
+
+/*
  * Stores one result and its samples; see store.h. Needs kernel and status
  * (PASS, FAIL, SKIP, MISTRUSTED); kind NULL means "kernel". NaN numbers and
  * NaN samples are stored as NULL. result_id may be NULL. A result already
@@ -874,6 +1036,9 @@ int bnn_store_result(bnn_store_t *st, int64_t run_id, int64_t problem_id,
 			       r->kernel, r->nsamples);
 	if (r->nsamples > (size_t)INT64_MAX)
 		return set_err(st, -EINVAL, "result %s: too many samples", r->kernel);
+	if (r->ncounters && !r->counters)
+		return set_err(st, -EINVAL, "result %s: %zu counters but no array",
+			       r->kernel, r->ncounters);
 
 	rc = tx_begin(st);
 	if (rc)
@@ -941,6 +1106,9 @@ int bnn_store_result(bnn_store_t *st, int64_t run_id, int64_t problem_id,
 			goto out;
 		sqlite3_reset(s);
 	}
+	sqlite3_finalize(s);
+	s = NULL;
+	rc = store_counters(st, id, r);
 out:
 	sqlite3_finalize(s);
 	if (in_tx)
@@ -1115,6 +1283,121 @@ static const char *fmt_ci(sqlite3_stmt *s, int lo, int hi, char *buf, size_t len
 	return buf;
 }
 
+/* Prints the events the run asked for, one line, when it asked for any. */
+static int print_run_counters(bnn_store_t *st, int64_t run_id, FILE *f)
+{
+	sqlite3_stmt *s = NULL;
+	char prev_status[32] = "", prev_reason[512] = "";
+	int rc, src, n = 0, prev_mpx = 0;
+
+	/* Counted events first, then those sharing a reason one after the
+	 * other, as the run printed them. */
+	rc = prep(st, "SELECT event, status, reason, multiplexed FROM run_counter"
+		  " WHERE run_id = ?1 ORDER BY status != 'ok', coalesce(reason, ''),"
+		  " multiplexed, rowid", &s);
+	if (rc)
+		goto out;
+	if (sqlite3_bind_int64(s, 1, run_id) != SQLITE_OK) {
+		rc = db_fail(st, "reading the run's counters");
+		goto out;
+	}
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *status = (const char *)sqlite3_column_text(s, 1);
+		const char *reason = (const char *)sqlite3_column_text(s, 2);
+		int mpx = sqlite3_column_int(s, 3);
+
+		/* A new clause when status, reason or multiplexing change. */
+		if (n && (strcmp(status, prev_status) || strcmp(reason ? reason : "", prev_reason) ||
+			  mpx != prev_mpx))
+			fprintf(f, " %s%s%s%s; ", prev_status, prev_mpx ? " (multiplexed)" : "",
+				prev_reason[0] ? ": " : "", prev_reason);
+		else if (n)
+			fputs(", ", f);
+		fprintf(f, "%s%s", n++ ? "" : "counters: ", sqlite3_column_text(s, 0));
+		snprintf(prev_status, sizeof(prev_status), "%s", status);
+		snprintf(prev_reason, sizeof(prev_reason), "%s", reason ? reason : "");
+		prev_mpx = mpx;
+	}
+	if (n)
+		fprintf(f, " %s%s%s%s", prev_status, prev_mpx ? " (multiplexed)" : "",
+			prev_reason[0] ? ": " : "", prev_reason);
+	if (src != SQLITE_DONE) {
+		rc = db_fail(st, "reading the run's counters");
+		goto out;
+	}
+	if (n)
+		fputc('\n', f);
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/*
+ * Prints a result's counters per repetition on one indented line, then the
+ * figures derived from them where their inputs exist. Nothing when the
+ * result has no counters.
+ */
+static int print_counters(bnn_store_t *st, int64_t result_id, FILE *f)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, src, n = 0;
+
+	rc = prep(st, "SELECT event, per_rep, status, reason, scope, reps, multiplexed"
+		  " FROM counter WHERE result_id = ?1 ORDER BY id", &s);
+	if (rc)
+		goto out;
+	if (sqlite3_bind_int64(s, 1, result_id) != SQLITE_OK) {
+		rc = db_fail(st, "reading counters");
+		goto out;
+	}
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		if (!n++)
+			fprintf(f, "    counters per repetition (%s, %lld reps%s):",
+				sqlite3_column_type(s, 4) == SQLITE_NULL ? "scope unknown" :
+				(const char *)sqlite3_column_text(s, 4),
+				(long long)sqlite3_column_int64(s, 5),
+				sqlite3_column_int(s, 6) ? ", multiplexed" : "");
+		if (sqlite3_column_type(s, 1) == SQLITE_NULL)
+			fprintf(f, "%s %s %s (%s)", n > 1 ? "," : "", sqlite3_column_text(s, 0),
+				sqlite3_column_text(s, 2),
+				sqlite3_column_type(s, 3) == SQLITE_NULL ? "no reason" :
+				(const char *)sqlite3_column_text(s, 3));
+		else
+			fprintf(f, "%s %s %.6g", n > 1 ? "," : "", sqlite3_column_text(s, 0),
+				sqlite3_column_double(s, 1));
+	}
+	if (src != SQLITE_DONE) {
+		rc = db_fail(st, "reading counters");
+		goto out;
+	}
+	if (!n)
+		goto out;
+	sqlite3_finalize(s);
+	s = NULL;
+	rc = prep(st, "SELECT ipc, bitmacs_per_cycle, instructions_per_bitmac"
+		  " FROM counter_derived WHERE result_id = ?1", &s);
+	if (rc)
+		goto out;
+	if (sqlite3_bind_int64(s, 1, result_id) != SQLITE_OK) {
+		rc = db_fail(st, "reading derived counters");
+		goto out;
+	}
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW) {
+		static const char *const name[] = { "IPC", "bit-MACs/cycle", "instructions/bit-MAC" };
+		for (int i = 0; i < 3; i++)
+			if (sqlite3_column_type(s, i) != SQLITE_NULL)
+				fprintf(f, "; %s %.4g", name[i], sqlite3_column_double(s, i));
+	} else if (src != SQLITE_DONE) {
+		rc = db_fail(st, "reading derived counters");
+		goto out;
+	}
+	fputc('\n', f);
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
 /* Prints the run's heading line; -ENOENT when there is no such run. */
 static int print_heading(bnn_store_t *st, int64_t run_id, FILE *f)
 {
@@ -1147,6 +1430,9 @@ static int print_heading(bnn_store_t *st, int64_t run_id, FILE *f)
 	}
 	fprintf(f, "run %lld: suite %s, %s, %s to %s, host %s, machine %s\n",
 		(long long)run_id, col[0], col[1], col[2], col[3], col[4], col[5]);
+	sqlite3_finalize(s);
+	s = NULL;
+	rc = print_run_counters(st, run_id, f);
 out:
 	sqlite3_finalize(s);
 	return rc;
@@ -1205,7 +1491,7 @@ int bnn_store_print_run(bnn_store_t *st, int64_t run_id, FILE *f)
 		goto out;
 	rc = prep(st, "SELECT coalesce(p.name, p.canonical), r.kernel, r.status,"
 		  " r.median_ns, r.ci_lo_ns, r.ci_hi_ns, r.tops, r.max_abs_err,"
-		  " r.bound, r.nsamples, r.reason"
+		  " r.bound, r.nsamples, r.reason, r.id"
 		  " FROM result r JOIN problem p ON p.id = r.problem_id"
 		  " WHERE r.run_id = ?1 ORDER BY r.id", &s);
 	if (rc)
@@ -1251,6 +1537,9 @@ int bnn_store_print_run(bnn_store_t *st, int64_t run_id, FILE *f)
 				if (strcmp(cell[2], "PASS") &&
 				    sqlite3_column_type(s, 10) != SQLITE_NULL)
 					fprintf(f, "    %s\n", sqlite3_column_text(s, 10));
+				rc = print_counters(st, sqlite3_column_int64(s, 11), f);
+				if (rc)
+					goto out;
 			}
 		}
 		if (src != SQLITE_DONE) {

@@ -24,6 +24,10 @@ typedef struct {
 	const char *isa_features;  /* e.g. "avx2 popcnt" as detected */
 	int64_t cores;
 	const char *record_json;   /* the full machine record, JSON text */
+	/* Topology (schema 2), stored once per machine; -1 = unknown. */
+	const char *topology_xml;  /* hwloc's XML export, or NULL */
+	int64_t packages, physical_cores, pus, numa_nodes;
+	int64_t l1d_bytes, l2_bytes, l3_bytes, l3_caches;
 } bnn_machine_info_t;
 
 /* What identifies the build that ran. */
@@ -38,7 +42,28 @@ typedef struct {
 	const char *command_line;
 	uint64_t seed;
 	int check_only;
+	const char *machine_record; /* the machine record as this run saw it (schema 2) */
 } bnn_run_info_t;
+
+/* One counter of a result (schema 2): a counted event, or one that failed. */
+typedef struct {
+	const char *source;        /* "PAPI" */
+	const char *event;         /* e.g. "perf::TASK-CLOCK" */
+	long long value;           /* total over the counting pass; < 0 = not read */
+	long long reps;            /* repetitions in that pass */
+	const char *status;        /* "ok" or "failed" */
+	const char *reason;        /* why failed; may be NULL */
+	const char *scope;         /* which threads the count covers */
+	int multiplexed;
+} bnn_counter_rec_t;
+
+/* Availability of one requested event for a whole run (schema 2). */
+typedef struct {
+	const char *source, *event, *component;
+	const char *status;        /* "ok", "unavailable", "unknown" */
+	const char *reason;        /* PAPI's reason; may be NULL */
+	int multiplexed;
+} bnn_run_counter_t;
 
 /* One (problem, kernel) outcome. Unknown numbers are NaN (stored as NULL). */
 typedef struct {
@@ -60,6 +85,10 @@ typedef struct {
 	/* Probes only (kind "probe"); NULL unit for the others. */
 	double value, value_median;
 	const char *unit;
+	/* Counters read in their own pass (schema 2); stored in the same
+	 * transaction as the result. */
+	const bnn_counter_rec_t *counters;
+	size_t ncounters;
 } bnn_result_rec_t;
 
 /*
@@ -82,6 +111,7 @@ const char *bnn_store_errmsg(const bnn_store_t *st);
 /*
  * Starts a run: finds or inserts the machine (by fingerprint) and the build,
  * inserts the run with status 'running', start time now, pid and host.
+ * A machine stored without topology (by an older bnnbench) gets it now.
  */
 int bnn_store_begin_run(bnn_store_t *st, const bnn_machine_info_t *m,
 			const bnn_build_info_t *b, const bnn_run_info_t *r, int64_t *run_id);
@@ -93,6 +123,10 @@ int bnn_store_problem(bnn_store_t *st, const char *canonical, const char *name,
 /* Stores one result and its samples in one transaction. */
 int bnn_store_result(bnn_store_t *st, int64_t run_id, int64_t problem_id,
 		     const bnn_result_rec_t *r, int64_t *result_id);
+
+/* Stores which events a run asked for and whether each could be counted. */
+int bnn_store_run_counters(bnn_store_t *st, int64_t run_id, const bnn_run_counter_t *c,
+			   size_t n);
 
 /* Ends a run: status is 'passed', 'failed' or 'interrupted'; end time now. */
 int bnn_store_end_run(bnn_store_t *st, int64_t run_id, const char *status);

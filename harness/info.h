@@ -1,0 +1,15 @@
+/* info.h: `bnnbench info`: the machine record, the counters that can be
+ * read here (and why the others cannot), and the kernels this machine can
+ * run, as text or as one JSON object. Needs no database. */
+#ifndef BNN_INFO_H
+#define BNN_INFO_H
+
+#include <stdio.h>
+#include "counters.h"
+#include "machine.h"
+
+/* Prints the report to f; json selects one JSON object (for scripts).
+ * Returns 0, or -ENOMEM / -EIO (JSON could not be built or written). */
+int bnn_info_print(FILE *f, const bnn_machine_t *m, const bnn_counters_t *c, int json);
+
+#endif
