@@ -266,7 +266,9 @@ static void detach_thread(void *ctx, int64_t b, int64_t e, int tid)
 	(void)ctx, (void)b, (void)e;
 	for (int g = 0; g < MAX_GROUPS; g++)
 		free_set(&thread_es[tid][g]);
-	PAPI_unregister_thread();
+	/* The calling thread stays registered until PAPI_shutdown. */
+	if (tid != 0)
+		PAPI_unregister_thread();
 }
 
 static void start_thread(void *ctx, int64_t b, int64_t e, int tid)
