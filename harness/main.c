@@ -466,7 +466,11 @@ static int counters_start(cli_t *cli, run_ctx_t *ctx)
 				c->ev[i].name, c->ev[i].reason);
 	bnn_counters_summary(c, line, sizeof(line));
 	char scope[96];
-	printf("counters: %s; scope: %s\n", line, bnn_counters_scope(0, scope, sizeof(scope)));
+	if (c->enabled)
+		printf("counters: %s; scope: %s\n", line,
+		       bnn_counters_scope(0, scope, sizeof(scope)));
+	else
+		printf("counters: %s\n", line);
 	cli->run.counters = bnn_counters_active(c) ? c : NULL;
 	if (!ctx->store || !c->nevents)
 		return 0;
