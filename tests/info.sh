@@ -48,6 +48,12 @@ assert any(k["name"] == "bgemm_xor_popc__generic" and k["runs"] for k in ks)
 assert all(k["runs"] or k["reason"] for k in ks)
 PYEOF
 ok $? "info --json parses and holds the machine record, 8 probed events and the kernels"
+# Can this machine (and build) count software events at all? Without PAPI,
+# or with perf_event_paranoid 3, it cannot: those checks are skipped.
+sw=$("$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+e = [e for e in d["counters"]["events"] if e["name"] == "perf::TASK-CLOCK"][0]
+print("yes" if e["status"] == "ok" else e["reason"])' "$T/info.json")
 
 # JSON escaping: an event name with a quote, a backslash and a tab.
 weird=$(printf 'we"ird\\name\tx')
@@ -56,7 +62,7 @@ weird=$(printf 'we"ird\\name\tx')
 import json, sys
 d = json.load(open(sys.argv[1]))
 e = d["counters"]["events"][1]
-assert e["name"] == sys.argv[2] and e["status"] == "unknown" and "no such event" in e["reason"], e
+assert e["name"] == sys.argv[2] and e["status"] in ("unknown", "unavailable") and e["reason"], e
 PYEOF
 ok $? "a name with quote, backslash and tab round-trips through info --json"
 
@@ -74,7 +80,7 @@ ev = d["counters"]["events"]
 assert d["counters"]["counted"] == 0
 assert all(e["status"] != "ok" and e["reason"] for e in ev), ev
 cyc = [e for e in ev if e["name"] == "PAPI_TOT_CYC"][0]
-assert "disabled" in cyc["reason"], cyc
+assert "disabled" in cyc["reason"] or "without PAPI" in cyc["reason"], cyc
 PYEOF
 ok $? "no counters at all: every event unavailable with PAPI's reason (component disabled)"
 db="$T/nohw.db"
@@ -99,9 +105,13 @@ db="$T/c.db"
 "$B" run --db "$db" --min-time 0.01 --no-probe --no-peers --events perf::TASK-CLOCK,BNN_MADE_UP,perf::PAGE-FAULTS \
 	'gemm m=64 n=64 k=129' 'conv h=8 c=16 k=8 pad=1' >"$T/out" 2>"$T/err"
 ok $? "a run with a made-up event exits 0"
-grep -q "^bnnbench: --events: 'BNN_MADE_UP': no such event here" "$T/err"
-ok $? "the made-up event gets a clear message on stderr"
-diag "$T/err"
+if [ "$sw" = yes ]; then
+	grep -q "^bnnbench: --events: 'BNN_MADE_UP': no such event here" "$T/err"
+	ok $? "the made-up event gets a clear message on stderr"
+	diag "$T/err"
+else
+	skip "no counters here ($sw)"
+fi
 n=$(grep -c '^\[' "$T/out")
 nres=$(results_in "$db")
 [ "$n" -eq "$nres" ] && [ "$n" -ge 2 ] && ! grep -q '^ ' "$T/out"
@@ -124,17 +134,23 @@ for rid, med in res:
 ev = c.execute("SELECT event, status FROM run_counter ORDER BY rowid").fetchall()
 assert ev == [("perf::TASK-CLOCK", "ok"), ("BNN_MADE_UP", "unknown"), ("perf::PAGE-FAULTS", "ok")], ev
 PYEOF
-ok $? "counters stored per result: total, reps, per repetition, scope; the run's events in order"
-"$B" show --db "$db" >"$T/show" 2>&1
-grep -q '^    counters per repetition (calling thread, [0-9]* reps): perf::TASK-CLOCK [0-9.e+]*, perf::PAGE-FAULTS' "$T/show" &&
-	grep -q '^counters: perf::TASK-CLOCK, perf::PAGE-FAULTS ok; BNN_MADE_UP unknown' "$T/show"
-ok $? "show prints the counters per repetition and the run's events"
-diag "$T/show"
+r=$?
+if [ "$sw" = yes ]; then
+	ok $r "counters stored per result: total, reps, per repetition, scope; the run's events in order"
+	"$B" show --db "$db" >"$T/show" 2>&1
+	grep -q '^    counters per repetition (calling thread, [0-9]* reps): perf::TASK-CLOCK [0-9.e+]*, perf::PAGE-FAULTS' "$T/show" &&
+		grep -q '^counters: perf::TASK-CLOCK, perf::PAGE-FAULTS ok; BNN_MADE_UP unknown' "$T/show"
+	ok $? "show prints the counters per repetition and the run's events"
+	diag "$T/show"
+else
+	skip "no counters here ($sw)"
+	skip "no counters here ($sw)"
+fi
 
 # Two worker threads: the count says it covers both.
 "$B" run --db "$db" --threads 2 --min-time 0 --min-reps 1 --no-probe --no-peers \
 	--events perf::TASK-CLOCK 'gemm m=64 n=64 k=129' >"$T/out" 2>&1
-"$PY" - "$db" <<'PYEOF'
+[ "$sw" = yes ] && "$PY" - "$db" <<'PYEOF'
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
 run = c.execute("SELECT max(id) FROM run").fetchone()[0]
@@ -142,7 +158,8 @@ sc = {s for (s,) in c.execute("SELECT DISTINCT c.scope FROM counter c JOIN resul
                               " c.result_id WHERE r.run_id = ?", (run,))}
 assert sc == {"2 pool threads (per-thread event sets, summed)"}, sc
 PYEOF
-ok $? "with --threads 2 the stored scope is both pool threads"
+if [ "$sw" = yes ]; then ok $? "with --threads 2 the stored scope is both pool threads"
+else skip "no counters here ($sw)"; fi
 
 # --no-counters and check-only runs store no counters.
 "$B" run --db "$db" --no-counters --min-time 0 --min-reps 1 --no-probe --no-peers 'gemm m=8 n=8 k=8' >"$T/out" 2>&1 &&
