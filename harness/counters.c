@@ -72,11 +72,14 @@ static long long thread_val[MAX_THREADS][MAX_GROUPS][BNN_COUNTERS_MAX];
 static int thread_rc[MAX_THREADS];
 static char thread_what[MAX_THREADS][64];
 
+/* PAPI's thread id: the pthread handle, unique among live threads. */
 static unsigned long thread_id(void)
 {
 	return (unsigned long)pthread_self();
 }
 
+/* Marks e not counted, with "what: PAPI's message for rc" as the reason
+ * (fmt takes the call's name, then the message). */
 static void set_unavailable(bnn_counter_event_t *e, const char *fmt, const char *what, int rc)
 {
 	copy(e->status, sizeof(e->status), "unavailable");
@@ -170,6 +173,7 @@ static int try_set(int es, const char **what)
 	return rc;
 }
 
+/* Empties and destroys an event set; PAPI_NULL is left alone. */
 static void free_set(int *es)
 {
 	if (*es == PAPI_NULL)
@@ -271,6 +275,8 @@ static void detach_thread(void *ctx, int64_t b, int64_t e, int tid)
 		PAPI_unregister_thread();
 }
 
+/* Runs on each pool thread: starts its event sets (counters reset to 0);
+ * on failure stops the ones it started. */
 static void start_thread(void *ctx, int64_t b, int64_t e, int tid)
 {
 	bnn_counters_t *c = ctx;
@@ -285,6 +291,7 @@ static void start_thread(void *ctx, int64_t b, int64_t e, int tid)
 		}
 }
 
+/* Runs on each pool thread: stops its event sets into thread_val. */
 static void stop_thread(void *ctx, int64_t b, int64_t e, int tid)
 {
 	bnn_counters_t *c = ctx;
@@ -316,6 +323,8 @@ static int on_every_thread(bnn_counters_t *c, bnn_task_fn fn, char *err, size_t 
 	return 0;
 }
 
+/* The version of the PAPI headers built against; the loaded library must
+ * match it, or PAPI_library_init refuses (see bnn_counters_init). */
 const char *bnn_counters_papi_version(void)
 {
 	if (!papi_version[0]) {

@@ -90,6 +90,7 @@ static json_t *jint(int64_t v)
 	return v >= 0 ? json_integer(v) : json_null();
 }
 
+/* A string, or JSON null for an unknown (NULL or empty) one. */
 static json_t *jstr(const char *s)
 {
 	return s && s[0] ? json_string(s) : json_null();

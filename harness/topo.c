@@ -11,6 +11,7 @@
 #include <hwloc.h>
 #endif
 
+/* See topo.h. */
 const char *bnn_topo_hwloc_version(void)
 {
 #ifdef HAVE_HWLOC
@@ -44,6 +45,7 @@ static int64_t cache_size(hwloc_topology_t topo, hwloc_obj_type_t type, int data
 	return -1;
 }
 
+/* Objects of a type, -1 when hwloc cannot say (several depths). */
 static int64_t count(hwloc_topology_t topo, hwloc_obj_type_t type)
 {
 	int n = hwloc_get_nbobjs_by_type(topo, type);
