@@ -96,12 +96,12 @@ static int print_text(FILE *f, const bnn_machine_t *m, const bnn_counters_t *c)
 	for (size_t i = 0; i < bnn_kernel_count; i++) {
 		const bnn_kernel_t *kk = &bnn_kernels[i];
 		int ok = bnn_isa_available(kk->isa, why, sizeof(why));
-		fprintf(f, "  %-32s %-5s %-8s %s%s\n", kk->name, bnn_op_name(kk->op),
+		fprintf(f, "  %-32s %-8s %-8s %s%s\n", kk->name, bnn_op_name(kk->op),
 			bnn_isa_name(kk->isa), ok ? "runs here" : "does not run: ", ok ? "" : why);
 	}
 	fprintf(f, "\npeers (%s)\n", bnn_peers_versions());
 	for (size_t i = 0; i < bnn_peer_count; i++)
-		fprintf(f, "  %-32s %-5s runs here\n", bnn_peers[i].name,
+		fprintf(f, "  %-32s %-8s runs here\n", bnn_peers[i].name,
 			bnn_op_name(bnn_peers[i].op));
 	if (bnn_peer_count == 0)
 		fprintf(f, "  none: built without OpenBLAS and oneDNN\n");
