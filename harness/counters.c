@@ -70,6 +70,7 @@ static char papi_version[64];
 static int thread_es[MAX_THREADS][MAX_GROUPS];
 static long long thread_val[MAX_THREADS][MAX_GROUPS][BNN_COUNTERS_MAX];
 static int thread_rc[MAX_THREADS];
+static int thread_ran[MAX_THREADS];
 static char thread_what[MAX_THREADS][64];
 
 /* PAPI's thread id: the pthread handle, unique among live threads. */
@@ -306,13 +307,36 @@ static void stop_thread(void *ctx, int64_t b, int64_t e, int tid)
 	}
 }
 
-/* Runs fn once on every pool thread; the first failure's reason into err. */
+/* Counts the threads that ran, then calls the task. */
+static bnn_task_fn every_fn;
+static void mark_and_run(void *ctx, int64_t b, int64_t e, int tid)
+{
+	thread_ran[tid]++;
+	every_fn(ctx, b, e, tid);
+}
+
+/*
+ * Runs fn once on every pool thread: n = threads items of grain 1 give one
+ * item to each (kernels/parallel.c deals grains evenly); checked, since an
+ * event set must be started and stopped on the thread it counts. The first
+ * failure's reason goes into err.
+ */
 static int on_every_thread(bnn_counters_t *c, bnn_task_fn fn, char *err, size_t errlen)
 {
 	int nt = bnn_parallel_threads();
-	for (int t = 0; t < nt; t++)
+	for (int t = 0; t < nt; t++) {
 		thread_rc[t] = PAPI_OK;
-	bnn_parallel_for(nt, 1, fn, c);
+		thread_ran[t] = 0;
+	}
+	every_fn = fn;
+	bnn_parallel_for(nt, 1, mark_and_run, c);
+	for (int t = 0; t < nt; t++)
+		if (thread_ran[t] != 1) {
+			if (err)
+				snprintf(err, errlen, "pool thread %d ran the counter task %d times, "
+					 "not once", t, thread_ran[t]);
+			return PAPI_EBUG;
+		}
 	for (int t = 0; t < nt; t++)
 		if (thread_rc[t] != PAPI_OK) {
 			if (err)
