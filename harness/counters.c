@@ -615,6 +615,15 @@ const char *bnn_counters_papi_version(void)
 
 #endif
 
+int bnn_counters_check_list(const char *list, char *err, size_t errlen)
+{
+	static bnn_counters_t scratch;   /* static: it is large */
+	memset(&scratch, 0, sizeof(scratch));
+	if (!list || !strcmp(list, "none"))
+		return 0;
+	return parse_list(&scratch, list, err, errlen);
+}
+
 const char *bnn_counters_scope(int own_threads, char *buf, size_t len)
 {
 	int nt = bnn_parallel_threads();

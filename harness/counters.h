@@ -66,6 +66,10 @@ typedef struct {
  */
 int bnn_counters_init(bnn_counters_t *c, const char *list, char *err, size_t errlen);
 
+/* Only checks the syntax of list (as bnn_counters_init would), starting
+ * nothing: for runs that count nothing (--check-only). 0 or -EINVAL. */
+int bnn_counters_check_list(const char *list, char *err, size_t errlen);
+
 /*
  * Creates the event sets of every thread of the worker pool (on those
  * threads); call after the pool is started and again after it is restarted.

@@ -523,7 +523,8 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 		goto out;
 	/* Counters are probed before anything is stored: a malformed --events
 	 * is bad input; an event that cannot be counted is not. */
-	if (bnn_counters_init(&cli->counters, cli->probe_only || cli->run.check_only ?
+	if (bnn_counters_check_list(cli->events, err, sizeof(err)) != 0 ||
+	    bnn_counters_init(&cli->counters, cli->probe_only || cli->run.check_only ?
 			      "none" : cli->events, err, sizeof(err)) != 0) {
 		fprintf(stderr, "bnnbench: %s\n", err);
 		goto out;

@@ -5,7 +5,7 @@
 # without counters (PAPI's perf_event component disabled) still runs and
 # says why; the topology is stored once per machine.
 . "${srcdir:-.}/tests/lib.sh"
-plan 22
+plan 23
 B=$BNNBENCH
 PY=${PYTHON3:-python3}
 command -v "$PY" >/dev/null 2>&1 || PY=python3
@@ -70,6 +70,8 @@ ok $? "a name with quote, backslash and tab round-trips through info --json"
 ok $? "info --events none: counters off"
 expect_fail 2 "empty event name" "an empty event in --events is bad input" -- "$B" info --events 'a,,b'
 expect_fail 2 "info takes no arguments" "info with an argument is bad input" -- "$B" info extra
+expect_fail 2 "empty event name" "a malformed --events is bad input for a run, even check-only" \
+	-- "$B" run --no-db --check-only --events 'x,' 'gemm m=1 n=1 k=1'
 
 # A machine without counters: PAPI's perf_event component disabled.
 BNNBENCH_PAPI_DISABLE=perf_event "$B" info --json >"$T/nohw.json" 2>"$T/err"
