@@ -85,17 +85,16 @@ static void classify(row_t *w, const cmp_opts_t *o)
 	const bnn_dbt_result_t *b = w->base, *n = w->new;
 	w->mb = w->mn = w->change = w->lo = w->hi = w->p = NAN;
 	w->note[0] = 0;
-	if (!b) {
-		w->verdict = V_NEW;
-		return;
-	}
-	if (!n) {
-		w->verdict = V_MISSING;
+	if (b)
+		w->mb = median_of(b);
+	if (n)
+		w->mn = median_of(n);
+	if (!b || !n) {
+		w->verdict = b ? V_MISSING : V_NEW;
+		snprintf(w->note, sizeof(w->note), "only in the %s run", b ? "base" : "new");
 		return;
 	}
 	int bpass = !strcmp(b->status, "PASS"), npass = !strcmp(n->status, "PASS");
-	w->mb = median_of(b);
-	w->mn = median_of(n);
 	if (isfinite(w->mb) && isfinite(w->mn) && w->mb > 0)
 		w->change = w->mn / w->mb - 1;
 	if (strcmp(b->status, n->status)) {
@@ -179,8 +178,8 @@ static void print_text(const bnn_dbt_run_t *rb, const bnn_dbt_run_t *rn, row_t *
 	for (int pass = 0; pass < 2; pass++) {
 		if (pass) {
 			for (int i = 0; i < NCOL; i++)
-				printf("%s%*s", i ? "  " : "", (i >= 2 && i <= 6) ? width[i] : -width[i],
-				       head[i]);
+				printf("%s%*s", i ? "  " : "", (i >= 2 && i <= 6) ? width[i] :
+				       (i == NCOL - 1 ? 0 : -width[i]), head[i]);
 			printf("\n");
 		}
 		for (size_t r = 0; r < nrows; r++) {
