@@ -73,13 +73,12 @@ static int timed(const bnn_dbt_result_t *r)
 	       (!strcmp(r->status, "PASS") || !strcmp(r->status, "MISTRUSTED"));
 }
 
-/* A name safe inside a gnuplot double-quoted string and a .dat field. */
+/* A name safe inside a gnuplot double-quoted string and a quoted .dat field. */
 static void dat_name(char *out, size_t len, const char *s)
 {
 	size_t n = 0;
 	for (; *s && n + 1 < len; s++)
-		out[n++] = (*s == '"' || *s == '\\' || isspace((unsigned char)*s) ||
-			    (unsigned char)*s < 0x20) ? '_' : *s;
+		out[n++] = (*s == '"' || *s == '\\' || *s == '#' || (unsigned char)*s < 0x20) ? '_' : *s;
 	out[n] = 0;
 }
 
