@@ -156,6 +156,32 @@ static void print_run_line(const char *label, const bnn_dbt_run_t *r)
 	       r->version ? r->version : "-");
 }
 
+/*
+ * The machine's own change: the probed peaks of both runs side by side
+ * (no verdict: a probe has no samples). When every kernel "regressed" and
+ * the peaks fell as much, the machine changed, not the code.
+ */
+static void print_probes(const bnn_dbt_run_t *rb, const bnn_dbt_run_t *rn)
+{
+	int first = 1;
+	for (size_t i = 0; i < rn->nres; i++) {
+		const bnn_dbt_result_t *n = &rn->res[i], *b = NULL;
+		if (strcmp(n->kind, "probe") || !isfinite(n->value))
+			continue;
+		for (size_t j = 0; j < rb->nres && !b; j++)
+			if (!strcmp(rb->res[j].kind, "probe") &&
+			    !strcmp(rb->res[j].canonical, n->canonical) && isfinite(rb->res[j].value))
+				b = &rb->res[j];
+		if (!b || !(b->value > 0))
+			continue;
+		if (first)
+			printf("machine peaks (probes, best rate; not part of the verdicts):\n");
+		first = 0;
+		printf("  %-40s %10.4g -> %10.4g %-6s %+6.1f%%\n", n->problem, b->value, n->value,
+		       n->unit ? n->unit : "", 100 * (n->value / b->value - 1));
+	}
+}
+
 enum { NCOL = 9 };
 
 static void print_text(const bnn_dbt_run_t *rb, const bnn_dbt_run_t *rn, row_t *rows,
@@ -215,6 +241,7 @@ static void print_text(const bnn_dbt_run_t *rb, const bnn_dbt_run_t *rn, row_t *
 	for (int v = 0; v < V_COUNT; v++)
 		printf("%s %zu %s", v ? "," : "", count[v], verdict_name[v]);
 	printf("\n");
+	print_probes(rb, rn);
 }
 
 static void print_csv(row_t *rows, size_t nrows)

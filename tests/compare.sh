@@ -11,7 +11,7 @@ if ! "$PY" -c 'import sqlite3, json, csv' 2>/dev/null; then
 	echo "1..0 # SKIP python3 with sqlite3 is needed to plant samples"
 	exit 77
 fi
-plan 27
+plan 28
 db="$T/planted.db"
 
 # Ten problems timed 30 times each: base, the same noise again, 10% slower,
@@ -154,7 +154,7 @@ ok $? "compare changed nothing in the database it read"
 # so only the structure is asserted, not the verdicts).
 real="$T/real.db"
 for i in 1 2; do
-	"$B" run --db "$real" --min-time 0.01 --no-probe -q 'gemm m=64 n=64 k=256' \
+	"$B" run --db "$real" --min-time 0.01 --probe-time 0.02 -q 'gemm m=64 n=64 k=256' \
 		'conv h=8 c=16 k=8 pad=1' >/dev/null 2>&1 || echo "# real run $i failed"
 done
 "$B" compare --db "$real" latest~1 latest >"$T/out" 2>&1
@@ -165,6 +165,10 @@ got=$(grep -cE ' (IMPROVED|REGRESSED|UNCHANGED) ' "$T/out")
 { [ $rc -eq 0 ] || [ $rc -eq 1 ]; } && [ "$got" -eq "$n" ] && [ "$n" -ge 4 ]
 ok $? "two real runs: one verdict per (problem, kernel) ($got of $n), exit 0 or 1 (exit $rc)"
 diag "$T/out"
+probes=$("$PY" -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"SELECT count(*) FROM result WHERE run_id = 2 AND kind = 'probe'\").fetchone()[0])" "$real")
+[ "$probes" -ge 3 ] && grep -q '^machine peaks (probes' "$T/out" &&
+	[ "$(grep -cE '^  probe_.* -> .*%$' "$T/out")" -eq "$probes" ]
+ok $? "the machine's probed peaks of both runs are shown beside the verdicts ($probes)"
 "$B" compare --db "$real" 2 2 >"$T/out" 2>&1
 rc=$?
 [ $rc -eq 0 ] && [ "$(grep -c ' UNCHANGED ' "$T/out")" -eq "$n" ] && grep -q ' +0.0% ' "$T/out"
