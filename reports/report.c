@@ -137,13 +137,14 @@ static int run_gnuplot(report_t *rp, const char *name)
 
 /* Common head of every .gp file: SVG of a fixed size, no enhanced text
  * (problem names have underscores). */
-static void gp_head(FILE *f, const char *name, const char *title)
+static void gp_head(FILE *f, const char *name, const char *title, int width)
 {
 	fprintf(f, "# Written by bnnbench report; re-plot with: gnuplot %s.gp\n", name);
-	fprintf(f, "set terminal svg size 900,520 noenhanced font 'sans,11' background '#ffffff'\n");
+	fprintf(f, "set terminal svg size %d,560 noenhanced font 'sans,11' background '#ffffff'\n",
+		width);
 	fprintf(f, "set output '%s.svg'\n", name);
 	fprintf(f, "set title \"%s\"\n", title);
-	fprintf(f, "set datafile missing '-'\nset key outside right top\nset grid\n");
+	fprintf(f, "set datafile missing '-'\nset key outside right top font ',9'\nset grid\n");
 }
 
 /* Draws NAME and puts it into the page, or says why it is not there. */
@@ -284,7 +285,8 @@ static int plot_roofline(report_t *rp)
 			npoints++;
 		}
 	}
-	gp_head(gp, "roofline", "Roofline: achieved TOPS (2 ops per MAC) against the probed peaks");
+	gp_head(gp, "roofline", "Roofline: achieved TOPS (2 ops per MAC) against the probed peaks",
+		1100);
 	fprintf(gp, "set logscale xy\nset xlabel 'operational intensity (ops per byte of "
 		"compulsory traffic)'\nset ylabel 'TOPS'\nset xrange [0.01:*]\n"
 		"min(a, b) = a < b ? a : b\nset samples 400\n");
@@ -408,11 +410,12 @@ static int plot_speedup(report_t *rp)
 	gp = open_in(rp, "speedup.gp");
 	if (!dat || !gp)
 		goto out;
-	fprintf(dat, "# run %lld: per problem, the best kernel's speedup over each peer "
-		"(peer median / kernel median)\n# problem best_kernel", (long long)h->id);
-	for (int j = 0; j < peers.n; j++)
-		fprintf(dat, " %s", peers.s[j]);
-	fprintf(dat, "\n");
+	/* One bar per (problem, peer) that has both, coloured by peer: most
+	 * problems have one or two peers, so a clustered histogram would be
+	 * mostly gaps. */
+	fprintf(dat, "# run %lld: per problem and peer, the best kernel's speedup "
+		"(peer median / kernel median)\n# problem best_kernel peer speedup peer_index\n",
+		(long long)h->id);
 	fprintf(rp->html, "<table><tr><th>problem</th><th>best kernel</th>");
 	for (int j = 0; j < peers.n; j++) {
 		fprintf(rp->html, "<th>vs ");
@@ -420,12 +423,12 @@ static int plot_speedup(report_t *rp)
 		fprintf(rp->html, "</th>");
 	}
 	fprintf(rp->html, "</tr>\n");
+	int bars = 0;
 	for (int p = 0; p < probs.n; p++) {
 		const bnn_dbt_result_t *k = best_kernel(h, probs.s[p]);
-		char name[300], kn[300];
+		char name[300], kn[300], pn[300];
 		dat_name(name, sizeof(name), k->problem);
 		dat_name(kn, sizeof(kn), k->kernel);
-		fprintf(dat, "\"%s\" \"%s\"", name, kn);
 		fprintf(rp->html, "<tr><td>");
 		bnn_dbt_html(rp->html, k->problem);
 		fprintf(rp->html, "</td><td>");
@@ -439,30 +442,31 @@ static int plot_speedup(report_t *rp)
 				    !strcmp(h->res[i].canonical, probs.s[p]))
 					peer = &h->res[i];
 			if (peer) {
-				fprintf(dat, " %.6g", peer->median_ns / k->median_ns);
+				dat_name(pn, sizeof(pn), peers.s[j]);
+				fprintf(dat, "\"%s\" \"%s\" \"%s\" %.6g %d\n", name, kn, pn,
+					peer->median_ns / k->median_ns, j + 1);
 				fprintf(rp->html, "<td class=\"num\">%.2fx</td>",
 					peer->median_ns / k->median_ns);
+				bars++;
 			} else {
-				fprintf(dat, " -");
 				fprintf(rp->html, "<td class=\"num\">-</td>");
 			}
 		}
-		fprintf(dat, "\n");
 		fprintf(rp->html, "</tr>\n");
 	}
 	fprintf(rp->html, "</table>\n");
-	gp_head(gp, "speedup", "Speedup of the best kernel over each peer (same run, same inputs)");
-	fprintf(gp, "set style data histograms\nset style histogram clustered gap 1\n"
-		"set style fill solid 0.8 border -1\nset boxwidth 0.9\n"
-		"set xtics rotate by -40 left font ',9'\nset ylabel 'speedup (x)'\n"
-		"set yrange [0:*]\nset bmargin 10\nplot ");
+	gp_head(gp, "speedup", "Speedup of the best kernel over each peer (same run, same inputs)",
+		bars * 14 + 420 > 900 ? bars * 14 + 420 : 900);
+	fprintf(gp, "set style fill solid 0.8 border -1\nset boxwidth 0.8\nset logscale y\n"
+		"set yrange [0.1:*]\nset xrange [-1:%d]\nset xtics rotate by -60 left font ',8'\n"
+		"set ylabel 'speedup (x, log scale)'\nset bmargin 14\nset grid noxtics\n"
+		"plot 'speedup.dat' using 0:4:5:xtic(1) with boxes lc variable notitle", bars);
 	for (int j = 0; j < peers.n; j++) {
 		char t[300];
 		dat_name(t, sizeof(t), peers.s[j]);
-		fprintf(gp, "%s'speedup.dat' using %d%s title \"vs %s\"", j ? ", " : "", 3 + j,
-			j ? "" : ":xtic(1)", t);
+		fprintf(gp, ", \\\n     NaN with boxes lc %d title \"vs %s\"", j + 1, t);
 	}
-	fprintf(gp, ", 1 with lines lc rgb '#444444' dashtype 3 notitle\n");
+	fprintf(gp, ", \\\n     1 with lines lc rgb '#444444' dashtype 3 notitle\n");
 	if (close_file(dat, rp, "speedup.dat") | close_file(gp, rp, "speedup.gp")) {
 		dat = gp = NULL;
 		goto out;
@@ -531,7 +535,7 @@ static int plot_reactnet(report_t *rp)
 		}
 		fprintf(dat, "\n");
 	}
-	gp_head(gp, "reactnet", "ReActNet: latency per block, stacked by layer (best kernel)");
+	gp_head(gp, "reactnet", "ReActNet: latency per block, stacked by layer (best kernel)", 900);
 	fprintf(gp, "set style data histograms\nset style histogram rowstacked\n"
 		"set style fill solid 0.8 border -1\nset boxwidth 0.7\nset ylabel 'latency (us)'\n"
 		"set yrange [0:*]\nplot ");
@@ -667,7 +671,8 @@ static int plot_trends(report_t *rp)
 	fprintf(rp->html, "</table>\n<p>Each cell: the geometric mean, over the kernel's problems, "
 		"of its median time relative to the first run here that timed the same problem "
 		"(1.000 = unchanged, above 1 = slower).</p>\n");
-	gp_head(gp, "trends", "Run-to-run trend per kernel (median time relative to the first run)");
+	gp_head(gp, "trends", "Run-to-run trend per kernel (median time relative to the first run)",
+		1000);
 	fprintf(gp, "set xlabel 'run'\nset ylabel 'relative median time (1 = first run)'\n"
 		"set xtics rotate by -40 left\nset offsets 0.2, 0.2, 0, 0\nplot ");
 	for (int k = 0; k < kernels.n; k++) {
@@ -851,7 +856,7 @@ static const char css[] =
 	"table{border-collapse:collapse;margin:1em 0;font-size:90%}"
 	"td,th{border:1px solid #bbb;padding:2px 6px;text-align:left;vertical-align:top}"
 	"th{background:#eee}td.num{text-align:right}.bad{color:#b00;font-weight:bold}"
-	"tr.head{background:#f4f8ff}figure{margin:1em 0}img.plot{max-width:100%;"
+	"tr.head{background:#f4f8ff}figure{margin:1em 0;overflow-x:auto}img.plot{"
 	"border:1px solid #ddd}.warn{color:#b00}code{font-size:90%}";
 
 int bnn_cmd_report(int argc, char **argv)
