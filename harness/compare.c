@@ -52,6 +52,7 @@ static int comparable_kind(const bnn_dbt_result_t *r)
 	return !strcmp(r->kind, "kernel") || !strcmp(r->kind, "peer");
 }
 
+/* The comparable result of run with key's problem and kernel, or NULL. */
 static const bnn_dbt_result_t *find(const bnn_dbt_run_t *run, const bnn_dbt_result_t *key)
 {
 	for (size_t i = 0; i < run->nres; i++)
@@ -139,6 +140,7 @@ static void classify(row_t *w, const cmp_opts_t *o)
 	}
 }
 
+/* Formats x with f, or "-" when it is not a finite number. */
 static void fmt(char *buf, size_t len, const char *f, double x)
 {
 	if (isfinite(x))
@@ -147,6 +149,7 @@ static void fmt(char *buf, size_t len, const char *f, double x)
 		snprintf(buf, len, "-");
 }
 
+/* One header line naming a run, its database, machine and build. */
 static void print_run_line(const char *label, const bnn_dbt_run_t *r)
 {
 	printf("%s run %lld of %s: suite %s, %s, started %s, host %s, machine %s, build %s\n",
@@ -184,6 +187,7 @@ static void print_probes(const bnn_dbt_run_t *rb, const bnn_dbt_run_t *rn)
 
 enum { NCOL = 9 };
 
+/* The text table: columns as wide as their widest cell, then the counts. */
 static void print_text(const bnn_dbt_run_t *rb, const bnn_dbt_run_t *rn, row_t *rows,
 		       size_t nrows, const cmp_opts_t *o, const size_t *count)
 {
@@ -244,6 +248,7 @@ static void print_text(const bnn_dbt_run_t *rb, const bnn_dbt_run_t *rn, row_t *
 	print_probes(rb, rn);
 }
 
+/* One CSV row per pair; numbers in full precision, empty when unknown. */
 static void print_csv(row_t *rows, size_t nrows)
 {
 	printf("problem,canonical,kernel,kind,base_status,new_status,base_median_ns,"
@@ -281,6 +286,7 @@ static void print_csv(row_t *rows, size_t nrows)
 	}
 }
 
+/* One run's header as a JSON member named key. */
 static void json_run(const char *key, const bnn_dbt_run_t *r)
 {
 	printf("  \"%s\": {\"run_id\": %lld, \"database\": ", key, (long long)r->id);
@@ -298,6 +304,7 @@ static void json_run(const char *key, const bnn_dbt_run_t *r)
 	printf("},\n");
 }
 
+/* The whole comparison as one JSON object. */
 static void print_json(const bnn_dbt_run_t *rb, const bnn_dbt_run_t *rn, row_t *rows,
 		       size_t nrows, const cmp_opts_t *o, const size_t *count)
 {
@@ -365,6 +372,7 @@ static int parse_threshold(const char *s, double *out)
 	return 0;
 }
 
+/* See dbtools.h: 1 when a pair REGRESSED, 2 bad input or other machines, 3 I/O. */
 int bnn_cmd_compare(int argc, char **argv)
 {
 	static const struct option longopts[] = {

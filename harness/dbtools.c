@@ -14,12 +14,14 @@
 
 #define BNN_APP_ID 0x424e4e42   /* "BNNB", as harness/store.c sets it */
 
+/* See dbtools.h. */
 int bnn_dbt_is_command(const char *name)
 {
 	return !strcmp(name, "compare") || !strcmp(name, "report") ||
 	       !strcmp(name, "export") || !strcmp(name, "merge");
 }
 
+/* See dbtools.h; argv[0] is one of the four command names. */
 int bnn_dbt_main(int argc, char **argv)
 {
 	if (!strcmp(argv[0], "compare"))
@@ -31,6 +33,7 @@ int bnn_dbt_main(int argc, char **argv)
 	return bnn_cmd_merge(argc, argv);
 }
 
+/* Formats a reason into err (len bytes). */
 static void set_err(char *err, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void set_err(char *err, size_t len, const char *fmt, ...)
@@ -62,6 +65,7 @@ out:
 	return rc;
 }
 
+/* See dbtools.h. The file is never created or written. */
 int bnn_dbt_open_ro(const char *path, sqlite3 **db, char *err, size_t errlen)
 {
 	struct stat sb;
@@ -139,6 +143,7 @@ static int is_run_spec(const char *s)
 	return !strncmp(s, "latest~", 7) && parse_id(s + 7, &v) == 0;
 }
 
+/* See dbtools.h. latest~N counts back by id, the store's order of runs. */
 int bnn_dbt_resolve(sqlite3 *db, const char *path, const char *spec, int64_t *run_id,
 		    char *err, size_t errlen)
 {
@@ -183,6 +188,7 @@ sqlfail:
 	return -1;
 }
 
+/* See dbtools.h. A run spec wins over a file of the same name ("latest"). */
 int bnn_dbt_split_spec(const char *arg, const char *default_db, char **path,
 		       char **spec, char **owned, char *err, size_t errlen)
 {
@@ -222,6 +228,7 @@ static char *col_text(sqlite3_stmt *s, int i)
 	return t ? strdup((const char *)t) : NULL;
 }
 
+/* Column i as a double, NaN when NULL (the store's unknown number). */
 static double col_real(sqlite3_stmt *s, int i)
 {
 	return sqlite3_column_type(s, i) == SQLITE_NULL ? NAN : sqlite3_column_double(s, i);
@@ -232,6 +239,7 @@ static int64_t col_int(sqlite3_stmt *s, int i)
 	return sqlite3_column_int64(s, i);
 }
 
+/* Frees what one loaded result owns (not r itself). */
 static void free_result(bnn_dbt_result_t *r)
 {
 	free(r->problem); free(r->canonical); free(r->op); free(r->kernel); free(r->kind);
@@ -239,6 +247,7 @@ static void free_result(bnn_dbt_result_t *r)
 	free(r->unit); free(r->samples);
 }
 
+/* See dbtools.h. */
 void bnn_dbt_free_run(bnn_dbt_run_t *run)
 {
 	free(run->db_path); free(run->fingerprint); free(run->hostname); free(run->cpu_model);
@@ -278,6 +287,7 @@ out:
 	return rc;
 }
 
+/* See dbtools.h. Only columns of schema version 1 are read. */
 int bnn_dbt_load_run(sqlite3 *db, const char *path, int64_t run_id, int with_samples,
 		     bnn_dbt_run_t *run, char *err, size_t errlen)
 {
@@ -394,6 +404,7 @@ out:
 	return rc;
 }
 
+/* See dbtools.h. The database is closed again before returning. */
 int bnn_dbt_load_arg(const char *arg, const char *default_db, int with_samples,
 		     bnn_dbt_run_t *run)
 {
@@ -425,6 +436,7 @@ fail:
 	return status;
 }
 
+/* See dbtools.h: control characters as \u escapes, UTF-8 passed through. */
 void bnn_dbt_json_string(FILE *f, const char *s)
 {
 	if (!s) {
@@ -448,6 +460,7 @@ void bnn_dbt_json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* See dbtools.h: 17 digits, so a double reads back exactly. */
 void bnn_dbt_json_number(FILE *f, double x)
 {
 	if (isfinite(x))
@@ -456,6 +469,7 @@ void bnn_dbt_json_number(FILE *f, double x)
 		fputs("null", f);
 }
 
+/* See dbtools.h: quoted only when it holds a comma, quote or line break. */
 void bnn_dbt_csv_field(FILE *f, const char *s)
 {
 	if (!s)
@@ -473,6 +487,7 @@ void bnn_dbt_csv_field(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* See dbtools.h: safe in element text and in quoted attributes. */
 void bnn_dbt_html(FILE *f, const char *s)
 {
 	if (!s)

@@ -24,6 +24,7 @@ static const char usage[] =
 	"RUN: a run id, latest (the default), latest~N, a database file or FILE:RUN.\n"
 	"csv: every result of every run given; json: one run in Google Benchmark's format.\n";
 
+/* A comma, then x in full precision (nothing when unknown). */
 static void csv_num(FILE *f, double x)
 {
 	fputc(',', f);
@@ -31,12 +32,14 @@ static void csv_num(FILE *f, double x)
 		fprintf(f, "%.17g", x);
 }
 
+/* A comma, then s quoted as CSV needs. */
 static void csv_text(FILE *f, const char *s)
 {
 	fputc(',', f);
 	bnn_dbt_csv_field(f, s);
 }
 
+/* The CSV header: the column names of csv_run, in its order. */
 static void csv_header(FILE *f)
 {
 	fputs("run_id,database,machine,hostname,cpu_model,build,suite,start_time,run_status,"
@@ -45,6 +48,7 @@ static void csv_header(FILE *f)
 	      "value,value_median,unit\n", f);
 }
 
+/* One CSV row per result of r. */
 static void csv_run(FILE *f, const bnn_dbt_run_t *r)
 {
 	for (size_t i = 0; i < r->nres; i++) {
@@ -85,12 +89,14 @@ static void csv_run(FILE *f, const bnn_dbt_run_t *r)
 	}
 }
 
+/* "key": "v" (escaped), after ", " when comma. */
 static void json_kv_str(FILE *f, const char *key, const char *v, int comma)
 {
 	fprintf(f, "%s\"%s\": ", comma ? ", " : "", key);
 	bnn_dbt_json_string(f, v);
 }
 
+/* , "key": v (null when unknown). */
 static void json_kv_num(FILE *f, const char *key, double v)
 {
 	fprintf(f, ", \"%s\": ", key);
@@ -104,6 +110,7 @@ static void bench_name(char *buf, size_t len, const bnn_dbt_result_t *x, const c
 	snprintf(buf, len, "%s/%s%s", x->problem, x->kernel, suffix);
 }
 
+/* One Google Benchmark aggregate entry (NAME_agg) of result x. */
 static void json_aggregate(FILE *f, const bnn_dbt_result_t *x, long family, const char *agg,
 			   double value, int percent)
 {
@@ -131,6 +138,7 @@ static void json_aggregate(FILE *f, const bnn_dbt_result_t *x, long family, cons
 	fprintf(f, "}");
 }
 
+/* Run r as one Google Benchmark JSON document; r has its samples loaded. */
 static void json_run(FILE *f, const bnn_dbt_run_t *r)
 {
 	fprintf(f, "{\n  \"context\": {");
@@ -232,6 +240,7 @@ static void json_run(FILE *f, const bnn_dbt_run_t *r)
 	fprintf(f, "\n  ]\n}\n");
 }
 
+/* See dbtools.h. Every run is read before the output file is opened. */
 int bnn_cmd_export(int argc, char **argv)
 {
 	static const struct option longopts[] = {

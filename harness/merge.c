@@ -60,6 +60,7 @@ typedef struct {
 	int n;
 } cols_t;
 
+/* Frees the column names and empties c. */
 static void cols_free(cols_t *c)
 {
 	for (int i = 0; i < c->n; i++)
@@ -98,6 +99,7 @@ out:
 	return rc;
 }
 
+/* Whether c holds a column named name. */
 static int has_col(const cols_t *c, const char *name)
 {
 	for (int i = 0; i < c->n; i++)
@@ -106,6 +108,7 @@ static int has_col(const cols_t *c, const char *name)
 	return 0;
 }
 
+/* Whether merge knows how to copy table name. */
 static int is_known(const char *name)
 {
 	for (size_t i = 0; i < NTABLES; i++)
@@ -144,6 +147,7 @@ static char *key_match(char *sql, const table_t *t)
 	return sql;
 }
 
+/* Runs sql; -1 with SQLite's message in err on failure. */
 static int exec(sqlite3 *db, const char *sql, char *err, size_t len)
 {
 	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
@@ -231,7 +235,7 @@ static int merge_table(sqlite3 *db, const table_t *t, long long *added, long lon
 		if (exec(db, sql, err, len)) {
 			/* NOT NULL fails when a row found no match: a key that
 			 * is not unique in the destination. */
-			char why[600];
+			char why[1024];
 			snprintf(why, sizeof(why), "%s", err);
 			snprintf(err, len, "matching the rows of %s: %s", t->name, why);
 			goto out;
@@ -360,6 +364,7 @@ out:
 	return rc;
 }
 
+/* See dbtools.h. Every source is checked before the first is copied. */
 int bnn_cmd_merge(int argc, char **argv)
 {
 	static const struct option longopts[] = {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "stats.h"
 
+/* qsort order of doubles (no NaN reaches here). */
 static int cmp_double(const void *x, const void *y)
 {
 	double a = *(const double *)x, b = *(const double *)y;
@@ -60,6 +61,7 @@ static double select_median(double *v, size_t n)
 	return 0.5 * (lower + upper);
 }
 
+/* See stats.h: a copy is selected, so v stays as it was. */
 double bnn_stat_median(const double *v, size_t n)
 {
 	if (n == 0)
@@ -73,6 +75,7 @@ double bnn_stat_median(const double *v, size_t n)
 	return m;
 }
 
+/* See stats.h. */
 int bnn_stat_mann_whitney(const double *a, size_t na, const double *b, size_t nb,
 			  double *u, double *p)
 {
@@ -134,6 +137,7 @@ static size_t draw(uint64_t *s, size_t n)
 	return (size_t)(splitmix64(s) % n);
 }
 
+/* See stats.h. */
 int bnn_stat_bootstrap_ratio(const double *a, size_t na, const double *b, size_t nb,
 			     int iters, uint64_t seed, double level, double *lo, double *hi)
 {

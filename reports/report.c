@@ -92,6 +92,7 @@ static FILE *open_in(const report_t *rp, const char *name)
 	return f;
 }
 
+/* Closes f, a file of DIR; -1 with a message when anything was lost. */
 static int close_file(FILE *f, const report_t *rp, const char *name)
 {
 	int bad = ferror(f);
@@ -198,6 +199,7 @@ typedef struct {
 	int n;
 } names_t;
 
+/* The index of s in n, added when new; -1 when full or out of memory. */
 static int names_add(names_t *n, const char *s)
 {
 	for (int i = 0; i < n->n; i++)
@@ -209,6 +211,7 @@ static int names_add(names_t *n, const char *s)
 	return n->s[n->n] ? n->n++ : -1;
 }
 
+/* Frees the names of n and empties it. */
 static void names_free(names_t *n)
 {
 	for (int i = 0; i < n->n; i++)
@@ -247,6 +250,7 @@ static const bnn_dbt_run_t *probe_run(const report_t *rp)
 	return NULL;
 }
 
+/* The roofline section; -1 when a file could not be written. */
 static int plot_roofline(report_t *rp)
 {
 	const bnn_dbt_run_t *h = rp->head, *pr = probe_run(rp);
@@ -386,6 +390,7 @@ static const bnn_dbt_result_t *best_kernel(const bnn_dbt_run_t *r, const char *c
 	return best;
 }
 
+/* The speedup section: table and plot; -1 when a file could not be written. */
 static int plot_speedup(report_t *rp)
 {
 	const bnn_dbt_run_t *h = rp->head;
@@ -484,6 +489,7 @@ out:
 	return rc;
 }
 
+/* The ReActNet section (see reactnet_layer); -1 when a file could not be written. */
 static int plot_reactnet(report_t *rp)
 {
 	const bnn_dbt_run_t *h = rp->head;
@@ -563,6 +569,7 @@ out:
 	return rc;
 }
 
+/* The result of r for (canonical, kernel), or NULL. */
 static const bnn_dbt_result_t *find_in(const bnn_dbt_run_t *r, const char *canonical,
 				       const char *kernel)
 {
@@ -572,6 +579,7 @@ static const bnn_dbt_result_t *find_in(const bnn_dbt_run_t *r, const char *canon
 	return NULL;
 }
 
+/* Whether two runs have the same machine fingerprint. */
 static int same_machine(const bnn_dbt_run_t *a, const bnn_dbt_run_t *b)
 {
 	return !strcmp(a->fingerprint ? a->fingerprint : "", b->fingerprint ? b->fingerprint : "");
@@ -786,6 +794,7 @@ static void conformance(report_t *rp)
 		fprintf(f, "<p>Run %lld: no FAIL and no MISTRUSTED result.</p>\n", (long long)h->id);
 }
 
+/* The table of every run in the report, command lines escaped. */
 static void runs_table(report_t *rp)
 {
 	FILE *f = rp->html;
@@ -859,6 +868,7 @@ static const char css[] =
 	"tr.head{background:#f4f8ff}figure{margin:1em 0;overflow-x:auto}img.plot{"
 	"border:1px solid #ddd}.warn{color:#b00}code{font-size:90%}";
 
+/* See dbtools.h: 3 also when a plot could not be drawn (the page says which). */
 int bnn_cmd_report(int argc, char **argv)
 {
 	static const struct option longopts[] = {
