@@ -235,9 +235,9 @@ static int merge_table(sqlite3 *db, const table_t *t, long long *added, long lon
 		if (exec(db, sql, err, len)) {
 			/* NOT NULL fails when a row found no match: a key that
 			 * is not unique in the destination. */
-			char why[1024];
+			char why[640];
 			snprintf(why, sizeof(why), "%s", err);
-			snprintf(err, len, "matching the rows of %s: %s", t->name, why);
+			snprintf(err, len, "matching the rows of %s: %.600s", t->name, why);
 			goto out;
 		}
 	}
