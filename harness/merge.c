@@ -236,7 +236,7 @@ static int merge_table(sqlite3 *db, const table_t *t, long long *added, long lon
 			/* NOT NULL fails when a row found no match: a key that
 			 * is not unique in the destination. */
 			char why[640];
-			snprintf(why, sizeof(why), "%s", err);
+			snprintf(why, sizeof(why), "%.600s", err);
 			snprintf(err, len, "matching the rows of %s: %.600s", t->name, why);
 			goto out;
 		}
