@@ -12,9 +12,11 @@
  *
  * Columns are copied by name, those present in both the source and the
  * destination, so a source of an older schema merges into a newer one.
- * A source newer than the destination, or one holding rows in a table
- * this code does not know, is refused before anything is written: its
- * rows could not be copied faithfully.
+ * Tables other than these seven (a later schema's) are merged when their
+ * key and references can be read from the destination's schema (see
+ * plan_t). A source newer than the destination, or one holding rows in a
+ * table that cannot be merged so, is refused before anything is written:
+ * its rows could not be copied faithfully.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -49,6 +51,26 @@ static const table_t tables[] = {
 	{ "counter", 1, { "result_id", "source", "event" }, { "result_id" }, { "result" } },
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
+#define MAX_TABLES 32
+
+/*
+ * What one merge copies: the tables above, then any other table of the
+ * destination whose copy can be derived from its schema (a later schema
+ * version's new tables): its natural key is its first UNIQUE constraint
+ * (or its primary key when that is not a plain rowid), its references are
+ * its foreign keys to tables earlier in the plan that have ids. A table
+ * that cannot be derived gets its reason in why_not; a source with rows in
+ * it is refused.
+ */
+typedef struct {
+	table_t t[MAX_TABLES];
+	int n;
+	char *why_not[MAX_TABLES];   /* underivable destination tables ... */
+	char *skipped[MAX_TABLES];   /* ... by name */
+	int nskipped;
+	char **owned;                /* strings the derived entries point to */
+	int nowned;
+} plan_t;
 
 static const char usage[] =
 	"usage: bnnbench merge SOURCE.db... -o DEST.db\n"
@@ -104,15 +126,6 @@ static int has_col(const cols_t *c, const char *name)
 {
 	for (int i = 0; i < c->n; i++)
 		if (!strcmp(c->name[i], name))
-			return 1;
-	return 0;
-}
-
-/* Whether merge knows how to copy table name. */
-static int is_known(const char *name)
-{
-	for (size_t i = 0; i < NTABLES; i++)
-		if (!strcmp(tables[i].name, name))
 			return 1;
 	return 0;
 }
@@ -198,8 +211,13 @@ static int merge_table(sqlite3 *db, const table_t *t, long long *added, long lon
 			      " WHERE NOT EXISTS (SELECT 1 FROM main.\"%w\" d WHERE ",
 			      t->name, cols, vals, t->name, t->name);
 	sql = key_match(sql, t);
-	sql = sqlite3_mprintf("%z) ORDER BY %s", sql,
-			      t->has_id ? "s.id" : "s.result_id, s.idx");
+	/* Copy in the source's order, so that renumbered ids keep it. */
+	if (t->has_id)
+		sql = sqlite3_mprintf("%z) ORDER BY s.id", sql);
+	else
+		for (int k = 0; k < MAX_KEY && t->key[k] && sql; k++)
+			sql = sqlite3_mprintf("%z%ss.\"%w\"", sql, k ? ", " : ") ORDER BY ",
+					      t->key[k]);
 	if (!cols || !vals || !sql) {
 		snprintf(err, len, "out of memory");
 		goto out;
@@ -265,12 +283,225 @@ static int one_int(sqlite3 *db, const char *sql, long long *v)
 	return rc;
 }
 
+/* Keeps a copy of s in the plan (freed with it); NULL when out of memory. */
+static const char *plan_str(plan_t *p, const char *s)
+{
+	char **o = realloc(p->owned, (size_t)(p->nowned + 1) * sizeof(*o));
+	if (!o)
+		return NULL;
+	p->owned = o;
+	o[p->nowned] = sqlite3_mprintf("%s", s);
+	return o[p->nowned] ? o[p->nowned++] : NULL;
+}
+
+static void plan_free(plan_t *p)
+{
+	for (int i = 0; i < p->nowned; i++)
+		sqlite3_free(p->owned[i]);
+	for (int i = 0; i < p->nskipped; i++) {
+		sqlite3_free(p->why_not[i]);
+		sqlite3_free(p->skipped[i]);
+	}
+	free(p->owned);
+	memset(p, 0, sizeof(*p));
+}
+
+/* The plan's entry for table name, or NULL. */
+static const table_t *plan_find(const plan_t *p, const char *name)
+{
+	for (int i = 0; i < p->n; i++)
+		if (!strcmp(p->t[i].name, name))
+			return &p->t[i];
+	return NULL;
+}
+
+/* Why table name of the destination cannot be merged, or NULL when it can
+ * (or is not there at all). */
+static const char *plan_why_not(const plan_t *p, const char *name)
+{
+	for (int i = 0; i < p->nskipped; i++)
+		if (!strcmp(p->skipped[i], name))
+			return p->why_not[i];
+	return NULL;
+}
+
+/* Runs a PRAGMA on a table and returns its prepared statement, or NULL. */
+static sqlite3_stmt *pragma(sqlite3 *db, const char *what, const char *arg)
+{
+	sqlite3_stmt *s = NULL;
+	char *sql = sqlite3_mprintf("PRAGMA main.%s(\"%w\")", what, arg);
+	if (sql && sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		s = NULL;
+	sqlite3_free(sql);
+	return s;
+}
+
+/*
+ * Derives from the destination's schema how to merge table name into *t
+ * (see plan_t). Returns 0, 1 when it cannot be derived (the reason in why,
+ * sqlite3_malloc'ed), or -1 out of memory. Parents must already be in p.
+ */
+static int derive(sqlite3 *db, plan_t *p, const char *name, table_t *t, char **why)
+{
+	sqlite3_stmt *s = NULL;
+	int npk = 0, id_pk = 0, nfk = 0, nkey = 0, rc = 1;
+	memset(t, 0, sizeof(*t));
+	*why = NULL;
+	if (!(t->name = plan_str(p, name)))
+		return -1;
+	/* A single INTEGER PRIMARY KEY named id is renumbered like the others. */
+	if (!(s = pragma(db, "table_info", name)))
+		goto fail;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *col = (const char *)sqlite3_column_text(s, 1);
+		const char *type = (const char *)sqlite3_column_text(s, 2);
+		if (sqlite3_column_int(s, 5) > 0) {
+			npk++;
+			id_pk = col && !strcmp(col, "id") && type && !strcasecmp(type, "INTEGER");
+		}
+	}
+	sqlite3_finalize(s);
+	t->has_id = npk == 1 && id_pk;
+	if (!(s = pragma(db, "foreign_key_list", name)))
+		goto fail;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *parent = (const char *)sqlite3_column_text(s, 2);
+		const char *from = (const char *)sqlite3_column_text(s, 3);
+		const char *to = (const char *)sqlite3_column_text(s, 4);
+		const table_t *pt = parent ? plan_find(p, parent) : NULL;
+		if (sqlite3_column_int(s, 1) > 0 || !from || (to && strcmp(to, "id")) || !pt ||
+		    !pt->has_id || nfk == MAX_FK) {
+			*why = sqlite3_mprintf("its reference %s -> %s(%s) is not to the id of a "
+					       "table merged before it", from ? from : "?",
+					       parent ? parent : "?", to ? to : "id");
+			goto out;
+		}
+		if (!(t->fk[nfk] = plan_str(p, from)) || !(t->parent[nfk] = pt->name)) {
+			rc = -1;
+			goto out;
+		}
+		nfk++;
+	}
+	sqlite3_finalize(s);
+	/* The natural key: the first full UNIQUE index (a primary key that is
+	 * not the rowid shows up here as origin 'pk'). */
+	if (!(s = pragma(db, "index_list", name)))
+		goto fail;
+	while (nkey == 0 && sqlite3_step(s) == SQLITE_ROW) {
+		const char *idx = (const char *)sqlite3_column_text(s, 1);
+		if (!idx || !sqlite3_column_int(s, 2) || sqlite3_column_int(s, 4))
+			continue;
+		sqlite3_stmt *ii = pragma(db, "index_info", idx);
+		int bad = !ii;
+		while (ii && sqlite3_step(ii) == SQLITE_ROW) {
+			const char *col = (const char *)sqlite3_column_text(ii, 2);
+			if (!col || nkey == MAX_KEY) {
+				bad = 1;
+				break;
+			}
+			if (!(t->key[nkey++] = plan_str(p, col))) {
+				sqlite3_finalize(ii);
+				rc = -1;
+				goto out;
+			}
+		}
+		sqlite3_finalize(ii);
+		if (bad) {
+			memset(t->key, 0, sizeof(t->key));
+			nkey = 0;
+		}
+	}
+	if (nkey == 0) {
+		*why = sqlite3_mprintf("it has no UNIQUE constraint to tell its rows apart");
+		goto out;
+	}
+	rc = 0;
+	goto out;
+fail:
+	*why = sqlite3_mprintf("reading its schema: %s", sqlite3_errmsg(db));
+out:
+	sqlite3_finalize(s);
+	if (rc == 1 && !*why)
+		rc = -1;
+	return rc;
+}
+
+/*
+ * Builds the plan for the destination db: the known tables, then the
+ * others in an order where parents come first. Returns 0 or -1 (out of
+ * memory, or more tables than MAX_TABLES).
+ */
+static int plan_build(sqlite3 *db, plan_t *p, char *err, size_t len)
+{
+	char *names[MAX_TABLES];
+	int nn = 0, rc = -1;
+	sqlite3_stmt *s = NULL;
+	memset(p, 0, sizeof(*p));
+	for (size_t i = 0; i < NTABLES; i++)
+		p->t[p->n++] = tables[i];
+	if (sqlite3_prepare_v2(db, "SELECT name FROM main.sqlite_master WHERE type = 'table'"
+			       " AND name NOT LIKE 'sqlite_%' ORDER BY name", -1, &s, NULL) != SQLITE_OK) {
+		snprintf(err, len, "reading the destination's tables: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(s, 0);
+		if (!name || plan_find(p, name))
+			continue;
+		if (nn + NTABLES == MAX_TABLES) {
+			snprintf(err, len, "the destination has more than %d tables", MAX_TABLES);
+			goto out;
+		}
+		if (!(names[nn] = sqlite3_mprintf("%s", name)))
+			goto oom;
+		nn++;
+	}
+	/* Add what can be derived until nothing more can: a table whose
+	 * parent is derived later gets its turn in the next pass. */
+	for (int progress = 1; progress && nn;) {
+		progress = 0;
+		for (int i = 0; i < nn; i++) {
+			char *why = NULL;
+			int d = derive(db, p, names[i], &p->t[p->n], &why);
+			if (d < 0)
+				goto oom;
+			if (d == 0) {
+				p->n++;
+				sqlite3_free(names[i]);
+				names[i--] = names[--nn];
+				progress = 1;
+			}
+			sqlite3_free(why);
+		}
+	}
+	for (int i = 0; i < nn; i++) {
+		char *why = NULL;
+		table_t scratch;
+		if (derive(db, p, names[i], &scratch, &why) < 0 || !why)
+			goto oom;
+		p->skipped[p->nskipped] = names[i];
+		p->why_not[p->nskipped++] = why;
+		names[i] = NULL;
+	}
+	nn = 0;
+	rc = 0;
+	goto out;
+oom:
+	snprintf(err, len, "out of memory");
+out:
+	for (int i = 0; i < nn; i++)
+		sqlite3_free(names[i]);
+	sqlite3_finalize(s);
+	return rc;
+}
+
 /*
  * Checks, reading only, that source path can be merged into a destination
- * of schema version dest_version: a bnnbench database, not newer, and no
- * rows in tables this code does not know.
+ * of schema version dest_version with plan p: a bnnbench database, not
+ * newer, and no rows in a table the plan cannot copy.
  */
-static int check_source(const char *path, long long dest_version, char *err, size_t len)
+static int check_source(const char *path, long long dest_version, const plan_t *p, char *err,
+			size_t len)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *s = NULL;
@@ -295,16 +526,17 @@ static int check_source(const char *path, long long dest_version, char *err, siz
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(s, 0);
 		long long rows = 0;
-		if (!name || is_known(name))
+		if (!name || plan_find(p, name))
 			continue;
 		char *q = sqlite3_mprintf("SELECT count(*) FROM \"%w\"", name);
 		int bad = !q || one_int(db, q, &rows) != 0;
 		sqlite3_free(q);
 		if (bad || rows > 0) {
-			snprintf(err, len, "%s: table %s (%lld rows) is not known to this bnnbench's "
-				 "merge; its rows could not be copied faithfully (update "
-				 "harness/merge.c or merge with the bnnbench that wrote it)", path,
-				 name, rows);
+			const char *why = plan_why_not(p, name);
+			snprintf(err, len, "%s: table %s (%lld rows) cannot be merged: %s; its rows "
+				 "could not be copied faithfully", path, name, rows,
+				 why ? why : "the destination has no such table (merge into a "
+				 "database of the source's schema)");
 			goto out;
 		}
 	}
@@ -315,13 +547,14 @@ out:
 	return rc;
 }
 
-/* Merges one source into the open destination, in one transaction. */
-static int merge_one(sqlite3 *db, const char *path, char *err, size_t len)
+/* Merges one source into the open destination with plan p, in one
+ * transaction. */
+static int merge_one(sqlite3 *db, const plan_t *p, const char *path, char *err, size_t len)
 {
 	sqlite3_stmt *s = NULL;
 	char *uri = NULL;
 	int attached = 0, rc = -1;
-	long long added[NTABLES], seen[NTABLES];
+	long long added[MAX_TABLES], seen[MAX_TABLES];
 
 	/* The source is attached read-only: merging never changes it. */
 	uri = strpbrk(path, "?#%") ? sqlite3_mprintf("%s", path)
@@ -339,9 +572,9 @@ static int merge_one(sqlite3 *db, const char *path, char *err, size_t len)
 	attached = 1;
 	if (exec(db, "BEGIN IMMEDIATE", err, len))
 		goto out;
-	for (size_t i = 0; i < NTABLES; i++) {
+	for (int i = 0; i < p->n; i++) {
 		char why[800];
-		if (merge_table(db, &tables[i], &added[i], &seen[i], why, sizeof(why)) != 0) {
+		if (merge_table(db, &p->t[i], &added[i], &seen[i], why, sizeof(why)) != 0) {
 			snprintf(err, len, "%s: %s", path, why);
 			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 			goto out;
@@ -352,8 +585,8 @@ static int merge_one(sqlite3 *db, const char *path, char *err, size_t len)
 		goto out;
 	}
 	printf("merged %s:", path);
-	for (size_t i = 0; i < NTABLES; i++)
-		printf("%s %s %lld of %lld", i ? "," : "", tables[i].name, added[i], seen[i]);
+	for (int i = 0; i < p->n; i++)
+		printf("%s %s %lld of %lld", i ? "," : "", p->t[i].name, added[i], seen[i]);
 	printf(" new\n");
 	rc = 0;
 out:
@@ -377,6 +610,7 @@ int bnn_cmd_merge(int argc, char **argv)
 	bnn_store_t *st = NULL;
 	sqlite3 *db = NULL;
 	struct stat ds, ss;
+	plan_t plan = { 0 };
 	long long dest_version = 0;
 	int status = BNN_DBT_USAGE, c, created;
 
@@ -409,9 +643,13 @@ int bnn_cmd_merge(int argc, char **argv)
 	}
 	sqlite3_busy_timeout(db, 5000);
 	stat(dest, &ds);
+	if (plan_build(db, &plan, err, sizeof(err)) != 0) {
+		fprintf(stderr, "bnnbench: merge: %s: %s\n", dest, err);
+		goto out;
+	}
 	/* Every source is checked before anything is written. */
 	for (int i = optind; i < argc; i++) {
-		if (check_source(argv[i], dest_version, err, sizeof(err)) != 0) {
+		if (check_source(argv[i], dest_version, &plan, err, sizeof(err)) != 0) {
 			fprintf(stderr, "bnnbench: merge: %s\n", err);
 			status = strstr(err, "No such file") ? BNN_DBT_USAGE : BNN_DBT_IO;
 			goto out;
@@ -422,7 +660,7 @@ int bnn_cmd_merge(int argc, char **argv)
 			printf("merged %s: it is the destination, nothing to add\n", argv[i]);
 			continue;
 		}
-		if (merge_one(db, argv[i], err, sizeof(err)) != 0) {
+		if (merge_one(db, &plan, argv[i], err, sizeof(err)) != 0) {
 			fprintf(stderr, "bnnbench: merge: %s (the sources before it are merged)\n",
 				err);
 			goto out;
@@ -430,6 +668,7 @@ int bnn_cmd_merge(int argc, char **argv)
 	}
 	status = BNN_DBT_OK;
 out:
+	plan_free(&plan);
 	if (db && sqlite3_close(db) != SQLITE_OK && status == BNN_DBT_OK)
 		status = BNN_DBT_IO;
 	/* A destination this merge created and could not fill is removed. */

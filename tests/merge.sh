@@ -11,7 +11,7 @@ if ! "$PY" -c 'import sqlite3' 2>/dev/null; then
 	echo "1..0 # SKIP python3 with sqlite3 is needed to read the merged databases"
 	exit 77
 fi
-plan 23
+plan 27
 a="$T/a.db" b="$T/b.db" c="$T/c.db" fleet="$T/fleet.db"
 
 # Two real short runs on this machine (one problem in common), and a
@@ -111,7 +111,8 @@ expect_fail 3 "newer.db: schema version 99 is newer than the destination's \\(1\
 	"a source of a newer schema is refused" -- "$B" merge "$b" "$T/newer.db" -o "$fleet"
 cp "$a" "$T/extra.db"
 "$PY" -c 'import sqlite3,sys; d=sqlite3.connect(sys.argv[1]); d.execute("CREATE TABLE topology (id INTEGER PRIMARY KEY, xml TEXT)"); d.execute("INSERT INTO topology (xml) VALUES (1)"); d.commit()' "$T/extra.db"
-expect_fail 3 "table topology \\(1 rows\\) is not known" "rows in a table merge does not know are refused" \
+expect_fail 3 "table topology \\(1 rows\\) cannot be merged: the destination has no such table" \
+	"rows in a table the destination lacks are refused" \
 	-- "$B" merge "$T/extra.db" -o "$fleet"
 echo "plain text" >"$T/text.db"
 expect_fail 3 "not an SQLite database|not a bnnbench database" "a file that is not a database" \
@@ -131,5 +132,44 @@ cp "$b" "$T/wide.db"
 	counts "$T/wide.db" | grep -q " run=2 " &&
 	[ "$("$PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM result WHERE run_id = 2 AND efficiency IS NULL AND ipc IS NULL").fetchone()[0])' "$T/wide.db")" -eq "$("$PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM result").fetchone()[0])' "$a")" ]
 ok $? "columns are copied by the names both sides have (a missing one stays NULL)"
+# A later schema's tables: merged from the destination's own schema (natural
+# key = UNIQUE or primary key, references = foreign keys to merged ids).
+v2() { # DB: adds three tables a later schema might have
+	"$PY" - "$1" <<'PYEOF'
+import sqlite3, sys
+d = sqlite3.connect(sys.argv[1])
+d.executescript("""
+CREATE TABLE topology (id INTEGER PRIMARY KEY, machine_id INTEGER NOT NULL REFERENCES machine (id),
+                       xml TEXT, UNIQUE (machine_id));
+CREATE TABLE result_extra (result_id INTEGER NOT NULL REFERENCES result (id) ON DELETE CASCADE,
+                           name TEXT NOT NULL, v REAL, PRIMARY KEY (result_id, name)) WITHOUT ROWID;
+CREATE TABLE loose (x TEXT);
+""")
+d.commit()
+PYEOF
+}
+cp "$a" "$T/v2dest.db" && v2 "$T/v2dest.db"
+cp "$b" "$T/v2src.db" && v2 "$T/v2src.db"
+"$PY" -c 'import sqlite3,sys; d=sqlite3.connect(sys.argv[1]); d.execute("INSERT INTO topology (machine_id, xml) SELECT id, \"<topo/>\" FROM machine"); d.execute("INSERT INTO result_extra SELECT id, \"ipc\", id * 1.5 FROM result"); d.commit()' "$T/v2src.db"
+"$B" merge "$T/v2src.db" -o "$T/v2dest.db" >"$T/out" 2>&1
+ok $? "a source with a later schema's tables merges into a destination that has them"
+diag "$T/out"
+"$PY" - "$T/v2dest.db" "$T/v2src.db" <<'PYEOF'
+import sqlite3, sys
+d, s = (sqlite3.connect(p) for p in sys.argv[1:3])
+q = """SELECT p.canonical, r.kernel, x.v FROM result_extra x JOIN result r ON r.id = x.result_id
+       JOIN problem p ON p.id = r.problem_id JOIN run u ON u.id = r.run_id WHERE u.start_time = ?"""
+start = s.execute("SELECT start_time FROM run").fetchone()[0]
+got, want = sorted(d.execute(q, (start,)).fetchall()), sorted(s.execute(q, (start,)).fetchall())
+assert got == want and len(got) == s.execute("SELECT count(*) FROM result").fetchone()[0], (got, want)
+assert d.execute("SELECT count(*) FROM topology").fetchone()[0] == 1
+PYEOF
+ok $? "their rows follow their results and machines (references renumbered)"
+dump "$T/v2dest.db" >"$T/v2a"
+"$B" merge "$T/v2src.db" -o "$T/v2dest.db" >/dev/null 2>&1 && dump "$T/v2dest.db" | cmp -s - "$T/v2a"
+ok $? "merging it again adds nothing to those tables either"
+"$PY" -c 'import sqlite3,sys; d=sqlite3.connect(sys.argv[1]); d.execute("INSERT INTO loose VALUES (1)"); d.commit()' "$T/v2src.db"
+expect_fail 3 "table loose \\(1 rows\\) cannot be merged: it has no UNIQUE constraint" \
+	"rows in a table without a natural key are refused" -- "$B" merge "$T/v2src.db" -o "$T/v2dest.db"
 expect_fail 2 "needs sources and -o DEST" "merge without -o" -- "$B" merge "$a"
 finish
