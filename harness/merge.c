@@ -547,6 +547,22 @@ out:
 	return rc;
 }
 
+/*
+ * A run merged while it was still running (a shard merged early) and
+ * finished since: the destination takes its final status and end time.
+ * Its results missing so far come with the result table. Needs map_run.
+ */
+static int finish_runs(sqlite3 *db, char *err, size_t len)
+{
+	return exec(db, "UPDATE main.run SET"
+		    " status = (SELECT s.status FROM src.run s JOIN temp.map_run m ON m.old = s.id"
+		    "           WHERE m.new = main.run.id ORDER BY s.id LIMIT 1),"
+		    " end_time = (SELECT s.end_time FROM src.run s JOIN temp.map_run m ON m.old = s.id"
+		    "             WHERE m.new = main.run.id ORDER BY s.id LIMIT 1)"
+		    " WHERE status = 'running' AND id IN (SELECT m.new FROM temp.map_run m"
+		    " JOIN src.run s ON s.id = m.old WHERE s.status != 'running')", err, len);
+}
+
 /* Merges one source into the open destination with plan p, in one
  * transaction. */
 static int merge_one(sqlite3 *db, const plan_t *p, const char *path, char *err, size_t len)
@@ -574,7 +590,8 @@ static int merge_one(sqlite3 *db, const plan_t *p, const char *path, char *err, 
 		goto out;
 	for (int i = 0; i < p->n; i++) {
 		char why[800];
-		if (merge_table(db, &p->t[i], &added[i], &seen[i], why, sizeof(why)) != 0) {
+		if (merge_table(db, &p->t[i], &added[i], &seen[i], why, sizeof(why)) != 0 ||
+		    (!strcmp(p->t[i].name, "run") && finish_runs(db, why, sizeof(why)) != 0)) {
 			snprintf(err, len, "%s: %s", path, why);
 			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 			goto out;

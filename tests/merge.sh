@@ -11,7 +11,7 @@ if ! "$PY" -c 'import sqlite3' 2>/dev/null; then
 	echo "1..0 # SKIP python3 with sqlite3 is needed to read the merged databases"
 	exit 77
 fi
-plan 27
+plan 28
 a="$T/a.db" b="$T/b.db" c="$T/c.db" fleet="$T/fleet.db"
 
 # Two real short runs on this machine (one problem in common), and a
@@ -171,5 +171,20 @@ ok $? "merging it again adds nothing to those tables either"
 "$PY" -c 'import sqlite3,sys; d=sqlite3.connect(sys.argv[1]); d.execute("INSERT INTO loose VALUES (1)"); d.commit()' "$T/v2src.db"
 expect_fail 3 "table loose \\(1 rows\\) cannot be merged: it has no UNIQUE constraint" \
 	"rows in a table without a natural key are refused" -- "$B" merge "$T/v2src.db" -o "$T/v2dest.db"
+# A shard merged while still running, merged again once finished.
+printf '{"runs": [{"status": "running", "end": null, "results": [{"problem": "gemm m=2 n=2 k=2", "kernel": "k1", "normal": [1e3, 10, 5, 1]}]}]}' |
+	"$PY" "$srcdir/tests/plant.py" "$srcdir/results/schema.sql" "$T/shard.db"
+"$B" merge "$T/shard.db" -o "$T/early.db" >/dev/null 2>&1
+"$PY" - "$T/shard.db" "$srcdir/tests/plant.py" <<'PYEOF'
+import sqlite3, sys
+d = sqlite3.connect(sys.argv[1])
+d.execute("UPDATE run SET status = 'passed', end_time = '2026-01-01T00:09:00.000Z'")
+pid = d.execute("INSERT INTO problem (canonical, name, op) VALUES ('gemm m=3 n=3 k=3', 'g3', 'gemm')").lastrowid
+d.execute("INSERT INTO result (run_id, problem_id, kernel, status, nsamples) VALUES (1, ?, 'k1', 'SKIP', 0)", (pid,))
+d.commit()
+PYEOF
+"$B" merge "$T/shard.db" -o "$T/early.db" >/dev/null 2>&1 &&
+	[ "$("$PY" -c 'import sqlite3,sys; d=sqlite3.connect(sys.argv[1]); print(d.execute("SELECT status, end_time, (SELECT count(*) FROM run), (SELECT count(*) FROM result) FROM run").fetchone())' "$T/early.db")" = "('passed', '2026-01-01T00:09:00.000Z', 1, 2)" ]
+ok $? "a run merged while running takes its final status and its later results on the next merge"
 expect_fail 2 "needs sources and -o DEST" "merge without -o" -- "$B" merge "$a"
 finish
