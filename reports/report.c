@@ -31,28 +31,35 @@ static const char usage[] =
 
 /*
  * Which results belong to the ReActNet per-block breakdown, and how they
- * split into block and layer. This is the one place to adapt when the
- * ReActNet suite lands: today, problems whose name (or op) starts with
- * "reactnet", named reactnet_BLOCK_LAYER (e.g. reactnet_b3_conv3x3).
- * Returns 1 and fills block and layer for such a result.
+ * split into block and layer: the one place to adapt when the suite's
+ * names change. The reactnet suite names a block's binary convolutions
+ * reactnet_BLOCK_LAYER (reactnet_b03_3x3, reactnet_b03_1x1) and the whole
+ * block, an rblock problem, reactnet_BLOCK (reactnet_b03); the network
+ * (op reactnet) is not a block and gets its own table. Returns 0 for
+ * anything else, 1 for a layer (block and layer filled), 2 for a whole
+ * block (block filled, layer "block").
  */
 static int reactnet_layer(const bnn_dbt_result_t *r, char *block, size_t blen, char *layer,
 			  size_t llen)
 {
-	const char *name = r->problem;
-	if (strncasecmp(name, "reactnet", 8) && (!r->op || strncasecmp(r->op, "reactnet", 8)))
+	const char *p = r->problem;
+	if ((r->op && !strcmp(r->op, "reactnet")) || strncasecmp(p, "reactnet", 8))
 		return 0;
-	const char *p = !strncasecmp(name, "reactnet", 8) ? name + 8 : name;
+	p += 8;
 	while (*p == '_' || *p == '-' || *p == '.')
 		p++;
 	size_t n = strcspn(p, "_");
-	snprintf(block, blen, "%.*s", (int)n, *p ? p : "block");
-	if (!*p)
-		snprintf(block, blen, "block");
+	if (n == 0)
+		return 0;
+	snprintf(block, blen, "%.*s", (int)n, p);
 	p += n;
 	while (*p == '_')
 		p++;
-	snprintf(layer, llen, "%s", *p ? p : (r->op ? r->op : "layer"));
+	if (!*p || (r->op && !strcmp(r->op, "rblock"))) {
+		snprintf(layer, llen, "block");
+		return 2;
+	}
+	snprintf(layer, llen, "%s", p);
 	return 1;
 }
 
@@ -181,6 +188,11 @@ static double min_bytes(const char *canonical)
 	if (bnn_problem_parse(canonical, "report", &p, err, sizeof(err)) != 0)
 		return 0;
 	const bnn_op_desc_t *d = &p.d;
+	/* ReActNet blocks and networks chain many layers: no single roofline
+	 * intensity describes them. */
+	if (d->op != BNN_OP_GEMM && d->op != BNN_OP_CONV && d->op != BNN_OP_BWN &&
+	    d->op != BNN_OP_XNOR)
+		return 0;
 	if (d->op == BNN_OP_GEMM) {
 		const bnn_gemm_shape_t *g = &d->gemm;
 		return 8.0 * (double)bnn_words(g->k) * (double)(g->m + g->n) +
@@ -489,25 +501,66 @@ out:
 	return rc;
 }
 
+/* The best timed kernel of the headline for (block, layer), or NULL. */
+static const bnn_dbt_result_t *reactnet_best(const bnn_dbt_run_t *h, const char *blk,
+					     const char *lay)
+{
+	const bnn_dbt_result_t *best = NULL;
+	char block[128], layer[128];
+	for (size_t i = 0; i < h->nres; i++) {
+		const bnn_dbt_result_t *x = &h->res[i];
+		if (timed(x) && !strcmp(x->kind, "kernel") &&
+		    reactnet_layer(x, block, sizeof(block), layer, sizeof(layer)) &&
+		    !strcmp(block, blk) && !strcmp(layer, lay) &&
+		    (!best || x->median_ns < best->median_ns))
+			best = x;
+	}
+	return best;
+}
+
 /* The ReActNet section (see reactnet_layer); -1 when a file could not be written. */
 static int plot_reactnet(report_t *rp)
 {
 	const bnn_dbt_run_t *h = rp->head;
 	names_t blocks = { 0 }, layers = { 0 };
 	FILE *dat = NULL, *gp = NULL;
-	int rc = -1;
+	int rc = -1, whole = 0, nets = 0;
 	char block[128], layer[128];
 
 	fprintf(rp->html, "<h2 id=\"reactnet\">ReActNet per-block latency</h2>\n");
-	for (size_t i = 0; i < h->nres; i++)
-		if (timed(&h->res[i]) && !strcmp(h->res[i].kind, "kernel") &&
-		    reactnet_layer(&h->res[i], block, sizeof(block), layer, sizeof(layer))) {
+	for (size_t i = 0; i < h->nres; i++) {
+		const bnn_dbt_result_t *x = &h->res[i];
+		int kind;
+		if (!timed(x) || strcmp(x->kind, "kernel"))
+			continue;
+		if (x->op && !strcmp(x->op, "reactnet"))
+			nets++;
+		kind = reactnet_layer(x, block, sizeof(block), layer, sizeof(layer));
+		if (kind)
 			names_add(&blocks, block);
+		if (kind == 1)
 			names_add(&layers, layer);
+		whole |= kind == 2;
+	}
+	if (nets) {
+		fprintf(rp->html, "<table><tr><th>network</th><th>kernel</th><th>median ms</th>"
+			"<th>TOPS</th></tr>\n");
+		for (size_t i = 0; i < h->nres; i++) {
+			const bnn_dbt_result_t *x = &h->res[i];
+			if (!timed(x) || !x->op || strcmp(x->op, "reactnet"))
+				continue;
+			fprintf(rp->html, "<tr><td>");
+			bnn_dbt_html(rp->html, x->problem);
+			fprintf(rp->html, "</td><td>");
+			bnn_dbt_html(rp->html, x->kernel);
+			fprintf(rp->html, "</td><td class=\"num\">%.3f</td><td class=\"num\">%.4g</td>"
+				"</tr>\n", x->median_ns / 1e6, x->tops);
 		}
+		fprintf(rp->html, "</table>\n");
+	}
 	if (blocks.n == 0) {
-		fprintf(rp->html, "<p>No ReActNet results in these runs (problems named "
-			"reactnet_BLOCK_LAYER; the ReActNet suite arrives with its own issue).</p>\n");
+		fprintf(rp->html, "<p>No ReActNet results in these runs (the reactnet suite's "
+			"per-block problems reactnet_BLOCK_LAYER and reactnet_BLOCK).</p>\n");
 		rc = 0;
 		goto out;
 	}
@@ -515,48 +568,54 @@ static int plot_reactnet(report_t *rp)
 	gp = open_in(rp, "reactnet.gp");
 	if (!dat || !gp)
 		goto out;
-	fprintf(dat, "# run %lld: per block, the best kernel's median (us) of each layer\n# block",
-		(long long)h->id);
+	fprintf(dat, "# run %lld: per block, the best kernel's median (us) of each layer alone, "
+		"then of the whole block\n# block", (long long)h->id);
 	for (int j = 0; j < layers.n; j++)
 		fprintf(dat, " %s", layers.s[j]);
-	fprintf(dat, "\n");
+	fprintf(dat, " block\n");
 	for (int b = 0; b < blocks.n; b++) {
 		char bn[300];
 		dat_name(bn, sizeof(bn), blocks.s[b]);
 		fprintf(dat, "\"%s\"", bn);
 		for (int j = 0; j < layers.n; j++) {
-			const bnn_dbt_result_t *best = NULL;
-			for (size_t i = 0; i < h->nres; i++) {
-				const bnn_dbt_result_t *x = &h->res[i];
-				if (timed(x) && !strcmp(x->kind, "kernel") &&
-				    reactnet_layer(x, block, sizeof(block), layer, sizeof(layer)) &&
-				    !strcmp(block, blocks.s[b]) && !strcmp(layer, layers.s[j]) &&
-				    (!best || x->median_ns < best->median_ns))
-					best = x;
-			}
+			const bnn_dbt_result_t *best = reactnet_best(h, blocks.s[b], layers.s[j]);
 			if (best)
 				fprintf(dat, " %.6g", best->median_ns / 1e3);
 			else
 				fprintf(dat, " 0");
 		}
-		fprintf(dat, "\n");
+		const bnn_dbt_result_t *all = reactnet_best(h, blocks.s[b], "block");
+		if (all)
+			fprintf(dat, " %.6g\n", all->median_ns / 1e3);
+		else
+			fprintf(dat, " -\n");
 	}
-	gp_head(gp, "reactnet", "ReActNet: latency per block, stacked by layer (best kernel)", 900);
+	gp_head(gp, "reactnet", "ReActNet: latency per block, its binary convolutions stacked "
+		"(best kernel)", blocks.n * 40 + 600 > 900 ? blocks.n * 40 + 600 : 900);
 	fprintf(gp, "set style data histograms\nset style histogram rowstacked\n"
 		"set style fill solid 0.8 border -1\nset boxwidth 0.7\nset ylabel 'latency (us)'\n"
 		"set yrange [0:*]\nplot ");
+	int first = 1;
 	for (int j = 0; j < layers.n; j++) {
 		char t[300];
 		dat_name(t, sizeof(t), layers.s[j]);
-		fprintf(gp, "%s'reactnet.dat' using %d%s title \"%s\"", j ? ", " : "", 2 + j,
-			j ? "" : ":xtic(1)", t);
+		fprintf(gp, "%s'reactnet.dat' using %d%s title \"%s conv\"", first ? "" : ", ", 2 + j,
+			first ? ":xtic(1)" : "", t);
+		first = 0;
 	}
+	if (whole)
+		fprintf(gp, "%s'reactnet.dat' using %s%d%s with points pt 7 ps 1.5 lc rgb 'black' "
+			"title \"whole block (fused kernel)\"", first ? "" : ", \\\n     ",
+			first ? "" : "($0):", 2 + layers.n, first ? ":xtic(1)" : "");
 	fprintf(gp, "\n");
 	if (close_file(dat, rp, "reactnet.dat") | close_file(gp, rp, "reactnet.gp")) {
 		dat = gp = NULL;
 		goto out;
 	}
 	dat = gp = NULL;
+	fprintf(rp->html, "<p>Bars: each block's binary convolutions timed alone, stacked; "
+		"dots: the whole block (RSign, convolutions, BN, RPReLU, shortcut) as one fused "
+		"kernel (the reactnet suite times blocks 7 to 11, which share one shape, once).</p>\n");
 	emit_plot(rp, "reactnet", "ReActNet per-block latency breakdown");
 	rc = 0;
 out:
@@ -569,7 +628,6 @@ out:
 	return rc;
 }
 
-/* The result of r for (canonical, kernel), or NULL. */
 static const bnn_dbt_result_t *find_in(const bnn_dbt_run_t *r, const char *canonical,
 				       const char *kernel)
 {

@@ -18,7 +18,7 @@ if ! "$PY" -c 'import sqlite3' 2>/dev/null; then
 	echo "1..0 # SKIP python3 with sqlite3 is needed to plant the ReActNet results"
 	exit 77
 fi
-plan 19
+plan 20
 db="$T/real.db" rep="$T/rep"
 for i in 1 2; do
 	"$B" run --db "$db" --min-time 0.01 --probe-time 0.02 -q 'gemm m=32 n=32 k=512' \
@@ -67,6 +67,8 @@ cat >"$T/spec.json" <<'JSON'
    {"problem": "conv n=1 h=14 w=14 c=64 k=64 kh=3 kw=3 stride=1 pad=1 pad_value=0 dil=1 groups=1", "name": "reactnet_b1_conv3x3", "kernel": "bconv_a", "normal": [90000, 900, 20, 1]},
    {"problem": "conv n=1 h=14 w=14 c=64 k=64 kh=1 kw=1 stride=1 pad=0 pad_value=0 dil=1 groups=1", "name": "reactnet_b1_conv1x1", "kernel": "bconv_a", "normal": [30000, 300, 20, 2]},
    {"problem": "conv n=1 h=7 w=7 c=128 k=128 kh=3 kw=3 stride=1 pad=1 pad_value=0 dil=1 groups=1", "name": "reactnet_b2_conv3x3", "kernel": "bconv_a", "normal": [60000, 600, 20, 3]},
+   {"problem": "rblock n=1 h=14 w=14 c=64 k=64 stride=1", "name": "reactnet_b1", "op": "rblock", "kernel": "rblock_a", "normal": [130000, 1000, 20, 4]},
+   {"problem": "reactnet n=1 h=224 w=224", "name": "reactnet_a_b1", "op": "reactnet", "kernel": "reactnet_a", "normal": [5e6, 1e4, 10, 5]},
    {"problem": "gemm m=8 n=8 k=64", "name": "<script>alert(2)</script>", "kernel": "k&<b>", "status": "FAIL",
     "reason": "element 0: <img src=x onerror=alert(3)>", "repro": "bnnbench --kernel 'k&<b>'"}]}]}
 JSON
@@ -74,9 +76,12 @@ JSON
 "$B" report --db "$T/planted.db" -o "$T/rep2" >"$T/out" 2>&1
 ok $? "report of a planted run with ReActNet blocks"
 diag "$T/out"
-[ -s "$T/rep2/reactnet.svg" ] && grep -q '^"b1" 90' "$T/rep2/reactnet.dat" &&
-	grep -q '^# block conv3x3 conv1x1' "$T/rep2/reactnet.dat" && grep -q '^"b2" [0-9.]* 0$' "$T/rep2/reactnet.dat"
-ok $? "ReActNet: per block, the latency of each layer, stacked"
+[ -s "$T/rep2/reactnet.svg" ] && grep -q '^# block conv3x3 conv1x1 block$' "$T/rep2/reactnet.dat" &&
+	grep -Eq '^"b1" 90[0-9.]* (29|30)[0-9.]* 1(29|30)[0-9.]*$' "$T/rep2/reactnet.dat" &&
+	grep -Eq '^"b2" [0-9.]+ 0 -$' "$T/rep2/reactnet.dat" && [ "$(grep -c '^"' "$T/rep2/reactnet.dat")" -eq 2 ]
+ok $? "ReActNet: per block, each conv's latency stacked and the whole block's; the network is no block"
+grep -Eq '<td>reactnet_a_b1</td><td>reactnet_a</td><td class="num">[45]\.[0-9]*</td>' "$T/rep2/index.html"
+ok $? "the whole network's time is in its own table"
 grep -q 'src="reactnet.svg"' "$T/rep2/index.html"
 ok $? "and the page shows it"
 h="$T/rep2/index.html"
