@@ -17,6 +17,7 @@
 #include "bind.h"
 #include "counters.h"
 #include "info.h"
+#include "dbtools.h"
 #include "localpeak.h"
 #include "machine.h"
 #include "npy.h"
@@ -43,6 +44,12 @@ static const char usage[] =
 	"       bnnbench selftest [--suite NAME|PATH] [--seed N]\n"
 	"       bnnbench show [--db PATH] [RUN_ID]\n"
 	"       bnnbench info [--json] [--events LIST]\n"
+	"       bnnbench compare [--db PATH] [--threshold F] [--any-machine] [--csv|--json] BASE NEW\n"
+	"       bnnbench report [--db PATH] -o DIR [RUN...]\n"
+	"       bnnbench export [--db PATH] --format csv|json [-o FILE] [RUN...]\n"
+	"       bnnbench merge SOURCE.db... -o DEST.db\n"
+	"       (compare, report, export and merge take their options after the command;\n"
+	"       `bnnbench COMMAND --help` lists them)\n"
 	"\n"
 	"run: checks every kernel this machine can run against the golden reference\n"
 	"on each problem, times it, and stores the results in SQLite.\n"
@@ -819,6 +826,9 @@ int main(int argc, char **argv)
 	};
 	if (!cli.max_mem)
 		cli.max_mem = 1ull << 32;
+	/* Commands over stored results parse their own options (dbtools.h). */
+	if (argc > 1 && bnn_dbt_is_command(argv[1]))
+		return bnn_dbt_main(argc - 1, argv + 1);
 	int c;
 	while ((c = getopt_long(argc, argv, "s:t:qhV", longopts, NULL)) != -1) {
 		char *end;

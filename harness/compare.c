@@ -1,0 +1,492 @@
+/*
+ * compare.c: `bnnbench compare BASE NEW`: per (problem, kernel), the change
+ * of the median, a bootstrap interval of the ratio of medians, a
+ * Mann-Whitney U test on the stored samples, and a verdict. Correctness
+ * first (PASS to anything else is a regression), then the noise threshold,
+ * then the test (harness.md, "Comparing runs").
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dbtools.h"
+#include "stats.h"
+
+#define DEFAULT_DB "results/bnnbench.db"
+#define MIN_TEST_SAMPLES 4    /* LNT: the U test needs 4 samples a side */
+#define BOOT_SEED 0x626e6e62636d70ull
+
+typedef enum { V_IMPROVED, V_REGRESSED, V_UNCHANGED, V_NEW, V_MISSING, V_COUNT } verdict_t;
+static const char *const verdict_name[V_COUNT] = {
+	"IMPROVED", "REGRESSED", "UNCHANGED", "NEW", "MISSING"
+};
+
+typedef struct {
+	double threshold;     /* fraction of the base median */
+	double alpha;
+	int iters;            /* bootstrap resamples */
+	int any_machine;
+	enum { OUT_TEXT, OUT_CSV, OUT_JSON } format;
+} cmp_opts_t;
+
+typedef struct {
+	const bnn_dbt_result_t *base, *new;
+	verdict_t verdict;
+	double mb, mn;        /* medians, ns (NaN when not timed) */
+	double change;        /* mn / mb - 1 */
+	double lo, hi;        /* bootstrap interval of mn / mb - 1 */
+	double p;             /* U test p-value, NaN when not tested */
+	char note[200];
+} row_t;
+
+static const char usage[] =
+	"usage: bnnbench compare [--db PATH] [--threshold F] [--alpha P] [--bootstrap N]\n"
+	"                        [--any-machine] [--csv|--json] BASE NEW\n"
+	"BASE, NEW: a run id, latest, latest~N (in --db), a database file (its latest\n"
+	"run) or FILE:RUN. Exit status 1 when anything REGRESSED.\n";
+
+/* Whether a result is a timed measurement we can compare. */
+static int comparable_kind(const bnn_dbt_result_t *r)
+{
+	return !strcmp(r->kind, "kernel") || !strcmp(r->kind, "peer");
+}
+
+/* The comparable result of run with key's problem and kernel, or NULL. */
+static const bnn_dbt_result_t *find(const bnn_dbt_run_t *run, const bnn_dbt_result_t *key)
+{
+	for (size_t i = 0; i < run->nres; i++)
+		if (comparable_kind(&run->res[i]) &&
+		    !strcmp(run->res[i].canonical, key->canonical) &&
+		    !strcmp(run->res[i].kernel, key->kernel))
+			return &run->res[i];
+	return NULL;
+}
+
+/* The median of a result: from its samples, else the stored one. */
+static double median_of(const bnn_dbt_result_t *r)
+{
+	return r->nsamples ? bnn_stat_median(r->samples, r->nsamples) : r->median_ns;
+}
+
+/* Seed of a pair: the same pair always draws the same resamples. */
+static uint64_t pair_seed(const bnn_dbt_result_t *r)
+{
+	uint64_t h = BOOT_SEED;
+	for (const char *s = r->canonical; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	for (const char *s = r->kernel; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+/* Decides one pair's verdict; see the file comment for the order. */
+static void classify(row_t *w, const cmp_opts_t *o)
+{
+	const bnn_dbt_result_t *b = w->base, *n = w->new;
+	w->mb = w->mn = w->change = w->lo = w->hi = w->p = NAN;
+	w->note[0] = 0;
+	if (b)
+		w->mb = median_of(b);
+	if (n)
+		w->mn = median_of(n);
+	if (!b || !n) {
+		w->verdict = b ? V_MISSING : V_NEW;
+		snprintf(w->note, sizeof(w->note), "only in the %s run", b ? "base" : "new");
+		return;
+	}
+	int bpass = !strcmp(b->status, "PASS"), npass = !strcmp(n->status, "PASS");
+	if (isfinite(w->mb) && isfinite(w->mn) && w->mb > 0)
+		w->change = w->mn / w->mb - 1;
+	if (strcmp(b->status, n->status)) {
+		snprintf(w->note, sizeof(w->note), "%s -> %s", b->status, n->status);
+		if ((bpass && !npass) || !strcmp(n->status, "FAIL"))
+			w->verdict = V_REGRESSED;
+		else if (npass)
+			w->verdict = V_IMPROVED;
+		else
+			w->verdict = V_UNCHANGED;
+		return;
+	}
+	w->verdict = V_UNCHANGED;
+	if (isnan(w->change)) {
+		snprintf(w->note, sizeof(w->note), "not timed");
+		return;
+	}
+	int tested = b->nsamples >= MIN_TEST_SAMPLES && n->nsamples >= MIN_TEST_SAMPLES;
+	if (tested) {
+		double u, lo, hi;
+		if (bnn_stat_mann_whitney(b->samples, b->nsamples, n->samples, n->nsamples,
+					  &u, &w->p) != 0)
+			w->p = NAN;
+		if (bnn_stat_bootstrap_ratio(b->samples, b->nsamples, n->samples, n->nsamples,
+					     o->iters, pair_seed(b), 0.95, &lo, &hi) == 0) {
+			w->lo = lo - 1;
+			w->hi = hi - 1;
+		}
+	}
+	if (fabs(w->change) <= o->threshold) {
+		snprintf(w->note, sizeof(w->note), "within the %.3g%% noise threshold",
+			 100 * o->threshold);
+	} else if (!tested) {
+		snprintf(w->note, sizeof(w->note), "too few samples to test (%zu and %zu, need %d)",
+			 b->nsamples, n->nsamples, MIN_TEST_SAMPLES);
+	} else if (!(w->p < o->alpha)) {
+		snprintf(w->note, sizeof(w->note), "not significant (p %.2g >= %.3g)", w->p,
+			 o->alpha);
+	} else {
+		w->verdict = w->change > 0 ? V_REGRESSED : V_IMPROVED;
+		snprintf(w->note, sizeof(w->note), "%s", w->change > 0 ? "slower" : "faster");
+	}
+}
+
+/* Formats x with f, or "-" when it is not a finite number. */
+static void fmt(char *buf, size_t len, const char *f, double x)
+{
+	if (isfinite(x))
+		snprintf(buf, len, f, x);
+	else
+		snprintf(buf, len, "-");
+}
+
+/* One header line naming a run, its database, machine and build. */
+static void print_run_line(const char *label, const bnn_dbt_run_t *r)
+{
+	printf("%s run %lld of %s: suite %s, %s, started %s, host %s, machine %s, build %s\n",
+	       label, (long long)r->id, r->db_path, r->suite ? r->suite : "-",
+	       r->status ? r->status : "-", r->start_time ? r->start_time : "-",
+	       r->host ? r->host : "-", r->fingerprint ? r->fingerprint : "-",
+	       r->version ? r->version : "-");
+}
+
+/*
+ * The machine's own change: the probed peaks of both runs side by side
+ * (no verdict: a probe has no samples). When every kernel "regressed" and
+ * the peaks fell as much, the machine changed, not the code.
+ */
+static void print_probes(const bnn_dbt_run_t *rb, const bnn_dbt_run_t *rn)
+{
+	int first = 1;
+	for (size_t i = 0; i < rn->nres; i++) {
+		const bnn_dbt_result_t *n = &rn->res[i], *b = NULL;
+		if (strcmp(n->kind, "probe") || !isfinite(n->value))
+			continue;
+		for (size_t j = 0; j < rb->nres && !b; j++)
+			if (!strcmp(rb->res[j].kind, "probe") &&
+			    !strcmp(rb->res[j].canonical, n->canonical) && isfinite(rb->res[j].value))
+				b = &rb->res[j];
+		if (!b || !(b->value > 0))
+			continue;
+		if (first)
+			printf("machine peaks (probes, best rate; not part of the verdicts):\n");
+		first = 0;
+		printf("  %-40s %10.4g -> %10.4g %-6s %+6.1f%%\n", n->problem, b->value, n->value,
+		       n->unit ? n->unit : "", 100 * (n->value / b->value - 1));
+	}
+}
+
+enum { NCOL = 9 };
+
+/* The text table: columns as wide as their widest cell, then the counts. */
+static void print_text(const bnn_dbt_run_t *rb, const bnn_dbt_run_t *rn, row_t *rows,
+		       size_t nrows, const cmp_opts_t *o, const size_t *count)
+{
+	static const char *const head[NCOL] = {
+		"problem", "kernel", "base us", "new us", "change", "95% CI", "p", "verdict", "note"
+	};
+	int width[NCOL];
+	char cell[NCOL][220];
+	print_run_line("base:", rb);
+	print_run_line("new: ", rn);
+	printf("verdicts: correctness first (PASS to anything else is REGRESSED), then a "
+	       "noise threshold of %.3g%% on the change of the median, then a two-sided "
+	       "Mann-Whitney U test at %.3g (both sides >= %d samples); CI: %d-resample "
+	       "bootstrap of the ratio of medians\n", 100 * o->threshold, o->alpha,
+	       MIN_TEST_SAMPLES, o->iters);
+	for (int i = 0; i < NCOL; i++)
+		width[i] = (int)strlen(head[i]);
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass) {
+			for (int i = 0; i < NCOL; i++)
+				printf("%s%*s", i ? "  " : "", (i >= 2 && i <= 6) ? width[i] :
+				       (i == NCOL - 1 ? 0 : -width[i]), head[i]);
+			printf("\n");
+		}
+		for (size_t r = 0; r < nrows; r++) {
+			const row_t *w = &rows[r];
+			const bnn_dbt_result_t *any = w->new ? w->new : w->base;
+			snprintf(cell[0], sizeof(cell[0]), "%s", any->problem);
+			snprintf(cell[1], sizeof(cell[1]), "%s", any->kernel);
+			fmt(cell[2], sizeof(cell[2]), "%.3f", w->mb / 1e3);
+			fmt(cell[3], sizeof(cell[3]), "%.3f", w->mn / 1e3);
+			fmt(cell[4], sizeof(cell[4]), "%+.1f%%", 100 * w->change);
+			if (isfinite(w->lo))
+				snprintf(cell[5], sizeof(cell[5]), "[%+.1f%%, %+.1f%%]", 100 * w->lo,
+					 100 * w->hi);
+			else
+				snprintf(cell[5], sizeof(cell[5]), "-");
+			fmt(cell[6], sizeof(cell[6]), "%.2g", w->p);
+			snprintf(cell[7], sizeof(cell[7]), "%s", verdict_name[w->verdict]);
+			snprintf(cell[8], sizeof(cell[8]), "%s", w->note);
+			for (int i = 0; i < NCOL; i++) {
+				int len = (int)strlen(cell[i]);
+				if (!pass && len > width[i])
+					width[i] = len;
+				if (pass)
+					printf("%s%*s", i ? "  " : "",
+					       (i >= 2 && i <= 6) ? width[i] : (i == NCOL - 1 ? 0 : -width[i]),
+					       cell[i]);
+			}
+			if (pass)
+				printf("\n");
+		}
+	}
+	printf("summary:");
+	for (int v = 0; v < V_COUNT; v++)
+		printf("%s %zu %s", v ? "," : "", count[v], verdict_name[v]);
+	printf("\n");
+	print_probes(rb, rn);
+}
+
+/* One CSV row per pair; numbers in full precision, empty when unknown. */
+static void print_csv(row_t *rows, size_t nrows)
+{
+	printf("problem,canonical,kernel,kind,base_status,new_status,base_median_ns,"
+	       "new_median_ns,base_samples,new_samples,change,ci_lo,ci_hi,p_value,verdict,note\n");
+	for (size_t r = 0; r < nrows; r++) {
+		const row_t *w = &rows[r];
+		const bnn_dbt_result_t *any = w->new ? w->new : w->base;
+		bnn_dbt_csv_field(stdout, any->problem);
+		putchar(',');
+		bnn_dbt_csv_field(stdout, any->canonical);
+		putchar(',');
+		bnn_dbt_csv_field(stdout, any->kernel);
+		putchar(',');
+		bnn_dbt_csv_field(stdout, any->kind);
+		putchar(',');
+		bnn_dbt_csv_field(stdout, w->base ? w->base->status : NULL);
+		putchar(',');
+		bnn_dbt_csv_field(stdout, w->new ? w->new->status : NULL);
+		double num[] = { w->mb, w->mn };
+		for (int i = 0; i < 2; i++) {
+			putchar(',');
+			if (isfinite(num[i]))
+				printf("%.17g", num[i]);
+		}
+		printf(",%zu,%zu", w->base ? w->base->nsamples : 0, w->new ? w->new->nsamples : 0);
+		double more[] = { w->change, w->lo, w->hi, w->p };
+		for (int i = 0; i < 4; i++) {
+			putchar(',');
+			if (isfinite(more[i]))
+				printf("%.17g", more[i]);
+		}
+		printf(",%s,", verdict_name[w->verdict]);
+		bnn_dbt_csv_field(stdout, w->note);
+		putchar('\n');
+	}
+}
+
+/* One run's header as a JSON member named key. */
+static void json_run(const char *key, const bnn_dbt_run_t *r)
+{
+	printf("  \"%s\": {\"run_id\": %lld, \"database\": ", key, (long long)r->id);
+	bnn_dbt_json_string(stdout, r->db_path);
+	printf(", \"suite\": ");
+	bnn_dbt_json_string(stdout, r->suite);
+	printf(", \"start_time\": ");
+	bnn_dbt_json_string(stdout, r->start_time);
+	printf(", \"host\": ");
+	bnn_dbt_json_string(stdout, r->host);
+	printf(", \"machine\": ");
+	bnn_dbt_json_string(stdout, r->fingerprint);
+	printf(", \"build\": ");
+	bnn_dbt_json_string(stdout, r->version);
+	printf("},\n");
+}
+
+/* The whole comparison as one JSON object. */
+static void print_json(const bnn_dbt_run_t *rb, const bnn_dbt_run_t *rn, row_t *rows,
+		       size_t nrows, const cmp_opts_t *o, const size_t *count)
+{
+	printf("{\n");
+	json_run("base", rb);
+	json_run("new", rn);
+	printf("  \"threshold\": %.17g, \"alpha\": %.17g, \"bootstrap\": %d, "
+	       "\"min_test_samples\": %d,\n", o->threshold, o->alpha, o->iters,
+	       MIN_TEST_SAMPLES);
+	printf("  \"rows\": [");
+	for (size_t r = 0; r < nrows; r++) {
+		const row_t *w = &rows[r];
+		const bnn_dbt_result_t *any = w->new ? w->new : w->base;
+		printf("%s\n    {\"problem\": ", r ? "," : "");
+		bnn_dbt_json_string(stdout, any->problem);
+		printf(", \"canonical\": ");
+		bnn_dbt_json_string(stdout, any->canonical);
+		printf(", \"kernel\": ");
+		bnn_dbt_json_string(stdout, any->kernel);
+		printf(", \"kind\": ");
+		bnn_dbt_json_string(stdout, any->kind);
+		printf(", \"base_status\": ");
+		bnn_dbt_json_string(stdout, w->base ? w->base->status : NULL);
+		printf(", \"new_status\": ");
+		bnn_dbt_json_string(stdout, w->new ? w->new->status : NULL);
+		printf(", \"base_median_ns\": ");
+		bnn_dbt_json_number(stdout, w->mb);
+		printf(", \"new_median_ns\": ");
+		bnn_dbt_json_number(stdout, w->mn);
+		printf(", \"base_samples\": %zu, \"new_samples\": %zu",
+		       w->base ? w->base->nsamples : 0, w->new ? w->new->nsamples : 0);
+		printf(", \"change\": ");
+		bnn_dbt_json_number(stdout, w->change);
+		printf(", \"ci\": [");
+		bnn_dbt_json_number(stdout, w->lo);
+		printf(", ");
+		bnn_dbt_json_number(stdout, w->hi);
+		printf("], \"p_value\": ");
+		bnn_dbt_json_number(stdout, w->p);
+		printf(", \"verdict\": \"%s\", \"note\": ", verdict_name[w->verdict]);
+		bnn_dbt_json_string(stdout, w->note);
+		printf("}");
+	}
+	printf("\n  ],\n  \"summary\": {");
+	for (int v = 0; v < V_COUNT; v++)
+		printf("%s\"%s\": %zu", v ? ", " : "", verdict_name[v], count[v]);
+	printf("}\n}\n");
+}
+
+/* Parses a threshold: a fraction (0.05) or a percentage (5%). */
+static int parse_threshold(const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s)
+		return -1;
+	if (*end == '%') {
+		v /= 100;
+		end++;
+	}
+	if (*end || !(v >= 0) || v >= 10)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* See dbtools.h: 1 when a pair REGRESSED, 2 bad input or other machines, 3 I/O. */
+int bnn_cmd_compare(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, 0, 'd' },
+		{ "threshold", required_argument, 0, 't' },
+		{ "alpha", required_argument, 0, 'a' },
+		{ "bootstrap", required_argument, 0, 'b' },
+		{ "any-machine", no_argument, 0, 'm' },
+		{ "csv", no_argument, 0, 'c' },
+		{ "json", no_argument, 0, 'j' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 }
+	};
+	cmp_opts_t o = { .threshold = 0.05, .alpha = 0.05, .iters = 2000 };
+	const char *db = DEFAULT_DB;
+	bnn_dbt_run_t rb = { 0 }, rn = { 0 };
+	row_t *rows = NULL;
+	size_t nrows = 0, count[V_COUNT] = { 0 };
+	int status = BNN_DBT_USAGE, c;
+	char *end;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 't':
+			if (parse_threshold(optarg, &o.threshold) != 0) {
+				fprintf(stderr, "bnnbench: compare: --threshold: '%s' is not a "
+					"fraction (0.05) or a percentage (5%%)\n", optarg);
+				return BNN_DBT_USAGE;
+			}
+			break;
+		case 'a':
+			errno = 0;
+			o.alpha = strtod(optarg, &end);
+			if (errno || *end || end == optarg || !(o.alpha > 0 && o.alpha < 1)) {
+				fprintf(stderr, "bnnbench: compare: --alpha: '%s' is not in (0, 1)\n",
+					optarg);
+				return BNN_DBT_USAGE;
+			}
+			break;
+		case 'b':
+			errno = 0;
+			long v = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || v < 100 || v > 1000000) {
+				fprintf(stderr, "bnnbench: compare: --bootstrap: '%s' is not a count "
+					"in [100, 1000000]\n", optarg);
+				return BNN_DBT_USAGE;
+			}
+			o.iters = (int)v;
+			break;
+		case 'm': o.any_machine = 1; break;
+		case 'c': o.format = OUT_CSV; break;
+		case 'j': o.format = OUT_JSON; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: fputs(usage, stderr); return BNN_DBT_USAGE;
+		}
+	}
+	if (argc - optind != 2) {
+		fprintf(stderr, "bnnbench: compare takes two runs, BASE and NEW\n%s", usage);
+		return BNN_DBT_USAGE;
+	}
+	status = bnn_dbt_load_arg(argv[optind], db, 1, &rb);
+	if (status)
+		goto out;
+	status = bnn_dbt_load_arg(argv[optind + 1], db, 1, &rn);
+	if (status)
+		goto out;
+	if (!o.any_machine && strcmp(rb.fingerprint ? rb.fingerprint : "",
+				     rn.fingerprint ? rn.fingerprint : "")) {
+		fprintf(stderr, "bnnbench: compare: base run %lld (machine %s, host %s) and new "
+			"run %lld (machine %s, host %s) ran on different machines; "
+			"--any-machine compares them anyway\n", (long long)rb.id, rb.fingerprint,
+			rb.host ? rb.host : "-", (long long)rn.id, rn.fingerprint,
+			rn.host ? rn.host : "-");
+		status = BNN_DBT_USAGE;
+		goto out;
+	}
+	rows = calloc(rb.nres + rn.nres + 1, sizeof(*rows));
+	if (!rows) {
+		fprintf(stderr, "bnnbench: compare: out of memory\n");
+		status = BNN_DBT_IO;
+		goto out;
+	}
+	/* NEW's order first, then what only BASE has, in its order. */
+	for (size_t i = 0; i < rn.nres; i++) {
+		if (!comparable_kind(&rn.res[i]))
+			continue;
+		rows[nrows].new = &rn.res[i];
+		rows[nrows].base = find(&rb, &rn.res[i]);
+		nrows++;
+	}
+	for (size_t i = 0; i < rb.nres; i++)
+		if (comparable_kind(&rb.res[i]) && !find(&rn, &rb.res[i]))
+			rows[nrows++].base = &rb.res[i];
+	for (size_t r = 0; r < nrows; r++) {
+		classify(&rows[r], &o);
+		count[rows[r].verdict]++;
+	}
+	if (o.format == OUT_CSV)
+		print_csv(rows, nrows);
+	else if (o.format == OUT_JSON)
+		print_json(&rb, &rn, rows, nrows, &o, count);
+	else
+		print_text(&rb, &rn, rows, nrows, &o, count);
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "bnnbench: compare: writing the output: %s\n", strerror(errno));
+		status = BNN_DBT_IO;
+		goto out;
+	}
+	status = count[V_REGRESSED] ? BNN_DBT_REGRESSED : BNN_DBT_OK;
+out:
+	free(rows);
+	bnn_dbt_free_run(&rb);
+	bnn_dbt_free_run(&rn);
+	return status;
+}

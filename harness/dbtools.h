@@ -1,0 +1,120 @@
+/*
+ * dbtools.h: the commands that read stored results (compare, report,
+ * export) and the one that combines databases (merge).
+ *
+ * The read-only commands open databases read-only (SQLite URI mode=ro) and
+ * read only columns of schema version 1, so a database of a later version
+ * (which only adds columns and tables) still reads. Each command parses its
+ * own options and returns an exit status; nothing here calls exit().
+ *
+ * Exit statuses: 0 success, 1 compare found a regression, 2 bad input
+ * (options, run specs, machines that differ), 3 a database or file failed.
+ */
+#ifndef BNN_DBTOOLS_H
+#define BNN_DBTOOLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sqlite3.h>
+
+#define BNN_DBT_OK 0
+#define BNN_DBT_REGRESSED 1
+#define BNN_DBT_USAGE 2
+#define BNN_DBT_IO 3
+
+/* One stored result, as the tools read it. Unknown numbers are NaN. */
+typedef struct {
+	int64_t id;
+	char *problem;     /* short name (or the canonical text when unnamed) */
+	char *canonical;   /* the problem's identity */
+	char *op;
+	char *kernel;
+	char *kind;        /* kernel, peer or probe */
+	char *isa;
+	char *status;      /* PASS, FAIL, SKIP, MISTRUSTED */
+	char *reason;
+	char *repro;
+	char *binding;
+	char *unit;        /* probes: TOPS, GFLOPS or GB/s */
+	double min_ns, median_ns, ci_lo_ns, ci_hi_ns;
+	double macs, tops, efficiency, value, value_median;
+	double max_abs_err, bound;
+	int64_t threads;
+	double *samples;   /* ns per repetition, in order; NULL when not loaded */
+	size_t nsamples;
+} bnn_dbt_result_t;
+
+/* One stored run with its machine, build and (optionally) results. */
+typedef struct {
+	int64_t id;
+	char *db_path;     /* the file it was read from */
+	char *fingerprint, *hostname, *cpu_model, *isa_features, *record_json;
+	int64_t cores;
+	char *version, *compiler, *cflags;
+	char *suite, *command_line, *host, *start_time, *end_time, *status;
+	int64_t seed, check_only, pid;
+	bnn_dbt_result_t *res;
+	size_t nres;
+} bnn_dbt_run_t;
+
+/* Whether name is one of the commands of this module. */
+int bnn_dbt_is_command(const char *name);
+
+/* Runs command argv[0] with its arguments; returns the exit status. */
+int bnn_dbt_main(int argc, char **argv);
+
+int bnn_cmd_compare(int argc, char **argv);
+int bnn_cmd_report(int argc, char **argv);
+int bnn_cmd_export(int argc, char **argv);
+int bnn_cmd_merge(int argc, char **argv);
+
+/*
+ * Opens path read-only and checks it is a bnnbench database (application
+ * id "BNNB", schema version >= 1). A missing file is an error (nothing is
+ * created). Returns 0 with *db set, or -1 with the reason in err.
+ */
+int bnn_dbt_open_ro(const char *path, sqlite3 **db, char *err, size_t errlen);
+
+/*
+ * Resolves a run spec within db: a positive id, "latest", or "latest~N"
+ * (the Nth run before the newest, by id). Returns 0 with *run_id, or -1
+ * with the reason in err.
+ */
+int bnn_dbt_resolve(sqlite3 *db, const char *path, const char *spec, int64_t *run_id,
+		    char *err, size_t errlen);
+
+/*
+ * Splits a command-line run spec into a database path and a spec inside
+ * it: "ID" / "latest" / "latest~N" (in default_db), "FILE" (its latest
+ * run), or "FILE:SPEC". *path and *spec point into a malloc'ed copy that
+ * *owned holds (free it). Returns 0, or -1 with the reason in err.
+ */
+int bnn_dbt_split_spec(const char *arg, const char *default_db, char **path,
+		       char **spec, char **owned, char *err, size_t errlen);
+
+/*
+ * Loads run run_id of db (read from path) into *run: its machine, build
+ * and results ordered by id; with_samples also loads every sample. On
+ * failure returns -1 with the reason in err and leaves *run empty.
+ */
+int bnn_dbt_load_run(sqlite3 *db, const char *path, int64_t run_id, int with_samples,
+		     bnn_dbt_run_t *run, char *err, size_t errlen);
+
+/* Frees what bnn_dbt_load_run allocated; run may be empty. */
+void bnn_dbt_free_run(bnn_dbt_run_t *run);
+
+/*
+ * Opens ARG (a run spec as bnn_dbt_split_spec takes) and loads that run.
+ * Returns 0, or a BNN_DBT_* exit status with the message printed.
+ */
+int bnn_dbt_load_arg(const char *arg, const char *default_db, int with_samples,
+		     bnn_dbt_run_t *run);
+
+/* Writers that escape what they print. */
+void bnn_dbt_json_string(FILE *f, const char *s);   /* "..." or null */
+void bnn_dbt_csv_field(FILE *f, const char *s);     /* RFC 4180 quoting */
+void bnn_dbt_html(FILE *f, const char *s);          /* &, <, >, ", ' */
+void bnn_dbt_json_number(FILE *f, double x);        /* number or null */
+
+#endif

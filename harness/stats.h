@@ -1,0 +1,37 @@
+/*
+ * stats.h: the statistics of comparing two sets of timed samples: the
+ * median, the Mann-Whitney U test (normal approximation, tie-corrected,
+ * with continuity correction) and a seeded bootstrap interval of the ratio
+ * of medians. Pure functions of their inputs: no I/O, no global state.
+ */
+#ifndef BNN_STATS_H
+#define BNN_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Median of n values (the mean of the two middle ones for even n); NaN for
+ * n == 0 or out of memory. v is not modified. */
+double bnn_stat_median(const double *v, size_t n);
+
+/*
+ * Two-sided Mann-Whitney U test of a against b: *u is U of a (the number of
+ * pairs with a > b, ties counting one half), *p the two-sided p-value from
+ * the normal approximation with the tie correction of the variance and a
+ * continuity correction of 0.5. Returns 0, or -1 when a side is empty or
+ * memory runs out. All values equal on both sides give p = 1.
+ */
+int bnn_stat_mann_whitney(const double *a, size_t na, const double *b, size_t nb,
+			  double *u, double *p);
+
+/*
+ * Percentile bootstrap of median(b) / median(a): iters resamples of each
+ * side with replacement, drawn from a generator seeded with seed, so the
+ * same inputs give the same interval. *lo and *hi bound the central level
+ * (e.g. 0.95) of the resampled ratios. Returns 0, or -1 on empty input,
+ * iters < 1 or out of memory.
+ */
+int bnn_stat_bootstrap_ratio(const double *a, size_t na, const double *b, size_t nb,
+			     int iters, uint64_t seed, double level, double *lo, double *hi);
+
+#endif
