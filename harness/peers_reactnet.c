@@ -231,7 +231,7 @@ typedef struct {
 	dnnl_data_type_t src_dt, wei_dt, dst_dt;
 	const void *wei;        /* OHWI, in wei_dt */
 	const float *bias;      /* [k], or NULL */
-	void *src, *dst;        /* the buffers it reads and writes */
+	void *src, *dst;        /* the buffers it reads and writes; NULL: its own */
 } rn_conv_spec_t;
 
 /*
@@ -272,8 +272,11 @@ static int rn_conv_make(rn_ctx_t *cx, rn_prim_t *p, const rn_conv_spec_t *s)
 		goto out;
 	if (s->bias && (rc = rn_load_bias(cx, p, &bias_md, s->bias, s->k)) != 0)
 		goto out;
-	RN_TRY(dnnl_memory_create(&p->src, &src_md, cx->eng, s->src));
-	RN_TRY(dnnl_memory_create(&p->dst, &dst_md, cx->eng, s->dst));
+	/* The layouts oneDNN settled on: ours, except where a tag is any. */
+	RN_TRY(dnnl_memory_create(&p->src, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0),
+				  cx->eng, s->src ? s->src : DNNL_MEMORY_ALLOCATE));
+	RN_TRY(dnnl_memory_create(&p->dst, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0),
+				  cx->eng, s->dst ? s->dst : DNNL_MEMORY_ALLOCATE));
 	rn_note_scratch(cx, pd);
 	RN_TRY(dnnl_primitive_create(&p->prim, pd));
 out:
@@ -662,22 +665,32 @@ void bnn_peer_rblock_release(void *state)
 	free(st);
 }
 
-/* A reorder between NHWC (the user's) and tag, for n x c x h x w floats. */
+/* A reorder from (fmd, src) to (tmd, dst), kept as p's prim, src and dst. */
+static int rn_reorder_md(rn_ctx_t *cx, rn_prim_t *p, const dnnl_memory_desc_t *fmd, void *src,
+			 const dnnl_memory_desc_t *tmd, void *dst)
+{
+	dnnl_primitive_desc_t pd = NULL;
+	int rc = 0;
+	RN_TRY(dnnl_reorder_primitive_desc_create(&pd, fmd, cx->eng, tmd, cx->eng, NULL));
+	RN_TRY(dnnl_primitive_create(&p->prim, pd));
+	RN_TRY(dnnl_memory_create(&p->src, fmd, cx->eng, src));
+	RN_TRY(dnnl_memory_create(&p->dst, tmd, cx->eng, dst));
+out:
+	dnnl_primitive_desc_destroy(pd);
+	return rc;
+}
+
+/* The same between two layouts of n x c x h x w floats. */
 static int rn_reorder_make(rn_ctx_t *cx, rn_prim_t *p, int64_t n, int64_t c, int64_t h, int64_t w,
 			   dnnl_format_tag_t from, void *src, dnnl_format_tag_t to, void *dst)
 {
-	dnnl_primitive_desc_t pd = NULL;
 	dnnl_memory_desc_t fmd, tmd;
 	dnnl_dims_t dims = { n, c, h, w };
 	int rc = 0;
 	RN_TRY(dnnl_memory_desc_init_by_tag(&fmd, 4, dims, dnnl_f32, from));
 	RN_TRY(dnnl_memory_desc_init_by_tag(&tmd, 4, dims, dnnl_f32, to));
-	RN_TRY(dnnl_reorder_primitive_desc_create(&pd, &fmd, cx->eng, &tmd, cx->eng, NULL));
-	RN_TRY(dnnl_primitive_create(&p->prim, pd));
-	RN_TRY(dnnl_memory_create(&p->src, &fmd, cx->eng, src));
-	RN_TRY(dnnl_memory_create(&p->dst, &tmd, cx->eng, dst));
+	rc = rn_reorder_md(cx, p, &fmd, src, &tmd, dst);
 out:
-	dnnl_primitive_desc_destroy(pd);
 	return rc;
 }
 
@@ -777,6 +790,8 @@ typedef struct {
 	rn_ctx_t cx;
 	bnn_rnet_shape_t r;
 	rn_prim_t stem, fc;
+	rn_prim_t img_reorder;  /* NCHW images to the stem's layout; NULL prim: none */
+	rn_prim_t stem_reorder; /* the stem's layout to act[0]'s; NULL prim: none */
 	rn_block_t bl[BNN_RNET_BLOCKS];
 	void *buf;              /* every tensor */
 	float *act[2];          /* block i reads act[i % 2], writes act[(i + 1) % 2] */
@@ -793,6 +808,8 @@ void bnn_peer_rnet_release(void *state)
 		rn_block_free(&st->bl[i]);
 	rn_prim_free(&st->stem);
 	rn_prim_free(&st->fc);
+	rn_prim_free(&st->img_reorder);
+	rn_prim_free(&st->stem_reorder);
 	free(st->buf);
 	rn_ctx_free(&st->cx);
 	free(st);
@@ -813,13 +830,47 @@ static int rn_stem_make(rn_net_peer_t *st, const bnn_rnet_params_t *p, const flo
 			w[o * 27 + t] = (float)(p->stem_w[o * 27 + t] * m);
 		bias[o] = (float)(p->stem_bn.beta[o] - (double)p->stem_bn.mean[o] * m);
 	}
-	/* oneDNN only reads a source: dropping const is safe. */
+	/*
+	 * oneDNN 2.6 has no jit conv of 3 input channels into NHWC, only the
+	 * reference one (about 400 ms here); its jit stem takes NCHW to
+	 * nChw8c. So both layouts are oneDNN's choice, reached by timed
+	 * reorders from the NCHW images and to the blocks' layout where they
+	 * differ from those.
+	 */
 	rn_conv_spec_t s = { .n = st->r.n, .c = 3, .h = st->r.h, .w = st->r.w, .k = sc, .ks = 3,
-			     .stride = 2, .src_tag = dnnl_nchw, .dst_tag = rn_tag(&st->cx, sc),
-			     .src_dt = dnnl_f32, .wei_dt = dnnl_f32, .dst_dt = dnnl_f32, .wei = w,
-			     .bias = bias, .src = (void *)img, .dst = st->act[0] };
+			     .stride = 2, .src_tag = dnnl_format_tag_any,
+			     .dst_tag = dnnl_format_tag_any, .src_dt = dnnl_f32,
+			     .wei_dt = dnnl_f32, .dst_dt = dnnl_f32, .wei = w, .bias = bias,
+			     .src = NULL, .dst = NULL };
 	int rc = rn_conv_make(&st->cx, &st->stem, &s);
 	free(w);
+	if (rc)
+		return rc;
+	const dnnl_memory_desc_t *src_md, *dst_md;
+	dnnl_memory_desc_t img_md, act_md;
+	dnnl_dims_t idims = { st->r.n, 3, st->r.h, st->r.w },
+		    adims = { st->r.n, sc, st->r.h / 2, st->r.w / 2 };
+	void *h;
+	RN_TRY(dnnl_memory_get_memory_desc(st->stem.src, &src_md));
+	RN_TRY(dnnl_memory_get_memory_desc(st->stem.dst, &dst_md));
+	RN_TRY(dnnl_memory_desc_init_by_tag(&img_md, 4, idims, dnnl_f32, dnnl_nchw));
+	RN_TRY(dnnl_memory_desc_init_by_tag(&act_md, 4, adims, dnnl_f32, rn_tag(&st->cx, sc)));
+	/* oneDNN only reads a source: dropping const is safe. */
+	if (dnnl_memory_desc_equal(&img_md, src_md)) {
+		RN_TRY(dnnl_memory_set_data_handle(st->stem.src, (void *)img));
+	} else {
+		RN_TRY(dnnl_memory_get_data_handle(st->stem.src, &h));
+		if ((rc = rn_reorder_md(&st->cx, &st->img_reorder, &img_md, (void *)img, src_md,
+					h)) != 0)
+			goto out;
+	}
+	if (dnnl_memory_desc_equal(&act_md, dst_md)) {
+		RN_TRY(dnnl_memory_set_data_handle(st->stem.dst, st->act[0]));
+	} else {
+		RN_TRY(dnnl_memory_get_data_handle(st->stem.dst, &h));
+		rc = rn_reorder_md(&st->cx, &st->stem_reorder, dst_md, h, &act_md, st->act[0]);
+	}
+out:
 	return rc;
 }
 
@@ -970,8 +1021,12 @@ static void rn_pool_images(void *vst, int64_t b0, int64_t b1, int tid)
 int bnn_peer_rnet_run(void *state, void *out)
 {
 	rn_net_peer_t *st = state;
-	int rc = rn_exec(&st->cx, &st->stem);
-	if (rc)
+	int rc = 0;
+	if (st->img_reorder.prim && (rc = rn_reorder_run(&st->cx, &st->img_reorder)) != 0)
+		return rc;
+	if ((rc = rn_exec(&st->cx, &st->stem)) != 0)
+		return rc;
+	if (st->stem_reorder.prim && (rc = rn_reorder_run(&st->cx, &st->stem_reorder)) != 0)
 		return rc;
 	rn_block_t *b0 = &st->bl[0];
 	rn_rsign(&st->cx, st->act[0], st->s3[0], b0->p->rsign1, b0->b.n, b0->b.h * b0->b.w,
