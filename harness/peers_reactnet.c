@@ -22,15 +22,16 @@
  * the sums, in the C epilogue that also adds the shortcut (the 2x2 average
  * pool when the stride is 2), applies RPReLU and writes the next RSign's
  * +-1 output, one pass per conv, as bnnbench's own block kernel does
- * (kernels/generic/reactnet.c), and split over the same worker pool
- * (--threads). The reduction block's two 1x1 convs are one conv of 2c
+ * (kernels/generic/reactnet.c), split over oneDNN's OpenMP threads
+ * (rn_parallel_for). The reduction block's two 1x1 convs are one conv of 2c
  * filters.
  *
  * Layouts: the int8 convs work on NHWC (the layout oneDNN's int8 AVX2
- * convolutions take). The f32 tensors are NHWC too: measured on the Zen 3
- * machine at --threads 1 and 2, nChw8c (oneDNN's preferred f32 layout
- * here, with reorders at the ends) was not faster over the whole network,
- * and NHWC needs no reorder at all. RN_F32_BLOCKED selects nChw8c.
+ * convolutions take). The f32 tensors are nChw8c, oneDNN's preferred f32
+ * layout on AVX2 (its jit stem writes it too): on the Zen 3 machine the
+ * whole network and the block shapes ran 0 to 10% faster than on NHWC
+ * (no conv was slower). The block peer reorders its NHWC input and output
+ * at the ends, timed. RN_F32_BLOCKED=0 builds the NHWC variant.
  *
  * The network: the stem is an fp32 oneDNN conv (3 -> 32, stride 2, pad 1)
  * reading the NCHW images as they come, with BN folded into its weights
@@ -59,10 +60,14 @@
 
 #ifdef HAVE_DNNL
 #include <oneapi/dnnl/dnnl.h>
+#if defined(_OPENMP) && DNNL_CPU_THREADING_RUNTIME == DNNL_RUNTIME_OMP
+#include <omp.h>
+#define RN_OMP 1
+#endif
 
-/* f32 tensors in nChw8c instead of NHWC (see the top comment). */
+/* f32 tensors in nChw8c, else NHWC (see the top comment). */
 #ifndef RN_F32_BLOCKED
-#define RN_F32_BLOCKED 0
+#define RN_F32_BLOCKED 1
 #endif
 
 /* ---- oneDNN plumbing ----------------------------------------------------- */
@@ -303,6 +308,40 @@ out:
 	return rc;
 }
 
+/*
+ * Splits [0, n) like bnn_parallel_for. With oneDNN on OpenMP, over the same
+ * OpenMP threads oneDNN uses (their count follows --threads, see peers.c):
+ * on the worker pool instead, oneDNN's OpenMP workers would still be
+ * spinning for work after each primitive while the pool's threads run the
+ * epilogue, and at --threads 2 on 2 cores that made the network twice as
+ * slow.
+ */
+static void rn_parallel_for(int64_t n, int64_t grain, bnn_task_fn fn, void *ctx)
+{
+#ifdef RN_OMP
+	int64_t chunks = (n + grain - 1) / grain;
+	int want = omp_get_max_threads();
+	if (want > chunks)
+		want = (int)chunks;
+	if (want <= 1) {
+		if (n > 0)
+			fn(ctx, 0, n, 0);
+		return;
+	}
+#pragma omp parallel num_threads(want)
+	{
+		int t = omp_get_thread_num(), nt = omp_get_num_threads();
+		int64_t per = chunks / nt, extra = chunks % nt;
+		int64_t c0 = t * per + (t < extra ? t : extra), c1 = c0 + per + (t < extra);
+		int64_t b0 = c0 * grain, b1 = c1 * grain < n ? c1 * grain : n;
+		if (b0 < b1)
+			fn(ctx, b0, b1, t);
+	}
+#else
+	bnn_parallel_for(n, grain, fn, ctx);
+#endif
+}
+
 /* ---- one block ----------------------------------------------------------- */
 
 /* The block's binarized data: +-1.0f for f32 convs, x+1 as u8 for int8. */
@@ -518,7 +557,7 @@ static void rn_rsign(const rn_ctx_t *cx, const float *x, void *s, const float *s
 {
 	rn_rsign_job_t j = { cx, x, s, shift, c, rn_blk(cx, c), pix };
 	int64_t rows = n * (c / j.run) * pix;
-	bnn_parallel_for(rows, j.run >= 256 ? 1 : 256 / j.run, rn_rsign_rows, &j);
+	rn_parallel_for(rows, j.run >= 256 ? 1 : 256 / j.run, rn_rsign_rows, &j);
 }
 
 /* One run of u = RPReLU1(acc3 * m1 + c1 + shortcut), s1 = RSign2(u):
@@ -632,11 +671,11 @@ static int rn_block_forward(rn_block_t *bl)
 	int rc = rn_exec(bl->cx, &bl->conv3);
 	if (rc)
 		return rc;
-	bnn_parallel_for(b->n * (b->c / bl->bc) * opix, bl->bc >= 256 ? 1 : 256 / bl->bc,
+	rn_parallel_for(b->n * (b->c / bl->bc) * opix, bl->bc >= 256 ? 1 : 256 / bl->bc,
 			 rn_t1_rows, bl);
 	if ((rc = rn_exec(bl->cx, &bl->conv1)) != 0)
 		return rc;
-	bnn_parallel_for(b->n * (b->k / bl->bk) * opix, bl->bk >= 256 ? 1 : 256 / bl->bk,
+	rn_parallel_for(b->n * (b->k / bl->bk) * opix, bl->bk >= 256 ? 1 : 256 / bl->bk,
 			 rn_t2_rows, bl);
 	return 0;
 }
@@ -1034,7 +1073,7 @@ int bnn_peer_rnet_run(void *state, void *out)
 	for (int i = 0; i < BNN_RNET_BLOCKS; i++)
 		if ((rc = rn_block_forward(&st->bl[i])) != 0)
 			return rc;
-	bnn_parallel_for(st->r.n, 1, rn_pool_images, st);
+	rn_parallel_for(st->r.n, 1, rn_pool_images, st);
 	RN_TRY(dnnl_memory_set_data_handle(st->fc.dst, out));
 	rc = rn_exec(&st->cx, &st->fc);
 out:
