@@ -150,16 +150,17 @@ static void *rn_alloc(size_t bytes)
 	return aligned_alloc(64, sz ? sz : 64);
 }
 
-/* The layout of a 4-D activation tensor of c channels. */
-static dnnl_format_tag_t rn_tag(const rn_ctx_t *cx, int64_t c)
+/* The layout of a 4-D activation tensor of c channels: one for all the
+ * tensors of a peer (the epilogues pair channels across tensors). */
+static dnnl_format_tag_t rn_tag(const rn_ctx_t *cx)
 {
-	return cx->blocked && c % 8 == 0 ? dnnl_nChw8c : dnnl_nhwc;
+	return cx->blocked ? dnnl_nChw8c : dnnl_nhwc;
 }
 
 /* Channels per contiguous run in that layout: 8 for nChw8c, c for NHWC. */
 static int64_t rn_blk(const rn_ctx_t *cx, int64_t c)
 {
-	return rn_tag(cx, c) == dnnl_nChw8c ? 8 : c;
+	return rn_tag(cx) == dnnl_nChw8c ? 8 : c;
 }
 
 /* Where the run of channels [cb*B, cb*B + B) of pixel p of image n starts,
@@ -491,11 +492,11 @@ static int rn_block_init(rn_ctx_t *cx, rn_block_t *bl, const bnn_rblock_shape_t 
 	dnnl_data_type_t sdt = cx->int8 ? dnnl_u8 : dnnl_f32, wdt = cx->int8 ? dnnl_s8 : dnnl_f32,
 			 ddt = cx->int8 ? dnnl_s32 : dnnl_f32;
 	rn_conv_spec_t s3c = { .n = b->n, .c = c, .h = b->h, .w = b->w, .k = c, .ks = 3,
-			       .stride = b->stride, .src_tag = rn_tag(cx, c),
-			       .dst_tag = rn_tag(cx, c), .src_dt = sdt, .wei_dt = wdt,
+			       .stride = b->stride, .src_tag = rn_tag(cx),
+			       .dst_tag = rn_tag(cx), .src_dt = sdt, .wei_dt = wdt,
 			       .dst_dt = ddt, .wei = w3, .src = s3, .dst = acc3 };
 	rn_conv_spec_t s1c = { .n = b->n, .c = c, .h = b->oh, .w = b->ow, .k = k, .ks = 1,
-			       .stride = 1, .src_tag = rn_tag(cx, c), .dst_tag = rn_tag(cx, k),
+			       .stride = 1, .src_tag = rn_tag(cx), .dst_tag = rn_tag(cx),
 			       .src_dt = sdt, .wei_dt = wdt, .dst_dt = ddt, .wei = w1, .src = s1,
 			       .dst = acc1 };
 	if ((rc = rn_conv_make(cx, &bl->conv3, &s3c)) != 0 ||
@@ -752,10 +753,13 @@ static int rblock_prepare(const bnn_op_desc_t *d, const bnn_inputs_t *in, void *
 	int rc = rn_ctx_init(&st->cx, int8);
 	if (rc)
 		goto fail;
+	/* nChw8c needs whole blocks of 8 channels (k is c or 2c). */
+	if (b->c % 8)
+		st->cx.blocked = 0;
 	st->x = in->a;
 	int64_t ipix = b->n * b->h * b->w, opix = b->n * b->oh * b->ow;
 	size_t ss = rn_sign_size(&st->cx);
-	int blk_in = rn_tag(&st->cx, b->c) != dnnl_nhwc, blk_out = rn_tag(&st->cx, b->k) != dnnl_nhwc;
+	int blk_in = rn_tag(&st->cx) != dnnl_nhwc, blk_out = blk_in;
 	/* Offsets in 64-byte units, each tensor on its own lines. */
 	size_t sz[7] = { (size_t)(ipix * b->c) * ss, (size_t)(opix * b->c) * 4,
 			 (size_t)(opix * b->c) * 4, (size_t)(opix * b->c) * ss,
@@ -893,7 +897,7 @@ static int rn_stem_make(rn_net_peer_t *st, const bnn_rnet_params_t *p, const flo
 	RN_TRY(dnnl_memory_get_memory_desc(st->stem.src, &src_md));
 	RN_TRY(dnnl_memory_get_memory_desc(st->stem.dst, &dst_md));
 	RN_TRY(dnnl_memory_desc_init_by_tag(&img_md, 4, idims, dnnl_f32, dnnl_nchw));
-	RN_TRY(dnnl_memory_desc_init_by_tag(&act_md, 4, adims, dnnl_f32, rn_tag(&st->cx, sc)));
+	RN_TRY(dnnl_memory_desc_init_by_tag(&act_md, 4, adims, dnnl_f32, rn_tag(&st->cx)));
 	/* oneDNN only reads a source: dropping const is safe. */
 	if (dnnl_memory_desc_equal(&img_md, src_md)) {
 		RN_TRY(dnnl_memory_set_data_handle(st->stem.src, (void *)img));
