@@ -566,6 +566,7 @@ const bnn_kernel_t bnn_peers[] = {
 		.op = BNN_OP_RBLOCK,
 		.isa = BNN_ISA_GENERIC,
 		.summary = "ReActNet block: oneDNN fp32 convs of +-1.0f, C epilogue (BN, RPReLU)",
+		.supports = bnn_peer_rblock_f32_supports,
 		.prepare = bnn_peer_rblock_f32_prepare,
 		.run = bnn_peer_rblock_run,
 		.release = bnn_peer_rblock_release,

@@ -13,8 +13,8 @@
  *          into the +-1 sums with zero padding. That is oneDNN's own source
  *          zero point done by hand: oneDNN 2.6 on AVX2 without VNNI halves
  *          the weights of an s8-source conv (+-1 -> 0, see peers.c), and
- *          its zero-point path makes the padded 3x3 convs 1.2 to 2.5 times
- *          slower than the same conv without one.
+ *          its zero-point path makes the padded 3x3 convs 1.3 to 2.5 times
+ *          slower than the same conv without one (1x1: the same).
  * The weights stay +-1 so that every sum is an exact integer (f32 sums of
  * +-1 are exact up to 2^24 terms): folding alpha and BN into the weights
  * would round each partial sum, far beyond the block's rounding bound. So
@@ -28,10 +28,11 @@
  *
  * Layouts: the int8 convs work on NHWC (the layout oneDNN's int8 AVX2
  * convolutions take). The f32 tensors are nChw8c, oneDNN's preferred f32
- * layout on AVX2 (its jit stem writes it too): on the Zen 3 machine the
- * whole network and the block shapes ran 0 to 10% faster than on NHWC
- * (no conv was slower). The block peer reorders its NHWC input and output
- * at the ends, timed. RN_F32_BLOCKED=0 builds the NHWC variant.
+ * layout on AVX2 (its jit stem writes it too): on the (loaded) Zen 3
+ * machine the network and the block shapes ran 0 to 15% faster (best of
+ * 10 to 20 runs, interleaved) than the same peer on NHWC, never clearly
+ * slower. The block peer reorders its NHWC input and output at the ends,
+ * timed. RN_F32_BLOCKED=0 builds the NHWC variant.
  *
  * The network: the stem is an fp32 oneDNN conv (3 -> 32, stride 2, pad 1)
  * reading the NCHW images as they come, with BN folded into its weights
@@ -52,6 +53,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bnn_reactnet.h"
@@ -794,6 +796,15 @@ static int rblock_prepare(const bnn_op_desc_t *d, const bnn_inputs_t *in, void *
 fail:
 	bnn_peer_rblock_release(st);
 	return rc;
+}
+
+int bnn_peer_rblock_f32_supports(const bnn_op_desc_t *d, char *why, size_t whylen)
+{
+	if (9 * d->rblock.c > (INT64_C(1) << 24)) {
+		snprintf(why, whylen, "float32 sums of +-1 are exact only up to 2^24 taps");
+		return -1;
+	}
+	return 0;
 }
 
 int bnn_peer_rblock_f32_prepare(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state)

@@ -9,10 +9,13 @@
 #ifndef BNN_PEERS_REACTNET_H
 #define BNN_PEERS_REACTNET_H
 
+#include <stddef.h>
 #include "bnn_kernels.h"
 
 /* BNN_OP_RBLOCK: in->a the NHWC float input, in->params the block's
  * bnn_rblock_params_t; the float NHWC output. */
+/* f32 sums of +-1 are exact up to 2^24 terms: the 3x3 conv has 9c. */
+int bnn_peer_rblock_f32_supports(const bnn_op_desc_t *d, char *why, size_t whylen);
 int bnn_peer_rblock_f32_prepare(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);
 int bnn_peer_rblock_s8_prepare(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);
 int bnn_peer_rblock_run(void *state, void *out);
