@@ -74,6 +74,7 @@
 
 /* ---- oneDNN plumbing ----------------------------------------------------- */
 
+/* A oneDNN status as our negative errno (0 for success). */
 static int rn_errno(dnnl_status_t s)
 {
 	switch (s) {
@@ -115,6 +116,7 @@ typedef struct {
 	dnnl_memory_t src, wei, bias, dst, scratch;   /* bias, scratch may be NULL */
 } rn_prim_t;
 
+/* Destroys what p holds (any part may be NULL) and zeroes it. */
 static void rn_prim_free(rn_prim_t *p)
 {
 	dnnl_primitive_destroy(p->prim);
@@ -126,6 +128,7 @@ static void rn_prim_free(rn_prim_t *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* The CPU engine and its stream; on failure rn_ctx_free still cleans up. */
 static int rn_ctx_init(rn_ctx_t *cx, int int8)
 {
 	int rc = 0;
@@ -138,6 +141,8 @@ out:
 	return rc;
 }
 
+/* Frees what rn_ctx_init and rn_attach_scratch took; destroy the
+ * primitives that use them first. */
 static void rn_ctx_free(rn_ctx_t *cx)
 {
 	dnnl_stream_destroy(cx->strm);
@@ -145,9 +150,10 @@ static void rn_ctx_free(rn_ctx_t *cx)
 	free(cx->scratch);
 }
 
+/* bytes (at least 64) on 64-byte lines, for free(); NULL when out of memory.
+ * oneDNN accepts any alignment but its vector loads run best on lines. */
 static void *rn_alloc(size_t bytes)
 {
-	/* 64-byte lines; oneDNN accepts any alignment but runs best on these. */
 	size_t sz = (bytes + 63) / 64 * 64;
 	return aligned_alloc(64, sz ? sz : 64);
 }
@@ -373,6 +379,7 @@ typedef struct {
 	rn_prim_t conv3, conv1;
 } rn_block_t;
 
+/* Frees what rn_block_init took (not the tensors: their owner frees them). */
 static void rn_block_free(rn_block_t *bl)
 {
 	rn_prim_free(&bl->conv3);
@@ -537,6 +544,7 @@ typedef struct {
 	int64_t c, run, pix;
 } rn_rsign_job_t;
 
+/* Rows [r0, r1) of an rn_rsign_job_t, one run of channels each. */
 static void rn_rsign_rows(void *vj, int64_t r0, int64_t r1, int tid)
 {
 	const rn_rsign_job_t *j = vj;
@@ -555,6 +563,8 @@ static void rn_rsign_rows(void *vj, int64_t r0, int64_t r1, int tid)
 	}
 }
 
+/* s = sign(x + shift[channel]) for n images of pix pixels, c channels, in
+ * the peer's layout and binarized type; split over the threads. */
 static void rn_rsign(const rn_ctx_t *cx, const float *x, void *s, const float *shift, int64_t n,
 		     int64_t pix, int64_t c)
 {
@@ -593,6 +603,7 @@ static inline __attribute__((always_inline)) void rn_t1_row(const rn_block_t *bl
 	}
 }
 
+/* Rows [r0, r1) of the first epilogue, specialized per type and stride. */
 static void rn_t1_rows(void *vbl, int64_t r0, int64_t r1, int tid)
 {
 	const rn_block_t *bl = vbl;
@@ -645,6 +656,7 @@ static inline __attribute__((always_inline)) void rn_t2_row(const rn_block_t *bl
 	}
 }
 
+/* Rows [r0, r1) of the second epilogue, specialized per type and fusion. */
 static void rn_t2_rows(void *vbl, int64_t r0, int64_t r1, int tid)
 {
 	const rn_block_t *bl = vbl;
@@ -736,6 +748,7 @@ out:
 	return rc;
 }
 
+/* Runs a reorder made above and waits for it. */
 static int rn_reorder_run(rn_ctx_t *cx, rn_prim_t *p)
 {
 	dnnl_exec_arg_t args[2] = { { DNNL_ARG_FROM, p->src }, { DNNL_ARG_TO, p->dst } };
@@ -746,6 +759,11 @@ out:
 	return rc;
 }
 
+/*
+ * The block peer: every tensor in one allocation, the two convs, and in
+ * nChw8c the reorders of the user's NHWC input and output. Returns 0 and
+ * *state, or a negative errno with nothing held.
+ */
 static int rblock_prepare(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state, int int8)
 {
 	const bnn_rblock_shape_t *b = &d->rblock;
@@ -761,12 +779,13 @@ static int rblock_prepare(const bnn_op_desc_t *d, const bnn_inputs_t *in, void *
 	st->x = in->a;
 	int64_t ipix = b->n * b->h * b->w, opix = b->n * b->oh * b->ow;
 	size_t ss = rn_sign_size(&st->cx);
-	int blk_in = rn_tag(&st->cx) != dnnl_nhwc, blk_out = blk_in;
-	/* Offsets in 64-byte units, each tensor on its own lines. */
+	int blk = st->cx.blocked;
+	/* s3, acc3, u, s1, acc1, and in nChw8c x and y: byte offsets, each
+	 * tensor starting on a line of its own. */
 	size_t sz[7] = { (size_t)(ipix * b->c) * ss, (size_t)(opix * b->c) * 4,
 			 (size_t)(opix * b->c) * 4, (size_t)(opix * b->c) * ss,
-			 (size_t)(opix * b->k) * 4, blk_in ? (size_t)(ipix * b->c) * 4 : 0,
-			 blk_out ? (size_t)(opix * b->k) * 4 : 0 };
+			 (size_t)(opix * b->k) * 4, blk ? (size_t)(ipix * b->c) * 4 : 0,
+			 blk ? (size_t)(opix * b->k) * 4 : 0 };
 	size_t off[8] = { 0 };
 	for (int i = 0; i < 7; i++)
 		off[i + 1] = off[i] + (sz[i] + 63) / 64 * 64;
@@ -774,17 +793,17 @@ static int rblock_prepare(const bnn_op_desc_t *d, const bnn_inputs_t *in, void *
 	if (!(st->buf = rn_alloc(off[7])))
 		goto fail;
 	char *base = st->buf;
-	st->xb = blk_in ? (float *)(base + off[5]) : NULL;
-	st->yb = blk_out ? (float *)(base + off[6]) : NULL;
-	if ((rc = rn_block_init(&st->cx, &st->bl, b, in->params, blk_in ? st->xb : in->a,
+	st->xb = blk ? (float *)(base + off[5]) : NULL;
+	st->yb = blk ? (float *)(base + off[6]) : NULL;
+	if ((rc = rn_block_init(&st->cx, &st->bl, b, in->params, blk ? st->xb : in->a,
 				base + off[0], base + off[1], (float *)(base + off[2]),
 				base + off[3], base + off[4], st->yb)) != 0)
 		goto fail;
 	/* The reorders read in->a (const: a reorder only reads its source). */
-	if (blk_in && (rc = rn_reorder_make(&st->cx, &st->x_reorder, b->n, b->c, b->h, b->w,
+	if (blk && (rc = rn_reorder_make(&st->cx, &st->x_reorder, b->n, b->c, b->h, b->w,
 					    dnnl_nhwc, (void *)in->a, dnnl_nChw8c, st->xb)) != 0)
 		goto fail;
-	if (blk_out && (rc = rn_reorder_make(&st->cx, &st->y_reorder, b->n, b->k, b->oh, b->ow,
+	if (blk && (rc = rn_reorder_make(&st->cx, &st->y_reorder, b->n, b->k, b->oh, b->ow,
 					     dnnl_nChw8c, st->yb, dnnl_nhwc,
 					     DNNL_MEMORY_NONE)) != 0)
 		goto fail;
@@ -817,6 +836,7 @@ int bnn_peer_rblock_s8_prepare(const bnn_op_desc_t *d, const bnn_inputs_t *in, v
 	return rblock_prepare(d, in, state, 1);
 }
 
+/* Timed: (reorder x,) RSign1, the block, (reorder y into out). */
 int bnn_peer_rblock_run(void *state, void *out)
 {
 	rn_block_peer_t *st = state;
@@ -965,6 +985,12 @@ out:
 	return rc;
 }
 
+/*
+ * The network peer: the stem, 13 blocks sharing ping-pong activation and
+ * RSign buffers and one buffer each for the sums, u and RSign2 (the blocks
+ * run one after the other), the pool and the FC. Returns 0 and *state, or
+ * a negative errno with nothing held.
+ */
 static int rnet_prepare(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state, int int8)
 {
 	const bnn_rnet_shape_t *r = &d->rnet;
@@ -1072,6 +1098,8 @@ static void rn_pool_images(void *vst, int64_t b0, int64_t b1, int tid)
 	}
 }
 
+/* Timed: the images through the stem (with its reorders), the blocks,
+ * the pool and the FC, whose output is out. */
 int bnn_peer_rnet_run(void *state, void *out)
 {
 	rn_net_peer_t *st = state;
