@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "peers.h"
+#ifdef HAVE_DNNL
+#include "peers_reactnet.h"
+#endif
 
 #ifdef HAVE_OPENBLAS
 #include <cblas.h>
@@ -556,6 +559,44 @@ const bnn_kernel_t bnn_peers[] = {
 		.prepare = bwn_f32_prepare,
 		.run = dnnl_peer_run,
 		.release = dnnl_peer_release,
+	},
+	/* ReActNet: harness/peers_reactnet.c. */
+	{
+		.name = "rblock_f32__onednn",
+		.op = BNN_OP_RBLOCK,
+		.isa = BNN_ISA_GENERIC,
+		.summary = "ReActNet block: oneDNN fp32 convs of +-1.0f, C epilogue (BN, RPReLU)",
+		.supports = bnn_peer_rblock_f32_supports,
+		.prepare = bnn_peer_rblock_f32_prepare,
+		.run = bnn_peer_rblock_run,
+		.release = bnn_peer_rblock_release,
+	},
+	{
+		.name = "rblock_s8__onednn",
+		.op = BNN_OP_RBLOCK,
+		.isa = BNN_ISA_GENERIC,
+		.summary = "ReActNet block: oneDNN int8 convs of +-1 (u8 x+1), C epilogue",
+		.prepare = bnn_peer_rblock_s8_prepare,
+		.run = bnn_peer_rblock_run,
+		.release = bnn_peer_rblock_release,
+	},
+	{
+		.name = "reactnet_a_f32__onednn",
+		.op = BNN_OP_RNET,
+		.isa = BNN_ISA_GENERIC,
+		.summary = "ReActNet-A: fp32 stem and FC, the blocks of rblock_f32__onednn",
+		.prepare = bnn_peer_rnet_f32_prepare,
+		.run = bnn_peer_rnet_run,
+		.release = bnn_peer_rnet_release,
+	},
+	{
+		.name = "reactnet_a_s8__onednn",
+		.op = BNN_OP_RNET,
+		.isa = BNN_ISA_GENERIC,
+		.summary = "ReActNet-A: fp32 stem and FC, the blocks of rblock_s8__onednn",
+		.prepare = bnn_peer_rnet_s8_prepare,
+		.run = bnn_peer_rnet_run,
+		.release = bnn_peer_rnet_release,
 	},
 #endif
 #ifdef BNN_PEERS_NONE
