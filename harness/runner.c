@@ -401,25 +401,42 @@ static int time_kernel(const bnn_kernel_t *k, void *state, void *out, const bnn_
 	double *s = malloc(cap * sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	for (int i = 0; i < o->warmup && !bnn_interrupted; i++)
+	/* Warm-up: --warmup runs, but no longer than --min-time in all: a
+	 * kernel slower than that is warm after one run (a network at batch 8
+	 * takes seconds per run). */
+	uint64_t t0 = bnn_now_ns();
+	for (int i = 0; i < o->warmup && !bnn_interrupted; i++) {
 		k->run(state, out);
+		if ((double)(bnn_now_ns() - t0) * 1e-9 >= o->min_time_s)
+			break;
+	}
 	/* Repetitions per sample: double them until one batch lasts a sample. */
 	double want = o->min_time_s * 1e9 / TARGET_SAMPLES;
 	if (want < MIN_SAMPLE_NS)
 		want = MIN_SAMPLE_NS;
 	long inner = 1;
-	uint64_t t0;
+	uint64_t start = 0;
 	for (;;) {
 		t0 = bnn_now_ns();
 		for (long r = 0; r < inner; r++)
 			k->run(state, out);
-		double t = (double)(bnn_now_ns() - t0);
+		uint64_t t1 = bnn_now_ns();
+		double t = (double)(t1 - t0);
+		if (inner == 1 && t >= want) {
+			/* One run already lasts a sample: it is the first sample. */
+			s[n++] = t;
+			start = t0;
+			break;
+		}
 		if (t >= want || inner >= (1L << 30) || bnn_interrupted)
 			break;
 		inner = t * 4 < want ? inner * 4 : (long)((double)inner * want / t) + 1;
 	}
-	uint64_t start = bnn_now_ns();
-	while (!bnn_interrupted) {
+	if (!start)
+		start = bnn_now_ns();
+	while (!bnn_interrupted && !((n >= (size_t)o->min_reps &&
+				      (double)(bnn_now_ns() - start) * 1e-9 >= o->min_time_s) ||
+				     n >= (size_t)o->max_reps)) {
 		t0 = bnn_now_ns();
 		for (long r = 0; r < inner; r++)
 			k->run(state, out);
@@ -434,10 +451,6 @@ static int time_kernel(const bnn_kernel_t *k, void *state, void *out, const bnn_
 			cap *= 2;
 		}
 		s[n++] = (double)(t1 - t0) / (double)inner;
-		double elapsed = (double)(t1 - start) * 1e-9;
-		if ((n >= (size_t)o->min_reps && elapsed >= o->min_time_s) ||
-		    n >= (size_t)o->max_reps)
-			break;
 	}
 	*samples = s;
 	*ns = n;
