@@ -218,7 +218,6 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 	bnn_status_t st = o->check.status;
 	double eff = efficiency(ctx, o);
 	ctx->count[st]++;
-	bnn_netreport_add(ctx->net, p, o);
 	const bnn_counters_t *cs = &ctx->cli->counters;
 	bnn_counter_rec_t crec[BNN_COUNTERS_MAX];
 	size_t ncrec = 0;
@@ -262,8 +261,10 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 			printf("          repro: %s\n", o->repro);
 		fflush(stdout);
 	}
-	if (!ctx->store)
+	if (!ctx->store) {
+		bnn_netreport_add(ctx->net, p, o, 0);
 		return 0;
+	}
 	bnn_result_rec_t r = {
 		.kernel = o->kernel->name,
 		.kind = o->kind,
@@ -288,12 +289,14 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 		.counters = crec,
 		.ncounters = ncrec,
 	};
-	if (bnn_store_result(ctx->store, ctx->run_id, ctx->problem_id, &r, NULL) != 0) {
+	int64_t result_id = 0;
+	if (bnn_store_result(ctx->store, ctx->run_id, ctx->problem_id, &r, &result_id) != 0) {
 		fprintf(stderr, "bnnbench: %s: storing the result failed: %s\n",
 			ctx->cli->db_path, bnn_store_errmsg(ctx->store));
 		ctx->io_error = 1;
 		return -1;
 	}
+	bnn_netreport_add(ctx->net, p, o, result_id);
 	return 0;
 }
 
@@ -620,6 +623,11 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 	}
 
 	bnn_netreport_print(ctx.net, stdout);   /* part of the summary, even with -q */
+	if (store && bnn_netreport_store(ctx.net, store) != 0) {
+		fprintf(stderr, "bnnbench: %s: storing the ReActNet block shares: %s\n",
+			cli->db_path, bnn_store_errmsg(store));
+		ctx.io_error = 1;
+	}
 	const char *run_status = bnn_interrupted ? "interrupted" :
 				 ctx.io_error || ctx.count[BNN_FAIL] ? "failed" : "passed";
 	if (store && bnn_store_end_run(store, ctx.run_id, run_status) != 0) {

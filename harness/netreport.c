@@ -11,6 +11,7 @@ typedef struct {
 	char family[96];       /* the kernel's name after its op prefix: "xor_popc__avx2" */
 	int is_peer;
 	double median_ns, tops;
+	int64_t result_id;     /* 0: not stored */
 } entry_t;
 
 struct bnn_netreport {
@@ -40,7 +41,8 @@ static const char *family_of(const char *kernel)
 	return kernel;
 }
 
-void bnn_netreport_add(bnn_netreport_t *r, const bnn_problem_t *p, const bnn_outcome_t *o)
+void bnn_netreport_add(bnn_netreport_t *r, const bnn_problem_t *p, const bnn_outcome_t *o,
+		       int64_t result_id)
 {
 	if (!r || (p->d.op != BNN_OP_RBLOCK && p->d.op != BNN_OP_RNET) || !o->timed ||
 	    o->check.status == BNN_FAIL)
@@ -62,6 +64,7 @@ void bnn_netreport_add(bnn_netreport_t *r, const bnn_problem_t *p, const bnn_out
 	e->is_peer = !strcmp(o->kind, "peer");
 	e->median_ns = o->stats.median;
 	e->tops = o->tops;
+	e->result_id = result_id;
 }
 
 static int same_block(const bnn_rblock_shape_t *a, const bnn_rblock_shape_t *b)
@@ -166,4 +169,28 @@ void bnn_netreport_print(const bnn_netreport_t *r, FILE *f)
 			(long long)e->d.rnet.h, (long long)e->d.rnet.w, c.bops, c.flops, c.ops,
 			c.binary_weights);
 	}
+}
+
+int bnn_netreport_store(const bnn_netreport_t *r, bnn_store_t *store)
+{
+	if (!r)
+		return 0;
+	for (size_t i = 0; i < r->n; i++) {
+		const entry_t *net = &r->e[i];
+		bnn_network_block_t rows[BNN_RNET_BLOCKS];
+		size_t n = 0;
+		if (net->d.op != BNN_OP_RNET || net->d.rnet.n != 1 || !net->result_id)
+			continue;
+		for (int b = 0; b < BNN_RNET_BLOCKS; b++) {
+			bnn_rblock_shape_t shape = bnn_rnet_block(&net->d.rnet, b);
+			const entry_t *e = find_block(r, net->family, &shape);
+			if (e && e->result_id)
+				rows[n++] = (bnn_network_block_t){ b + 1, e->result_id,
+								   e->median_ns / net->median_ns };
+		}
+		int rc = n ? bnn_store_network_blocks(store, net->result_id, rows, n) : 0;
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
 }

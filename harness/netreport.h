@@ -11,15 +11,21 @@
 
 #include <stdio.h>
 #include "runner.h"
+#include "store.h"
 
 typedef struct bnn_netreport bnn_netreport_t;
 
 /* A new, empty report, or NULL when out of memory (reports are optional). */
 bnn_netreport_t *bnn_netreport_new(void);
-/* Keeps what the tables need of a finished outcome; ignores other ops. */
-void bnn_netreport_add(bnn_netreport_t *r, const bnn_problem_t *p, const bnn_outcome_t *o);
+/* Keeps what the tables need of a finished outcome (stored as result_id, 0
+ * when not stored); ignores other ops. */
+void bnn_netreport_add(bnn_netreport_t *r, const bnn_problem_t *p, const bnn_outcome_t *o,
+		       int64_t result_id);
 /* Prints the tables to f (nothing when no ReActNet result was timed). */
 void bnn_netreport_print(const bnn_netreport_t *r, FILE *f);
+/* Stores the per-block shares of each batch-1 network result in the
+ * network_block table; returns 0 or the store's error. */
+int bnn_netreport_store(const bnn_netreport_t *r, bnn_store_t *store);
 void bnn_netreport_free(bnn_netreport_t *r);
 
 #endif

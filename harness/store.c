@@ -39,6 +39,8 @@
 #include "schema_sql.h"
 /* Generated from results/schema_v2.sql (bnn_schema_v2_sql). */
 #include "schema_v2_sql.h"
+/* Generated from results/schema_v3.sql (bnn_schema_v3_sql). */
+#include "schema_v3_sql.h"
 
 /* PRAGMA application_id of a bnnbench database: "BNNB". */
 #define STORE_APP_ID 0x424e4e42
@@ -57,6 +59,7 @@ static const char *const migrations[] = {
 	NULL,		/* version 0: the empty database */
 	bnn_schema_sql,	/* version 1 */
 	bnn_schema_v2_sql,	/* version 2: topology, per-run record, counters */
+	bnn_schema_v3_sql,	/* version 3: ReActNet-A per-block breakdown */
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])) - 1)
 
@@ -990,6 +993,44 @@ int bnn_store_run_counters(bnn_store_t *st, int64_t run_id, const bnn_run_counte
 			goto out;
 		}
 		rc = step_done(st, s, "storing the run's counters");
+		if (rc)
+			goto out;
+		sqlite3_reset(s);
+	}
+out:
+	sqlite3_finalize(s);
+	if (in_tx)
+		rc = tx_end(st, rc);
+	return rc;
+}
+
+/* Stores the per-block rows of one network result, in one transaction. */
+int bnn_store_network_blocks(bnn_store_t *st, int64_t network_result_id,
+			     const bnn_network_block_t *b, size_t n)
+{
+	sqlite3_stmt *s = NULL;
+	int in_tx = 0, rc;
+
+	if (!st || (n && !b))
+		return -EINVAL;
+	rc = tx_begin(st);
+	if (rc)
+		goto out;
+	in_tx = 1;
+	rc = prep(st, "INSERT INTO network_block (network_result_id, block, block_result_id,"
+		  " share) VALUES (?1, ?2, ?3, ?4)", &s);
+	if (rc)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		int e = sqlite3_bind_int64(s, 1, network_result_id);
+		e |= sqlite3_bind_int(s, 2, b[i].block);
+		e |= sqlite3_bind_int64(s, 3, b[i].block_result_id);
+		e |= bind_real(s, 4, b[i].share);
+		if (e != SQLITE_OK) {
+			rc = db_fail(st, "storing the network's blocks");
+			goto out;
+		}
+		rc = step_done(st, s, "storing the network's blocks");
 		if (rc)
 			goto out;
 		sqlite3_reset(s);

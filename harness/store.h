@@ -124,6 +124,18 @@ int bnn_store_problem(bnn_store_t *st, const char *canonical, const char *name,
 int bnn_store_result(bnn_store_t *st, int64_t run_id, int64_t problem_id,
 		     const bnn_result_rec_t *r, int64_t *result_id);
 
+/* One row of a network result's per-block breakdown (schema step 3). */
+typedef struct {
+	int block;                /* 1..13 */
+	int64_t block_result_id;  /* the block's own result in the same run */
+	double share;             /* block median / network median; NaN: NULL */
+} bnn_network_block_t;
+
+/* Stores the n rows of network result network_result_id in one
+ * transaction; returns 0 or a negative code (message: bnn_store_errmsg). */
+int bnn_store_network_blocks(bnn_store_t *st, int64_t network_result_id,
+			     const bnn_network_block_t *b, size_t n);
+
 /* Stores which events a run asked for and whether each could be counted. */
 int bnn_store_run_counters(bnn_store_t *st, int64_t run_id, const bnn_run_counter_t *c,
 			   size_t n);

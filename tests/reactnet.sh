@@ -4,7 +4,7 @@
 # in NCHW, the per-block table and the network summary are printed, and bad
 # descriptors and inputs get a message naming where, with exit status 2.
 . "${srcdir:-.}/tests/lib.sh"
-plan 20
+plan 22
 B=$BNNBENCH
 PY=${PYTHON3:-python3}
 for py in "$PY" /usr/bin/python3 python3; do
@@ -46,7 +46,7 @@ else
 	skip "numpy is not installed"
 fi
 
-out=$("$B" run --no-db --no-probe --no-peers --min-time 0.01 --min-reps 2 \
+out=$("$B" run --db "$T/r.db" --no-probe --no-peers --min-time 0.01 --min-reps 2 \
 	'rblock n=1 h=16 w=16 c=32 k=64' 'reactnet n=1 h=32' 2>&1)
 ok $? "a timed block and network run"
 echo "$out" | grep -Eq '^ +1 +reduction +16x16 +32 -> 64 .*%$'
@@ -55,6 +55,28 @@ echo "$out" | grep -Eq 'reactnet_a_n1_32x32 +reactnet_a_xor_popc__generic +[0-9.
 ok $? "the network summary has latency, images/s and TOPS"
 echo "$out" | grep -q 'BOPs 9.83e+07 (binary MACs)'
 ok $? "the summary states the op counts of the 32x32 network"
+"$PY" - "$T/r.db" >"$T/err" 2>&1 <<'PYEOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rows = db.execute(
+  "SELECT nb.block, n.kernel, b.kernel, nb.share, b.median_ns / n.median_ns, pb.name"
+  " FROM network_block nb JOIN result n ON n.id = nb.network_result_id"
+  " JOIN result b ON b.id = nb.block_result_id JOIN problem pb ON pb.id = b.problem_id"
+).fetchall()
+assert len(rows) >= 1, rows   # block 1, for each kernel family (generic, avx2, ...)
+for blk, net, blkk, share, ratio, name in rows:
+    assert blk == 1 and name == "rblock_reduction_n1_16x16_c32_k64_s1", rows
+    assert net.replace("reactnet_a_", "") == blkk.replace("rblock_", ""), rows
+    assert abs(share - ratio) < 1e-12 * ratio, rows
+print(len(rows))
+PYEOF
+ok $? "the database links the network result to its block's result with the share"
+diag "$T/err"
+before=$(tail -1 "$T/err")
+"$B" run --db "$T/r.db" --no-probe --no-peers --min-time 0.01 --min-reps 2 -q \
+	'reactnet n=1 h=32' >/dev/null 2>&1 &&
+	[ "$("$PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM network_block").fetchone()[0])' "$T/r.db")" = "$before" ]
+ok $? "a run without the block problems stores no share"
 
 if [ -f "$T/img.npy" ]; then
 	expect_fail 2 "img64.npy: field 'descr'" "float64 images are refused" -- \

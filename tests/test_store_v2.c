@@ -139,7 +139,9 @@ static void test_migration(void)
 	tap_ok(make_v1(p) == 0 && q(p, "PRAGMA user_version") == 1, "a version 1 database made");
 	int rc = bnn_store_open(&st, p, err, sizeof(err));
 	tap_ok(rc == 0 && st, "the version 1 database opens (%s)", err);
-	tap_ok(q(p, "PRAGMA user_version") == 2, "and is migrated to version 2");
+	tap_ok(q(p, "PRAGMA user_version") == 3, "and is migrated to version 3 (steps 2 and 3)");
+	tap_ok(q(p, "SELECT count(*) FROM sqlite_master WHERE name = 'network_block'") == 1,
+	       "step 3 added the network_block table");
 	tap_ok(q(p, "SELECT count(*) FROM result") == 1 &&
 	       q(p, "SELECT ns FROM sample WHERE result_id = 1") == 1234.5 &&
 	       q(p, "SELECT value FROM counter WHERE event = 'cycles'") == 42,
@@ -177,7 +179,7 @@ static void test_topology_once(void)
 
 	tpath(p, sizeof(p), "new.db");
 	int rc = bnn_store_open(&st, p, err, sizeof(err));
-	tap_ok(rc == 0 && q(p, "PRAGMA user_version") == 2, "a new database is version 2");
+	tap_ok(rc == 0 && q(p, "PRAGMA user_version") == 3, "a new database is version 3");
 	bnn_machine_info_t m = machine(topo_xml);
 	bnn_run_info_t ri = { .suite = "s", .seed = 1 };
 	rc = bnn_store_begin_run(st, &m, &build, &ri, &r1);
@@ -305,7 +307,7 @@ int main(void)
 		printf("Bail out! mkdtemp: %s\n", strerror(errno));
 		return 1;
 	}
-	tap_plan(23);
+	tap_plan(24);
 	test_migration();
 	test_topology_once();
 	test_counters();
