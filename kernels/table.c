@@ -11,6 +11,9 @@
 #ifdef BNN_HAVE_AVX2
 #include "avx2/avx2.h"
 #endif
+#ifdef BNN_HAVE_AVX512
+#include "avx512/avx512.h"
+#endif
 
 /* ReActNet kernels: the block and network templates over one ISA's conv. */
 #define BNN_REACTNET_GLUE(isa, conv)                                                    \
@@ -141,6 +144,9 @@ const bnn_kernel_t bnn_kernels[] = {
 		.release = bnn_rnet_release,
 		.stage = bnn_rnet_stage,
 	},
+#endif
+#ifdef BNN_HAVE_AVX512
+	BNN_AVX512_TABLE(avx512, BNN_ISA_AVX512, "")
 #endif
 };
 

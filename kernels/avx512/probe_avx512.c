@@ -2,8 +2,12 @@
  * AVX-512 peak probes (kernels/probe.h), compiled with -mavx512f
  * -mavx512bw -mavx512vpopcntdq -mavx512vl -mpopcnt -mfma. Run only where
  * bnn_isa_available(BNN_ISA_AVX512) says so (Ice Lake and later, Zen 4).
+ * The XOR-popcount probe is also built against SIMDe (__avx512emu, never
+ * timed), so tests/test_probe checks its count here too.
  */
-#include <immintrin.h>
+#include "avx512.h"
+#include "intrin.h"
+#include "xpc_kernel.h"
 #include "probe.h"
 
 #if defined(__GNUC__)
@@ -12,70 +16,38 @@
 #define PROBE_BARRIER() ((void)0)
 #endif
 
-#define XPC(acc, x, y) acc = _mm512_add_epi64(acc, _mm512_popcnt_epi64(_mm512_xor_si512(x, y)))
-
 /*
- * The full 4x4 tile: 16 accumulators of 64-bit lanes (VPOPCNTQ counts
- * whole qwords, so nothing needs flushing), 4 a vectors and 1 b vector in
- * the 32 zmm registers; per 512-bit step 8 loads feed 16 XOR + VPOPCNTQ +
- * ADD. The last step under 8 words uses masked loads, whose zeroed lanes
- * XOR to zero and count nothing.
+ * The GEMM's own 4x4 microkernel (xpc_kernel.h), on the probe's rows (row
+ * r at a + r*words, so steps 8 words apart): 16 accumulators of 64-bit
+ * lanes, 4 a vectors and 1 b vector; per 512-bit step 8 loads feed 16
+ * XOR + VPOPCNTQ + ADD. Words past the last whole step are the GEMM's
+ * masked tail step, whose zeroed lanes XOR to zero and count nothing.
  */
-int64_t bnn_probe_xorpopc__avx512(const uint64_t *a, const uint64_t *b, int64_t words,
-				  int64_t reps)
+int64_t BNN_A512(bnn_probe_xorpopc)(const uint64_t *a, const uint64_t *b, int64_t words,
+				    int64_t reps)
 {
-	const uint64_t *a0 = a, *a1 = a + words, *a2 = a + 2 * words, *a3 = a + 3 * words;
-	const uint64_t *b0 = b, *b1 = b + words, *b2 = b + 2 * words, *b3 = b + 3 * words;
+	const int64_t full = words / 8, tail = words % 8;
+	const bnn_mask8_t all = bnn_mask8_low(8), tk = bnn_mask8_low(tail);
 	int64_t total = 0;
 	for (int64_t r = 0; r < reps; r++) {
-		__m512i c00 = _mm512_setzero_si512(), c01 = c00, c02 = c00, c03 = c00;
-		__m512i c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-		__m512i c20 = c00, c21 = c00, c22 = c00, c23 = c00;
-		__m512i c30 = c00, c31 = c00, c32 = c00, c33 = c00;
-		for (int64_t w = 0; w < words; w += 8) {
-			__mmask8 k = words - w >= 8 ? (__mmask8)0xff
-						    : (__mmask8)((1u << (words - w)) - 1);
-			__m512i x0 = _mm512_maskz_loadu_epi64(k, a0 + w);
-			__m512i x1 = _mm512_maskz_loadu_epi64(k, a1 + w);
-			__m512i x2 = _mm512_maskz_loadu_epi64(k, a2 + w);
-			__m512i x3 = _mm512_maskz_loadu_epi64(k, a3 + w);
-			__m512i y = _mm512_maskz_loadu_epi64(k, b0 + w);
-			XPC(c00, x0, y);
-			XPC(c10, x1, y);
-			XPC(c20, x2, y);
-			XPC(c30, x3, y);
-			y = _mm512_maskz_loadu_epi64(k, b1 + w);
-			XPC(c01, x0, y);
-			XPC(c11, x1, y);
-			XPC(c21, x2, y);
-			XPC(c31, x3, y);
-			y = _mm512_maskz_loadu_epi64(k, b2 + w);
-			XPC(c02, x0, y);
-			XPC(c12, x1, y);
-			XPC(c22, x2, y);
-			XPC(c32, x3, y);
-			y = _mm512_maskz_loadu_epi64(k, b3 + w);
-			XPC(c03, x0, y);
-			XPC(c13, x1, y);
-			XPC(c23, x2, y);
-			XPC(c33, x3, y);
-		}
-		/* The probe needs only the total; a GEMM would reduce each. */
-		__m512i s = _mm512_add_epi64(_mm512_add_epi64(_mm512_add_epi64(c00, c01),
-							      _mm512_add_epi64(c02, c03)),
-					     _mm512_add_epi64(_mm512_add_epi64(c10, c11),
-							      _mm512_add_epi64(c12, c13)));
-		s = _mm512_add_epi64(s, _mm512_add_epi64(_mm512_add_epi64(_mm512_add_epi64(c20, c21),
-									  _mm512_add_epi64(c22, c23)),
-							 _mm512_add_epi64(_mm512_add_epi64(c30, c31),
-									  _mm512_add_epi64(c32, c33))));
+		__m512i acc[16];
+		for (int q = 0; q < 16; q++)
+			acc[q] = _mm512_setzero_si512();
+		bnn_a512_xpc_4x4(a, b, words, 8, full, all, acc);
+		if (tail)
+			bnn_a512_xpc_4x4(a + full * 8, b + full * 8, words, 8, 1, tk, acc);
+		/* The probe needs only the total; the GEMM reduces each. */
+		__m512i s = acc[0];
+		for (int q = 1; q < 16; q++)
+			s = _mm512_add_epi64(s, acc[q]);
 		total += _mm512_reduce_add_epi64(s);
 		PROBE_BARRIER();
 	}
 	return total;
 }
 
-#undef XPC
+/* The FMA probe measures the hardware: no emulated build of it. */
+#ifndef BNN_AVX512_EMULATED
 
 #define STEP(x) x = _mm512_fmadd_ps(x, m, c)
 
@@ -116,3 +88,5 @@ double bnn_probe_fma__avx512(int64_t reps)
 }
 
 #undef STEP
+
+#endif /* BNN_AVX512_EMULATED */

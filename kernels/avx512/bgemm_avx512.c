@@ -1,0 +1,250 @@
+/*
+ * AVX-512 binary GEMM (VPOPCNTDQ): sign-and-pack with 512-bit compares into
+ * mask registers, A and B packed into panels of 4 rows (avx512.h), and a
+ * 4x4 register-blocked XOR-popcount microkernel (xpc_kernel.h) whose K tail
+ * is one masked step. Cache blocking: K in slices of KC_STEPS 512-bit steps
+ * (a B micro-panel of 4 rows stays in L1 while a block of MC_PANELS A
+ * panels, in L2, passes under it), B in blocks of NC_PANELS panels; panels
+ * of A (or of B, when A has too few) split over the worker pool.
+ *
+ * Also compiled against SIMDe as the __avx512emu kernels (intrin.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "avx512.h"
+#include "intrin.h"
+#include "xpc_kernel.h"
+#include "parallel.h"
+
+#define KC_STEPS 32    /* 256 words per row slice: 4 B rows = 8 KiB in L1 */
+#define MC_PANELS 16   /* 64 rows of A per block: 128 KiB at a full slice, in L2 */
+#define NC_PANELS 64   /* 256 rows of B per block: 512 KiB at a full slice */
+
+/*
+ * One word from cnt <= 64 floats at p (plus shift when not NULL): 16 lanes
+ * per compare, the lanes past cnt masked off at the load, so they read as
+ * +0.0 and pack as 0. Ordered x < 0 is false for -0.0 and +0.0: both
+ * pack as +1, which the sign bit would get wrong for -0.0.
+ */
+static inline uint64_t sign_word(const float *p, const float *shift, int64_t cnt)
+{
+	const __m512 zero = _mm512_setzero_ps();
+	uint64_t word = 0;
+	for (int g = 0; g < 4 && 16 * g < cnt; g++) {
+		bnn_mask16_t m = bnn_mask16_low(cnt - 16 * g);
+		__m512 v = _mm512_maskz_loadu_ps(m, p + 16 * g);
+		if (shift)
+			v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, shift + 16 * g));
+		word |= (uint64_t)_mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ) << (16 * g);
+	}
+	return word;
+}
+
+/* Row-major packing, with or without the RSign shift (inlined into both). */
+static inline void pack_rows(const float *x, const float *shift, int64_t rows, int64_t len,
+			     int64_t ld, uint64_t *out, int64_t words_per_row)
+{
+	for (int64_t r = 0; r < rows; r++) {
+		const float *row = x + r * ld;
+		uint64_t *dst = out + r * words_per_row;
+		for (int64_t wi = 0; wi < words_per_row; wi++) {
+			int64_t cnt = len - wi * 64;
+			dst[wi] = cnt <= 0 ? 0 :
+					     sign_word(row + wi * 64, shift ? shift + wi * 64 : NULL,
+						       cnt < 64 ? cnt : 64);
+		}
+	}
+}
+
+void BNN_A512(bnn_pack_rows)(const float *x, int64_t rows, int64_t len, int64_t ld,
+			     uint64_t *out, int64_t words_per_row)
+{
+	pack_rows(x, NULL, rows, len, ld, out, words_per_row);
+}
+
+/* The bit of the rounded float x + b, as the reference RSign computes it:
+ * x == -b gives +0.0 and packs as +1. */
+void BNN_A512(bnn_pack_rsign)(const float *x, const float *shift, int64_t rows, int64_t len,
+			      int64_t ld, uint64_t *out, int64_t words_per_row)
+{
+	pack_rows(x, shift, rows, len, ld, out, words_per_row);
+}
+
+void BNN_A512(bnn_pack_panels)(const float *x, int64_t rows, int64_t len, int64_t ld,
+			       uint64_t *out, int64_t wpr)
+{
+	int64_t panels = (rows + BNN_A512_MR - 1) / BNN_A512_MR;
+	for (int64_t r = 0; r < panels * BNN_A512_MR; r++) {
+		uint64_t *pan = out + r / BNN_A512_MR * BNN_A512_MR * wpr;
+		for (int64_t w = 0; w < wpr; w++) {
+			int64_t cnt = len - w * 64;
+			pan[bnn_a512_panel_off(r % BNN_A512_MR, w, wpr)] =
+				r >= rows || cnt <= 0 ?
+					0 :
+					sign_word(x + r * ld + w * 64, NULL, cnt < 64 ? cnt : 64);
+		}
+	}
+}
+
+/*
+ * Writes a reduced 4x4 tile into c (rows x cols of it, ldc apart): with
+ * first, c = k - 2*pop; else c -= 2*pop (a later K slice of the same
+ * outputs). Whole rows of 4 go with one 128-bit store.
+ */
+static inline __attribute__((always_inline)) void
+tile_store(const __m512i acc[16], int first, int32_t k, int32_t *c, int64_t ldc, int64_t rows,
+	   int64_t cols)
+{
+	const __m128i kv = _mm_set1_epi32(k);
+	for (int h = 0; h < 2 && 2 * h < rows; h++) {
+		/* [row 2h: 4 pops, row 2h+1: 4 pops] as int32 (each < 2^31: K < 2^24) */
+		__m256i p = _mm512_cvtepi64_epi32(bnn_a512_hsum_2x4(acc + 8 * h));
+		__m128i half[2] = { _mm256_castsi256_si128(p), _mm256_extracti128_si256(p, 1) };
+		for (int q = 0; q < 2 && 2 * h + q < rows; q++) {
+			int32_t *cr = c + (2 * h + q) * ldc;
+			__m128i twice = _mm_slli_epi32(half[q], 1);
+			if (cols == BNN_A512_NR) {
+				__m128i base = first ? kv : _mm_loadu_si128((const __m128i *)cr);
+				_mm_storeu_si128((__m128i *)cr, _mm_sub_epi32(base, twice));
+			} else {
+				int32_t t[4];
+				_mm_storeu_si128((__m128i *)t, twice);
+				for (int64_t j = 0; j < cols; j++)
+					cr[j] = (first ? k : cr[j]) - t[j];
+			}
+		}
+	}
+}
+
+typedef struct {
+	const uint64_t *a, *b;
+	int64_t m, n, wpr, k, ldc;
+	int32_t *c;
+} core_job_t;
+
+/* A panels [ip0, ip1) against B panels [jp0, jp1). */
+static void core_range(const core_job_t *j, int64_t ip0, int64_t ip1, int64_t jp0, int64_t jp1)
+{
+	const int64_t wpr = j->wpr, full = wpr / 8, tail = wpr % 8, pw = BNN_A512_MR * wpr;
+	const bnn_mask8_t tk = bnn_mask8_low(tail), all = bnn_mask8_low(8);
+	for (int64_t jc = jp0; jc < jp1; jc += NC_PANELS) {
+		int64_t jend = jp1 - jc < NC_PANELS ? jp1 : jc + NC_PANELS;
+		/* One slice at least: rows of under 8 words are all tail. */
+		for (int64_t pc = 0; pc == 0 || pc < full; pc += KC_STEPS) {
+			int64_t steps = full - pc < KC_STEPS ? full - pc : KC_STEPS;
+			int last = pc + KC_STEPS >= full;
+			for (int64_t ic = ip0; ic < ip1; ic += MC_PANELS) {
+				int64_t iend = ip1 - ic < MC_PANELS ? ip1 : ic + MC_PANELS;
+				for (int64_t jp = jc; jp < jend; jp++) {
+					const uint64_t *bp = j->b + jp * pw;
+					int64_t cols = j->n - jp * BNN_A512_NR;
+					if (cols > BNN_A512_NR)
+						cols = BNN_A512_NR;
+					for (int64_t ip = ic; ip < iend; ip++) {
+						const uint64_t *ap = j->a + ip * pw;
+						int64_t rows = j->m - ip * BNN_A512_MR;
+						__m512i acc[16];
+						for (int q = 0; q < 16; q++)
+							acc[q] = _mm512_setzero_si512();
+						if (steps > 0)
+							bnn_a512_xpc_4x4(ap + pc * 32, bp + pc * 32, 8, 32,
+									 steps, all, acc);
+						if (last && tail)
+							bnn_a512_xpc_4x4(ap + full * 32, bp + full * 32,
+									 tail, 0, 1, tk, acc);
+						tile_store(acc, pc == 0, (int32_t)j->k,
+							   j->c + ip * BNN_A512_MR * j->ldc +
+								   jp * BNN_A512_NR,
+							   j->ldc, rows < BNN_A512_MR ? rows : BNN_A512_MR,
+							   cols);
+					}
+				}
+			}
+		}
+	}
+}
+
+static void task_a(void *vjob, int64_t p0, int64_t p1, int tid)
+{
+	const core_job_t *j = vjob;
+	(void)tid;
+	core_range(j, p0, p1, 0, (j->n + BNN_A512_NR - 1) / BNN_A512_NR);
+}
+
+static void task_b(void *vjob, int64_t p0, int64_t p1, int tid)
+{
+	const core_job_t *j = vjob;
+	(void)tid;
+	core_range(j, 0, (j->m + BNN_A512_MR - 1) / BNN_A512_MR, p0, p1);
+}
+
+void BNN_A512(bnn_bgemm_core)(const uint64_t *a, const uint64_t *b, int64_t m, int64_t n,
+			      int64_t wpr, int64_t k, int32_t *c, int64_t ldc, int parallel)
+{
+	core_job_t job = { a, b, m, n, wpr, k, ldc, c };
+	int64_t mp = (m + BNN_A512_MR - 1) / BNN_A512_MR, np = (n + BNN_A512_NR - 1) / BNN_A512_NR;
+	int nt = parallel ? bnn_parallel_threads() : 1;
+	if (nt <= 1) {
+		core_range(&job, 0, mp, 0, np);
+		return;
+	}
+	/* Too few A panels to share (a GEMM of few rows): split B instead. */
+	if (mp < 2 * nt && np > mp)
+		bnn_parallel_for(np, 1, task_b, &job);
+	else
+		bnn_parallel_for(mp, 1, task_a, &job);
+}
+
+/* ---- the GEMM kernel entry: A and B packed into panels in prepare ---- */
+
+typedef struct {
+	bnn_gemm_shape_t s;
+	int64_t wpr;
+	uint64_t *a, *b;
+} gemm_state_t;
+
+void BNN_A512(bnn_bgemm_release)(void *state)
+{
+	gemm_state_t *st = state;
+	if (!st)
+		return;
+	free(st->a);
+	free(st->b);
+	free(st);
+}
+
+/* Bytes of the panels of rows rows of wpr words, rounded up to 64 (as
+ * aligned_alloc wants a multiple of the alignment). */
+static size_t panel_bytes(int64_t rows, int64_t wpr)
+{
+	size_t n = (size_t)((rows + BNN_A512_MR - 1) / BNN_A512_MR * BNN_A512_MR * wpr) * 8;
+	return (n + 63) / 64 * 64;
+}
+
+int BNN_A512(bnn_bgemm_prepare)(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state)
+{
+	gemm_state_t *st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	st->s = d->gemm;
+	st->wpr = bnn_words(d->gemm.k);
+	st->a = aligned_alloc(64, panel_bytes(st->s.m, st->wpr));
+	st->b = aligned_alloc(64, panel_bytes(st->s.n, st->wpr));
+	if (!st->a || !st->b) {
+		BNN_A512(bnn_bgemm_release)(st);
+		return -ENOMEM;
+	}
+	BNN_A512(bnn_pack_panels)(in->a, st->s.m, st->s.k, st->s.k, st->a, st->wpr);
+	BNN_A512(bnn_pack_panels)(in->b, st->s.n, st->s.k, st->s.k, st->b, st->wpr);
+	*state = st;
+	return 0;
+}
+
+int BNN_A512(bnn_bgemm_run)(void *state, void *out)
+{
+	gemm_state_t *st = state;
+	BNN_A512(bnn_bgemm_core)(st->a, st->b, st->s.m, st->s.n, st->wpr, st->s.k, out, st->s.n,
+				 1);
+	return 0;
+}
