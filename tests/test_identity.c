@@ -20,6 +20,7 @@
 #ifdef BNN_HAVE_AVX2
 #include "avx2/avx2.h"
 #endif
+#include "avx512/avx512.h"
 
 /* The packers to test; ISA folders add theirs here. */
 static const struct {
@@ -30,6 +31,13 @@ static const struct {
 	{ "pack_rows__generic", BNN_ISA_GENERIC, bnn_pack_rows__generic },
 #ifdef BNN_HAVE_AVX2
 	{ "pack_rows__avx2", BNN_ISA_AVX2, bnn_pack_rows__avx2 },
+#endif
+#ifdef BNN_HAVE_AVX512
+	{ "pack_rows__avx512", BNN_ISA_AVX512, bnn_pack_rows__avx512 },
+#endif
+#ifdef BNN_HAVE_SIMDE
+	/* the AVX-512 packer's source on SIMDe: runs on any CPU */
+	{ "pack_rows__avx512emu", BNN_ISA_GENERIC, bnn_pack_rows__avx512emu },
 #endif
 };
 #define NPACKERS (sizeof(packers) / sizeof(packers[0]))
@@ -140,6 +148,12 @@ static const struct {
 #ifdef BNN_HAVE_AVX2
 	{ "pack_rsign__avx2", BNN_ISA_AVX2, bnn_pack_rsign__avx2 },
 #endif
+#ifdef BNN_HAVE_AVX512
+	{ "pack_rsign__avx512", BNN_ISA_AVX512, bnn_pack_rsign__avx512 },
+#endif
+#ifdef BNN_HAVE_SIMDE
+	{ "pack_rsign__avx512emu", BNN_ISA_GENERIC, bnn_pack_rsign__avx512emu },
+#endif
 };
 #define NRSIGN (sizeof(rsign_packers) / sizeof(rsign_packers[0]))
 
@@ -179,14 +193,71 @@ out:
 	return ok;
 }
 
+/* The GEMM panel packers (avx512.h): rows of 4, 8-word chunks then the
+ * tail; each ISA that has one adds it here. */
+static const struct {
+	const char *name;
+	bnn_isa_t isa;
+	bnn_pack_fn fn;
+} panel_packers[] = {
+#ifdef BNN_HAVE_AVX512
+	{ "pack_panels__avx512", BNN_ISA_AVX512, bnn_pack_panels__avx512 },
+#endif
+#ifdef BNN_HAVE_SIMDE
+	{ "pack_panels__avx512emu", BNN_ISA_GENERIC, bnn_pack_panels__avx512emu },
+#endif
+	{ NULL, BNN_ISA_GENERIC, NULL }
+};
+#define NPANEL (sizeof(panel_packers) / sizeof(panel_packers[0]) - 1)
+
+/* Word w of row r of the panels equals the reference packing's, and the
+ * rows that fill the last panel are zero, for rows = 1 to 9 (one panel,
+ * one under, one over, two). */
+static int panel_roundtrip(bnn_pack_fn fn, int64_t len, bnn_rng_t *rng)
+{
+	const int64_t maxrows = 9, ld = len + 3, wpr = bnn_words(len);
+	float *x = malloc((size_t)(maxrows * ld) * sizeof(float));
+	float *dense = malloc((size_t)(maxrows * len) * sizeof(float));
+	uint64_t *want = malloc((size_t)(maxrows * wpr) * 8);
+	uint64_t *got = malloc((size_t)(12 * wpr) * 8);
+	int ok = x && dense && want && got;
+	if (!ok)
+		goto out;
+	bnn_fill_activations(rng, x, (size_t)(maxrows * ld));
+	x[0] = -0.0f;
+	for (int64_t r = 0; r < maxrows; r++)
+		memcpy(dense + r * len, x + r * ld, (size_t)len * sizeof(float));
+	bnn_ref_pack(dense, maxrows, len, want, wpr);
+	for (int64_t rows = 1; rows <= maxrows && ok; rows++) {
+		int64_t padded = (rows + 3) / 4 * 4;
+		memset(got, 0xa5, (size_t)(12 * wpr) * 8);   /* poison */
+		fn(x, rows, len, ld, got, wpr);
+		for (int64_t r = 0; r < padded && ok; r++)
+			for (int64_t w = 0; w < wpr && ok; w++) {
+				uint64_t v = got[r / 4 * 4 * wpr + bnn_a512_panel_off(r % 4, w, wpr)];
+				ok = v == (r < rows ? want[r * wpr + w] : 0);
+				if (!ok)
+					printf("# rows %lld len %lld: row %lld word %lld is %016llx\n",
+					       (long long)rows, (long long)len, (long long)r,
+					       (long long)w, (unsigned long long)v);
+			}
+	}
+out:
+	free(x);
+	free(dense);
+	free(want);
+	free(got);
+	return ok;
+}
+
 int main(void)
 {
 	static const int64_t big[] = { 1, 63, 64, 65, 1000, 4097, 65537, 100000 };
-	static const int64_t lens[] = { 1, 2, 63, 64, 65, 127, 128, 129, 200, 513 };
+	static const int64_t lens[] = { 1, 2, 63, 64, 65, 127, 128, 129, 200, 511, 512, 513, 1025 };
 	bnn_rng_t rng;
 	bnn_rng_init(&rng, 12345);
 	tap_plan(12 + (int)(sizeof(big) / sizeof(big[0])) +
-		 (int)((NPACKERS + NRSIGN) * (sizeof(lens) / sizeof(lens[0]))) + 1);
+		 (int)((NPACKERS + NRSIGN + NPANEL) * (sizeof(lens) / sizeof(lens[0]))) + 1);
 	for (int n = 1; n <= 12; n++)
 		tap_ok(exhaustive(n), "xor, xnor and and forms equal the +-1 dot, all pairs, n=%d", n);
 	for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++)
@@ -215,6 +286,19 @@ int main(void)
 			tap_ok(rsign_roundtrip(rsign_packers[p].fn, lens[i], &rng),
 			       "%s equals reference RSign then packing, ties x == -b give +1, "
 			       "len=%lld", rsign_packers[p].name, (long long)lens[i]);
+		}
+	}
+	for (size_t p = 0; p < NPANEL; p++) {
+		char why[128];
+		for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+			if (!bnn_isa_available(panel_packers[p].isa, why, sizeof(why))) {
+				tap_ok(1, "# SKIP %s: %s", panel_packers[p].name, why);
+				continue;
+			}
+			tap_ok(panel_roundtrip(panel_packers[p].fn, lens[i], &rng),
+			       "%s matches the reference packing in 4-row panels, rows 1 to 9, "
+			       "padding rows zero, len=%lld", panel_packers[p].name,
+			       (long long)lens[i]);
 		}
 	}
 	/* sign(-0.0) is +1: bit 0 (spec section 1). */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bnn_kernels.h"
+#include "avx512/avx512.h"
 #include "tap.h"
 
 /* x (1x3x3x1):      signs:          w (1x3x3x1):      signs:
@@ -64,16 +65,24 @@ static int near(float got, float want)
 	return fabsf(got - want) <= 1e-6f * fmaxf(1.0f, fabsf(want));
 }
 
+/* The kernel table, then the SIMDe-emulated AVX-512 kernels (empty
+ * without SIMDe), which are checked here but never timed. */
+static const bnn_kernel_t *kat_kernel(size_t i)
+{
+	return i < bnn_kernel_count ? &bnn_kernels[i] : &bnn_emulated[i - bnn_kernel_count];
+}
+
 int main(void)
 {
 	int planned = 0;
-	for (size_t i = 0; i < bnn_kernel_count; i++) {
-		bnn_op_t op = bnn_kernels[i].op;
+	const size_t nk = bnn_kernel_count + bnn_emulated_count;
+	for (size_t i = 0; i < nk; i++) {
+		bnn_op_t op = kat_kernel(i)->op;
 		planned += op == BNN_OP_CONV ? 2 : op == BNN_OP_BWN ? 1 : op == BNN_OP_XNOR ? 2 : 0;
 	}
 	tap_plan(planned);
-	for (size_t i = 0; i < bnn_kernel_count; i++) {
-		const bnn_kernel_t *k = &bnn_kernels[i];
+	for (size_t i = 0; i < nk; i++) {
+		const bnn_kernel_t *k = kat_kernel(i);
 		char why[200];
 		int avail = bnn_isa_available(k->isa, why, sizeof(why));
 		int32_t iout[9];

@@ -15,6 +15,7 @@
 #include "tap.h"
 #include "bnn_kernels.h"
 #include "probe.h"
+#include "avx512/avx512.h"
 #include "peak.h"
 
 typedef int64_t (*xorpopc_fn)(const uint64_t *, const uint64_t *, int64_t, int64_t);
@@ -131,6 +132,10 @@ int main(void)
 #endif
 #ifdef BNN_HAVE_AVX512
 		{ "avx512", BNN_ISA_AVX512, bnn_probe_xorpopc__avx512 },
+#endif
+#ifdef BNN_HAVE_SIMDE
+		/* the AVX-512 probe's source (the GEMM microkernel) on SIMDe */
+		{ "avx512emu", BNN_ISA_GENERIC, bnn_probe_xorpopc__avx512emu },
 #endif
 	};
 	static const struct {
