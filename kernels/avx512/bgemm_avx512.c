@@ -123,9 +123,69 @@ typedef struct {
 	int32_t *c;
 } core_job_t;
 
+/*
+ * Rows of one or two words (K up to 128 bits: GEMMs of short K, 1x1
+ * convolutions of up to 128 channels) would use 1/8 or 1/4 of the lanes of
+ * a masked step. Panels of rows shorter than a step are plain rows back to
+ * back (avx512.h), so here one vector holds 8/wpr consecutive B rows and
+ * each A row is broadcast against it: the lanes (pairs of lanes for two
+ * words) are then consecutive outputs of one C row, in order. Rows
+ * [i0, i1) of C, columns [c0, c1); four B vectors stay in registers while
+ * the A rows pass.
+ */
+static void short_range(const core_job_t *j, int64_t i0, int64_t i1, int64_t c0, int64_t c1)
+{
+	const int64_t wpr = j->wpr, per = 8 / wpr;   /* B rows per vector */
+	const __m256i kv = _mm256_set1_epi32((int32_t)j->k);
+	/* two words: lane pairs (2q, 2q+1) of two vectors, evens and odds */
+	const __m512i ev = _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0);
+	const __m512i od = _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1);
+	for (int64_t jc = c0; jc < c1; jc += 4 * per) {
+		__m512i bv[4];
+		for (int q = 0; q < 4; q++) {
+			int64_t cnt = c1 - (jc + q * per);
+			cnt = cnt < 0 ? 0 : cnt > per ? per : cnt;
+			bv[q] = _mm512_maskz_loadu_epi64(bnn_mask8_low(cnt * wpr), j->b + (jc + q * per) * wpr);
+		}
+		for (int64_t i = i0; i < i1; i++) {
+			__m512i av = wpr == 1 ? _mm512_set1_epi64((long long)j->a[i]) :
+						_mm512_broadcast_i32x4(
+							_mm_loadu_si128((const __m128i *)(j->a + 2 * i)));
+			int32_t *ci = j->c + i * j->ldc;
+			/* groups of 8 outputs: one vector (one word) or two (two words) */
+			for (int g = 0; g < 4 / wpr && jc + 8 * g < c1; g++) {
+				__m512i pop;
+				if (wpr == 1) {
+					pop = _mm512_popcnt_epi64(_mm512_xor_si512(av, bv[g]));
+				} else {
+					__m512i pa = _mm512_popcnt_epi64(_mm512_xor_si512(av, bv[2 * g]));
+					__m512i pb = _mm512_popcnt_epi64(_mm512_xor_si512(av, bv[2 * g + 1]));
+					pop = _mm512_add_epi64(_mm512_permutex2var_epi64(pa, ev, pb),
+							       _mm512_permutex2var_epi64(pa, od, pb));
+				}
+				__m256i v = _mm256_sub_epi32(kv, _mm256_slli_epi32(_mm512_cvtepi64_epi32(pop), 1));
+				int64_t col = jc + 8 * g, cnt = c1 - col;
+				if (cnt >= 8) {
+					_mm256_storeu_si256((__m256i *)(ci + col), v);
+				} else {
+					int32_t t[8];
+					_mm256_storeu_si256((__m256i *)t, v);
+					memcpy(ci + col, t, (size_t)cnt * sizeof(int32_t));
+				}
+			}
+		}
+	}
+}
+
 /* A panels [ip0, ip1) against B panels [jp0, jp1). */
 static void core_range(const core_job_t *j, int64_t ip0, int64_t ip1, int64_t jp0, int64_t jp1)
 {
+	if (j->wpr <= 2) {
+		int64_t i1 = ip1 * BNN_A512_MR, c1 = jp1 * BNN_A512_NR;
+		short_range(j, ip0 * BNN_A512_MR, i1 < j->m ? i1 : j->m, jp0 * BNN_A512_NR,
+			    c1 < j->n ? c1 : j->n);
+		return;
+	}
 	const int64_t wpr = j->wpr, full = wpr / 8, tail = wpr % 8, pw = BNN_A512_MR * wpr;
 	const bnn_mask8_t tk = bnn_mask8_low(tail), all = bnn_mask8_low(8);
 	for (int64_t jc = jp0; jc < jp1; jc += NC_PANELS) {
