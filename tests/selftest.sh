@@ -1,8 +1,9 @@
 #!/bin/sh
 # The checker can fail: every mutant is caught, and none is reachable from a
-# normal run.
+# normal run; nor is an emulated AVX-512 kernel (tests/test_emulated checks
+# those).
 . "${srcdir:-.}/tests/lib.sh"
-plan 4
+plan 6
 "$BNNBENCH" selftest >"$T/out" 2>&1
 rc=$?
 diag "$T/out"
@@ -15,4 +16,9 @@ ok $? "bnnbench list shows no mutant"
 "$BNNBENCH" run --no-db --check-only --kernel '*mutant*' 'gemm m=3 n=5 k=65' >"$T/out" 2>&1
 grep -q 'summary: 0 PASS, 0 FAIL, 0 SKIP, 0 MISTRUSTED' "$T/out"
 ok $? "a normal run cannot select a mutant kernel"
+! "$BNNBENCH" list | grep -q avx512emu
+ok $? "bnnbench list shows no emulated kernel"
+"$BNNBENCH" run --no-db --check-only --kernel '*avx512emu*' 'gemm m=3 n=5 k=65' >"$T/out" 2>&1
+grep -q 'summary: 0 PASS, 0 FAIL, 0 SKIP, 0 MISTRUSTED' "$T/out"
+ok $? "a normal run cannot select an emulated kernel"
 finish
