@@ -31,6 +31,7 @@ typedef __mmask16 bnn_mask16_t;
 #else /* BNN_AVX512_EMULATED */
 
 #define SIMDE_ENABLE_NATIVE_ALIASES
+#include <assert.h>
 #include <simde/x86/avx512.h>
 typedef simde__mmask8 bnn_mask8_t;
 typedef simde__mmask16 bnn_mask16_t;
@@ -63,6 +64,16 @@ static inline int64_t bnn_emu_reduce_add_epi64(simde__m512i a)
 		s += v[i];
 	return s;
 }
+
+/* The aligned load faults on hardware when p is not 64-byte aligned;
+ * SIMDe's would not, so the emulation asserts it (only a bug breaks it). */
+static inline simde__m512i bnn_emu_load_si512(const void *p)
+{
+	assert((uintptr_t)p % 64 == 0);
+	return simde_mm512_loadu_si512(p);
+}
+#undef _mm512_load_si512
+#define _mm512_load_si512(p) bnn_emu_load_si512(p)
 
 #ifndef _mm512_maskz_loadu_epi64
 #define _mm512_maskz_loadu_epi64(k, p) bnn_emu_maskz_loadu_epi64((k), (p))
