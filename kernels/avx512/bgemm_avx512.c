@@ -88,18 +88,19 @@ void BNN_A512(bnn_pack_panels)(const float *x, int64_t rows, int64_t len, int64_
 }
 
 /*
- * Writes a reduced 4x4 tile into c (rows x cols of it, ldc apart): with
- * first, c = k - 2*pop; else c -= 2*pop (a later K slice of the same
- * outputs). Whole rows of 4 go with one 128-bit store.
+ * Writes a reduced 4x4 tile (r01: rows 0 and 1, r23: rows 2 and 3, four
+ * int64 popcounts each) into c, rows x cols of it, ldc apart: with first,
+ * c = k - 2*pop; else c -= 2*pop (a later K slice of the same outputs).
+ * Whole rows of 4 go with one 128-bit store.
  */
 static inline __attribute__((always_inline)) void
-tile_store(const __m512i acc[16], int first, int32_t k, int32_t *c, int64_t ldc, int64_t rows,
-	   int64_t cols)
+tile_store(__m512i r01, __m512i r23, int first, int32_t k, int32_t *c, int64_t ldc,
+	   int64_t rows, int64_t cols)
 {
 	const __m128i kv = _mm_set1_epi32(k);
 	for (int h = 0; h < 2 && 2 * h < rows; h++) {
-		/* [row 2h: 4 pops, row 2h+1: 4 pops] as int32 (each < 2^31: K < 2^24) */
-		__m256i p = _mm512_cvtepi64_epi32(bnn_a512_hsum_2x4(acc + 8 * h));
+		/* int32 is enough: each count is at most K < 2^24 */
+		__m256i p = _mm512_cvtepi64_epi32(h ? r23 : r01);
 		__m128i half[2] = { _mm256_castsi256_si128(p), _mm256_extracti128_si256(p, 1) };
 		for (int q = 0; q < 2 && 2 * h + q < rows; q++) {
 			int32_t *cr = c + (2 * h + q) * ldc;
@@ -187,7 +188,7 @@ static void core_range(const core_job_t *j, int64_t ip0, int64_t ip1, int64_t jp
 		return;
 	}
 	const int64_t wpr = j->wpr, full = wpr / 8, tail = wpr % 8, pw = BNN_A512_MR * wpr;
-	const bnn_mask8_t tk = bnn_mask8_low(tail), all = bnn_mask8_low(8);
+	const bnn_mask8_t tk = bnn_mask8_low(tail);
 	for (int64_t jc = jp0; jc < jp1; jc += NC_PANELS) {
 		int64_t jend = jp1 - jc < NC_PANELS ? jp1 : jc + NC_PANELS;
 		/* One slice at least: rows of under 8 words are all tail. */
@@ -204,16 +205,11 @@ static void core_range(const core_job_t *j, int64_t ip0, int64_t ip1, int64_t jp
 					for (int64_t ip = ic; ip < iend; ip++) {
 						const uint64_t *ap = j->a + ip * pw;
 						int64_t rows = j->m - ip * BNN_A512_MR;
-						__m512i acc[16];
-						for (int q = 0; q < 16; q++)
-							acc[q] = _mm512_setzero_si512();
-						if (steps > 0)
-							bnn_a512_xpc_4x4(ap + pc * 32, bp + pc * 32, 8, 32,
-									 steps, all, acc);
-						if (last && tail)
-							bnn_a512_xpc_4x4(ap + full * 32, bp + full * 32,
-									 tail, 0, 1, tk, acc);
-						tile_store(acc, pc == 0, (int32_t)j->k,
+						__m512i r01, r23;
+						bnn_a512_tile_4x4(ap + pc * 32, bp + pc * 32, 8, 32, steps,
+								  ap + full * 32, bp + full * 32, tail,
+								  last ? tk : 0, &r01, &r23);
+						tile_store(r01, r23, pc == 0, (int32_t)j->k,
 							   j->c + ip * BNN_A512_MR * j->ldc +
 								   jp * BNN_A512_NR,
 							   j->ldc, rows < BNN_A512_MR ? rows : BNN_A512_MR,

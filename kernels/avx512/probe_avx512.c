@@ -17,30 +17,24 @@
 #endif
 
 /*
- * The GEMM's own 4x4 microkernel (xpc_kernel.h), on the probe's rows (row
- * r at a + r*words, so steps 8 words apart): 16 accumulators of 64-bit
- * lanes, 4 a vectors and 1 b vector; per 512-bit step 8 loads feed 16
- * XOR + VPOPCNTQ + ADD. Words past the last whole step are the GEMM's
- * masked tail step, whose zeroed lanes XOR to zero and count nothing.
+ * The GEMM's own 4x4 tile (xpc_kernel.h), on the probe's rows (row r at
+ * a + r*words, so steps 8 words apart): 16 accumulators of 64-bit lanes,
+ * 4 a vectors and 1 b vector; per 512-bit step 8 loads feed 16 XOR +
+ * VPOPCNTQ + ADD. Words past the last whole step are the GEMM's masked
+ * tail step, whose zeroed lanes count nothing; each rep ends with the
+ * tile's reduction, as each tile of the GEMM does.
  */
 int64_t BNN_A512(bnn_probe_xorpopc)(const uint64_t *a, const uint64_t *b, int64_t words,
 				    int64_t reps)
 {
-	const int64_t full = words / 8, tail = words % 8;
-	const bnn_mask8_t all = bnn_mask8_low(8), tk = bnn_mask8_low(tail);
+	const int64_t full = words / 8;
+	const bnn_mask8_t tk = bnn_mask8_low(words % 8);
 	int64_t total = 0;
 	for (int64_t r = 0; r < reps; r++) {
-		__m512i acc[16];
-		for (int q = 0; q < 16; q++)
-			acc[q] = _mm512_setzero_si512();
-		bnn_a512_xpc_4x4(a, b, words, 8, full, all, acc);
-		if (tail)
-			bnn_a512_xpc_4x4(a + full * 8, b + full * 8, words, 8, 1, tk, acc);
-		/* The probe needs only the total; the GEMM reduces each. */
-		__m512i s = acc[0];
-		for (int q = 1; q < 16; q++)
-			s = _mm512_add_epi64(s, acc[q]);
-		total += _mm512_reduce_add_epi64(s);
+		__m512i r01, r23;
+		bnn_a512_tile_4x4(a, b, words, 8, full, a + full * 8, b + full * 8, words, tk, &r01,
+				  &r23);
+		total += _mm512_reduce_add_epi64(_mm512_add_epi64(r01, r23));
 		PROBE_BARRIER();
 	}
 	return total;
