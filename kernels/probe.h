@@ -71,7 +71,9 @@ int64_t bnn_probe_xorpopc__avx2_hs(const uint64_t *a, const uint64_t *b, int64_t
 				   int64_t reps);
 
 /* AVX-512: 512-bit XOR + VPOPCNTQ + 64-bit add, the full 4x4 tile (16
- * accumulators of 32 zmm registers). Needs AVX-512F/BW/VL + VPOPCNTDQ. */
+ * accumulators of 32 zmm registers): the AVX-512 GEMM's own tile function
+ * (avx512/xpc_kernel.h), masked tail step and reduction included. Needs
+ * AVX-512F/BW/VL + VPOPCNTDQ. */
 int64_t bnn_probe_xorpopc__avx512(const uint64_t *a, const uint64_t *b, int64_t words,
 				  int64_t reps);
 
