@@ -98,6 +98,15 @@ extern const size_t bnn_kernel_count;
 extern const bnn_kernel_t bnn_mutants[];
 extern const size_t bnn_mutant_count;
 
+/*
+ * The AVX-512 kernels built against SIMDe (end of kernels/table.c; none without
+ * SIMDe): checked by tests/test_emulated, never timed. Only that test, and
+ * the ReActNet templates looking up the conv kernel an emulated block
+ * names, read this list; no run, benchmark or `bnnbench list` reaches it.
+ */
+extern const bnn_kernel_t *const bnn_emulated;
+extern const size_t bnn_emulated_count;
+
 /* "generic", "avx2", "avx512", "cuda". */
 const char *bnn_isa_name(bnn_isa_t isa);
 

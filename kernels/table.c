@@ -11,9 +11,8 @@
 #ifdef BNN_HAVE_AVX2
 #include "avx2/avx2.h"
 #endif
-#ifdef BNN_HAVE_AVX512
+/* always: the emulated list at the end uses it without the native build */
 #include "avx512/avx512.h"
-#endif
 
 /* ReActNet kernels: the block and network templates over one ISA's conv. */
 #define BNN_REACTNET_GLUE(isa, conv)                                                    \
@@ -30,6 +29,9 @@
 BNN_REACTNET_GLUE(generic, "bconv_xor_popc__generic")
 #ifdef BNN_HAVE_AVX2
 BNN_REACTNET_GLUE(avx2, "bconv_xor_popc__avx2_2x4")
+#endif
+#ifdef BNN_HAVE_AVX512
+BNN_REACTNET_GLUE(avx512, "bconv_xor_popc__avx512_4x4")
 #endif
 
 const bnn_kernel_t bnn_kernels[] = {
@@ -147,7 +149,33 @@ const bnn_kernel_t bnn_kernels[] = {
 #endif
 #ifdef BNN_HAVE_AVX512
 	BNN_AVX512_TABLE(avx512, BNN_ISA_AVX512, "")
+	BNN_AVX512_REACTNET_TABLE(avx512, BNN_ISA_AVX512, "")
 #endif
 };
 
 const size_t bnn_kernel_count = sizeof(bnn_kernels) / sizeof(bnn_kernels[0]);
+
+/*
+ * The AVX-512 kernels built against SIMDe (kernels/avx512/intrin.h), for
+ * checking their logic on a CPU without AVX-512: the same sources as the
+ * real __avx512 entries above, so the conformance suite passing on them
+ * shows the tiling, tails, masks and reductions are right; it says nothing
+ * about speed, nor about the compiler's native code generation. A list
+ * apart from the table, so that no run times or reports them: only
+ * tests/test_emulated (and the ReActNet templates, finding the conv an
+ * emulated block names) read it. It lives in this file because the
+ * ReActNet templates (libbnnkern.a, linked after the table) refer to it.
+ */
+#ifdef BNN_HAVE_SIMDE
+BNN_REACTNET_GLUE(avx512emu, "bconv_xor_popc__avx512emu_4x4")
+
+static const bnn_kernel_t list[] = {
+	BNN_AVX512_TABLE(avx512emu, BNN_ISA_GENERIC, " (SIMDe emulation)")
+	BNN_AVX512_REACTNET_TABLE(avx512emu, BNN_ISA_GENERIC, " (SIMDe emulation)")
+};
+const bnn_kernel_t *const bnn_emulated = list;
+const size_t bnn_emulated_count = sizeof(list) / sizeof(list[0]);
+#else
+const bnn_kernel_t *const bnn_emulated = NULL;
+const size_t bnn_emulated_count = 0;
+#endif

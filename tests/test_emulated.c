@@ -1,7 +1,7 @@
 /*
  * The AVX-512 kernels, checked on any CPU: their sources built against
  * SIMDe's portable intrinsics (the __avx512emu kernels of bnn_emulated,
- * kernels/emulated.c) go through the conformance suite on the harness's
+ * end of kernels/table.c) go through the conformance suite on the harness's
  * own path (bnn_run_problem: the same seeded inputs, reference, poisoned
  * outputs and checker as `bnnbench run --check-only`), on one thread and
  * on two (the threaded splits of the GEMM core and the convolutions).

@@ -6,7 +6,7 @@
  * the kernel table with ISA avx512), and, when configure found SIMDe, with
  * no ISA flags against SIMDe's portable intrinsics (BNN_AVX512_EMULATED,
  * names ending in __avx512emu, libbnnkern_avx512emu.a, listed only in
- * bnn_emulated, kernels/emulated.c, which the conformance test reaches and
+ * bnn_emulated, end of kernels/table.c, which the conformance test reaches and
  * no benchmark run does). This header declares both sets.
  *
  * Packed operands of the GEMM core are panels of BNN_A512_MR rows: for a
@@ -80,7 +80,7 @@ BNN_AVX512_DECLS(avx512emu)
 /*
  * The four kernel-table entries of suffix S with ISA isa; the same macro
  * makes the real entries (kernels/table.c) and the emulated ones
- * (kernels/emulated.c), so both lists hold the same kernels. Tiles: the
+ * (end of kernels/table.c), so both lists hold the same kernels. Tiles: the
  * GEMM core's 4x4 (A panels x B panels), BWN's 8 pixels x 32 filters.
  */
 #define BNN_AVX512_TABLE(S, isa_, note)                                                     \
@@ -101,10 +101,16 @@ BNN_AVX512_DECLS(avx512emu)
 	  .prepare = bnn_bconv_prepare__##S, .run = bnn_bconv_run__##S,                     \
 	  .release = bnn_bconv_release__##S },
 
-/* The emulated kernels (kernels/emulated.c): none without SIMDe. Only the
- * emulation's conformance test (tests/test_emulated) reads this list; no
- * run, benchmark or `bnnbench list` reaches it. */
-extern const bnn_kernel_t *const bnn_emulated;
-extern const size_t bnn_emulated_count;
+/* The ReActNet block and network entries of suffix S over its conv
+ * kernel; rblock_prepare__S and rnet_prepare__S come from
+ * BNN_REACTNET_GLUE (kernels/table.c). */
+#define BNN_AVX512_REACTNET_TABLE(S, isa_, note)                                             \
+	{ .name = "rblock_xor_popc__" #S, .op = BNN_OP_RBLOCK, .isa = isa_,                  \
+	  .summary = "ReActNet block over the AVX-512 conv: RSign fused, folded BN" note,    \
+	  .prepare = rblock_prepare__##S, .run = bnn_rblock_run,                             \
+	  .release = bnn_rblock_release },                                                   \
+	{ .name = "reactnet_a_xor_popc__" #S, .op = BNN_OP_RNET, .isa = isa_,                \
+	  .summary = "ReActNet-A: real stem, 13 AVX-512 blocks, pool, FC" note,              \
+	  .prepare = rnet_prepare__##S, .run = bnn_rnet_run, .release = bnn_rnet_release },
 
 #endif

@@ -112,6 +112,7 @@ int BNN_A512(bnn_bconv_prepare)(const bnn_op_desc_t *d, const bnn_inputs_t *in, 
 		return rc;
 	}
 	bnn_conv_state_t *b = st->base;
+	b->pack_shift = BNN_A512(bnn_pack_rsign);   /* ReActNet's RSign, fused */
 	int64_t row = b->taps * b->wpg;
 	st->tight = b->cg < 64 && b->taps > 1 && b->taps <= 64;
 	st->kwr = st->tight ? bnn_words(b->taps * b->cg) : row;

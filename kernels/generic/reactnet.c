@@ -19,11 +19,16 @@
 
 BNN_RNET_LOOPS_DEFINE(bnn_rnet_loops__generic);
 
+/* The table's kernel of that name, or an emulated one (bnn_emulated), for
+ * the emulated AVX-512 block that names the emulated conv. */
 static const bnn_kernel_t *find_kernel(const char *name)
 {
 	for (size_t i = 0; i < bnn_kernel_count; i++)
 		if (strcmp(bnn_kernels[i].name, name) == 0)
 			return &bnn_kernels[i];
+	for (size_t i = 0; i < bnn_emulated_count; i++)
+		if (strcmp(bnn_emulated[i].name, name) == 0)
+			return &bnn_emulated[i];
 	return NULL;
 }
 
