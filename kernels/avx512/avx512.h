@@ -101,6 +101,12 @@ BNN_AVX512_DECLS(avx512emu)
 	  .prepare = bnn_bconv_prepare__##S, .run = bnn_bconv_run__##S,                     \
 	  .release = bnn_bconv_release__##S },
 
+/* The ReActNet template's element-wise loops as this folder compiles them
+ * (reactnet_avx512.c), natively and emulated. */
+#include "generic/generic.h"
+extern const bnn_rnet_loops_t bnn_rnet_loops__avx512;
+extern const bnn_rnet_loops_t bnn_rnet_loops__avx512emu;
+
 /* The ReActNet block and network entries of suffix S over its conv
  * kernel; rblock_prepare__S and rnet_prepare__S come from
  * BNN_REACTNET_GLUE (kernels/table.c). */
