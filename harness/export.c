@@ -189,7 +189,9 @@ static void json_run(FILE *f, const bnn_dbt_run_t *r)
 		bench_name(name, sizeof(name), x, "");
 		if (x->nsamples == 0) {
 			/* Not timed: Google Benchmark's form of a benchmark that
-			 * reported an error (no times, so compare.py skips it). */
+			 * reported an error. Its JSON reporter still writes zero
+			 * times and the unit, and compare.py (its geometric mean)
+			 * reads real_time of every entry, so they are here too. */
 			fprintf(f, "%s\n    {", first ? "" : ",");
 			json_kv_str(f, "name", name, 0);
 			fprintf(f, ", \"family_index\": %ld, \"per_family_instance_index\": 0", family);
@@ -197,6 +199,7 @@ static void json_run(FILE *f, const bnn_dbt_run_t *r)
 			fprintf(f, ", \"run_type\": \"iteration\", \"repetitions\": 0"
 				", \"repetition_index\": 0, \"threads\": %lld, \"iterations\": 0",
 				(long long)(x->threads > 0 ? x->threads : 1));
+			fprintf(f, ", \"real_time\": 0, \"cpu_time\": 0, \"time_unit\": \"ns\"");
 			fprintf(f, ", \"error_occurred\": true");
 			char msg[1200];
 			snprintf(msg, sizeof(msg), "%s%s%s", x->status, x->reason ? ": " : "",

@@ -76,8 +76,9 @@ ok $? "every result keeps its run, machine, build, problem and samples"
 dump "$fleet" >"$T/dump1"
 "$B" merge "$a" "$b" -o "$fleet" >"$T/out" 2>&1
 ok $? "merging the same files again succeeds"
-# Every table of both sources (those of later schemas too) adds 0 rows.
-[ "$(grep -c "^merged .*: machine 0 of 1, build 0 of 1, problem 0 of 2, run 0 of 1, result 0 of 4, sample 0 of [0-9]*" "$T/out")" -eq 2 ] &&
+# Every table of both sources (those of later schemas too) adds 0 rows
+# (the result count depends on the kernels built: AVX-512 ones SKIP here).
+[ "$(grep -c "^merged .*: machine 0 of 1, build 0 of 1, problem 0 of 2, run 0 of 1, result 0 of [0-9]*, sample 0 of [0-9]*" "$T/out")" -eq 2 ] &&
 	! grep -Eq ' [1-9][0-9]* of [0-9]+' "$T/out"
 ok $? "and reports nothing new"
 diag "$T/out"
