@@ -26,6 +26,7 @@
 #ifdef HAVE_DNNL
 /* The oneDNN 2.x C API (operation descriptors; 3.0 removed them). */
 #include <oneapi/dnnl/dnnl.h>
+#include "dnnl_util.h"
 #if DNNL_CPU_THREADING_RUNTIME == DNNL_RUNTIME_OMP
 #ifdef _OPENMP
 #include <omp.h>
@@ -165,30 +166,6 @@ typedef struct {
 	const void *wei;	/* OHWI, read once by prepare */
 } dnnl_peer_io_t;
 
-static int dnnl_errno(dnnl_status_t s)
-{
-	switch (s) {
-	case dnnl_success:
-		return 0;
-	case dnnl_out_of_memory:
-		return -ENOMEM;
-	case dnnl_unimplemented:
-		return -ENOTSUP;
-	case dnnl_invalid_arguments:
-		return -EINVAL;
-	default:
-		return -EIO;
-	}
-}
-
-#define DNNL_TRY(call)                               \
-	do {                                         \
-		dnnl_status_t s_ = (call);           \
-		if (s_ != dnnl_success) {            \
-			rc = dnnl_errno(s_);         \
-			goto out;                    \
-		}                                    \
-	} while (0)
 
 /* Binary conv: pad_value = 1 has no oneDNN form; zero padding is oneDNN's
  * own (without padding, pad_value changes nothing and is accepted). */
@@ -291,34 +268,34 @@ static int dnnl_peer_build(const bnn_op_desc_t *d, const dnnl_peer_io_t *io, voi
 	const dnnl_memory_desc_t *src_md, *wei_md, *dst_md, *scr_md;
 	dnnl_convolution_desc_t cd;
 
-	DNNL_TRY(dnnl_memory_desc_init_by_tag(&usr_src_md, 4, src_dims, io->src_dt, dnnl_nhwc));
-	DNNL_TRY(dnnl_memory_desc_init_by_tag(&usr_dst_md, 4, dst_dims, io->out_dt, dnnl_nhwc));
+	BNN_DNNL_TRY(dnnl_memory_desc_init_by_tag(&usr_src_md, 4, src_dims, io->src_dt, dnnl_nhwc));
+	BNN_DNNL_TRY(dnnl_memory_desc_init_by_tag(&usr_dst_md, 4, dst_dims, io->out_dt, dnnl_nhwc));
 	if (g == 1)
-		DNNL_TRY(dnnl_memory_desc_init_by_tag(&usr_wei_md, 4, wei_dims, io->wei_dt,
+		BNN_DNNL_TRY(dnnl_memory_desc_init_by_tag(&usr_wei_md, 4, wei_dims, io->wei_dt,
 						      dnnl_ohwi));
 	else
-		DNNL_TRY(dnnl_memory_desc_init_by_tag(&usr_wei_md, 5, gwei_dims, io->wei_dt,
+		BNN_DNNL_TRY(dnnl_memory_desc_init_by_tag(&usr_wei_md, 5, gwei_dims, io->wei_dt,
 						      dnnl_gohwi));
-	DNNL_TRY(dnnl_memory_desc_init_by_tag(&src_any, 4, src_dims, io->src_dt,
+	BNN_DNNL_TRY(dnnl_memory_desc_init_by_tag(&src_any, 4, src_dims, io->src_dt,
 					      dnnl_format_tag_any));
-	DNNL_TRY(dnnl_memory_desc_init_by_tag(&dst_any, 4, dst_dims, io->dst_dt,
+	BNN_DNNL_TRY(dnnl_memory_desc_init_by_tag(&dst_any, 4, dst_dims, io->dst_dt,
 					      dnnl_format_tag_any));
-	DNNL_TRY(dnnl_memory_desc_init_by_tag(&wei_any, g == 1 ? 4 : 5, g == 1 ? wei_dims : gwei_dims,
+	BNN_DNNL_TRY(dnnl_memory_desc_init_by_tag(&wei_any, g == 1 ? 4 : 5, g == 1 ? wei_dims : gwei_dims,
 					      io->wei_dt, dnnl_format_tag_any));
 	/* Direct, never Winograd: BWN's rounding bound assumes plain sums. */
-	DNNL_TRY(dnnl_dilated_convolution_forward_desc_init(&cd, dnnl_forward_inference,
+	BNN_DNNL_TRY(dnnl_dilated_convolution_forward_desc_init(&cd, dnnl_forward_inference,
 							    dnnl_convolution_direct, &src_any,
 							    &wei_any, NULL, &dst_any, strides, dil,
 							    pad, pad));
 
-	DNNL_TRY(dnnl_engine_create(&st->eng, dnnl_cpu, 0));
-	DNNL_TRY(dnnl_stream_create(&st->strm, st->eng, dnnl_stream_default_flags));
+	BNN_DNNL_TRY(dnnl_engine_create(&st->eng, dnnl_cpu, 0));
+	BNN_DNNL_TRY(dnnl_stream_create(&st->strm, st->eng, dnnl_stream_default_flags));
 	/* A user scratchpad, allocated here, keeps allocation out of run. */
-	DNNL_TRY(dnnl_primitive_attr_create(&attr));
-	DNNL_TRY(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user));
+	BNN_DNNL_TRY(dnnl_primitive_attr_create(&attr));
+	BNN_DNNL_TRY(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user));
 	if (io->src_zp)
-		DNNL_TRY(dnnl_primitive_attr_set_zero_points(attr, DNNL_ARG_SRC, 1, 0, &io->src_zp));
-	DNNL_TRY(dnnl_primitive_desc_create(&pd, &cd, attr, st->eng, NULL));
+		BNN_DNNL_TRY(dnnl_primitive_attr_set_zero_points(attr, DNNL_ARG_SRC, 1, 0, &io->src_zp));
+	BNN_DNNL_TRY(dnnl_primitive_desc_create(&pd, &cd, attr, st->eng, NULL));
 
 	src_md = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
 	wei_md = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
@@ -332,30 +309,30 @@ static int dnnl_peer_build(const bnn_op_desc_t *d, const dnnl_peer_io_t *io, voi
 
 	/* Weights: the user's OHWI, reordered once into the primitive's layout
 	 * (a reorder only reads its source, so dropping const is safe). */
-	DNNL_TRY(dnnl_memory_create(&usr_wei, &usr_wei_md, st->eng, (void *)io->wei));
-	DNNL_TRY(dnnl_memory_create(&st->wei, wei_md, st->eng, DNNL_MEMORY_ALLOCATE));
-	DNNL_TRY(dnnl_make_reorder(st->eng, &usr_wei_md, wei_md, &wr));
-	DNNL_TRY(dnnl_run_reorder(st->strm, wr, usr_wei, st->wei));
+	BNN_DNNL_TRY(dnnl_memory_create(&usr_wei, &usr_wei_md, st->eng, (void *)io->wei));
+	BNN_DNNL_TRY(dnnl_memory_create(&st->wei, wei_md, st->eng, DNNL_MEMORY_ALLOCATE));
+	BNN_DNNL_TRY(dnnl_make_reorder(st->eng, &usr_wei_md, wei_md, &wr));
+	BNN_DNNL_TRY(dnnl_run_reorder(st->strm, wr, usr_wei, st->wei));
 
-	DNNL_TRY(dnnl_memory_create(&st->usr_src, &usr_src_md, st->eng, io->src));
+	BNN_DNNL_TRY(dnnl_memory_create(&st->usr_src, &usr_src_md, st->eng, io->src));
 	if (dnnl_memory_desc_equal(&usr_src_md, src_md)) {
 		st->src = st->usr_src;
 	} else {
-		DNNL_TRY(dnnl_memory_create(&st->src, src_md, st->eng, DNNL_MEMORY_ALLOCATE));
-		DNNL_TRY(dnnl_make_reorder(st->eng, &usr_src_md, src_md, &st->src_reorder));
+		BNN_DNNL_TRY(dnnl_memory_create(&st->src, src_md, st->eng, DNNL_MEMORY_ALLOCATE));
+		BNN_DNNL_TRY(dnnl_make_reorder(st->eng, &usr_src_md, src_md, &st->src_reorder));
 	}
 
-	DNNL_TRY(dnnl_memory_create(&st->usr_dst, &usr_dst_md, st->eng, DNNL_MEMORY_NONE));
+	BNN_DNNL_TRY(dnnl_memory_create(&st->usr_dst, &usr_dst_md, st->eng, DNNL_MEMORY_NONE));
 	if (dnnl_memory_desc_equal(&usr_dst_md, dst_md)) {
 		st->dst = st->usr_dst;
 	} else {
-		DNNL_TRY(dnnl_memory_create(&st->dst, dst_md, st->eng, DNNL_MEMORY_ALLOCATE));
-		DNNL_TRY(dnnl_make_reorder(st->eng, dst_md, &usr_dst_md, &st->dst_reorder));
+		BNN_DNNL_TRY(dnnl_memory_create(&st->dst, dst_md, st->eng, DNNL_MEMORY_ALLOCATE));
+		BNN_DNNL_TRY(dnnl_make_reorder(st->eng, dst_md, &usr_dst_md, &st->dst_reorder));
 	}
 
 	if (scr_md && dnnl_memory_desc_get_size(scr_md) > 0)
-		DNNL_TRY(dnnl_memory_create(&st->scratch, scr_md, st->eng, DNNL_MEMORY_ALLOCATE));
-	DNNL_TRY(dnnl_primitive_create(&st->conv, pd));
+		BNN_DNNL_TRY(dnnl_memory_create(&st->scratch, scr_md, st->eng, DNNL_MEMORY_ALLOCATE));
+	BNN_DNNL_TRY(dnnl_primitive_create(&st->conv, pd));
 out:
 	dnnl_primitive_destroy(wr);
 	dnnl_memory_destroy(usr_wei);
@@ -389,13 +366,13 @@ static int dnnl_peer_run(void *state, void *out)
 	};
 	int rc = 0;
 
-	DNNL_TRY(dnnl_memory_set_data_handle(st->usr_dst, out));
+	BNN_DNNL_TRY(dnnl_memory_set_data_handle(st->usr_dst, out));
 	if (st->src_reorder)
-		DNNL_TRY(dnnl_primitive_execute(st->src_reorder, st->strm, 2, src_args));
-	DNNL_TRY(dnnl_primitive_execute(st->conv, st->strm, st->scratch ? 4 : 3, args));
+		BNN_DNNL_TRY(dnnl_primitive_execute(st->src_reorder, st->strm, 2, src_args));
+	BNN_DNNL_TRY(dnnl_primitive_execute(st->conv, st->strm, st->scratch ? 4 : 3, args));
 	if (st->dst_reorder)
-		DNNL_TRY(dnnl_primitive_execute(st->dst_reorder, st->strm, 2, dst_args));
-	DNNL_TRY(dnnl_stream_wait(st->strm));
+		BNN_DNNL_TRY(dnnl_primitive_execute(st->dst_reorder, st->strm, 2, dst_args));
+	BNN_DNNL_TRY(dnnl_stream_wait(st->strm));
 out:
 	return rc;
 }

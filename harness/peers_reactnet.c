@@ -62,6 +62,7 @@
 
 #ifdef HAVE_DNNL
 #include <oneapi/dnnl/dnnl.h>
+#include "dnnl_util.h"
 #if defined(_OPENMP) && DNNL_CPU_THREADING_RUNTIME == DNNL_RUNTIME_OMP
 #include <omp.h>
 #define RN_OMP 1
@@ -74,31 +75,6 @@
 
 /* ---- oneDNN plumbing ----------------------------------------------------- */
 
-/* A oneDNN status as our negative errno (0 for success). */
-static int rn_errno(dnnl_status_t s)
-{
-	switch (s) {
-	case dnnl_success:
-		return 0;
-	case dnnl_out_of_memory:
-		return -ENOMEM;
-	case dnnl_unimplemented:
-		return -ENOTSUP;
-	case dnnl_invalid_arguments:
-		return -EINVAL;
-	default:
-		return -EIO;
-	}
-}
-
-#define RN_TRY(call)                                 \
-	do {                                         \
-		dnnl_status_t s_ = (call);           \
-		if (s_ != dnnl_success) {            \
-			rc = rn_errno(s_);           \
-			goto out;                    \
-		}                                    \
-	} while (0)
 
 /* What every primitive of one peer shares. */
 typedef struct {
@@ -135,8 +111,8 @@ static int rn_ctx_init(rn_ctx_t *cx, int int8)
 	memset(cx, 0, sizeof(*cx));
 	cx->int8 = int8;
 	cx->blocked = !int8 && RN_F32_BLOCKED;
-	RN_TRY(dnnl_engine_create(&cx->eng, dnnl_cpu, 0));
-	RN_TRY(dnnl_stream_create(&cx->strm, cx->eng, dnnl_stream_default_flags));
+	BNN_DNNL_TRY(dnnl_engine_create(&cx->eng, dnnl_cpu, 0));
+	BNN_DNNL_TRY(dnnl_stream_create(&cx->strm, cx->eng, dnnl_stream_default_flags));
 out:
 	return rc;
 }
@@ -194,10 +170,10 @@ static int rn_attach_scratch(rn_ctx_t *cx, rn_prim_t *p)
 	int rc = 0;
 	if (!cx->scratch && !(cx->scratch = rn_alloc(cx->scratch_size)))
 		return -ENOMEM;
-	RN_TRY(dnnl_primitive_get_primitive_desc(p->prim, &pd));
+	BNN_DNNL_TRY(dnnl_primitive_get_primitive_desc(p->prim, &pd));
 	const dnnl_memory_desc_t *md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
 	if (md && dnnl_memory_desc_get_size(md) > 0)
-		RN_TRY(dnnl_memory_create(&p->scratch, md, cx->eng, cx->scratch));
+		BNN_DNNL_TRY(dnnl_memory_create(&p->scratch, md, cx->eng, cx->scratch));
 out:
 	return rc;
 }
@@ -210,14 +186,14 @@ static int rn_load_weights(rn_ctx_t *cx, rn_prim_t *p, const dnnl_memory_desc_t 
 	dnnl_primitive_t r = NULL;
 	dnnl_memory_t usr = NULL;
 	int rc = 0;
-	RN_TRY(dnnl_memory_create(&p->wei, wei_md, cx->eng, DNNL_MEMORY_ALLOCATE));
+	BNN_DNNL_TRY(dnnl_memory_create(&p->wei, wei_md, cx->eng, DNNL_MEMORY_ALLOCATE));
 	/* A reorder only reads its source: dropping const is safe. */
-	RN_TRY(dnnl_memory_create(&usr, usr_md, cx->eng, (void *)w));
-	RN_TRY(dnnl_reorder_primitive_desc_create(&rpd, usr_md, cx->eng, wei_md, cx->eng, NULL));
-	RN_TRY(dnnl_primitive_create(&r, rpd));
+	BNN_DNNL_TRY(dnnl_memory_create(&usr, usr_md, cx->eng, (void *)w));
+	BNN_DNNL_TRY(dnnl_reorder_primitive_desc_create(&rpd, usr_md, cx->eng, wei_md, cx->eng, NULL));
+	BNN_DNNL_TRY(dnnl_primitive_create(&r, rpd));
 	dnnl_exec_arg_t args[2] = { { DNNL_ARG_FROM, usr }, { DNNL_ARG_TO, p->wei } };
-	RN_TRY(dnnl_primitive_execute(r, cx->strm, 2, args));
-	RN_TRY(dnnl_stream_wait(cx->strm));
+	BNN_DNNL_TRY(dnnl_primitive_execute(r, cx->strm, 2, args));
+	BNN_DNNL_TRY(dnnl_stream_wait(cx->strm));
 out:
 	dnnl_primitive_destroy(r);
 	dnnl_primitive_desc_destroy(rpd);
@@ -231,8 +207,8 @@ static int rn_load_bias(rn_ctx_t *cx, rn_prim_t *p, const dnnl_memory_desc_t *md
 {
 	void *h;
 	int rc = 0;
-	RN_TRY(dnnl_memory_create(&p->bias, md, cx->eng, DNNL_MEMORY_ALLOCATE));
-	RN_TRY(dnnl_memory_get_data_handle(p->bias, &h));
+	BNN_DNNL_TRY(dnnl_memory_create(&p->bias, md, cx->eng, DNNL_MEMORY_ALLOCATE));
+	BNN_DNNL_TRY(dnnl_memory_get_data_handle(p->bias, &h));
 	memcpy(h, b, (size_t)k * sizeof(float));
 out:
 	return rc;
@@ -265,17 +241,17 @@ static int rn_conv_make(rn_ctx_t *cx, rn_prim_t *p, const rn_conv_spec_t *s)
 		    pp = { pad, pad };
 	dnnl_memory_desc_t src_md, dst_md, wei_any, wei_usr, bias_md;
 	dnnl_convolution_desc_t cd;
-	RN_TRY(dnnl_memory_desc_init_by_tag(&src_md, 4, sd, s->src_dt, s->src_tag));
-	RN_TRY(dnnl_memory_desc_init_by_tag(&dst_md, 4, dd, s->dst_dt, s->dst_tag));
-	RN_TRY(dnnl_memory_desc_init_by_tag(&wei_any, 4, wd, s->wei_dt, dnnl_format_tag_any));
-	RN_TRY(dnnl_memory_desc_init_by_tag(&wei_usr, 4, wd, s->wei_dt, dnnl_ohwi));
-	RN_TRY(dnnl_memory_desc_init_by_tag(&bias_md, 1, bd, dnnl_f32, dnnl_x));
-	RN_TRY(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference,
+	BNN_DNNL_TRY(dnnl_memory_desc_init_by_tag(&src_md, 4, sd, s->src_dt, s->src_tag));
+	BNN_DNNL_TRY(dnnl_memory_desc_init_by_tag(&dst_md, 4, dd, s->dst_dt, s->dst_tag));
+	BNN_DNNL_TRY(dnnl_memory_desc_init_by_tag(&wei_any, 4, wd, s->wei_dt, dnnl_format_tag_any));
+	BNN_DNNL_TRY(dnnl_memory_desc_init_by_tag(&wei_usr, 4, wd, s->wei_dt, dnnl_ohwi));
+	BNN_DNNL_TRY(dnnl_memory_desc_init_by_tag(&bias_md, 1, bd, dnnl_f32, dnnl_x));
+	BNN_DNNL_TRY(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference,
 						  dnnl_convolution_direct, &src_md, &wei_any,
 						  s->bias ? &bias_md : NULL, &dst_md, st, pp, pp));
-	RN_TRY(dnnl_primitive_attr_create(&attr));
-	RN_TRY(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user));
-	RN_TRY(dnnl_primitive_desc_create(&pd, &cd, attr, cx->eng, NULL));
+	BNN_DNNL_TRY(dnnl_primitive_attr_create(&attr));
+	BNN_DNNL_TRY(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user));
+	BNN_DNNL_TRY(dnnl_primitive_desc_create(&pd, &cd, attr, cx->eng, NULL));
 	const dnnl_memory_desc_t *wei_md = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
 	if ((wei_md->extra.flags & dnnl_memory_extra_flag_scale_adjust) &&
 	    wei_md->extra.scale_adjust != 1.0f) {
@@ -287,12 +263,12 @@ static int rn_conv_make(rn_ctx_t *cx, rn_prim_t *p, const rn_conv_spec_t *s)
 	if (s->bias && (rc = rn_load_bias(cx, p, &bias_md, s->bias, s->k)) != 0)
 		goto out;
 	/* The layouts oneDNN settled on: ours, except where a tag is any. */
-	RN_TRY(dnnl_memory_create(&p->src, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0),
+	BNN_DNNL_TRY(dnnl_memory_create(&p->src, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0),
 				  cx->eng, s->src ? s->src : DNNL_MEMORY_ALLOCATE));
-	RN_TRY(dnnl_memory_create(&p->dst, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0),
+	BNN_DNNL_TRY(dnnl_memory_create(&p->dst, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0),
 				  cx->eng, s->dst ? s->dst : DNNL_MEMORY_ALLOCATE));
 	rn_note_scratch(cx, pd);
-	RN_TRY(dnnl_primitive_create(&p->prim, pd));
+	BNN_DNNL_TRY(dnnl_primitive_create(&p->prim, pd));
 out:
 	dnnl_primitive_desc_destroy(pd);
 	dnnl_primitive_attr_destroy(attr);
@@ -311,8 +287,8 @@ static int rn_exec(rn_ctx_t *cx, rn_prim_t *p)
 	args[na++] = (dnnl_exec_arg_t){ DNNL_ARG_DST, p->dst };
 	if (p->scratch)
 		args[na++] = (dnnl_exec_arg_t){ DNNL_ARG_SCRATCHPAD, p->scratch };
-	RN_TRY(dnnl_primitive_execute(p->prim, cx->strm, na, args));
-	RN_TRY(dnnl_stream_wait(cx->strm));
+	BNN_DNNL_TRY(dnnl_primitive_execute(p->prim, cx->strm, na, args));
+	BNN_DNNL_TRY(dnnl_stream_wait(cx->strm));
 out:
 	return rc;
 }
@@ -725,10 +701,10 @@ static int rn_reorder_md(rn_ctx_t *cx, rn_prim_t *p, const dnnl_memory_desc_t *f
 {
 	dnnl_primitive_desc_t pd = NULL;
 	int rc = 0;
-	RN_TRY(dnnl_reorder_primitive_desc_create(&pd, fmd, cx->eng, tmd, cx->eng, NULL));
-	RN_TRY(dnnl_primitive_create(&p->prim, pd));
-	RN_TRY(dnnl_memory_create(&p->src, fmd, cx->eng, src));
-	RN_TRY(dnnl_memory_create(&p->dst, tmd, cx->eng, dst));
+	BNN_DNNL_TRY(dnnl_reorder_primitive_desc_create(&pd, fmd, cx->eng, tmd, cx->eng, NULL));
+	BNN_DNNL_TRY(dnnl_primitive_create(&p->prim, pd));
+	BNN_DNNL_TRY(dnnl_memory_create(&p->src, fmd, cx->eng, src));
+	BNN_DNNL_TRY(dnnl_memory_create(&p->dst, tmd, cx->eng, dst));
 out:
 	dnnl_primitive_desc_destroy(pd);
 	return rc;
@@ -741,8 +717,8 @@ static int rn_reorder_make(rn_ctx_t *cx, rn_prim_t *p, int64_t n, int64_t c, int
 	dnnl_memory_desc_t fmd, tmd;
 	dnnl_dims_t dims = { n, c, h, w };
 	int rc = 0;
-	RN_TRY(dnnl_memory_desc_init_by_tag(&fmd, 4, dims, dnnl_f32, from));
-	RN_TRY(dnnl_memory_desc_init_by_tag(&tmd, 4, dims, dnnl_f32, to));
+	BNN_DNNL_TRY(dnnl_memory_desc_init_by_tag(&fmd, 4, dims, dnnl_f32, from));
+	BNN_DNNL_TRY(dnnl_memory_desc_init_by_tag(&tmd, 4, dims, dnnl_f32, to));
 	rc = rn_reorder_md(cx, p, &fmd, src, &tmd, dst);
 out:
 	return rc;
@@ -753,8 +729,8 @@ static int rn_reorder_run(rn_ctx_t *cx, rn_prim_t *p)
 {
 	dnnl_exec_arg_t args[2] = { { DNNL_ARG_FROM, p->src }, { DNNL_ARG_TO, p->dst } };
 	int rc = 0;
-	RN_TRY(dnnl_primitive_execute(p->prim, cx->strm, 2, args));
-	RN_TRY(dnnl_stream_wait(cx->strm));
+	BNN_DNNL_TRY(dnnl_primitive_execute(p->prim, cx->strm, 2, args));
+	BNN_DNNL_TRY(dnnl_stream_wait(cx->strm));
 out:
 	return rc;
 }
@@ -851,7 +827,7 @@ int bnn_peer_rblock_run(void *state, void *out)
 	if ((rc = rn_block_forward(bl)) != 0)
 		return rc;
 	if (st->yb) {
-		RN_TRY(dnnl_memory_set_data_handle(st->y_reorder.dst, out));
+		BNN_DNNL_TRY(dnnl_memory_set_data_handle(st->y_reorder.dst, out));
 		rc = rn_reorder_run(&st->cx, &st->y_reorder);
 	}
 out:
@@ -925,23 +901,23 @@ static int rn_stem_make(rn_net_peer_t *st, const bnn_rnet_params_t *p, const flo
 	dnnl_dims_t idims = { st->r.n, 3, st->r.h, st->r.w },
 		    adims = { st->r.n, sc, st->r.h / 2, st->r.w / 2 };
 	void *h;
-	RN_TRY(dnnl_memory_get_memory_desc(st->stem.src, &src_md));
-	RN_TRY(dnnl_memory_get_memory_desc(st->stem.dst, &dst_md));
-	RN_TRY(dnnl_memory_desc_init_by_tag(&img_md, 4, idims, dnnl_f32, dnnl_nchw));
-	RN_TRY(dnnl_memory_desc_init_by_tag(&act_md, 4, adims, dnnl_f32, rn_tag(&st->cx)));
+	BNN_DNNL_TRY(dnnl_memory_get_memory_desc(st->stem.src, &src_md));
+	BNN_DNNL_TRY(dnnl_memory_get_memory_desc(st->stem.dst, &dst_md));
+	BNN_DNNL_TRY(dnnl_memory_desc_init_by_tag(&img_md, 4, idims, dnnl_f32, dnnl_nchw));
+	BNN_DNNL_TRY(dnnl_memory_desc_init_by_tag(&act_md, 4, adims, dnnl_f32, rn_tag(&st->cx)));
 	/* oneDNN only reads a source: dropping const is safe. */
 	if (dnnl_memory_desc_equal(&img_md, src_md)) {
-		RN_TRY(dnnl_memory_set_data_handle(st->stem.src, (void *)img));
+		BNN_DNNL_TRY(dnnl_memory_set_data_handle(st->stem.src, (void *)img));
 	} else {
-		RN_TRY(dnnl_memory_get_data_handle(st->stem.src, &h));
+		BNN_DNNL_TRY(dnnl_memory_get_data_handle(st->stem.src, &h));
 		if ((rc = rn_reorder_md(&st->cx, &st->img_reorder, &img_md, (void *)img, src_md,
 					h)) != 0)
 			goto out;
 	}
 	if (dnnl_memory_desc_equal(&act_md, dst_md)) {
-		RN_TRY(dnnl_memory_set_data_handle(st->stem.dst, st->act[0]));
+		BNN_DNNL_TRY(dnnl_memory_set_data_handle(st->stem.dst, st->act[0]));
 	} else {
-		RN_TRY(dnnl_memory_get_data_handle(st->stem.dst, &h));
+		BNN_DNNL_TRY(dnnl_memory_get_data_handle(st->stem.dst, &h));
 		rc = rn_reorder_md(&st->cx, &st->stem_reorder, dst_md, h, &act_md, st->act[0]);
 	}
 out:
@@ -960,25 +936,25 @@ static int rn_fc_make(rn_net_peer_t *st, const bnn_rnet_params_t *p)
 	dnnl_dims_t sd = { st->r.n, BNN_RNET_FC_IN }, dd = { st->r.n, BNN_RNET_CLASSES },
 		    wd = { BNN_RNET_CLASSES, BNN_RNET_FC_IN }, bd = { BNN_RNET_CLASSES };
 	int rc = 0;
-	RN_TRY(dnnl_memory_desc_init_by_tag(&src_md, 2, sd, dnnl_f32, dnnl_nc));
-	RN_TRY(dnnl_memory_desc_init_by_tag(&dst_md, 2, dd, dnnl_f32, dnnl_nc));
-	RN_TRY(dnnl_memory_desc_init_by_tag(&wei_any, 2, wd, dnnl_f32, dnnl_format_tag_any));
-	RN_TRY(dnnl_memory_desc_init_by_tag(&wei_usr, 2, wd, dnnl_f32, dnnl_oi));
-	RN_TRY(dnnl_memory_desc_init_by_tag(&bias_md, 1, bd, dnnl_f32, dnnl_x));
-	RN_TRY(dnnl_inner_product_forward_desc_init(&ipd, dnnl_forward_inference, &src_md,
+	BNN_DNNL_TRY(dnnl_memory_desc_init_by_tag(&src_md, 2, sd, dnnl_f32, dnnl_nc));
+	BNN_DNNL_TRY(dnnl_memory_desc_init_by_tag(&dst_md, 2, dd, dnnl_f32, dnnl_nc));
+	BNN_DNNL_TRY(dnnl_memory_desc_init_by_tag(&wei_any, 2, wd, dnnl_f32, dnnl_format_tag_any));
+	BNN_DNNL_TRY(dnnl_memory_desc_init_by_tag(&wei_usr, 2, wd, dnnl_f32, dnnl_oi));
+	BNN_DNNL_TRY(dnnl_memory_desc_init_by_tag(&bias_md, 1, bd, dnnl_f32, dnnl_x));
+	BNN_DNNL_TRY(dnnl_inner_product_forward_desc_init(&ipd, dnnl_forward_inference, &src_md,
 						    &wei_any, &bias_md, &dst_md));
-	RN_TRY(dnnl_primitive_attr_create(&attr));
-	RN_TRY(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user));
-	RN_TRY(dnnl_primitive_desc_create(&pd, &ipd, attr, cx->eng, NULL));
+	BNN_DNNL_TRY(dnnl_primitive_attr_create(&attr));
+	BNN_DNNL_TRY(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user));
+	BNN_DNNL_TRY(dnnl_primitive_desc_create(&pd, &ipd, attr, cx->eng, NULL));
 	if ((rc = rn_load_weights(cx, f, &wei_usr,
 				  dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0),
 				  p->fc_w)) != 0 ||
 	    (rc = rn_load_bias(cx, f, &bias_md, p->fc_b, BNN_RNET_CLASSES)) != 0)
 		goto out;
-	RN_TRY(dnnl_memory_create(&f->src, &src_md, cx->eng, st->pooled));
-	RN_TRY(dnnl_memory_create(&f->dst, &dst_md, cx->eng, DNNL_MEMORY_NONE));
+	BNN_DNNL_TRY(dnnl_memory_create(&f->src, &src_md, cx->eng, st->pooled));
+	BNN_DNNL_TRY(dnnl_memory_create(&f->dst, &dst_md, cx->eng, DNNL_MEMORY_NONE));
 	rn_note_scratch(cx, pd);
-	RN_TRY(dnnl_primitive_create(&f->prim, pd));
+	BNN_DNNL_TRY(dnnl_primitive_create(&f->prim, pd));
 out:
 	dnnl_primitive_desc_destroy(pd);
 	dnnl_primitive_attr_destroy(attr);
@@ -1117,7 +1093,7 @@ int bnn_peer_rnet_run(void *state, void *out)
 		if ((rc = rn_block_forward(&st->bl[i])) != 0)
 			return rc;
 	rn_parallel_for(st->r.n, 1, rn_pool_images, st);
-	RN_TRY(dnnl_memory_set_data_handle(st->fc.dst, out));
+	BNN_DNNL_TRY(dnnl_memory_set_data_handle(st->fc.dst, out));
 	rc = rn_exec(&st->cx, &st->fc);
 out:
 	return rc;
