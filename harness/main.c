@@ -243,6 +243,8 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 		}
 	}
 	if (!ctx->cli->quiet || st == BNN_FAIL) {
+		if (isatty(STDERR_FILENO) && isatty(STDOUT_FILENO))
+			fputs("\033[K", stderr);   /* over the progress line */
 		printf("[%3zu/%zu] %-40s %-30s %-10s", ctx->index, ctx->total, p->name,
 		       o->kernel->name, bnn_status_name(st));
 		if (o->timed)
@@ -602,6 +604,13 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 	for (size_t i = 0; i < suite.count && rc == 0; i++) {
 		const bnn_problem_t *p = &suite.p[i];
 		ctx.index = i + 1;
+		/* Progress on a terminal: the inputs and the reference of a large
+		 * problem (a batch-8 network) take seconds before its first line. */
+		if (!cli->quiet && isatty(STDERR_FILENO)) {
+			fprintf(stderr, "[%3zu/%zu] %s: preparing inputs and the reference...\r",
+				ctx.index, ctx.total, p->name);
+			fflush(stderr);
+		}
 		if (store && bnn_store_problem(store, p->canonical, p->name, bnn_op_name(p->d.op),
 					       &ctx.problem_id) != 0) {
 			fprintf(stderr, "bnnbench: %s: %s\n", cli->db_path, bnn_store_errmsg(store));
@@ -622,6 +631,8 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 		}
 	}
 
+	if (!cli->quiet && isatty(STDERR_FILENO))
+		fprintf(stderr, "\033[K");   /* clear the last progress line */
 	bnn_netreport_print(ctx.net, stdout);   /* part of the summary, even with -q */
 	if (store && bnn_netreport_store(ctx.net, store) != 0) {
 		fprintf(stderr, "bnnbench: %s: storing the ReActNet block shares: %s\n",
