@@ -4,10 +4,16 @@
  * BLIS_ARCH_TYPE) so that every lower ISA's kernels can be tested on a
  * machine that has a higher one.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bnn_kernels.h"
+#ifdef BNN_HAVE_CUDA
+#include "cuda/cuda.h"
+#endif
 
 static const char *const isa_names[BNN_ISA_COUNT] = { "generic", "avx2", "avx512", "cuda" };
 
@@ -82,8 +88,13 @@ int bnn_isa_available(bnn_isa_t isa, char *why, size_t whylen)
 {
 	detect();
 	if (isa == BNN_ISA_CUDA) {
-		snprintf(why, whylen, "this build has no CUDA support");
+#ifdef BNN_HAVE_CUDA
+		/* the runtime's own answer (cudaGetDeviceCount), asked once */
+		return bnn_cuda_available(why, whylen);
+#else
+		snprintf(why, whylen, "built without CUDA");
 		return 0;
+#endif
 	}
 	if (!cpu.has[isa]) {
 		snprintf(why, whylen, "the CPU does not report %s", bnn_isa_name(isa));

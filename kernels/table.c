@@ -13,6 +13,9 @@
 #endif
 /* always: the emulated list at the end uses it without the native build */
 #include "avx512/avx512.h"
+#ifdef BNN_HAVE_CUDA
+#include "cuda/cuda.h"
+#endif
 
 /* ReActNet kernels: the block and network templates over one ISA's conv. */
 #define BNN_REACTNET_GLUE(isa, conv)                                                    \
@@ -150,6 +153,28 @@ const bnn_kernel_t bnn_kernels[] = {
 #ifdef BNN_HAVE_AVX512
 	BNN_AVX512_TABLE(avx512, BNN_ISA_AVX512, "")
 	BNN_AVX512_REACTNET_TABLE(avx512, BNN_ISA_AVX512, "")
+#endif
+#ifdef BNN_HAVE_CUDA
+	/* GPU: the whole op, copies both ways included (kernels/cuda/cuda.h). */
+	{
+		.name = "bgemm_xor_popc__cuda_popc",
+		.op = BNN_OP_GEMM,
+		.isa = BNN_ISA_CUDA,
+		.summary = "GPU CUDA cores: XOR + __popcll, 64x64 shared-memory tiles, A copied in and packed per run",
+		.prepare = bnn_bgemm_prepare__cuda_popc,
+		.run = bnn_bgemm_run__cuda,
+		.release = bnn_bgemm_release__cuda,
+	},
+	{
+		.name = "bgemm_and_popc__cuda_mma_b1",
+		.op = BNN_OP_GEMM,
+		.isa = BNN_ISA_CUDA,
+		.summary = "GPU 1-bit tensor cores: mma m16n8k256 .and.popc (sm_80+), AND identity with row popcounts",
+		.supports = bnn_bgemm_supports__cuda_mma_b1,
+		.prepare = bnn_bgemm_prepare__cuda_mma_b1,
+		.run = bnn_bgemm_run__cuda,
+		.release = bnn_bgemm_release__cuda,
+	},
 #endif
 };
 

@@ -1,0 +1,49 @@
+/*
+ * kernels/cuda: binary GEMM on an NVIDIA GPU (nvcc, kernels/cuda/bgemm_cuda.cu).
+ *
+ * C sees only these extern "C" functions, never launch syntax (STYLE.md).
+ * Each kernel-table entry does the whole operation on the GPU: prepare
+ * copies B and packs it once; run copies A in, packs it, multiplies and
+ * copies C back, synchronized, so a timed run includes both transfers.
+ *
+ * Packed layout (both operands, K-contiguous): 32-bit words, bit j of word w
+ * is element 32*w + j, bit = (x < 0) (spec section 1: bit 1 means -1), the
+ * row padded with zero bits to a multiple of 256 (one m16n8k256 step), and
+ * the rows padded with all-zero rows to a multiple of the block tile (64).
+ * Read as little-endian 64-bit words the same memory is the 64-bit layout
+ * the CUDA-core kernel uses. Zero spare bits add nothing to popc(A XOR B),
+ * popc(A AND B), popc(A) or popc(B), so both identities of spec section 2
+ * hold with the true k.
+ */
+#ifndef BNN_KERNELS_CUDA_H
+#define BNN_KERNELS_CUDA_H
+
+#include <stddef.h>
+#include "bnn_kernels.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * 1 when a CUDA device can be used, else 0 with the reason in why
+ * ("no CUDA device: <cudaGetErrorString>"). Asked once, then cached.
+ */
+int bnn_cuda_available(char *why, size_t whylen);
+
+/* 0 when the device has 1-bit tensor cores with .and.popc (sm_80+), else -1 and why. */
+int bnn_bgemm_supports__cuda_mma_b1(const bnn_op_desc_t *d, char *why, size_t whylen);
+
+/* prepare: device buffers, B copied and packed; the kernel-table contract. */
+int bnn_bgemm_prepare__cuda_popc(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);
+int bnn_bgemm_prepare__cuda_mma_b1(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);
+/* run: copy A, pack, GEMM, copy C back into out (int32 [m][n]); synchronized. */
+int bnn_bgemm_run__cuda(void *state, void *out);
+/* Frees the device buffers and the state; NULL is allowed. */
+void bnn_bgemm_release__cuda(void *state);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
