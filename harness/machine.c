@@ -9,6 +9,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 #include "bnn_kernels.h"
+#include "cuda/cuda.h"   /* declarations only; used when BNN_HAVE_CUDA */
 #include "config.h"
 #include "counters.h"
 #include "machine.h"
@@ -127,7 +128,11 @@ static void make_record(bnn_machine_t *m)
 	json_object_set_new(lib, "hwloc", json_string(bnn_topo_hwloc_version()));
 	json_object_set_new(lib, "jansson", json_string(jansson_version_str()));
 	json_object_set_new(lib, "peers", json_string(bnn_peers_versions()));
+#ifdef BNN_HAVE_CUDA
+	json_object_set_new(lib, "cuda", json_string(bnn_cuda_describe()));
+#else
 	json_object_set_new(lib, "cuda", json_string("not built in"));
+#endif
 	json_object_set_new(o, "libraries", lib);
 	json_t *to = json_object();
 	json_object_set_new(to, "source", json_string(t->source));

@@ -23,6 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
 #include "cuda.h"
 
 #define TILE 64          /* block tile, rows of A and of B; packed rows pad to it */
@@ -237,7 +240,8 @@ static void probe_device(void)
 	}
 	dev.major = p.major;
 	dev.ok = 1;
-	snprintf(dev.why, sizeof(dev.why), "device 0: %s, sm_%d%d", p.name, p.major, p.minor);
+	snprintf(dev.why, sizeof(dev.why), "device 0 of %d: %s, sm_%d%d", count, p.name, p.major,
+		 p.minor);
 }
 
 extern "C" int bnn_cuda_available(char *why, size_t whylen)
@@ -246,6 +250,17 @@ extern "C" int bnn_cuda_available(char *why, size_t whylen)
 	if (why && whylen)
 		snprintf(why, whylen, "%s", dev.why);
 	return dev.ok;
+}
+
+extern "C" const char *bnn_cuda_describe(void)
+{
+	static char line[512];
+	int rt = 0;
+	probe_device();
+	cudaRuntimeGetVersion(&rt);
+	snprintf(line, sizeof(line), "CUDA runtime %d.%d, built for %s; %s", rt / 1000,
+		 (rt % 1000) / 10, BNN_CUDA_ARCH, dev.why);
+	return line;
 }
 
 extern "C" int bnn_bgemm_supports__cuda_mma_b1(const bnn_op_desc_t *d, char *why, size_t whylen)

@@ -31,6 +31,13 @@ extern "C" {
  */
 int bnn_cuda_available(char *why, size_t whylen);
 
+/*
+ * One line for the machine record: the CUDA runtime version this program
+ * was linked with, the gencode list, and the device or why there is none.
+ * Static storage; not thread-safe on the first call.
+ */
+const char *bnn_cuda_describe(void);
+
 /* 0 when the device has 1-bit tensor cores with .and.popc (sm_80+), else -1 and why. */
 int bnn_bgemm_supports__cuda_mma_b1(const bnn_op_desc_t *d, char *why, size_t whylen);
 
