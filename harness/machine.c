@@ -9,7 +9,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 #include "bnn_kernels.h"
-#include "cuda/cuda.h"   /* declarations only; used when BNN_HAVE_CUDA */
+#include "cuda/bnn_cuda.h"   /* declarations only; used when BNN_HAVE_CUDA */
 #include "config.h"
 #include "counters.h"
 #include "machine.h"

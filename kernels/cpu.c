@@ -12,7 +12,7 @@
 #include <string.h>
 #include "bnn_kernels.h"
 #ifdef BNN_HAVE_CUDA
-#include "cuda/cuda.h"
+#include "cuda/bnn_cuda.h"
 #endif
 
 static const char *const isa_names[BNN_ISA_COUNT] = { "generic", "avx2", "avx512", "cuda" };

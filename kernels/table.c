@@ -14,7 +14,7 @@
 /* always: the emulated list at the end uses it without the native build */
 #include "avx512/avx512.h"
 #ifdef BNN_HAVE_CUDA
-#include "cuda/cuda.h"
+#include "cuda/bnn_cuda.h"
 #endif
 
 /* ReActNet kernels: the block and network templates over one ISA's conv. */
@@ -155,7 +155,7 @@ const bnn_kernel_t bnn_kernels[] = {
 	BNN_AVX512_REACTNET_TABLE(avx512, BNN_ISA_AVX512, "")
 #endif
 #ifdef BNN_HAVE_CUDA
-	/* GPU: the whole op, copies both ways included (kernels/cuda/cuda.h). */
+	/* GPU: the whole op, copies both ways included (kernels/cuda/bnn_cuda.h). */
 	{
 		.name = "bgemm_xor_popc__cuda_popc",
 		.op = BNN_OP_GEMM,

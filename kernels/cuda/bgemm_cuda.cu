@@ -13,7 +13,7 @@
  * x*y = 1 - 2u - 2v + 4uv, the same polynomial as (2u-1)(2v-1). No
  * complement is needed, and the zero spare bits stay zero in all popcounts.
  *
- * Layout and padding: kernels/cuda/cuda.h. Nothing here has been run on a
+ * Layout and padding: kernels/cuda/bnn_cuda.h. Nothing here has been run on a
  * GPU by its author (compile-only); tests/test_cuda checks it against the
  * reference wherever a device is present.
  */
@@ -26,7 +26,7 @@
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
-#include "cuda.h"
+#include "bnn_cuda.h"
 
 #define TILE 64          /* block tile, rows of A and of B; packed rows pad to it */
 #define KBITS 256        /* packed rows pad to one m16n8k256 step */
