@@ -225,7 +225,7 @@ static void probe_device(void)
 	cudaError_t e = cudaGetDeviceCount(&count);
 	if (e != cudaSuccess) {
 		snprintf(dev.why, sizeof(dev.why), "no CUDA device: %s", cudaGetErrorString(e));
-		cudaGetLastError();   /* clear the sticky-free error state */
+		cudaGetLastError();   /* reset the runtime's last-error slot for the next caller */
 		return;
 	}
 	if (count == 0) {
