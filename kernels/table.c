@@ -175,6 +175,16 @@ const bnn_kernel_t bnn_kernels[] = {
 		.run = bnn_bgemm_run__cuda,
 		.release = bnn_bgemm_release__cuda,
 	},
+	{
+		.name = "bgemm_xor_popc__cuda_mma_b1",
+		.op = BNN_OP_GEMM,
+		.isa = BNN_ISA_CUDA,
+		.summary = "GPU 1-bit tensor cores: mma m16n8k256 .xor.popc, native sm_80..89 only (emulated on sm_90: skipped)",
+		.supports = bnn_bgemm_supports__cuda_mma_b1_xor,
+		.prepare = bnn_bgemm_prepare__cuda_mma_b1_xor,
+		.run = bnn_bgemm_run__cuda,
+		.release = bnn_bgemm_release__cuda,
+	},
 #endif
 };
 

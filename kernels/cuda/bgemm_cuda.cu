@@ -8,6 +8,9 @@
  *   bgemm_and_popc__cuda_mma_b1 1-bit tensor cores (sm_80+):
  *                               mma.sync m16n8k256 .and.popc gives popc(A AND B);
  *                               dot = 4 popc(A AND B) - 2 popc(A) - 2 popc(B) + k.
+ *   bgemm_xor_popc__cuda_mma_b1 the same kernel with .xor.popc: dot = k - 2 popc(A XOR B).
+ *                               Native on sm_80..89 only: sm_90 emulates it (spec
+ *                               section 8), so that build traps and supports() skips.
  * The AND identity (spec section 2) is stated for the encoding +1 -> 1, but
  * it holds for ours (bit 1 = -1) unchanged: with x = 1 - 2u, y = 1 - 2v,
  * x*y = 1 - 2u - 2v + 4uv, the same polynomial as (2u-1)(2v-1). No
@@ -32,7 +35,7 @@
 #define KBITS 256        /* packed rows pad to one m16n8k256 step */
 #define KW32 (KBITS / 32)
 
-typedef enum { ALGO_POPC = 0, ALGO_MMA_B1 = 1 } algo_t;
+typedef enum { ALGO_POPC = 0, ALGO_MMA_B1 = 1, ALGO_MMA_B1_XOR = 2 } algo_t;
 
 typedef struct {
 	algo_t algo;
@@ -147,14 +150,29 @@ __device__ __forceinline__ void mma_b1_and(int (&d)[4], const uint32_t (&a)[4],
 #endif
 }
 
+/* D += popc(A XOR B), same fragments; compiled only where it is native (sm_80..89). */
+__device__ __forceinline__ void mma_b1_xor(int (&d)[4], const uint32_t (&a)[4],
+					   const uint32_t (&b)[2])
+{
+#if defined(__CUDA_ARCH__) && (__CUDA_ARCH__ < 800 || __CUDA_ARCH__ >= 900)
+	__trap();   /* absent before sm_80, emulated from sm_90: supports() skips */
+#else
+	asm volatile("mma.sync.aligned.m16n8k256.row.col.s32.b1.b1.s32.xor.popc "
+		     "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
+		     : "+r"(d[0]), "+r"(d[1]), "+r"(d[2]), "+r"(d[3])
+		     : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+#endif
+}
+
 /*
  * Tensor cores: 4 warps (2 x 2) per 64x64 block tile, each warp 32x32 =
  * 2 x 4 mma tiles of 16x8; fragments come straight from global memory (the
  * packed rows are short and L1/L2 hold them). Then the AND identity with the
- * row popcounts and the true k.
+ * row popcounts and the true k (AND), or with the XOR form (XOR: pa, pb unused).
  */
 #define WM 2
 #define WN 4
+template <bool XOR>
 __global__ void __launch_bounds__(128)
 bgemm_mma_b1_kernel(const uint32_t *__restrict__ a, const uint32_t *__restrict__ b,
 		    const int32_t *__restrict__ pa, const int32_t *__restrict__ pb,
@@ -191,7 +209,10 @@ bgemm_mma_b1_kernel(const uint32_t *__restrict__ a, const uint32_t *__restrict__
 		for (int i = 0; i < WM; i++)
 #pragma unroll
 			for (int j = 0; j < WN; j++)
-				mma_b1_and(acc[i][j], af[i], bf[j]);
+				if (XOR)
+					mma_b1_xor(acc[i][j], af[i], bf[j]);
+				else
+					mma_b1_and(acc[i][j], af[i], bf[j]);
 	}
 #pragma unroll
 	for (int i = 0; i < WM; i++)
@@ -202,9 +223,11 @@ bgemm_mma_b1_kernel(const uint32_t *__restrict__ a, const uint32_t *__restrict__
 				int64_t r = r0 + 16 * i + g + (e >= 2 ? 8 : 0);
 				int64_t col = c0 + 8 * j + 2 * t + (e & 1);
 				if (r < m && col < n)
-					c[r * n + col] = (int32_t)(4 * (int64_t)acc[i][j][e] -
-								   2 * (int64_t)pa[r] -
-								   2 * (int64_t)pb[col] + k);
+					c[r * n + col] =
+						XOR ? (int32_t)(k - 2 * (int64_t)acc[i][j][e])
+						    : (int32_t)(4 * (int64_t)acc[i][j][e] -
+								2 * (int64_t)pa[r] -
+								2 * (int64_t)pb[col] + k);
 			}
 }
 
@@ -269,6 +292,23 @@ extern "C" int bnn_bgemm_supports__cuda_mma_b1(const bnn_op_desc_t *d, char *why
 	probe_device();
 	if (dev.ok && dev.major < 8) {
 		snprintf(why, whylen, "mma .and.popc needs sm_80 or later (%s)", dev.why);
+		return -1;
+	}
+	return 0;
+}
+
+extern "C" int bnn_bgemm_supports__cuda_mma_b1_xor(const bnn_op_desc_t *d, char *why,
+						  size_t whylen)
+{
+	(void)d;
+	probe_device();
+	if (dev.ok && dev.major < 8) {
+		snprintf(why, whylen, "mma m16n8k256 .xor.popc needs sm_80 or later (%s)", dev.why);
+		return -1;
+	}
+	if (dev.ok && dev.major >= 9) {
+		snprintf(why, whylen, "mma .xor.popc is emulated from sm_90 on, not native; not "
+			 "built for it (%s)", dev.why);
 		return -1;
 	}
 	return 0;
@@ -365,6 +405,12 @@ extern "C" int bnn_bgemm_prepare__cuda_mma_b1(const bnn_op_desc_t *d, const bnn_
 	return prepare(ALGO_MMA_B1, d, in, state);
 }
 
+extern "C" int bnn_bgemm_prepare__cuda_mma_b1_xor(const bnn_op_desc_t *d, const bnn_inputs_t *in,
+						  void **state)
+{
+	return prepare(ALGO_MMA_B1_XOR, d, in, state);
+}
+
 extern "C" int bnn_bgemm_run__cuda(void *state, void *out)
 {
 	cuda_gemm_t *s = (cuda_gemm_t *)state;
@@ -377,11 +423,14 @@ extern "C" int bnn_bgemm_run__cuda(void *state, void *out)
 		bgemm_popc_kernel<<<grid, dim3(16, 16)>>>((const uint64_t *)s->d_ap,
 							  (const uint64_t *)s->d_bp, s->m, s->n,
 							  s->k, s->kw32 / 2, s->d_c);
-	} else {
+	} else if (s->algo == ALGO_MMA_B1) {
 		if (popcounts(s->d_ap, s->mp, s->kw32, s->d_pa) != cudaSuccess)
 			goto fail;
-		bgemm_mma_b1_kernel<<<grid, 128>>>(s->d_ap, s->d_bp, s->d_pa, s->d_pb, s->m, s->n,
-						   s->k, s->kw32, s->d_c);
+		bgemm_mma_b1_kernel<false><<<grid, 128>>>(s->d_ap, s->d_bp, s->d_pa, s->d_pb, s->m,
+							  s->n, s->k, s->kw32, s->d_c);
+	} else {
+		bgemm_mma_b1_kernel<true><<<grid, 128>>>(s->d_ap, s->d_bp, NULL, NULL, s->m, s->n,
+							 s->k, s->kw32, s->d_c);
 	}
 	if (cudaGetLastError() != cudaSuccess)
 		goto fail;

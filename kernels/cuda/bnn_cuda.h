@@ -40,10 +40,14 @@ const char *bnn_cuda_describe(void);
 
 /* 0 when the device has 1-bit tensor cores with .and.popc (sm_80+), else -1 and why. */
 int bnn_bgemm_supports__cuda_mma_b1(const bnn_op_desc_t *d, char *why, size_t whylen);
+/* 0 where .xor.popc is native (sm_80..89), else -1 and why (emulated from sm_90 on). */
+int bnn_bgemm_supports__cuda_mma_b1_xor(const bnn_op_desc_t *d, char *why, size_t whylen);
 
 /* prepare: device buffers, B copied and packed; the kernel-table contract. */
 int bnn_bgemm_prepare__cuda_popc(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);
 int bnn_bgemm_prepare__cuda_mma_b1(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);
+int bnn_bgemm_prepare__cuda_mma_b1_xor(const bnn_op_desc_t *d, const bnn_inputs_t *in,
+				       void **state);
 /* run: copy A, pack, GEMM, copy C back into out (int32 [m][n]); synchronized. */
 int bnn_bgemm_run__cuda(void *state, void *out);
 /* Frees the device buffers and the state; NULL is allowed. */
