@@ -44,24 +44,6 @@ void bnn_bconv_release__avx2(void *state)
 	free(st);
 }
 
-/*
- * Writes taps one-word taps (the low cg < 64 bits of each of tap[0..taps))
- * back to back into dst, which holds the words they need and is zeroed
- * here: bit t*cg + i is bit i of tap t. Spare bits stay zero in both
- * operands, so the XOR popcount is unchanged and rows get shorter.
- */
-static void put_taps(uint64_t *dst, const uint64_t *tap, int64_t taps, int64_t cg)
-{
-	int64_t words = bnn_words(taps * cg);
-	memset(dst, 0, (size_t)words * sizeof(uint64_t));
-	for (int64_t t = 0, pos = 0; t < taps; t++, pos += cg) {
-		int64_t w = pos / 64, off = pos % 64;
-		dst[w] |= tap[t] << off;
-		if (off + cg > 64)
-			dst[w + 1] |= tap[t] >> (64 - off);
-	}
-}
-
 int bnn_bconv_prepare__avx2(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state)
 {
 	conv_state_t *st = calloc(1, sizeof(*st));
@@ -90,7 +72,8 @@ int bnn_bconv_prepare__avx2(const bnn_op_desc_t *d, const bnn_inputs_t *in, void
 	}
 	for (int64_t o = 0; o < d->conv.k; o++)
 		if (st->tight)
-			put_taps(st->wrows + o * st->kw4, b->wbits + o * row, b->taps, b->cg);
+			bnn_put_taps(st->wrows + o * st->kw4, bnn_words(b->taps * b->cg),
+				     b->wbits + o * row, b->taps, b->cg);
 		else
 			memcpy(st->wrows + o * st->kw4, b->wbits + o * row,
 			       (size_t)row * sizeof(uint64_t));
@@ -133,7 +116,7 @@ static void conv_pixels(void *vst, int64_t p0, int64_t p1, int tid)
 				if (st->tight) {
 					uint64_t tap[64];   /* tight only with taps <= 64 */
 					gather_taps(b, nb, oy, ox, g, tap);
-					put_taps(dst, tap, b->taps, b->cg);
+					bnn_put_taps(dst, bnn_words(b->taps * b->cg), tap, b->taps, b->cg);
 					continue;
 				}
 				for (int64_t ky = 0; ky < s->kh; ky++) {

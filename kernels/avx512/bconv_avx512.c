@@ -49,23 +49,6 @@ void BNN_A512(bnn_bconv_release)(void *state)
 	free(st);
 }
 
-/*
- * Writes taps one-word taps (the low cg < 64 bits of each of tap[0..taps))
- * back to back into dst (zeroed here, words of them): bit t*cg + i is bit
- * i of tap t. Spare bits stay zero in both operands, so the XOR popcount
- * is unchanged and rows get shorter.
- */
-static void put_taps(uint64_t *dst, int64_t words, const uint64_t *tap, int64_t taps, int64_t cg)
-{
-	memset(dst, 0, (size_t)words * sizeof(uint64_t));
-	for (int64_t t = 0, pos = 0; t < taps; t++, pos += cg) {
-		int64_t w = pos / 64, off = pos % 64;
-		dst[w] |= tap[t] << off;
-		if (off + cg > 64)
-			dst[w + 1] |= tap[t] >> (64 - off);
-	}
-}
-
 /* Copies one GEMM row of wpr words into row r (< 4) of the panel pan:
  * whole chunks of 8 words, then the tail (avx512.h's layout). */
 static void put_row(uint64_t *pan, int64_t r, const uint64_t *row, int64_t wpr)
@@ -98,7 +81,7 @@ static void gather_row(const conv_state_t *st, int64_t nb, int64_t oy, int64_t o
 		}
 	}
 	if (st->tight)
-		put_taps(row, st->kwr, tap, b->taps, b->cg);
+		bnn_put_taps(row, st->kwr, tap, b->taps, b->cg);
 }
 
 int BNN_A512(bnn_bconv_prepare)(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state)
@@ -137,7 +120,7 @@ int BNN_A512(bnn_bconv_prepare)(const bnn_op_desc_t *d, const bnn_inputs_t *in, 
 		int64_t g = o / b->kg, oo = o % b->kg;
 		const uint64_t *w = b->wbits + o * row;
 		if (st->tight) {
-			put_taps(tmp, st->kwr, w, b->taps, b->cg);
+			bnn_put_taps(tmp, st->kwr, w, b->taps, b->cg);
 			w = tmp;
 		}
 		put_row(st->wpan + (g * st->kgp + oo / BNN_A512_NR) * pan, oo % BNN_A512_NR, w,

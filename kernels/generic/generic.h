@@ -139,6 +139,27 @@ int bnn_rnet_prepare_kernel(const bnn_rnet_loops_t *loops, const char *conv_kern
 			    const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);
 int bnn_rnet_run(void *state, void *out);
 
+/*
+ * Writes taps one-word taps (the low cg < 64 bits of each of tap[0..taps))
+ * back to back into dst, whose first words words (at least
+ * bnn_words(taps*cg)) are zeroed here: bit t*cg + i is bit i of tap t.
+ * Spare bits stay zero in both operands, so the XOR popcount is unchanged
+ * and rows get shorter. Shared by the AVX2 and AVX-512 convs' "tight" rows
+ * for inputs of fewer than 64 channels.
+ */
+static inline void bnn_put_taps(uint64_t *dst, int64_t words, const uint64_t *tap, int64_t taps,
+				int64_t cg)
+{
+	for (int64_t i = 0; i < words; i++)
+		dst[i] = 0;
+	for (int64_t t = 0, pos = 0; t < taps; t++, pos += cg) {
+		int64_t w = pos / 64, off = pos % 64;
+		dst[w] |= tap[t] << off;
+		if (off + cg > 64)
+			dst[w + 1] |= tap[t] >> (64 - off);
+	}
+}
+
 /* The generic table entries' prepare functions (table_generic.c). */
 int bnn_bgemm_prepare__generic(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);
 int bnn_conv_prepare__generic(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);
