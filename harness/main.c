@@ -250,6 +250,8 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 		if (o->timed)
 			printf(" %10.2f us [%.2f, %.2f] %8.4f TOPS", o->stats.median / 1e3,
 			       o->stats.ci_lo / 1e3, o->stats.ci_hi / 1e3, o->tops);
+		if (o->timed && o->dev_timed)
+			printf(" (device %.2f us)", o->dev_stats.median / 1e3);
 		if (!isnan(eff))
 			printf(" %5.1f%% of peak", 100.0 * eff);
 		if (cyc > 0 && !isnan(ins))
@@ -290,6 +292,9 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 		.binding = ctx->cli->binding,
 		.counters = crec,
 		.ncounters = ncrec,
+		.device_ns = o->timed && o->dev_timed ? o->dev_samples : NULL,
+		.device_min_ns = o->dev_timed ? o->dev_stats.min : NAN,
+		.device_median_ns = o->dev_timed ? o->dev_stats.median : NAN,
 	};
 	int64_t result_id = 0;
 	if (bnn_store_result(ctx->store, ctx->run_id, ctx->problem_id, &r, &result_id) != 0) {

@@ -15,6 +15,12 @@
 #include "npy.h"
 #include "reactnet.h"
 #include "runner.h"
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#ifdef BNN_HAVE_CUDA
+#include "cuda/bnn_cuda.h"
+#endif
 
 volatile sig_atomic_t bnn_interrupted;
 
@@ -387,6 +393,48 @@ static int dump_stages(const bnn_run_opts_t *o, const bnn_problem_t *p, const bn
 	return 0;
 }
 
+/*
+ * The device's clock for GPU kernels: CUDA events on the default stream
+ * around the same repetitions the host times (schema 4, sample.device_ns).
+ * dev_begin returns 0 when the events were recorded; dev_end gives the
+ * elapsed ns, or NaN when either event failed (the host sample stands).
+ */
+static int dev_begin(const bnn_kernel_t *k)
+{
+#ifdef BNN_HAVE_CUDA
+	if (k->isa == BNN_ISA_CUDA)
+		return bnn_cuda_timer_begin();
+#endif
+	(void)k;
+	return -1;
+}
+
+static double dev_end(const bnn_kernel_t *k, int begun)
+{
+#ifdef BNN_HAVE_CUDA
+	double ns;
+	if (k->isa == BNN_ISA_CUDA && begun == 0 && bnn_cuda_timer_end(&ns) == 0)
+		return ns;
+#endif
+	(void)k;
+	(void)begun;
+	return NAN;
+}
+
+static int all_finite(const double *x, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isfinite(x[i]))
+			return 0;
+	return 1;
+}
+
+/* The kernel's output into out: its own run did it, or fetch copies it. */
+static int fetch_out(const bnn_kernel_t *k, void *state, void *out)
+{
+	return k->fetch ? k->fetch(state, out) : 0;
+}
+
 /* A sample shorter than this is dominated by the clock's own cost, so short
  * kernels run several times per sample and the sample is the mean. */
 #define MIN_SAMPLE_NS 20000.0
@@ -395,12 +443,18 @@ static int dump_stages(const bnn_run_opts_t *o, const bnn_problem_t *p, const bn
 
 /* Warm-up, then samples until both the minimum time and count. */
 static int time_kernel(const bnn_kernel_t *k, void *state, void *out, const bnn_run_opts_t *o,
-		       double **samples, size_t *ns)
+		       double **samples, double **dsamples, size_t *ns)
 {
 	size_t cap = 64, n = 0;
 	double *s = malloc(cap * sizeof(*s));
-	if (!s)
+	double *ds = malloc(cap * sizeof(*ds));
+	int gpu = k->isa == BNN_ISA_CUDA;
+	*samples = *dsamples = NULL;
+	if (!s || !ds) {
+		free(s);
+		free(ds);
 		return -ENOMEM;
+	}
 	/* Warm-up: --warmup runs, but no longer than --min-time in all: a
 	 * kernel slower than that is warm after one run (a network at batch 8
 	 * takes seconds per run). */
@@ -417,13 +471,15 @@ static int time_kernel(const bnn_kernel_t *k, void *state, void *out, const bnn_
 	long inner = 1;
 	uint64_t start = 0;
 	for (;;) {
+		int ev = dev_begin(k);
 		t0 = bnn_now_ns();
 		for (long r = 0; r < inner; r++)
 			k->run(state, out);
 		uint64_t t1 = bnn_now_ns();
-		double t = (double)(t1 - t0);
+		double t = (double)(t1 - t0), dt = dev_end(k, ev);
 		if (inner == 1 && t >= want) {
 			/* One run already lasts a sample: it is the first sample. */
+			ds[n] = dt;
 			s[n++] = t;
 			start = t0;
 			break;
@@ -437,22 +493,33 @@ static int time_kernel(const bnn_kernel_t *k, void *state, void *out, const bnn_
 	while (!bnn_interrupted && !((n >= (size_t)o->min_reps &&
 				      (double)(bnn_now_ns() - start) * 1e-9 >= o->min_time_s) ||
 				     n >= (size_t)o->max_reps)) {
+		int ev = dev_begin(k);
 		t0 = bnn_now_ns();
 		for (long r = 0; r < inner; r++)
 			k->run(state, out);
 		uint64_t t1 = bnn_now_ns();
+		double dt = dev_end(k, ev);
 		if (n == cap) {
 			double *ns2 = realloc(s, 2 * cap * sizeof(*s));
-			if (!ns2) {
+			double *ds2 = ns2 ? realloc(ds, 2 * cap * sizeof(*ds)) : NULL;
+			if (ns2)
+				s = ns2;
+			if (!ds2) {
 				free(s);
+				free(ds);
 				return -ENOMEM;
 			}
-			s = ns2;
+			ds = ds2;
 			cap *= 2;
 		}
+		ds[n] = dt / (double)inner;
 		s[n++] = (double)(t1 - t0) / (double)inner;
 	}
 	*samples = s;
+	if (gpu)
+		*dsamples = ds;
+	else
+		free(ds);
 	*ns = n;
 	return bnn_interrupted ? -EINTR : 0;
 }
@@ -512,7 +579,7 @@ int bnn_run_problem(const bnn_problem_t *p, const bnn_kernel_t *kernels, size_t 
 			break;
 		}
 		bnn_outcome_t oc;
-		double *samples = NULL;
+		double *samples = NULL, *dsamples = NULL;
 		void *state = NULL;
 		memset(&oc, 0, sizeof(oc));
 		oc.kernel = k;
@@ -536,8 +603,16 @@ int bnn_run_problem(const bnn_problem_t *p, const bnn_kernel_t *kernels, size_t 
 			rc = 0;
 		} else {
 			bnn_poison(pd.out, pd.nout, pd.is_int);
-			k->run(state, pd.out);
+			int rr = k->run(state, pd.out);
+			if (rr == 0)
+				rr = fetch_out(k, state, pd.out);
 			do_check(&pd, pd.out, &oc.check);
+			if (rr != 0) {
+				/* A run that says it failed fails, whatever its output. */
+				oc.check.status = BNN_FAIL;
+				snprintf(oc.check.reason, sizeof(oc.check.reason),
+					 "the kernel's run failed: %s", strerror(-rr));
+			}
 			if (o->dump_dir) {
 				int64_t da[4], db[4], dout[4];
 				int nd, ndo;
@@ -549,10 +624,16 @@ int bnn_run_problem(const bnn_problem_t *p, const bnn_kernel_t *kernels, size_t 
 			}
 			if (rc == 0 && !o->check_only && oc.check.status != BNN_FAIL) {
 				bnn_poison(pd.out2, pd.nout, pd.is_int);
-				rc = time_kernel(k, state, pd.out2, o, &samples, &oc.nsamples);
+				rc = time_kernel(k, state, pd.out2, o, &samples, &dsamples,
+						 &oc.nsamples);
 				if (rc == -ENOMEM)
 					snprintf(err, errlen, "out of memory keeping samples");
-				if (rc == 0 &&
+				if (rc == 0 && fetch_out(k, state, pd.out2) != 0) {
+					oc.check.status = BNN_FAIL;
+					snprintf(oc.check.reason, sizeof(oc.check.reason),
+						 "fetching the last timed repetition's output "
+						 "from the device failed");
+				} else if (rc == 0 &&
 				    memcmp(pd.out, pd.out2, pd.nout * 4) != 0) {
 					/* The timed path computed something else. */
 					oc.check.status = BNN_FAIL;
@@ -563,6 +644,11 @@ int bnn_run_problem(const bnn_problem_t *p, const bnn_kernel_t *kernels, size_t 
 				if (rc == 0 && bnn_stats(samples, oc.nsamples, &oc.stats) == 0) {
 					oc.timed = 1;
 					oc.samples = samples;
+					if (dsamples && all_finite(dsamples, oc.nsamples) &&
+					    bnn_stats(dsamples, oc.nsamples, &oc.dev_stats) == 0) {
+						oc.dev_samples = dsamples;
+						oc.dev_timed = 1;
+					}
 					oc.tops = 2.0 * oc.macs / (oc.stats.median * 1e-9) / 1e12;
 					if (o->counters && bnn_counters_active(o->counters))
 						count_kernel(k, state, pd.out2, o, &oc);
@@ -573,6 +659,7 @@ int bnn_run_problem(const bnn_problem_t *p, const bnn_kernel_t *kernels, size_t 
 		if (rc == 0 && cb(ctx, p, &oc) != 0)
 			rc = -ECANCELED;
 		free(samples);
+		free(dsamples);
 	}
 out:
 	data_free(&pd);

@@ -48,6 +48,12 @@ typedef struct {
 				    * A sample of a short kernel is the mean of
 				    * several back-to-back repetitions. */
 	size_t nsamples;
+	/* GPU kernels: the same samples timed by CUDA events on the device
+	 * (dev_timed; dev_samples owned by the runner, NaN where an event
+	 * failed) and their statistics. */
+	int dev_timed;
+	const double *dev_samples;
+	bnn_stats_t dev_stats;
 	double macs, tops;
 	char repro[800];           /* a command line reproducing this outcome */
 	/* Counters (o->counters active, kernel timed): a pass of count_reps

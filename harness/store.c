@@ -41,6 +41,8 @@
 #include "schema_v2_sql.h"
 /* Generated from results/schema_v3.sql (bnn_schema_v3_sql). */
 #include "schema_v3_sql.h"
+/* Generated from results/schema_v4.sql (bnn_schema_v4_sql). */
+#include "schema_v4_sql.h"
 
 /* PRAGMA application_id of a bnnbench database: "BNNB". */
 #define STORE_APP_ID 0x424e4e42
@@ -60,6 +62,7 @@ static const char *const migrations[] = {
 	bnn_schema_sql,	/* version 1 */
 	bnn_schema_v2_sql,	/* version 2: topology, per-run record, counters */
 	bnn_schema_v3_sql,	/* version 3: ReActNet-A per-block breakdown */
+	bnn_schema_v4_sql,	/* version 4: GPU device time, CUPTI kernel records */
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])) - 1)
 
@@ -1042,6 +1045,43 @@ out:
 	return rc;
 }
 
+/* The CUPTI kernel records of result id (schema 4), inside the result's transaction. */
+static int store_gpu_kernels(bnn_store_t *st, int64_t id, const bnn_result_rec_t *r)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = 0, b;
+	if (!r->ngpu_kernels)
+		return 0;
+	rc = prep(st, "INSERT INTO gpu_kernel (result_id, name, reps, launches, total_ns,"
+		  " min_ns, max_ns, per_rep_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", &s);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < r->ngpu_kernels && !rc; i++) {
+		const bnn_gpu_kernel_rec_t *g = &r->gpu_kernels[i];
+		if (!g->name || g->reps <= 0) {
+			rc = set_err(st, -EINVAL, "result %s: a GPU kernel record without a name"
+				     " or repetitions", r->kernel);
+			break;
+		}
+		b = sqlite3_bind_int64(s, 1, id);
+		b |= bind_text(s, 2, g->name);
+		b |= sqlite3_bind_int64(s, 3, g->reps);
+		b |= sqlite3_bind_int64(s, 4, g->launches);
+		b |= bind_real(s, 5, g->total_ns);
+		b |= bind_real(s, 6, g->min_ns);
+		b |= bind_real(s, 7, g->max_ns);
+		b |= bind_real(s, 8, g->total_ns / (double)g->reps);
+		if (b != SQLITE_OK) {
+			rc = db_fail(st, "storing GPU kernel records");
+			break;
+		}
+		rc = step_done(st, s, "storing GPU kernel records");
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
 /*
  * Stores one result and its samples; see store.h. Needs kernel and status
  * (PASS, FAIL, SKIP, MISTRUSTED); kind NULL means "kernel". NaN numbers and
@@ -1088,9 +1128,10 @@ int bnn_store_result(bnn_store_t *st, int64_t run_id, int64_t problem_id,
 	rc = prep(st, "INSERT INTO result (run_id, problem_id, kernel, kind, isa,"
 		  " status, reason, repro, max_abs_err, max_rel_err, bound, nsamples,"
 		  " min_ns, median_ns, ci_lo_ns, ci_hi_ns, macs, tops, efficiency,"
-		  " threads, binding, value, value_median, unit)"
+		  " threads, binding, value, value_median, unit, device_min_ns,"
+		  " device_median_ns)"
 		  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-		  " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)", &s);
+		  " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)", &s);
 	if (rc)
 		goto out;
 	b = sqlite3_bind_int64(s, 1, run_id);
@@ -1117,6 +1158,8 @@ int bnn_store_result(bnn_store_t *st, int64_t run_id, int64_t problem_id,
 	b |= r->unit ? bind_real(s, 22, r->value) : sqlite3_bind_null(s, 22);
 	b |= r->unit ? bind_real(s, 23, r->value_median) : sqlite3_bind_null(s, 23);
 	b |= bind_text(s, 24, r->unit);
+	b |= bind_real(s, 25, r->device_ns ? r->device_min_ns : NAN);
+	b |= bind_real(s, 26, r->device_ns ? r->device_median_ns : NAN);
 	if (b != SQLITE_OK) {
 		rc = db_fail(st, "storing the result");
 		goto out;
@@ -1128,7 +1171,8 @@ int bnn_store_result(bnn_store_t *st, int64_t run_id, int64_t problem_id,
 	sqlite3_finalize(s);
 	s = NULL;
 
-	rc = prep(st, "INSERT INTO sample (result_id, idx, ns) VALUES (?1, ?2, ?3)", &s);
+	rc = prep(st, "INSERT INTO sample (result_id, idx, ns, device_ns) VALUES (?1, ?2, ?3, ?4)",
+		  &s);
 	if (rc)
 		goto out;
 	if (sqlite3_bind_int64(s, 1, id) != SQLITE_OK) {
@@ -1138,6 +1182,7 @@ int bnn_store_result(bnn_store_t *st, int64_t run_id, int64_t problem_id,
 	for (i = 0; i < r->nsamples; i++) {
 		b = sqlite3_bind_int64(s, 2, (sqlite3_int64)i);
 		b |= bind_real(s, 3, r->samples_ns[i]);
+		b |= bind_real(s, 4, r->device_ns ? r->device_ns[i] : NAN);
 		if (b != SQLITE_OK) {
 			rc = db_fail(st, "storing samples");
 			goto out;
@@ -1150,6 +1195,8 @@ int bnn_store_result(bnn_store_t *st, int64_t run_id, int64_t problem_id,
 	sqlite3_finalize(s);
 	s = NULL;
 	rc = store_counters(st, id, r);
+	if (!rc)
+		rc = store_gpu_kernels(st, id, r);
 out:
 	sqlite3_finalize(s);
 	if (in_tx)

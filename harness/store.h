@@ -65,6 +65,14 @@ typedef struct {
 	int multiplexed;
 } bnn_run_counter_t;
 
+/* CUPTI kernel records of a GPU result, one per device kernel name (schema 4). */
+typedef struct {
+	const char *name;          /* device kernel name, as CUPTI reports it */
+	long long reps;            /* repetitions of the op the pass covered (> 0) */
+	long long launches;
+	double total_ns, min_ns, max_ns;
+} bnn_gpu_kernel_rec_t;
+
 /* One (problem, kernel) outcome. Unknown numbers are NaN (stored as NULL). */
 typedef struct {
 	const char *kernel;        /* kernel (or peer, probe) name */
@@ -89,6 +97,13 @@ typedef struct {
 	 * transaction as the result. */
 	const bnn_counter_rec_t *counters;
 	size_t ncounters;
+	/* GPU kernels (schema 4); NULL / 0 for the others. device_ns[i] is
+	 * sample i timed by CUDA events (same length as samples_ns, NaN where
+	 * missing); device_min_ns / device_median_ns summarise it. */
+	const double *device_ns;
+	double device_min_ns, device_median_ns;
+	const bnn_gpu_kernel_rec_t *gpu_kernels;
+	size_t ngpu_kernels;
 } bnn_result_rec_t;
 
 /*

@@ -80,6 +80,17 @@ typedef struct bnn_kernel {
 	/* Frees what prepare took; state may be NULL. */
 	void (*release)(void *state);
 	/*
+	 * Optional, device kernels (the GPU): when set, run leaves its output
+	 * in device memory and returns once the device work is done, so the
+	 * timed region is the device's work on device-resident data, as in a
+	 * deployment; fetch copies the last run's output into out (untimed)
+	 * for the checks. Such a kernel's prepare copies the inputs to the
+	 * device and fills the device output with a poison pattern, and its
+	 * run launches on the default stream (the harness's CUDA events are
+	 * recorded there). NULL: run writes out itself. Returns 0 or -errno.
+	 */
+	int (*fetch)(void *state, void *out);
+	/*
 	 * Optional, network kernels: the output of stage i (0: the stem, then
 	 * one per block) of the last run, NHWC with its sizes in dims; NULL
 	 * past the last stage. Owned by the state. For --dump-blocks.

@@ -164,6 +164,7 @@ const bnn_kernel_t bnn_kernels[] = {
 		.prepare = bnn_bgemm_prepare__cuda_popc,
 		.run = bnn_bgemm_run__cuda,
 		.release = bnn_bgemm_release__cuda,
+		.fetch = bnn_bgemm_fetch__cuda,
 	},
 	{
 		.name = "bgemm_and_popc__cuda_mma_b1",
@@ -174,6 +175,7 @@ const bnn_kernel_t bnn_kernels[] = {
 		.prepare = bnn_bgemm_prepare__cuda_mma_b1,
 		.run = bnn_bgemm_run__cuda,
 		.release = bnn_bgemm_release__cuda,
+		.fetch = bnn_bgemm_fetch__cuda,
 	},
 	{
 		.name = "bgemm_xor_popc__cuda_mma_b1",
@@ -184,6 +186,7 @@ const bnn_kernel_t bnn_kernels[] = {
 		.prepare = bnn_bgemm_prepare__cuda_mma_b1_xor,
 		.run = bnn_bgemm_run__cuda,
 		.release = bnn_bgemm_release__cuda,
+		.fetch = bnn_bgemm_fetch__cuda,
 	},
 #endif
 };

@@ -62,8 +62,8 @@ static int check(const bnn_kernel_t *k, int64_t m, int64_t n, int64_t kk, char *
 	}
 	for (int rep = 0; rep < 2; rep++) {
 		memset(c, 0x5a, sizeof(int32_t) * (size_t)(m * n));
-		if ((rc = k->run(state, c)) != 0) {
-			snprintf(msg, len, "run %d returned %d", rep, rc);
+		if ((rc = k->run(state, c)) != 0 || (k->fetch && (rc = k->fetch(state, c)) != 0)) {
+			snprintf(msg, len, "run %d (or its fetch) returned %d", rep, rc);
 			goto out;
 		}
 		for (int64_t i = 0; i < m * n; i++)

@@ -56,6 +56,8 @@ static int run(const bnn_kernel_t *k, const bnn_op_desc_t *d, void *out)
 	if (k->prepare(d, &in, &st) != 0)
 		return -1;
 	int rc = k->run(st, out);
+	if (rc == 0 && k->fetch)
+		rc = k->fetch(st, out);
 	k->release(st);
 	return rc;
 }

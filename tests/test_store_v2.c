@@ -139,9 +139,13 @@ static void test_migration(void)
 	tap_ok(make_v1(p) == 0 && q(p, "PRAGMA user_version") == 1, "a version 1 database made");
 	int rc = bnn_store_open(&st, p, err, sizeof(err));
 	tap_ok(rc == 0 && st, "the version 1 database opens (%s)", err);
-	tap_ok(q(p, "PRAGMA user_version") == 3, "and is migrated to version 3 (steps 2 and 3)");
+	tap_ok(q(p, "PRAGMA user_version") == 4, "and is migrated to version 4 (steps 2, 3 and 4)");
 	tap_ok(q(p, "SELECT count(*) FROM sqlite_master WHERE name = 'network_block'") == 1,
 	       "step 3 added the network_block table");
+	tap_ok(q(p, "SELECT count(*) FROM sqlite_master WHERE name = 'gpu_kernel'") == 1 &&
+	       isnan(q(p, "SELECT device_ns FROM sample WHERE result_id = 1")) &&
+	       isnan(q(p, "SELECT device_median_ns FROM result")),
+	       "step 4 added gpu_kernel, and device times that read NULL in old rows");
 	tap_ok(q(p, "SELECT count(*) FROM result") == 1 &&
 	       q(p, "SELECT ns FROM sample WHERE result_id = 1") == 1234.5 &&
 	       q(p, "SELECT value FROM counter WHERE event = 'cycles'") == 42,
@@ -179,7 +183,7 @@ static void test_topology_once(void)
 
 	tpath(p, sizeof(p), "new.db");
 	int rc = bnn_store_open(&st, p, err, sizeof(err));
-	tap_ok(rc == 0 && q(p, "PRAGMA user_version") == 3, "a new database is version 3");
+	tap_ok(rc == 0 && q(p, "PRAGMA user_version") == 4, "a new database is version 4");
 	bnn_machine_info_t m = machine(topo_xml);
 	bnn_run_info_t ri = { .suite = "s", .seed = 1 };
 	rc = bnn_store_begin_run(st, &m, &build, &ri, &r1);
@@ -299,6 +303,52 @@ static void test_counters(void)
 	bnn_store_close(st);
 }
 
+/* Schema 4: a GPU result's device samples and CUPTI kernel records. */
+static void test_gpu(void)
+{
+	char p[600], err[512];
+	bnn_store_t *st = NULL;
+	int64_t run = 0, prob = 0, res = 0;
+
+	tpath(p, sizeof(p), "gpu.db");
+	int rc = bnn_store_open(&st, p, err, sizeof(err));
+	bnn_machine_info_t m = machine(NULL);
+	bnn_run_info_t ri = { .suite = "s", .seed = 1 };
+	rc |= bnn_store_begin_run(st, &m, &build, &ri, &run);
+	rc |= bnn_store_problem(st, "gemm m=64 n=64 k=256", "g", "gemm", &prob);
+	double samples[] = { 2000, 2100, 1900 }, dev[] = { 1500, 1600, 1400 };
+	bnn_gpu_kernel_rec_t g[] = {
+		{ "pack_rows", 30, 30, 3000, 90, 120 },
+		{ "bgemm_mma_b1_kernel<false>", 30, 30, 30000, 950, 1100 },
+	};
+	bnn_result_rec_t r = {
+		.kernel = "bgemm_and_popc__cuda_mma_b1", .kind = "kernel", .isa = "cuda",
+		.status = "PASS", .samples_ns = samples, .nsamples = 3, .min_ns = 1900,
+		.median_ns = 2000, .ci_lo_ns = 1900, .ci_hi_ns = 2100, .macs = 1 << 20,
+		.tops = NAN, .efficiency = NAN, .max_abs_err = NAN, .max_rel_err = NAN,
+		.bound = NAN, .device_ns = dev, .device_min_ns = 1400, .device_median_ns = 1500,
+		.gpu_kernels = g, .ngpu_kernels = 2,
+	};
+	rc |= bnn_store_result(st, run, prob, &r, &res);
+	tap_ok(rc == 0 && q(p, "SELECT device_median_ns FROM result") == 1500 &&
+	       q(p, "SELECT device_min_ns FROM result") == 1400 &&
+	       q(p, "SELECT device_ns FROM sample WHERE idx = 2") == 1400 &&
+	       q(p, "SELECT ns FROM sample WHERE idx = 2") == 1900,
+	       "a GPU result keeps host and device time per sample (%s)",
+	       rc ? bnn_store_errmsg(st) : "ok");
+	tap_ok(q(p, "SELECT count(*) FROM gpu_kernel") == 2 &&
+	       q(p, "SELECT per_rep_ns FROM gpu_kernel WHERE name LIKE 'bgemm%'") == 1000 &&
+	       q(p, "SELECT launches FROM gpu_kernel WHERE name = 'pack_rows'") == 30,
+	       "its CUPTI kernel records are stored, with the time per repetition");
+	g[1].reps = 0;
+	r.kernel = "other";
+	rc = bnn_store_result(st, run, prob, &r, NULL);
+	tap_ok(rc == -EINVAL && q(p, "SELECT count(*) FROM result") == 1 &&
+	       q(p, "SELECT count(*) FROM gpu_kernel") == 2,
+	       "a kernel record over 0 repetitions is refused with its whole result");
+	bnn_store_close(st);
+}
+
 int main(void)
 {
 	const char *base = getenv("TMPDIR");
@@ -307,10 +357,11 @@ int main(void)
 		printf("Bail out! mkdtemp: %s\n", strerror(errno));
 		return 1;
 	}
-	tap_plan(24);
+	tap_plan(28);
 	test_migration();
 	test_topology_once();
 	test_counters();
+	test_gpu();
 	char cmd[700];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)

@@ -42,8 +42,7 @@ typedef struct {
 	int64_t m, n, k;
 	int64_t mp, np;       /* rows padded to TILE */
 	int64_t kw32;         /* packed row length in 32-bit words (multiple of KW32) */
-	const float *host_a;  /* the caller's A, copied at every run */
-	float *d_a;           /* A as floats on the device, [m][k] */
+	float *d_a;           /* A as floats on the device, [m][k], copied by prepare */
 	uint32_t *d_ap, *d_bp;/* packed, [mp][kw32] and [np][kw32] */
 	int32_t *d_pa, *d_pb; /* popc of each packed row (MMA only) */
 	int32_t *d_c;         /* [m][n] */
@@ -362,7 +361,6 @@ static int prepare(algo_t algo, const bnn_op_desc_t *d, const bnn_inputs_t *in, 
 	s->mp = (s->m + TILE - 1) / TILE * TILE;
 	s->np = (s->n + TILE - 1) / TILE * TILE;
 	s->kw32 = (s->k + KBITS - 1) / KBITS * KW32;
-	s->host_a = in->a;
 	if (cudaMalloc((void **)&s->d_a, (size_t)(s->m * s->k) * sizeof(float)) != cudaSuccess ||
 	    cudaMalloc((void **)&d_b, (size_t)(s->n * s->k) * sizeof(float)) != cudaSuccess ||
 	    cudaMalloc((void **)&s->d_ap, (size_t)(s->mp * s->kw32) * 4) != cudaSuccess ||
@@ -374,7 +372,10 @@ static int prepare(algo_t algo, const bnn_op_desc_t *d, const bnn_inputs_t *in, 
 	     cudaMalloc((void **)&s->d_pb, (size_t)s->np * sizeof(int32_t)) != cudaSuccess))
 		goto out;
 	rc = -EIO;
-	if (cudaMemcpy(d_b, in->b, (size_t)(s->n * s->k) * sizeof(float),
+	if (cudaMemcpy(s->d_a, in->a, (size_t)(s->m * s->k) * sizeof(float),
+		       cudaMemcpyHostToDevice) != cudaSuccess ||
+	    cudaMemset(s->d_c, 0xa5, (size_t)(s->m * s->n) * sizeof(int32_t)) != cudaSuccess ||
+	    cudaMemcpy(d_b, in->b, (size_t)(s->n * s->k) * sizeof(float),
 		       cudaMemcpyHostToDevice) != cudaSuccess ||
 	    pack(d_b, s->n, s->k, s->np, s->kw32, s->d_bp) != cudaSuccess)
 		goto out;
@@ -415,9 +416,8 @@ extern "C" int bnn_bgemm_run__cuda(void *state, void *out)
 {
 	cuda_gemm_t *s = (cuda_gemm_t *)state;
 	dim3 grid((unsigned)(s->np / TILE), (unsigned)(s->mp / TILE));
-	if (cudaMemcpy(s->d_a, s->host_a, (size_t)(s->m * s->k) * sizeof(float),
-		       cudaMemcpyHostToDevice) != cudaSuccess ||
-	    pack(s->d_a, s->m, s->k, s->mp, s->kw32, s->d_ap) != cudaSuccess)
+	(void)out;   /* the result stays on the device: bnn_bgemm_fetch__cuda */
+	if (pack(s->d_a, s->m, s->k, s->mp, s->kw32, s->d_ap) != cudaSuccess)
 		goto fail;
 	if (s->algo == ALGO_POPC) {
 		bgemm_popc_kernel<<<grid, dim3(16, 16)>>>((const uint64_t *)s->d_ap,
@@ -432,14 +432,55 @@ extern "C" int bnn_bgemm_run__cuda(void *state, void *out)
 		bgemm_mma_b1_kernel<true><<<grid, 128>>>(s->d_ap, s->d_bp, NULL, NULL, s->m, s->n,
 							 s->k, s->kw32, s->d_c);
 	}
-	if (cudaGetLastError() != cudaSuccess)
-		goto fail;
-	/* the copy back waits for the kernels: the whole op is done on return */
-	if (cudaMemcpy(out, s->d_c, (size_t)(s->m * s->n) * sizeof(int32_t),
-		       cudaMemcpyDeviceToHost) != cudaSuccess)
+	if (cudaGetLastError() != cudaSuccess || cudaDeviceSynchronize() != cudaSuccess)
 		goto fail;
 	return 0;
 fail:
 	cudaGetLastError();
 	return -EIO;
+}
+
+extern "C" int bnn_bgemm_fetch__cuda(void *state, void *out)
+{
+	cuda_gemm_t *s = (cuda_gemm_t *)state;
+	if (cudaMemcpy(out, s->d_c, (size_t)(s->m * s->n) * sizeof(int32_t),
+		       cudaMemcpyDeviceToHost) != cudaSuccess) {
+		cudaGetLastError();
+		return -EIO;
+	}
+	return 0;
+}
+
+/* ---- the harness's device clock ---- */
+
+static cudaEvent_t ev_start, ev_stop;
+static int ev_ready;   /* 1: created; -1: creation failed, never retried */
+
+extern "C" int bnn_cuda_timer_begin(void)
+{
+	if (ev_ready == 0) {
+		ev_ready = cudaEventCreate(&ev_start) == cudaSuccess &&
+				   cudaEventCreate(&ev_stop) == cudaSuccess
+			   ? 1 : -1;
+		if (ev_ready < 0)
+			cudaGetLastError();
+	}
+	if (ev_ready < 0 || cudaEventRecord(ev_start, 0) != cudaSuccess) {
+		cudaGetLastError();
+		return -1;
+	}
+	return 0;
+}
+
+extern "C" int bnn_cuda_timer_end(double *ns)
+{
+	float ms = 0;
+	if (ev_ready < 0 || cudaEventRecord(ev_stop, 0) != cudaSuccess ||
+	    cudaEventSynchronize(ev_stop) != cudaSuccess ||
+	    cudaEventElapsedTime(&ms, ev_start, ev_stop) != cudaSuccess) {
+		cudaGetLastError();
+		return -1;
+	}
+	*ns = (double)ms * 1e6;
+	return 0;
 }

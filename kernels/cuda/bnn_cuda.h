@@ -2,9 +2,13 @@
  * kernels/cuda: binary GEMM on an NVIDIA GPU (nvcc, kernels/cuda/bgemm_cuda.cu).
  *
  * C sees only these extern "C" functions, never launch syntax (STYLE.md).
- * Each kernel-table entry does the whole operation on the GPU: prepare
- * copies B and packs it once; run copies A in, packs it, multiplies and
- * copies C back, synchronized, so a timed run includes both transfers.
+ * Each kernel-table entry does the whole operation on the GPU, with its
+ * data resident there (the kernel table's fetch contract, bnn_kernels.h):
+ * prepare copies A and B to the device as floats, packs B once (weights
+ * are packed ahead of time) and poisons C; run packs A on the device and
+ * multiplies, on the default stream, and returns synchronized; fetch copies
+ * C back. The timed region is thus the device work alone, as inside a
+ * network, and never a host-device transfer.
  *
  * Packed layout (both operands, K-contiguous): 32-bit words, bit j of word w
  * is element 32*w + j, bit = (x < 0) (spec section 1: bit 1 means -1), the
@@ -38,6 +42,14 @@ int bnn_cuda_available(char *why, size_t whylen);
  */
 const char *bnn_cuda_describe(void);
 
+/*
+ * The harness's device clock: CUDA events recorded on the default stream.
+ * begin records the start event (0, or -1 when CUDA cannot); end records the
+ * stop event, waits for it and gives the elapsed time in ns (0 or -1).
+ */
+int bnn_cuda_timer_begin(void);
+int bnn_cuda_timer_end(double *ns);
+
 /* 0 when the device has 1-bit tensor cores with .and.popc (sm_80+), else -1 and why. */
 int bnn_bgemm_supports__cuda_mma_b1(const bnn_op_desc_t *d, char *why, size_t whylen);
 /* 0 where .xor.popc is native (sm_80..89), else -1 and why (emulated from sm_90 on). */
@@ -48,8 +60,10 @@ int bnn_bgemm_prepare__cuda_popc(const bnn_op_desc_t *d, const bnn_inputs_t *in,
 int bnn_bgemm_prepare__cuda_mma_b1(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);
 int bnn_bgemm_prepare__cuda_mma_b1_xor(const bnn_op_desc_t *d, const bnn_inputs_t *in,
 				       void **state);
-/* run: copy A, pack, GEMM, copy C back into out (int32 [m][n]); synchronized. */
+/* run: pack A, GEMM, on the device; synchronized. out is not touched. */
 int bnn_bgemm_run__cuda(void *state, void *out);
+/* fetch: C of the last run into out (int32 [m][n]). */
+int bnn_bgemm_fetch__cuda(void *state, void *out);
 /* Frees the device buffers and the state; NULL is allowed. */
 void bnn_bgemm_release__cuda(void *state);
 
