@@ -30,10 +30,11 @@
 #include "config.h"
 #endif
 #include "bnn_cuda.h"
+#include "bnn_cuda_internal.cuh"
 
-#define TILE 64          /* block tile, rows of A and of B; packed rows pad to it */
-#define KBITS 256        /* packed rows pad to one m16n8k256 step */
-#define KW32 (KBITS / 32)
+#define TILE BNN_CUDA_TILE    /* block tile, rows of A and of B; packed rows pad to it */
+#define KBITS BNN_CUDA_KBITS  /* packed rows pad to one m16n8k256 step */
+#define KW32 BNN_CUDA_KW32
 
 typedef enum { ALGO_POPC = 0, ALGO_MMA_B1 = 1, ALGO_MMA_B1_XOR = 2 } algo_t;
 
@@ -49,38 +50,6 @@ typedef struct {
 } cuda_gemm_t;
 
 /* ---- device code ---- */
-
-/*
- * One warp per 32-bit word: lane j reads element 32*w + j (coalesced) and
- * the ballot is the word. Rows >= rows and elements >= k give 0 bits.
- */
-__global__ void pack_rows(const float *__restrict__ x, int64_t rows, int64_t k,
-			  int64_t rows_p, int64_t kw32, uint32_t *__restrict__ out)
-{
-	int64_t warp = ((int64_t)blockIdx.x * blockDim.x + threadIdx.x) / 32;
-	int lane = threadIdx.x & 31;
-	if (warp >= rows_p * kw32)
-		return;   /* whole warps leave together: blockDim is a multiple of 32 */
-	int64_t r = warp / kw32, w = warp % kw32;
-	int64_t col = w * 32 + lane;
-	int neg = r < rows && col < k && x[r * k + col] < 0.0f;
-	uint32_t bits = __ballot_sync(0xffffffffu, neg);
-	if (lane == 0)
-		out[r * kw32 + w] = bits;
-}
-
-/* popc of each packed row, one thread per row (small next to the GEMM). */
-__global__ void row_popc(const uint32_t *__restrict__ p, int64_t rows_p, int64_t kw32,
-			 int32_t *__restrict__ out)
-{
-	int64_t r = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
-	if (r >= rows_p)
-		return;
-	int s = 0;
-	for (int64_t w = 0; w < kw32; w++)
-		s += __popc(p[r * kw32 + w]);
-	out[r] = s;
-}
 
 /*
  * CUDA cores: 16x16 threads, each 4x4 outputs (rows ty + 16 i, columns
@@ -130,40 +99,6 @@ bgemm_popc_kernel(const uint64_t *__restrict__ a, const uint64_t *__restrict__ b
 }
 
 /*
- * D += popc(A AND B) over 256 bits, m16n8k256, A row-major, B column-major
- * (both K-contiguous). Fragments (PTX ISA, b1 m16n8k256; g = lane / 4,
- * t = lane % 4): a0/a1 hold word t of rows g / g + 8 of the 256-bit step,
- * a2/a3 word t + 4 of the same rows; b0/b1 words t / t + 4 of column g;
- * c0,c1 row g, columns 2t, 2t + 1; c2,c3 row g + 8.
- */
-__device__ __forceinline__ void mma_b1_and(int (&d)[4], const uint32_t (&a)[4],
-					   const uint32_t (&b)[2])
-{
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 800
-	__trap();   /* no .and.popc before sm_80; supports() keeps us from here */
-#else
-	asm volatile("mma.sync.aligned.m16n8k256.row.col.s32.b1.b1.s32.and.popc "
-		     "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
-		     : "+r"(d[0]), "+r"(d[1]), "+r"(d[2]), "+r"(d[3])
-		     : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
-#endif
-}
-
-/* D += popc(A XOR B), same fragments; compiled only where it is native (sm_80..89). */
-__device__ __forceinline__ void mma_b1_xor(int (&d)[4], const uint32_t (&a)[4],
-					   const uint32_t (&b)[2])
-{
-#if defined(__CUDA_ARCH__) && (__CUDA_ARCH__ < 800 || __CUDA_ARCH__ >= 900)
-	__trap();   /* absent before sm_80, emulated from sm_90: supports() skips */
-#else
-	asm volatile("mma.sync.aligned.m16n8k256.row.col.s32.b1.b1.s32.xor.popc "
-		     "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
-		     : "+r"(d[0]), "+r"(d[1]), "+r"(d[2]), "+r"(d[3])
-		     : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
-#endif
-}
-
-/*
  * Tensor cores: 4 warps (2 x 2) per 64x64 block tile, each warp 32x32 =
  * 2 x 4 mma tiles of 16x8; fragments come straight from global memory (the
  * packed rows are short and L1/L2 hold them). Then the AND identity with the
@@ -209,9 +144,9 @@ bgemm_mma_b1_kernel(const uint32_t *__restrict__ a, const uint32_t *__restrict__
 #pragma unroll
 			for (int j = 0; j < WN; j++)
 				if (XOR)
-					mma_b1_xor(acc[i][j], af[i], bf[j]);
+					bnn_mma_b1_xor(acc[i][j], af[i], bf[j]);
 				else
-					mma_b1_and(acc[i][j], af[i], bf[j]);
+					bnn_mma_b1_and(acc[i][j], af[i], bf[j]);
 	}
 #pragma unroll
 	for (int i = 0; i < WM; i++)
@@ -232,65 +167,13 @@ bgemm_mma_b1_kernel(const uint32_t *__restrict__ a, const uint32_t *__restrict__
 
 /* ---- host side: extern "C" launchers for the kernel table ---- */
 
-static struct {
-	int done, ok, major;
-	char why[160];
-} dev;
-
-/* Asks the runtime once; cudaGetDeviceCount fails with a reason when there is no GPU. */
-static void probe_device(void)
-{
-	if (dev.done)
-		return;
-	dev.done = 1;
-	int count = 0;
-	cudaError_t e = cudaGetDeviceCount(&count);
-	if (e != cudaSuccess) {
-		snprintf(dev.why, sizeof(dev.why), "no CUDA device: %s", cudaGetErrorString(e));
-		cudaGetLastError();   /* reset the runtime's last-error slot for the next caller */
-		return;
-	}
-	if (count == 0) {
-		snprintf(dev.why, sizeof(dev.why), "no CUDA device: the runtime reports 0 devices");
-		return;
-	}
-	cudaDeviceProp p;
-	e = cudaGetDeviceProperties(&p, 0);
-	if (e != cudaSuccess) {
-		snprintf(dev.why, sizeof(dev.why), "no CUDA device: %s", cudaGetErrorString(e));
-		return;
-	}
-	dev.major = p.major;
-	dev.ok = 1;
-	snprintf(dev.why, sizeof(dev.why), "device 0 of %d: %s, sm_%d%d", count, p.name, p.major,
-		 p.minor);
-}
-
-extern "C" int bnn_cuda_available(char *why, size_t whylen)
-{
-	probe_device();
-	if (why && whylen)
-		snprintf(why, whylen, "%s", dev.why);
-	return dev.ok;
-}
-
-extern "C" const char *bnn_cuda_describe(void)
-{
-	static char line[512];
-	int rt = 0;
-	probe_device();
-	cudaRuntimeGetVersion(&rt);
-	snprintf(line, sizeof(line), "CUDA runtime %d.%d, built for %s; %s", rt / 1000,
-		 (rt % 1000) / 10, BNN_CUDA_ARCH, dev.why);
-	return line;
-}
-
 extern "C" int bnn_bgemm_supports__cuda_mma_b1(const bnn_op_desc_t *d, char *why, size_t whylen)
 {
 	(void)d;
-	probe_device();
-	if (dev.ok && dev.major < 8) {
-		snprintf(why, whylen, "mma .and.popc needs sm_80 or later (%s)", dev.why);
+	int major = bnn_cuda_device_major();
+	if (major && major < 8) {
+		snprintf(why, whylen, "mma .and.popc needs sm_80 or later (%s)",
+			 bnn_cuda_device_props()->name);
 		return -1;
 	}
 	return 0;
@@ -300,14 +183,15 @@ extern "C" int bnn_bgemm_supports__cuda_mma_b1_xor(const bnn_op_desc_t *d, char 
 						  size_t whylen)
 {
 	(void)d;
-	probe_device();
-	if (dev.ok && dev.major < 8) {
-		snprintf(why, whylen, "mma m16n8k256 .xor.popc needs sm_80 or later (%s)", dev.why);
+	int major = bnn_cuda_device_major();
+	if (major && major < 8) {
+		snprintf(why, whylen, "mma m16n8k256 .xor.popc needs sm_80 or later (%s)",
+			 bnn_cuda_device_props()->name);
 		return -1;
 	}
-	if (dev.ok && dev.major >= 9) {
+	if (major >= 9) {
 		snprintf(why, whylen, "mma .xor.popc is emulated from sm_90 on, not native; not "
-			 "built for it (%s)", dev.why);
+			 "built for it (%s)", bnn_cuda_device_props()->name);
 		return -1;
 	}
 	return 0;
@@ -325,21 +209,6 @@ extern "C" void bnn_bgemm_release__cuda(void *state)
 	cudaFree(s->d_pb);
 	cudaFree(s->d_c);
 	free(s);
-}
-
-/* Packs rows x k floats already on the device into p ([rows_p][kw32]). */
-static cudaError_t pack(const float *d_x, int64_t rows, int64_t k, int64_t rows_p,
-			int64_t kw32, uint32_t *p)
-{
-	int64_t threads = rows_p * kw32 * 32;
-	pack_rows<<<(unsigned)((threads + 255) / 256), 256>>>(d_x, rows, k, rows_p, kw32, p);
-	return cudaGetLastError();
-}
-
-static cudaError_t popcounts(const uint32_t *p, int64_t rows_p, int64_t kw32, int32_t *out)
-{
-	row_popc<<<(unsigned)((rows_p + 127) / 128), 128>>>(p, rows_p, kw32, out);
-	return cudaGetLastError();
 }
 
 static int prepare(algo_t algo, const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state)
@@ -377,9 +246,9 @@ static int prepare(algo_t algo, const bnn_op_desc_t *d, const bnn_inputs_t *in, 
 	    cudaMemset(s->d_c, 0xa5, (size_t)(s->m * s->n) * sizeof(int32_t)) != cudaSuccess ||
 	    cudaMemcpy(d_b, in->b, (size_t)(s->n * s->k) * sizeof(float),
 		       cudaMemcpyHostToDevice) != cudaSuccess ||
-	    pack(d_b, s->n, s->k, s->np, s->kw32, s->d_bp) != cudaSuccess)
+	    bnn_cuda_pack(d_b, s->n, s->k, s->np, s->kw32, s->d_bp) != cudaSuccess)
 		goto out;
-	if (algo == ALGO_MMA_B1 && popcounts(s->d_bp, s->np, s->kw32, s->d_pb) != cudaSuccess)
+	if (algo == ALGO_MMA_B1 && bnn_cuda_popcounts(s->d_bp, s->np, s->kw32, s->d_pb) != cudaSuccess)
 		goto out;
 	if (cudaDeviceSynchronize() != cudaSuccess)
 		goto out;
@@ -417,14 +286,14 @@ extern "C" int bnn_bgemm_run__cuda(void *state, void *out)
 	cuda_gemm_t *s = (cuda_gemm_t *)state;
 	dim3 grid((unsigned)(s->np / TILE), (unsigned)(s->mp / TILE));
 	(void)out;   /* the result stays on the device: bnn_bgemm_fetch__cuda */
-	if (pack(s->d_a, s->m, s->k, s->mp, s->kw32, s->d_ap) != cudaSuccess)
+	if (bnn_cuda_pack(s->d_a, s->m, s->k, s->mp, s->kw32, s->d_ap) != cudaSuccess)
 		goto fail;
 	if (s->algo == ALGO_POPC) {
 		bgemm_popc_kernel<<<grid, dim3(16, 16)>>>((const uint64_t *)s->d_ap,
 							  (const uint64_t *)s->d_bp, s->m, s->n,
 							  s->k, s->kw32 / 2, s->d_c);
 	} else if (s->algo == ALGO_MMA_B1) {
-		if (popcounts(s->d_ap, s->mp, s->kw32, s->d_pa) != cudaSuccess)
+		if (bnn_cuda_popcounts(s->d_ap, s->mp, s->kw32, s->d_pa) != cudaSuccess)
 			goto fail;
 		bgemm_mma_b1_kernel<false><<<grid, 128>>>(s->d_ap, s->d_bp, s->d_pa, s->d_pb, s->m,
 							  s->n, s->k, s->kw32, s->d_c);
@@ -448,39 +317,5 @@ extern "C" int bnn_bgemm_fetch__cuda(void *state, void *out)
 		cudaGetLastError();
 		return -EIO;
 	}
-	return 0;
-}
-
-/* ---- the harness's device clock ---- */
-
-static cudaEvent_t ev_start, ev_stop;
-static int ev_ready;   /* 1: created; -1: creation failed, never retried */
-
-extern "C" int bnn_cuda_timer_begin(void)
-{
-	if (ev_ready == 0) {
-		ev_ready = cudaEventCreate(&ev_start) == cudaSuccess &&
-				   cudaEventCreate(&ev_stop) == cudaSuccess
-			   ? 1 : -1;
-		if (ev_ready < 0)
-			cudaGetLastError();
-	}
-	if (ev_ready < 0 || cudaEventRecord(ev_start, 0) != cudaSuccess) {
-		cudaGetLastError();
-		return -1;
-	}
-	return 0;
-}
-
-extern "C" int bnn_cuda_timer_end(double *ns)
-{
-	float ms = 0;
-	if (ev_ready < 0 || cudaEventRecord(ev_stop, 0) != cudaSuccess ||
-	    cudaEventSynchronize(ev_stop) != cudaSuccess ||
-	    cudaEventElapsedTime(&ms, ev_start, ev_stop) != cudaSuccess) {
-		cudaGetLastError();
-		return -1;
-	}
-	*ns = (double)ms * 1e6;
 	return 0;
 }
