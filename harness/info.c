@@ -32,6 +32,113 @@ static const char *count_text(int64_t v, char *buf, size_t len)
 	return buf;
 }
 
+static const bnn_cupti_t *info_cupti;
+
+void bnn_info_set_cupti(const bnn_cupti_t *c)
+{
+	info_cupti = c;
+}
+
+/* Metric names of one type, wrapped, for the text form. */
+typedef struct {
+	FILE *f;
+	const char *type;
+	size_t col;
+} wrap_t;
+
+static void text_metric(void *vctx, const char *type, const char *name)
+{
+	wrap_t *w = vctx;
+	if (!w->type || strcmp(w->type, type)) {
+		fprintf(w->f, "%s    %s:", w->type ? "\n" : "", type);
+		w->type = type;
+		w->col = 5 + strlen(type);
+	}
+	if (w->col + 1 + strlen(name) > 100) {
+		fprintf(w->f, "\n     ");
+		w->col = 5;
+	}
+	fprintf(w->f, " %s", name);
+	w->col += 1 + strlen(name);
+}
+
+/* The "gpu counters" section: CUPTI's kernel records, the requested
+ * metrics with their status, and every base metric the chip offers. */
+static void print_text_cupti(FILE *f, const bnn_cupti_t *c)
+{
+	char err[400];
+	fprintf(f, "\ngpu counters (%s)\n", bnn_cupti_version());
+	fprintf(f, "  %-26s %-12s %s%s\n", "kernel records", c->trace ? "ok" : "unavailable",
+		c->trace ? "Activity API, " BNN_CUPTI_ACTIVITY_EVENT : "", c->trace_reason);
+	if (!c->metrics_enabled)
+		fprintf(f, "  metrics off (--gpu-metrics none)\n");
+	for (size_t i = 0; i < c->nmetrics; i++)
+		fprintf(f, "  %-26s %-12s %s\n", c->m[i].name, c->m[i].status, c->m[i].reason);
+	if (c->metrics_enabled)
+		fprintf(f, "  %d of %zu measured, over one repetition (Range Profiler%s%s, %zu "
+			"passes)\n", c->nactive, c->nmetrics, c->chip[0] ? ", chip " : "", c->chip,
+			c->passes);
+	long n = bnn_cupti_chip_metrics(c, NULL, NULL, err, sizeof(err));
+	if (n < 0) {
+		fprintf(f, "  metrics the chip offers: cannot be listed: %s\n", err);
+		return;
+	}
+	fprintf(f, "  metrics the chip %s offers: %ld base names (a metric is a base name and a "
+		"rollup: .sum, .avg, .min, .max; ratios and throughputs also .pct or "
+		".pct_of_peak_sustained_active ...)\n", c->chip, n);
+	wrap_t w = { f, NULL, 0 };
+	bnn_cupti_chip_metrics(c, text_metric, &w, err, sizeof(err));
+	fprintf(f, "\n");
+}
+
+/* The JSON form of the same section. */
+static void json_metric(void *vctx, const char *type, const char *name)
+{
+	json_t *o = vctx, *a = json_object_get(o, type);
+	if (!a) {
+		a = json_array();
+		json_object_set_new(o, type, a);
+	}
+	json_array_append_new(a, json_string(name));
+}
+
+static json_t *json_cupti(const bnn_cupti_t *c)
+{
+	char err[400];
+	json_t *o = json_object(), *ms = json_array(), *tr = json_object();
+	json_object_set_new(o, "cupti", json_string(bnn_cupti_version()));
+	json_object_set_new(o, "built", json_boolean(c->built));
+	json_object_set_new(o, "device", json_boolean(c->device));
+	json_object_set_new(o, "chip", c->chip[0] ? json_string(c->chip) : json_null());
+	json_object_set_new(tr, "event", json_string(BNN_CUPTI_ACTIVITY_EVENT));
+	json_object_set_new(tr, "status", json_string(c->trace ? "ok" : "unavailable"));
+	json_object_set_new(tr, "reason", c->trace ? json_null() : json_string(c->trace_reason));
+	json_object_set_new(o, "kernel_records", tr);
+	json_object_set_new(o, "metrics_enabled", json_boolean(c->metrics_enabled));
+	for (size_t i = 0; i < c->nmetrics; i++) {
+		json_t *e = json_object();
+		json_object_set_new(e, "name", json_string(c->m[i].name));
+		json_object_set_new(e, "status", json_string(c->m[i].status));
+		json_object_set_new(e, "reason", c->m[i].reason[0] ? json_string(c->m[i].reason)
+							 : json_null());
+		json_array_append_new(ms, e);
+	}
+	json_object_set_new(o, "metrics", ms);
+	json_object_set_new(o, "measured", json_integer(c->nactive));
+	json_object_set_new(o, "passes", json_integer((json_int_t)c->passes));
+	json_t *cm = json_object();
+	long n = bnn_cupti_chip_metrics(c, json_metric, cm, err, sizeof(err));
+	if (n < 0) {
+		json_decref(cm);
+		json_object_set_new(o, "chip_metrics", json_null());
+		json_object_set_new(o, "chip_metrics_error", json_string(err));
+	} else {
+		json_object_set_new(o, "chip_metrics", cm);
+		json_object_set_new(o, "chip_metrics_error", json_null());
+	}
+	return o;
+}
+
 /* The text form: one labelled line per fact, then tables. */
 static int print_text(FILE *f, const bnn_machine_t *m, const bnn_counters_t *c)
 {
@@ -92,6 +199,9 @@ static int print_text(FILE *f, const bnn_machine_t *m, const bnn_counters_t *c)
 		fprintf(f, "  %d of %zu counted; a run counts them on every worker thread "
 			"(per-thread event sets, summed)\n", c->nactive, c->nevents);
 
+	if (info_cupti)
+		print_text_cupti(f, info_cupti);
+
 	fprintf(f, "\nkernels\n");
 	for (size_t i = 0; i < bnn_kernel_count; i++) {
 		const bnn_kernel_t *kk = &bnn_kernels[i];
@@ -144,6 +254,8 @@ static int print_json(FILE *f, const bnn_machine_t *m, const bnn_counters_t *c)
 	}
 	json_object_set_new(co, "events", evs);
 	json_object_set_new(o, "counters", co);
+	if (info_cupti)
+		json_object_set_new(o, "gpu_counters", json_cupti(info_cupti));
 
 	json_t *ks = json_array();
 	for (size_t i = 0; i < bnn_kernel_count; i++) {

@@ -4,6 +4,7 @@
  * each finished result at once (one transaction each).
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
@@ -16,6 +17,7 @@
 #include "config.h"
 #include "bind.h"
 #include "counters.h"
+#include "cupti.h"
 #include "info.h"
 #include "dbtools.h"
 #include "localpeak.h"
@@ -43,7 +45,7 @@ static const char usage[] =
 	"       bnnbench list\n"
 	"       bnnbench selftest [--suite NAME|PATH] [--seed N]\n"
 	"       bnnbench show [--db PATH] [RUN_ID]\n"
-	"       bnnbench info [--json] [--events LIST]\n"
+	"       bnnbench info [--json] [--events LIST] [--gpu-metrics LIST]\n"
 	"       bnnbench compare [--db PATH] [--threshold F] [--any-machine] [--csv|--json] BASE NEW\n"
 	"       bnnbench report [--db PATH] -o DIR [RUN...]\n"
 	"       bnnbench export [--db PATH] --format csv|json [-o FILE] [RUN...]\n"
@@ -81,6 +83,9 @@ static const char usage[] =
 	"      --events LIST      PAPI events counted after timing, comma separated\n"
 	"                         (default " BNN_COUNTERS_DEFAULT ");\n"
 	"                         'none' or --no-counters: no counters\n"
+	"      --gpu-metrics LIST CUPTI metrics of the GPU kernels, read after timing,\n"
+	"                         comma separated (default " BNN_CUPTI_METRICS_DEFAULT ");\n"
+	"                         'none': kernel records only\n"
 	"      --json             info: one JSON object\n"
 	"  -q, --quiet            print only failures and the summary\n"
 	"  -h, --help             this text\n"
@@ -116,6 +121,8 @@ typedef struct {
 	int json;            /* info --json */
 	bnn_counters_t counters;
 	bnn_machine_t machine;
+	const char *gpu_metrics;  /* --gpu-metrics; NULL: the default list */
+	bnn_cupti_t cupti;
 } cli_t;
 
 typedef struct {
@@ -219,7 +226,7 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 	double eff = efficiency(ctx, o);
 	ctx->count[st]++;
 	const bnn_counters_t *cs = &ctx->cli->counters;
-	bnn_counter_rec_t crec[BNN_COUNTERS_MAX];
+	bnn_counter_rec_t crec[BNN_COUNTERS_MAX + 1 + BNN_CUPTI_METRICS_MAX];
 	size_t ncrec = 0;
 	char scope[96];
 	double cyc = NAN, ins = NAN;
@@ -242,6 +249,36 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 				ins = (double)o->counts[i];
 		}
 	}
+	/* CUPTI (GPU kernels): the kernel-record pass as one counter (the pure
+	 * kernel ns over it), then each measured metric over one repetition. */
+	const bnn_cupti_t *cu = ctx->cli->run.cupti;
+	char cscope[160];
+	if (cu && (o->gpu_traced || o->gpu_trace_error[0]))
+		crec[ncrec++] = (bnn_counter_rec_t){
+			.source = "CUPTI", .event = BNN_CUPTI_ACTIVITY_EVENT,
+			.reps = o->gpu_traced ? o->gpu_reps : 0,
+			.status = o->gpu_traced ? "ok" : "failed",
+			.reason = o->gpu_traced ? NULL : o->gpu_trace_error,
+			.scope = "device: kernel ns over the pass (Activity API records)",
+			.real = 1, .real_value = o->gpu_kernel_ns * (double)o->gpu_reps,
+		};
+	if (cu && (o->gpu_metered || o->metric_error[0])) {
+		snprintf(cscope, sizeof(cscope), "device %s: one repetition (Range Profiler, %zu "
+			 "passes)", cu->chip, cu->passes);
+		for (size_t i = 0; i < cu->nmetrics; i++) {
+			if (!cu->m[i].active)
+				continue;
+			int ok = o->gpu_metered && isfinite(o->metric_values[i]);
+			crec[ncrec++] = (bnn_counter_rec_t){
+				.source = "CUPTI", .event = cu->m[i].name, .reps = 1,
+				.status = ok ? "ok" : "failed",
+				.reason = ok ? NULL : o->metric_error[0] ? o->metric_error :
+					  "not read",
+				.scope = cscope, .real = 1,
+				.real_value = ok ? o->metric_values[i] : NAN,
+			};
+		}
+	}
 	if (!ctx->cli->quiet || st == BNN_FAIL) {
 		if (isatty(STDERR_FILENO) && isatty(STDOUT_FILENO))
 			fputs("\033[K", stderr);   /* over the progress line */
@@ -252,6 +289,8 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 			       o->stats.ci_lo / 1e3, o->stats.ci_hi / 1e3, o->tops);
 		if (o->timed && o->dev_timed)
 			printf(" (device %.2f us)", o->dev_stats.median / 1e3);
+		if (o->timed && o->gpu_traced)
+			printf(" (CUPTI kernels %.2f us)", o->gpu_kernel_ns / 1e3);
 		if (!isnan(eff))
 			printf(" %5.1f%% of peak", 100.0 * eff);
 		if (cyc > 0 && !isnan(ins))
@@ -296,8 +335,25 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 		.device_min_ns = o->dev_timed ? o->dev_stats.min : NAN,
 		.device_median_ns = o->dev_timed ? o->dev_stats.median : NAN,
 	};
+	/* CUPTI's kernel records, one row per device kernel name (schema 4). */
+	bnn_gpu_kernel_rec_t *gk = o->gpu_traced && o->ngpu_kernels ?
+					   calloc(o->ngpu_kernels, sizeof(*gk)) : NULL;
+	if (o->gpu_traced && o->ngpu_kernels && !gk)
+		fprintf(stderr, "bnnbench: out of memory: the CUPTI kernel records of %s are not "
+			"stored\n", o->kernel->name);
+	for (size_t i = 0; gk && i < o->ngpu_kernels; i++)
+		gk[i] = (bnn_gpu_kernel_rec_t){ .name = o->gpu_kernels[i].name,
+						.reps = o->gpu_reps,
+						.launches = o->gpu_kernels[i].launches,
+						.total_ns = o->gpu_kernels[i].total_ns,
+						.min_ns = o->gpu_kernels[i].min_ns,
+						.max_ns = o->gpu_kernels[i].max_ns };
+	r.gpu_kernels = gk;
+	r.ngpu_kernels = gk ? o->ngpu_kernels : 0;
 	int64_t result_id = 0;
-	if (bnn_store_result(ctx->store, ctx->run_id, ctx->problem_id, &r, &result_id) != 0) {
+	int stored = bnn_store_result(ctx->store, ctx->run_id, ctx->problem_id, &r, &result_id);
+	free(gk);
+	if (stored != 0) {
 		fprintf(stderr, "bnnbench: %s: storing the result failed: %s\n",
 			ctx->cli->db_path, bnn_store_errmsg(ctx->store));
 		ctx->io_error = 1;
@@ -505,6 +561,83 @@ static int counters_start(cli_t *cli, run_ctx_t *ctx)
 	return 0;
 }
 
+/* Whether a timed run of suite would time a GPU kernel (one of the
+ * table's CUDA kernels for one of its ops, through --kernel): only such a
+ * run starts CUPTI and records why it cannot, when it cannot. */
+static int runs_gpu_kernels(const cli_t *cli, const bnn_suite_t *suite)
+{
+	for (size_t i = 0; i < bnn_kernel_count; i++) {
+		const bnn_kernel_t *k = &bnn_kernels[i];
+		if (k->isa != BNN_ISA_CUDA ||
+		    (cli->run.kernel_filter && fnmatch(cli->run.kernel_filter, k->name, 0) != 0))
+			continue;
+		for (size_t j = 0; j < suite->count; j++)
+			if (suite->p[j].d.op == k->op)
+				return 1;
+	}
+	return 0;
+}
+
+/*
+ * CUPTI for a timed run with GPU kernels: probes the kernel records and
+ * --gpu-metrics on the device, prints their availability once and stores
+ * it with the run (run_counter, source CUPTI). Only a store failure is an
+ * error: what CUPTI cannot do here is recorded with its reason, and the
+ * run goes on without it.
+ */
+static int cupti_start(cli_t *cli, run_ctx_t *ctx, const bnn_suite_t *suite)
+{
+	static char line[BNN_CUPTI_METRICS_MAX * 400 + 400];
+	char err[512];
+	bnn_cupti_t *c = &cli->cupti;
+	if (cli->run.check_only || cli->probe_only || !runs_gpu_kernels(cli, suite))
+		return 0;
+	if (bnn_cupti_init(c, cli->gpu_metrics, 1, err, sizeof(err)) != 0) {
+		/* the list was checked before the run began: only a bug gets here */
+		fprintf(stderr, "bnnbench: %s\n", err);
+		return 0;
+	}
+	for (size_t i = 0; i < c->nmetrics; i++)
+		if (!strcmp(c->m[i].status, "unknown"))
+			fprintf(stderr, "bnnbench: --gpu-metrics: '%s': %s; the run goes on without "
+				"it\n", c->m[i].name, c->m[i].reason);
+	bnn_cupti_summary(c, line, sizeof(line));
+	printf("gpu counters (CUPTI): %s\n", line);
+	cli->run.cupti = bnn_cupti_can_trace(c) || bnn_cupti_can_measure(c) ? c : NULL;
+	if (!ctx->store)
+		return 0;
+	bnn_run_counter_t rcs[1 + BNN_CUPTI_METRICS_MAX];
+	char comp[96];
+	snprintf(comp, sizeof(comp), "Range Profiler%s%s", c->chip[0] ? ", chip " : "", c->chip);
+	rcs[0] = (bnn_run_counter_t){ .source = "CUPTI", .event = BNN_CUPTI_ACTIVITY_EVENT,
+				      .component = "Activity API",
+				      .status = c->trace ? "ok" : "unavailable",
+				      .reason = c->trace ? NULL : c->trace_reason };
+	for (size_t i = 0; i < c->nmetrics; i++)
+		rcs[1 + i] = (bnn_run_counter_t){ .source = "CUPTI", .event = c->m[i].name,
+						  .component = comp, .status = c->m[i].status,
+						  .reason = c->m[i].reason };
+	if (bnn_store_run_counters(ctx->store, ctx->run_id, rcs, 1 + c->nmetrics) != 0) {
+		fprintf(stderr, "bnnbench: %s: %s\n", cli->db_path, bnn_store_errmsg(ctx->store));
+		ctx->io_error = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* --gpu-metrics: its syntax only (bad input stops everything). */
+static int gpu_metrics_check(const cli_t *cli)
+{
+	char names[BNN_CUPTI_METRICS_MAX][BNN_CUPTI_NAME_MAX], err[512];
+	size_t n;
+	if (bnn_cupti_parse_metrics(cli->gpu_metrics, names, BNN_CUPTI_METRICS_MAX, &n, err,
+				    sizeof(err)) != 0) {
+		fprintf(stderr, "bnnbench: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 /* `bnnbench info`: machine, counters, kernels; no database. */
 static int cmd_info(cli_t *cli)
 {
@@ -514,8 +647,15 @@ static int cmd_info(cli_t *cli)
 		fprintf(stderr, "bnnbench: %s\n", err);
 		return EXIT_USAGE;
 	}
+	if (bnn_cupti_init(&cli->cupti, cli->gpu_metrics, 1, err, sizeof(err)) != 0) {
+		fprintf(stderr, "bnnbench: %s\n", err);
+		bnn_counters_shutdown(&cli->counters);
+		return EXIT_USAGE;
+	}
+	bnn_info_set_cupti(&cli->cupti);
 	bnn_machine_read(&cli->machine);
 	rc = bnn_info_print(stdout, &cli->machine, &cli->counters, cli->json);
+	bnn_cupti_shutdown(&cli->cupti);
 	bnn_counters_shutdown(&cli->counters);
 	bnn_machine_free(&cli->machine);
 	if (rc != 0 || fflush(stdout) != 0) {
@@ -546,6 +686,8 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 		fprintf(stderr, "bnnbench: %s\n", err);
 		goto out;
 	}
+	if (gpu_metrics_check(cli) != 0)
+		goto out;
 	bnn_machine_read(&cli->machine);
 	if (!cli->no_db) {
 		/* The default database lives in ./results: make the folder, as
@@ -601,6 +743,8 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 	printf("threads: %d, binding: %s; peers: %s\n", cli->threads, cli->binding,
 	       cli->no_peers ? "off (--no-peers)" : bnn_peers_versions());
 	if (rc == 0 && counters_start(cli, &ctx) != 0)
+		rc = -EIO;
+	if (rc == 0 && cupti_start(cli, &ctx, &suite) != 0)
 		rc = -EIO;
 	printf("results: %s%s; TOPS = 2 ops per binary MAC / median time\n",
 	       store ? cli->db_path : "not stored (--no-db)",
@@ -666,6 +810,8 @@ out:
 	cli->run.weights = NULL;
 	bnn_netreport_free(ctx.net);
 	bnn_counters_shutdown(&cli->counters);
+	cli->run.cupti = NULL;
+	bnn_cupti_shutdown(&cli->cupti);
 	bnn_machine_free(&cli->machine);
 	bnn_bind_stop();
 	bnn_local_peak_free();
@@ -811,6 +957,7 @@ enum { O_NOPROBE = 247, O_PROBETIME = 248, O_NOPEERS = 249, O_BIND = 250, O_NOBI
        O_WARM, O_MAXMEM };
 enum { O_INPUT = 320, O_DUMPBLOCKS, O_WEIGHTS };
 enum { O_EVENTS = 300, O_NOCOUNTERS, O_JSON };
+enum { O_GPUMETRICS = 340 };
 
 int main(int argc, char **argv)
 {
@@ -836,6 +983,7 @@ int main(int argc, char **argv)
 		{ "events", required_argument, 0, O_EVENTS },
 		{ "no-counters", no_argument, 0, O_NOCOUNTERS },
 		{ "json", no_argument, 0, O_JSON },
+		{ "gpu-metrics", required_argument, 0, O_GPUMETRICS },
 		{ "quiet", no_argument, 0, 'q' },      { "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, 'V' },    { 0, 0, 0, 0 }
 	};
@@ -935,6 +1083,7 @@ int main(int argc, char **argv)
 		case O_EVENTS: cli.events = optarg; break;
 		case O_NOCOUNTERS: cli.events = "none"; break;
 		case O_JSON: cli.json = 1; break;
+		case O_GPUMETRICS: cli.gpu_metrics = optarg; break;
 		case 'q': cli.quiet = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
 		case 'V': printf("bnnbench %s\n", PACKAGE_VERSION); return 0;
@@ -972,7 +1121,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "info")) {
 		if (first < argc) {
-			fprintf(stderr, "bnnbench: info takes no arguments (only --json, --events)\n");
+			fprintf(stderr, "bnnbench: info takes no arguments (only --json, --events, "
+				"--gpu-metrics)\n");
 			return EXIT_USAGE;
 		}
 		return cmd_info(&cli);

@@ -555,6 +555,78 @@ static void count_kernel(const bnn_kernel_t *k, void *state, void *out,
 		o->counted = 1;
 }
 
+/* A kernel-record pass shorter than this is dominated by enabling and
+ * flushing CUPTI; longer than MAX_TRACE_REPS repetitions only adds records. */
+#define MIN_TRACE_NS 5e6
+#define MAX_TRACE_REPS 4096
+
+typedef struct {
+	const bnn_kernel_t *k;
+	void *state, *out;
+} one_run_t;
+
+/* One repetition, for bnn_cupti_measure (run returns synchronized). */
+static int run_once(void *arg)
+{
+	one_run_t *r = arg;
+	return r->k->run(r->state, r->out);
+}
+
+/*
+ * CUPTI's passes for a GPU kernel, right after its samples and counters:
+ * the Activity API's kernel records over enough repetitions for about
+ * MIN_TRACE_NS at the median time (at least one), aggregated by name into
+ * agg (the caller frees it), then the Range Profiler's metrics over one
+ * repetition. Neither is in the timed samples (harness.md). Fills o's GPU
+ * fields; a pass that fails leaves its reason and the result stands.
+ */
+static void gpu_pass(const bnn_kernel_t *k, void *state, void *out, const bnn_run_opts_t *ro,
+		     bnn_outcome_t *o, bnn_gpu_kagg_t *agg)
+{
+	bnn_cupti_t *c = ro->cupti;
+	double per = o->stats.median > 0 ? o->stats.median : 1;
+	long long reps = (long long)(MIN_TRACE_NS / per) + 1;
+	if (reps > MAX_TRACE_REPS)
+		reps = MAX_TRACE_REPS;
+	if (bnn_cupti_can_trace(c) &&
+	    bnn_cupti_trace_begin(c, o->gpu_trace_error, sizeof(o->gpu_trace_error)) == 0) {
+		int rr = 0;
+		for (long long r = 0; r < reps && rr == 0 && !bnn_interrupted; r++)
+			rr = k->run(state, out);
+		int rc = bnn_cupti_trace_end(c, agg, o->gpu_trace_error,
+					     sizeof(o->gpu_trace_error));
+		if (rc == 0 && rr != 0)
+			snprintf(o->gpu_trace_error, sizeof(o->gpu_trace_error),
+				 "the kernel's run failed during the kernel-record pass");
+		else if (rc == 0 && bnn_interrupted)
+			snprintf(o->gpu_trace_error, sizeof(o->gpu_trace_error),
+				 "interrupted while recording kernels");
+		else if (rc == 0 && agg->skipped)
+			snprintf(o->gpu_trace_error, sizeof(o->gpu_trace_error),
+				 "%lld kernel records had no valid start and end", agg->skipped);
+		else if (rc == 0 && agg->n == 0)
+			snprintf(o->gpu_trace_error, sizeof(o->gpu_trace_error),
+				 "CUPTI recorded no kernel in %lld repetitions", reps);
+		if (rc == 0 && !o->gpu_trace_error[0]) {
+			o->gpu_traced = 1;
+			o->gpu_reps = reps;
+			o->gpu_kernels = agg->k;
+			o->ngpu_kernels = agg->n;
+			o->gpu_kernel_ns = bnn_gpu_kagg_total_ns(agg) / (double)reps;
+		} else {
+			bnn_gpu_kagg_free(agg);
+		}
+	}
+	for (size_t i = 0; i < BNN_CUPTI_METRICS_MAX; i++)
+		o->metric_values[i] = NAN;
+	if (bnn_cupti_can_measure(c) && !bnn_interrupted) {
+		one_run_t r1 = { k, state, out };
+		if (bnn_cupti_measure(c, run_once, &r1, o->metric_values, o->metric_error,
+				      sizeof(o->metric_error)) == 0)
+			o->gpu_metered = 1;
+	}
+}
+
 int bnn_run_problem(const bnn_problem_t *p, const bnn_kernel_t *kernels, size_t nk,
 		    const char *kind, const bnn_run_opts_t *o, bnn_outcome_cb cb, void *ctx,
 		    char *err, size_t errlen)
@@ -581,6 +653,7 @@ int bnn_run_problem(const bnn_problem_t *p, const bnn_kernel_t *kernels, size_t 
 		bnn_outcome_t oc;
 		double *samples = NULL, *dsamples = NULL;
 		void *state = NULL;
+		bnn_gpu_kagg_t kagg = { 0 };
 		memset(&oc, 0, sizeof(oc));
 		oc.kernel = k;
 		oc.kind = kind;
@@ -652,6 +725,8 @@ int bnn_run_problem(const bnn_problem_t *p, const bnn_kernel_t *kernels, size_t 
 					oc.tops = 2.0 * oc.macs / (oc.stats.median * 1e-9) / 1e12;
 					if (o->counters && bnn_counters_active(o->counters))
 						count_kernel(k, state, pd.out2, o, &oc);
+					if (o->cupti && k->isa == BNN_ISA_CUDA)
+						gpu_pass(k, state, pd.out2, o, &oc, &kagg);
 				}
 			}
 			k->release(state);
@@ -660,6 +735,7 @@ int bnn_run_problem(const bnn_problem_t *p, const bnn_kernel_t *kernels, size_t 
 			rc = -ECANCELED;
 		free(samples);
 		free(dsamples);
+		bnn_gpu_kagg_free(&kagg);
 	}
 out:
 	data_free(&pd);

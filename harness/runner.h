@@ -14,6 +14,7 @@
 #include "bnn_kernels.h"
 #include "check.h"
 #include "counters.h"
+#include "cupti.h"
 #include "desc.h"
 #include "timing.h"
 
@@ -36,6 +37,9 @@ typedef struct {
 	 * (c, k, stride) is a block of the network; NULL: synthetic weights. */
 	const struct bnn_weights_s *weights;
 	bnn_counters_t *counters;  /* counters read after timing, or NULL */
+	/* GPU kernels: CUPTI's kernel records and metrics read after timing
+	 * (and after the counters), or NULL. */
+	bnn_cupti_t *cupti;
 } bnn_run_opts_t;
 
 typedef struct {
@@ -64,6 +68,22 @@ typedef struct {
 	long long count_reps;
 	long long counts[BNN_COUNTERS_MAX];
 	char count_error[256];
+	/* CUPTI (o->cupti set, a GPU kernel timed): a pass of gpu_reps
+	 * repetitions with the Activity API's kernel records, aggregated by
+	 * device kernel name (gpu_kernels, owned by the runner), and
+	 * gpu_kernel_ns = their total / gpu_reps, the pure kernel time of one
+	 * repetition; then the metrics over one repetition: metric_values[i]
+	 * for o->cupti->m[i] (NaN where not measured). The *_error say why a
+	 * pass failed, when it did. */
+	int gpu_traced;
+	long long gpu_reps;
+	const bnn_gpu_kstat_t *gpu_kernels;
+	size_t ngpu_kernels;
+	double gpu_kernel_ns;
+	char gpu_trace_error[256];
+	int gpu_metered;
+	double metric_values[BNN_CUPTI_METRICS_MAX];
+	char metric_error[320];
 } bnn_outcome_t;
 
 /* Returns 0 to go on, non-zero to stop the run (e.g. the store failed). */

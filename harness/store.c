@@ -925,7 +925,12 @@ static int store_counters(bnn_store_t *st, int64_t id, const bnn_result_rec_t *r
 				     " status ok or failed", r->kernel, i);
 			goto out;
 		}
-		if (ok && (c->value < 0 || c->reps <= 0)) {
+		if (ok && c->real && (!isfinite(c->real_value) || c->reps <= 0)) {
+			rc = set_err(st, -EINVAL, "result %s: counter %s: value %g over %lld"
+				     " repetitions", r->kernel, c->event, c->real_value, c->reps);
+			goto out;
+		}
+		if (ok && !c->real && (c->value < 0 || c->reps <= 0)) {
 			rc = set_err(st, -EINVAL, "result %s: counter %s: value %lld over %lld"
 				     " repetitions", r->kernel, c->event, c->value, c->reps);
 			goto out;
@@ -933,11 +938,13 @@ static int store_counters(bnn_store_t *st, int64_t id, const bnn_result_rec_t *r
 		b = sqlite3_bind_int64(s, 1, id);
 		b |= bind_text(s, 2, c->source);
 		b |= bind_text(s, 3, c->event);
-		b |= ok ? sqlite3_bind_int64(s, 4, c->value) : sqlite3_bind_null(s, 4);
+		b |= !ok ? sqlite3_bind_null(s, 4) : c->real ? sqlite3_bind_double(s, 4, c->real_value)
+			: sqlite3_bind_int64(s, 4, c->value);
 		b |= bind_text(s, 5, c->status);
 		b |= bind_text(s, 6, c->reason);
 		b |= c->reps > 0 ? sqlite3_bind_int64(s, 7, c->reps) : sqlite3_bind_null(s, 7);
-		b |= ok ? sqlite3_bind_double(s, 8, (double)c->value / (double)c->reps)
+		b |= ok ? sqlite3_bind_double(s, 8, (c->real ? c->real_value : (double)c->value) /
+					      (double)c->reps)
 			: sqlite3_bind_null(s, 8);
 		b |= bind_text(s, 9, c->scope);
 		b |= sqlite3_bind_int(s, 10, c->multiplexed != 0);

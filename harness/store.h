@@ -55,6 +55,10 @@ typedef struct {
 	const char *reason;        /* why failed; may be NULL */
 	const char *scope;         /* which threads the count covers */
 	int multiplexed;
+	/* A value that is not a whole count (a CUPTI ratio or percentage):
+	 * with real set, real_value is stored instead of value. */
+	int real;
+	double real_value;
 } bnn_counter_rec_t;
 
 /* Availability of one requested event for a whole run (schema 2). */
