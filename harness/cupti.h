@@ -165,7 +165,9 @@ int bnn_cupti_measure(bnn_cupti_t *c, int (*run)(void *arg), void *arg, double *
 /*
  * Calls fn for every base metric name the chip's tables offer, with its
  * type ("counter", "ratio", "throughput"). Returns the number of names, or
- * -ENODEV with the reason in err when the tables could not be read.
+ * -ENODEV with the reason in err when the tables could not be read. Call it
+ * once per session: CUPTI 13 hands a second cuptiProfilerHostGetBaseMetrics
+ * of the same host object every name twice (seen on its GH100 tables).
  */
 long bnn_cupti_chip_metrics(const bnn_cupti_t *c,
 			    void (*fn)(void *ctx, const char *type, const char *name), void *ctx,

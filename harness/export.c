@@ -24,6 +24,53 @@ static const char usage[] =
 	"RUN: a run id, latest (the default), latest~N, a database file or FILE:RUN.\n"
 	"csv: every result of every run given; json: one run in Google Benchmark's format.\n";
 
+/* The GPU figures of one result (schema 4): CUDA-event device time and the
+ * sum over its CUPTI kernel records of the pure kernel time per
+ * repetition. NaN where unknown, or in a database of an earlier schema. */
+typedef struct {
+	double device_min_ns, device_median_ns, gpu_kernel_ns;
+} gpu_cols_t;
+
+/*
+ * The GPU figures of every result of r, read from r's database (the run
+ * loader reads schema-1 columns only). Returns a malloc'ed array of r->nres
+ * (all NaN when the database predates schema 4), or NULL when out of memory
+ * or the file cannot be opened again (the caller then writes them empty).
+ */
+static gpu_cols_t *load_gpu_cols(const bnn_dbt_run_t *r)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	char err[512];
+	gpu_cols_t *g = malloc((r->nres ? r->nres : 1) * sizeof(*g));
+	if (!g)
+		return NULL;
+	for (size_t i = 0; i < r->nres; i++)
+		g[i] = (gpu_cols_t){ NAN, NAN, NAN };
+	if (bnn_dbt_open_ro(r->db_path, &db, err, sizeof(err)) != 0) {
+		free(g);
+		return NULL;
+	}
+	if (sqlite3_prepare_v2(db, "SELECT device_min_ns, device_median_ns,"
+			       " (SELECT sum(per_rep_ns) FROM gpu_kernel k WHERE k.result_id = r.id)"
+			       " FROM result r WHERE r.id = ?1", -1, &s, NULL) != SQLITE_OK)
+		goto out;   /* before schema 4: no such columns */
+	for (size_t i = 0; i < r->nres; i++) {
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, r->res[i].id);
+		if (sqlite3_step(s) != SQLITE_ROW)
+			continue;
+		double *v[3] = { &g[i].device_min_ns, &g[i].device_median_ns, &g[i].gpu_kernel_ns };
+		for (int c = 0; c < 3; c++)
+			if (sqlite3_column_type(s, c) != SQLITE_NULL)
+				*v[c] = sqlite3_column_double(s, c);
+	}
+out:
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return g;
+}
+
 /* A comma, then x in full precision (nothing when unknown). */
 static void csv_num(FILE *f, double x)
 {
@@ -45,12 +92,13 @@ static void csv_header(FILE *f)
 	fputs("run_id,database,machine,hostname,cpu_model,build,suite,start_time,run_status,"
 	      "problem,canonical,op,kernel,kind,isa,status,reason,nsamples,min_ns,median_ns,"
 	      "ci_lo_ns,ci_hi_ns,macs,tops,efficiency,threads,binding,max_abs_err,bound,"
-	      "value,value_median,unit\n", f);
+	      "value,value_median,unit,device_min_ns,device_median_ns,gpu_kernel_ns\n", f);
 }
 
 /* One CSV row per result of r. */
 static void csv_run(FILE *f, const bnn_dbt_run_t *r)
 {
+	gpu_cols_t *g = load_gpu_cols(r);
 	for (size_t i = 0; i < r->nres; i++) {
 		const bnn_dbt_result_t *x = &r->res[i];
 		fprintf(f, "%lld", (long long)r->id);
@@ -85,8 +133,12 @@ static void csv_run(FILE *f, const bnn_dbt_run_t *r)
 		csv_num(f, x->value);
 		csv_num(f, x->value_median);
 		csv_text(f, x->unit);
+		csv_num(f, g ? g[i].device_min_ns : NAN);
+		csv_num(f, g ? g[i].device_median_ns : NAN);
+		csv_num(f, g ? g[i].gpu_kernel_ns : NAN);
 		fputc('\n', f);
 	}
+	free(g);
 }
 
 /* "key": "v" (escaped), after ", " when comma. */
@@ -112,7 +164,7 @@ static void bench_name(char *buf, size_t len, const bnn_dbt_result_t *x, const c
 
 /* One Google Benchmark aggregate entry (NAME_agg) of result x. */
 static void json_aggregate(FILE *f, const bnn_dbt_result_t *x, long family, const char *agg,
-			   double value, int percent)
+			   double value, int percent, const gpu_cols_t *g)
 {
 	char name[600], run_name[600], suffix[32];
 	snprintf(suffix, sizeof(suffix), "_%s", agg);
@@ -134,6 +186,12 @@ static void json_aggregate(FILE *f, const bnn_dbt_result_t *x, long family, cons
 		json_kv_num(f, "TOPS", x->tops);
 		json_kv_num(f, "MACs", x->macs);
 		json_kv_num(f, "efficiency", x->efficiency);
+		/* GPU kernels (schema 4): user counters, as Google Benchmark
+		 * writes them, only where known. */
+		if (g && isfinite(g->device_median_ns))
+			json_kv_num(f, "device_median_ns", g->device_median_ns);
+		if (g && isfinite(g->gpu_kernel_ns))
+			json_kv_num(f, "gpu_kernel_ns", g->gpu_kernel_ns);
 	}
 	fprintf(f, "}");
 }
@@ -179,6 +237,7 @@ static void json_run(FILE *f, const bnn_dbt_run_t *r)
 		first = 0;
 	}
 	fprintf(f, "]},\n  \"benchmarks\": [");
+	gpu_cols_t *g = load_gpu_cols(r);
 	long family = 0;
 	first = 1;
 	for (size_t i = 0; i < r->nres; i++) {
@@ -234,13 +293,14 @@ static void json_run(FILE *f, const bnn_dbt_run_t *r)
 		for (size_t k = 0; k < x->nsamples; k++)
 			sq += (x->samples[k] - mean) * (x->samples[k] - mean);
 		double sd = x->nsamples > 1 ? sqrt(sq / (n - 1)) : 0;
-		json_aggregate(f, x, family, "mean", mean, 0);
-		json_aggregate(f, x, family, "median", bnn_stat_median(x->samples, x->nsamples), 0);
-		json_aggregate(f, x, family, "stddev", sd, 0);
-		json_aggregate(f, x, family, "cv", mean > 0 ? sd / mean : NAN, 1);
+		json_aggregate(f, x, family, "mean", mean, 0, g ? &g[i] : NULL);
+		json_aggregate(f, x, family, "median", bnn_stat_median(x->samples, x->nsamples), 0, g ? &g[i] : NULL);
+		json_aggregate(f, x, family, "stddev", sd, 0, g ? &g[i] : NULL);
+		json_aggregate(f, x, family, "cv", mean > 0 ? sd / mean : NAN, 1, g ? &g[i] : NULL);
 		family++;
 	}
 	fprintf(f, "\n  ]\n}\n");
+	free(g);
 }
 
 /* See dbtools.h. Every run is read before the output file is opened. */

@@ -78,17 +78,21 @@ static void print_text_cupti(FILE *f, const bnn_cupti_t *c)
 		fprintf(f, "  %d of %zu measured, over one repetition (Range Profiler%s%s, %zu "
 			"passes)\n", c->nactive, c->nmetrics, c->chip[0] ? ", chip " : "", c->chip,
 			c->passes);
-	long n = bnn_cupti_chip_metrics(c, NULL, NULL, err, sizeof(err));
-	if (n < 0) {
-		fprintf(f, "  metrics the chip offers: cannot be listed: %s\n", err);
+	/* One call only: CUPTI 13 hands back a longer list on a second call
+	 * of cuptiProfilerHostGetBaseMetrics (each name again). */
+	if (!c->chip_tables) {
+		fprintf(f, "  metrics the chip offers: cannot be listed: %s\n", c->chip_reason);
 		return;
 	}
-	fprintf(f, "  metrics the chip %s offers: %ld base names (a metric is a base name and a "
-		"rollup: .sum, .avg, .min, .max; ratios and throughputs also .pct or "
-		".pct_of_peak_sustained_active ...)\n", c->chip, n);
+	fprintf(f, "  metrics the chip %s offers (base names; a metric is a base name and a "
+		"rollup: .sum, .avg, .min, .max, and for ratios and throughputs also .pct or "
+		".pct_of_peak_sustained_active ...):\n", c->chip);
 	wrap_t w = { f, NULL, 0 };
-	bnn_cupti_chip_metrics(c, text_metric, &w, err, sizeof(err));
-	fprintf(f, "\n");
+	long n = bnn_cupti_chip_metrics(c, text_metric, &w, err, sizeof(err));
+	if (n < 0)
+		fprintf(f, "    cannot be listed: %s\n", err);
+	else
+		fprintf(f, "\n  %ld base names\n", n);
 }
 
 /* The JSON form of the same section. */
