@@ -95,7 +95,8 @@ ok $? "and prints once at its start why each event is not counted"
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
 assert c.execute("SELECT count(*) FROM counter").fetchone()[0] == 0
-rows = c.execute("SELECT status, reason FROM run_counter").fetchall()
+# PAPI's events (a CUDA build also records CUPTI's, source CUPTI: tests/cupti.sh)
+rows = c.execute("SELECT status, reason FROM run_counter WHERE source = 'PAPI'").fetchall()
 assert len(rows) == 8 and all(s != "ok" and r for s, r in rows), rows
 assert c.execute("SELECT count(*) FROM result WHERE status = 'PASS'").fetchone()[0] >= 1
 PYEOF
@@ -136,7 +137,7 @@ for rid, med in res:
     # CPU time per repetition of one thread cannot exceed ten times its median wall time
     # (the counting pass and the timing pass are different runs of the same kernel).
     assert 0 < per < 10 * med, (per, med)
-ev = c.execute("SELECT event, status FROM run_counter ORDER BY rowid").fetchall()
+ev = c.execute("SELECT event, status FROM run_counter WHERE source = 'PAPI' ORDER BY rowid").fetchall()
 assert ev == [("perf::TASK-CLOCK", "ok"), ("BNN_MADE_UP", "unknown"), ("perf::PAGE-FAULTS", "ok")], ev
 PYEOF
 r=$?
@@ -144,7 +145,7 @@ if [ "$sw" = yes ]; then
 	ok $r "counters stored per result: total, reps, per repetition, scope; the run's events in order"
 	"$B" show --db "$db" >"$T/show" 2>&1
 	grep -q '^    counters per repetition (calling thread, [0-9]* reps): perf::TASK-CLOCK [0-9.e+]*, perf::PAGE-FAULTS' "$T/show" &&
-		grep -q '^counters: perf::TASK-CLOCK, perf::PAGE-FAULTS ok; BNN_MADE_UP unknown' "$T/show"
+		grep -q '^counters: perf::TASK-CLOCK, perf::PAGE-FAULTS ok; \(.*; \)\{0,1\}BNN_MADE_UP unknown' "$T/show"
 	ok $? "show prints the counters per repetition and the run's events"
 	diag "$T/show"
 else
