@@ -420,17 +420,19 @@ static int probe_device(bnn_cupti_t *c, cupti_priv_t *pv, char *why, size_t len)
 	CUpti_Profiler_GetCounterAvailability_Params ca = {
 		.structSize = CUpti_Profiler_GetCounterAvailability_Params_STRUCT_SIZE };
 	CUptiResult r;
+	/* The profiler first, then the chip, as NVIDIA's range profiling
+	 * sample orders them. */
+	if ((r = cuptiProfilerInitialize(&pi)) != CUPTI_SUCCESS) {
+		cupti_reason("cuptiProfilerInitialize", r, why, len);
+		return -1;
+	}
+	pv->profiler = 1;
 	cn.deviceIndex = 0;
 	if ((r = cuptiDeviceGetChipName(&cn)) != CUPTI_SUCCESS) {
 		cupti_reason("cuptiDeviceGetChipName", r, why, len);
 		return -1;
 	}
 	snprintf(c->chip, sizeof(c->chip), "%s", cn.pChipName);
-	if ((r = cuptiProfilerInitialize(&pi)) != CUPTI_SUCCESS) {
-		cupti_reason("cuptiProfilerInitialize", r, why, len);
-		return -1;
-	}
-	pv->profiler = 1;
 	if (primary_context(&pv->ctx, why, len) != 0)
 		return -1;
 	ca.ctx = pv->ctx;
@@ -454,7 +456,7 @@ static int probe_device(bnn_cupti_t *c, cupti_priv_t *pv, char *why, size_t len)
 /* Each metric known to the chip's tables or "unknown"; the known ones are
  * added to the host object's config one at a time, so that one refused
  * metric does not take the others down. Returns how many were added. */
-static size_t classify(bnn_cupti_t *c, cupti_priv_t *pv)
+static size_t classify(bnn_cupti_t *c, cupti_priv_t *pv, int measurable)
 {
 	size_t added = 0;
 	for (size_t i = 0; i < c->nmetrics; i++) {
@@ -479,7 +481,7 @@ static size_t classify(bnn_cupti_t *c, cupti_priv_t *pv)
 				     sizeof(m->reason));
 			continue;
 		}
-		if (!c->device)
+		if (!measurable)
 			continue;   /* known; mark_rest says why it is not measured */
 		CUpti_Profiler_Host_ConfigAddMetrics_Params ap = {
 			.structSize = CUpti_Profiler_Host_ConfigAddMetrics_Params_STRUCT_SIZE };
@@ -560,6 +562,7 @@ int bnn_cupti_init(bnn_cupti_t *c, const char *metrics, int use_device, char *er
 	char names[BNN_CUPTI_METRICS_MAX][BNN_CUPTI_NAME_MAX], why[320];
 	size_t n;
 	int rc = bnn_cupti_parse_metrics(metrics, names, BNN_CUPTI_METRICS_MAX, &n, err, errlen);
+	int measurable = 0;
 	memset(c, 0, sizeof(*c));
 	if (rc)
 		return rc;
@@ -589,9 +592,14 @@ int bnn_cupti_init(bnn_cupti_t *c, const char *metrics, int use_device, char *er
 		snprintf(c->chip_reason, sizeof(c->chip_reason), "%s", why);
 	} else {
 		probe_trace(c);
-		if (probe_device(c, pv, why, sizeof(why)) != 0) {
+		/* A refusal here (the counter availability needs the privilege)
+		 * leaves the metrics unavailable with why; with the chip known its
+		 * tables still name them (without the availability image). */
+		measurable = probe_device(c, pv, why, sizeof(why)) == 0;
+		if (!measurable) {
 			snprintf(c->chip_reason, sizeof(c->chip_reason), "%s", why);
-			goto out;
+			free(pv->avail);
+			pv->avail = NULL;
 		}
 	}
 	/* Tests (and a look at a chip this machine lacks) may name a chip. */
@@ -605,12 +613,12 @@ int bnn_cupti_init(bnn_cupti_t *c, const char *metrics, int use_device, char *er
 		char tmp[280];
 		snprintf(c->chip_reason, sizeof(c->chip_reason), "chip %.40s: %s", c->chip,
 			 cupti_reason("cuptiProfilerHostInitialize", r, tmp, sizeof(tmp)));
-		if (c->device)
+		if (measurable)
 			snprintf(why, sizeof(why), "%s", c->chip_reason);
 		goto out;
 	}
 	c->chip_tables = 1;
-	if (classify(c, pv) == 0)
+	if (classify(c, pv, measurable) == 0)
 		goto out;   /* nothing to measure: the statuses say why */
 	if (make_config(c, pv, why, sizeof(why)) != 0 ||
 	    probe_range_profiler(pv, why, sizeof(why)) != 0) {
