@@ -60,6 +60,9 @@ int bnn_bgemm_prepare__cuda_popc(const bnn_op_desc_t *d, const bnn_inputs_t *in,
 int bnn_bgemm_prepare__cuda_mma_b1(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);
 int bnn_bgemm_prepare__cuda_mma_b1_xor(const bnn_op_desc_t *d, const bnn_inputs_t *in,
 				       void **state);
+/* The tiled .and.popc kernel (supports: bnn_bgemm_supports__cuda_mma_b1). */
+int bnn_bgemm_prepare__cuda_mma_b1_tiled(const bnn_op_desc_t *d, const bnn_inputs_t *in,
+					 void **state);
 /* run: pack A, GEMM, on the device; synchronized. out is not touched. */
 int bnn_bgemm_run__cuda(void *state, void *out);
 /* fetch: C of the last run into out (int32 [m][n]). */
