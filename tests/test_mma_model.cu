@@ -25,6 +25,7 @@ extern "C" {
 #include "bnn_ref.h"
 }
 #include "../kernels/cuda/bgemm_mma.cuh"
+#include "../kernels/cuda/bgemm_wgmma.cuh"
 #include "../kernels/cuda/mma_model.h"
 #include "tap.h"
 
@@ -251,6 +252,98 @@ static std::vector<int32_t> run_tiled(const problem_t *pr)
 	return c;
 }
 
+/* One stage's copies of all WG_THREADS threads (wg_issue of bgemm_wgmma.cu). */
+static void emu_wg_issue(uint8_t *smem, int64_t kt, int64_t br0, int64_t bc0, const problem_t *pr)
+{
+	uint8_t *slot = smem + (size_t)wg_slot(kt) * WG_STAGE_BYTES;
+	for (int tid = 0; tid < WG_THREADS; tid++) {
+		for (int i = 0; i < WG_A_COPIES; i++) {
+			uint32_t so;
+			int64_t gw;
+			int bytes = wg_copy_chunk(tid, i, kt, br0, pr->m, pr->kw32, &so, &gw);
+			emu_cp_async(slot, so, pr->ap.data() + gw, bytes);
+		}
+		for (int i = 0; i < WG_B_COPIES; i++) {
+			uint32_t so;
+			int64_t gw;
+			int bytes = wg_copy_chunk(tid, i, kt, bc0, pr->n, pr->kw32, &so, &gw);
+			emu_cp_async(slot + WG_A_BYTES, so, pr->bp.data() + gw, bytes);
+		}
+	}
+}
+
+/*
+ * bgemm_wgmma_b1_kernel over its whole grid in the kernel's program order
+ * (prologue of WG_PREFETCH stages; per stage: issue kt + WG_PREFETCH, then
+ * both warpgroups' wgmmas on slot kt), shared memory poisoned at block
+ * start, descriptors built by wg_desc() and decoded by the model. *bad is
+ * set when the model rejects a descriptor.
+ */
+static std::vector<int32_t> run_wgmma(const problem_t *pr, int *bad)
+{
+	std::vector<int32_t> c((size_t)(pr->m * pr->n), (int32_t)0xa5a5a5a5);
+	std::vector<uint8_t> smem(WG_SMEM_BYTES);
+	static int32_t acc[2][128 * (WG_BN / 2)];
+	int64_t nkt = wg_ktiles(pr->kw32);
+	*bad = 0;
+	for (int64_t by = 0; by < (pr->m + WG_BM - 1) / WG_BM; by++)
+		for (int64_t bx = 0; bx < (pr->n + WG_BN - 1) / WG_BN; bx++) {
+			int64_t br0 = by * WG_BM, bc0 = bx * WG_BN;
+			memset(smem.data(), 0xa5, smem.size());
+			memset(acc, 0, sizeof(acc));
+			for (int s = 0; s < WG_PREFETCH; s++)
+				if (s < nkt)
+					emu_wg_issue(smem.data(), s, br0, bc0, pr);
+			for (int64_t kt = 0; kt < nkt; kt++) {
+				if (kt + WG_PREFETCH < nkt)
+					emu_wg_issue(smem.data(), kt + WG_PREFETCH, br0, bc0, pr);
+				uint32_t sa = (uint32_t)wg_slot(kt) * WG_STAGE_BYTES, sb = sa + WG_A_BYTES;
+				for (int wg = 0; wg < 2; wg++)
+					for (int s = 0; s < WG_BKW / KW32; s++)
+						if (mma_model_wgmma_m64nNk256_and(
+							    smem.data(), WG_SMEM_BYTES, wg_desc(wg_a_addr(sa, wg, s)),
+							    wg_desc(wg_b_addr(sb, s)), WG_BN, acc[wg]) != 0)
+							(*bad)++;
+			}
+			for (int tid = 0; tid < WG_THREADS; tid++) {
+				const int (&a128)[WG_BN / 2] =
+					*(const int(*)[WG_BN / 2])(acc[tid / 128] + (tid % 128) * (WG_BN / 2));
+				wg_thread_store(c.data(), pr->m, pr->n, pr->k, br0, bc0, tid, a128,
+						pr->pa.data(), pr->pb.data());
+			}
+		}
+	return c;
+}
+
+/* The wgmma kernel's copy map: each stage buffer covered once, sources as wg_off() says. */
+static int wg_copy_map_ok(void)
+{
+	std::vector<int> seen_a(WG_A_BYTES / 16, 0), seen_b(WG_B_BYTES / 16, 0);
+	const int64_t kw32 = 64;
+	for (int tid = 0; tid < WG_THREADS; tid++)
+		for (int i = 0; i < WG_B_COPIES; i++)
+			for (int op = 0; op < 1 + (i < WG_A_COPIES); op++) {
+				uint32_t so;
+				int64_t gw;
+				int limit = op ? WG_A_BYTES : WG_B_BYTES;
+				int bytes = wg_copy_chunk(tid, i, 1, 0, op ? WG_BM : WG_BN, kw32, &so, &gw);
+				if (bytes != 16 || so % 16 || so + 16 > (uint32_t)limit)
+					return 0;
+				int r = (int)(gw / kw32), w = (int)(gw % kw32) - WG_BKW;
+				if (w < 0 || w % 4 || wg_off(r, w / 4) != so)
+					return 0;
+				(op ? seen_a : seen_b)[so / 16]++;
+			}
+	for (int v : seen_a)
+		if (v != 1)
+			return 0;
+	for (int v : seen_b)
+		if (v != 1)
+			return 0;
+	/* The descriptor fields, worked by hand: start 0x1230 -> 0x123, LBO 128 -> 8, SBO 512 -> 32. */
+	return wg_desc(0x1230u) == (0x123ull | (8ull << 16) | (32ull << 32));
+}
+
 /*
  * The cp.async map of one stage: the TL_THREADS threads' chunks cover each
  * operand's stage buffer exactly once, 16-byte aligned, and each chunk's
@@ -325,7 +418,7 @@ static const int64_t mns[][2] = { { 1, 1 }, { 1, 77 }, { 33, 1 }, { 64, 65 },
 int main(void)
 {
 	char msg[256];
-	tap_plan(4 + 3 * (int)(NK * NMN));
+	tap_plan(5 + 4 * (int)(NK * NMN));
 	tap_ok(mma_model_selftest() == 0, "the fragment model maps A, B, C lanes onto their matrices one to one");
 	tap_ok(hand_case(), "the fragment model agrees with the ISA's row/column formulas worked by hand");
 	{
@@ -334,6 +427,7 @@ int main(void)
 		int ok = compare(&pr, run_simple(&pr, false, 1), msg, sizeof(msg));
 		tap_ok(!ok, "a wrong B fragment (b0, b1 swapped) is caught: %s", msg);
 		tap_ok(copy_map_ok(), "the cp.async map covers each stage buffer once, sources match the swizzle");
+		tap_ok(wg_copy_map_ok(), "wgmma: the copy map covers each stage buffer once; descriptor fields as the ISA encodes them");
 	}
 	for (size_t s = 0; s < NMN; s++)
 		for (size_t j = 0; j < NK; j++) {
@@ -349,6 +443,10 @@ int main(void)
 			tap_ok(compare(&pr, run_tiled(&pr), msg, sizeof(msg)),
 			       "mma_b1_tiled m=%lld n=%lld k=%lld: %s", (long long)m, (long long)n,
 			       (long long)k, msg);
+			int bad;
+			int ok = compare(&pr, run_wgmma(&pr, &bad), msg, sizeof(msg));
+			tap_ok(ok && !bad, "wgmma_b1 m=%lld n=%lld k=%lld: %s%s", (long long)m,
+			       (long long)n, (long long)k, msg, bad ? " (a descriptor the model rejects)" : "");
 		}
 	return tap_exit();
 }

@@ -1,7 +1,7 @@
 /*
  * Binary GEMM on an NVIDIA GPU: C[m][n] = sum_k sign(A[m][k]) * sign(B[n][k]).
  *
- * Four kernel-table entries share the packing and the state:
+ * Five kernel-table entries share the packing and the state:
  *   bgemm_xor_popc__cuda_popc   CUDA cores: XOR + __popcll on 64-bit words,
  *                               64x64 block tiles staged in shared memory;
  *                               dot = k - 2 popc(A XOR B).
@@ -12,6 +12,8 @@
  *                               block tiles, 512-bit K stages through a 3-deep
  *                               cp.async ring in swizzled shared memory,
  *                               ldmatrix fragments, 64x64 warp tiles.
+ *   bgemm_and_popc__cuda_wgmma_b1  Hopper wgmma m64n256k256 .and.popc, sm_90a
+ *                               only (kernels/cuda/bgemm_wgmma.cu).
  *   bgemm_xor_popc__cuda_mma_b1 the simple kernel with .xor.popc: dot = k - 2 popc(A XOR B).
  *                               Native on sm_80..89 only: sm_90 emulates it (spec
  *                               section 8), so that build traps and supports() skips.
@@ -36,12 +38,14 @@
 #include "bnn_cuda.h"
 #include "bnn_cuda_internal.cuh"
 #include "bgemm_mma.cuh"
+#include "bgemm_wgmma.cuh"
 
 #define TILE BNN_CUDA_TILE    /* block tile, rows of A and of B; packed rows pad to it */
 #define KBITS BNN_CUDA_KBITS  /* packed rows pad to one m16n8k256 step */
 #define KW32 BNN_CUDA_KW32
 
-typedef enum { ALGO_POPC = 0, ALGO_MMA_B1 = 1, ALGO_MMA_B1_XOR = 2, ALGO_MMA_B1_TILED = 3 } algo_t;
+typedef enum { ALGO_POPC = 0, ALGO_MMA_B1 = 1, ALGO_MMA_B1_XOR = 2, ALGO_MMA_B1_TILED = 3,
+	       ALGO_WGMMA_B1 = 4 } algo_t;
 
 typedef struct {
 	algo_t algo;
@@ -352,7 +356,7 @@ static int prepare(algo_t algo, const bnn_op_desc_t *d, const bnn_inputs_t *in, 
 	    cudaMalloc((void **)&s->d_bp, (size_t)(s->np * s->kw32) * 4) != cudaSuccess ||
 	    cudaMalloc((void **)&s->d_c, (size_t)(s->m * s->n) * sizeof(int32_t)) != cudaSuccess)
 		goto out;
-	if ((algo == ALGO_MMA_B1 || algo == ALGO_MMA_B1_TILED) &&
+	if ((algo == ALGO_MMA_B1 || algo == ALGO_MMA_B1_TILED || algo == ALGO_WGMMA_B1) &&
 	    (cudaMalloc((void **)&s->d_pa, (size_t)s->mp * sizeof(int32_t)) != cudaSuccess ||
 	     cudaMalloc((void **)&s->d_pb, (size_t)s->np * sizeof(int32_t)) != cudaSuccess))
 		goto out;
@@ -364,7 +368,7 @@ static int prepare(algo_t algo, const bnn_op_desc_t *d, const bnn_inputs_t *in, 
 		       cudaMemcpyHostToDevice) != cudaSuccess ||
 	    bnn_cuda_pack(d_b, s->n, s->k, s->np, s->kw32, s->d_bp) != cudaSuccess)
 		goto out;
-	if ((algo == ALGO_MMA_B1 || algo == ALGO_MMA_B1_TILED) &&
+	if ((algo == ALGO_MMA_B1 || algo == ALGO_MMA_B1_TILED || algo == ALGO_WGMMA_B1) &&
 	    bnn_cuda_popcounts(s->d_bp, s->np, s->kw32, s->d_pb) != cudaSuccess)
 		goto out;
 	/* 72 KiB of dynamic shared memory is over the 48 KiB default: opt in. */
@@ -372,6 +376,8 @@ static int prepare(algo_t algo, const bnn_op_desc_t *d, const bnn_inputs_t *in, 
 	    cudaFuncSetAttribute(bgemm_mma_b1_tiled_kernel,
 				 cudaFuncAttributeMaxDynamicSharedMemorySize,
 				 TL_SMEM_BYTES) != cudaSuccess)
+		goto out;
+	if (algo == ALGO_WGMMA_B1 && bnn_bgemm_wgmma_setup() != cudaSuccess)
 		goto out;
 	if (cudaDeviceSynchronize() != cudaSuccess)
 		goto out;
@@ -404,6 +410,12 @@ extern "C" int bnn_bgemm_prepare__cuda_mma_b1_tiled(const bnn_op_desc_t *d,
 	return prepare(ALGO_MMA_B1_TILED, d, in, state);
 }
 
+extern "C" int bnn_bgemm_prepare__cuda_wgmma_b1(const bnn_op_desc_t *d, const bnn_inputs_t *in,
+						void **state)
+{
+	return prepare(ALGO_WGMMA_B1, d, in, state);
+}
+
 extern "C" int bnn_bgemm_prepare__cuda_mma_b1_xor(const bnn_op_desc_t *d, const bnn_inputs_t *in,
 						  void **state)
 {
@@ -433,6 +445,11 @@ extern "C" int bnn_bgemm_run__cuda(void *state, void *out)
 			   (unsigned)((s->m + TL_BM - 1) / TL_BM));
 		bgemm_mma_b1_tiled_kernel<<<tgrid, TL_THREADS, TL_SMEM_BYTES>>>(
 			s->d_ap, s->d_bp, s->d_pa, s->d_pb, s->m, s->n, s->k, s->kw32, s->d_c);
+	} else if (s->algo == ALGO_WGMMA_B1) {
+		if (bnn_cuda_popcounts(s->d_ap, s->mp, s->kw32, s->d_pa) != cudaSuccess ||
+		    bnn_bgemm_wgmma_launch(s->d_ap, s->d_bp, s->d_pa, s->d_pb, s->m, s->n, s->k,
+					   s->kw32, s->d_c) != cudaSuccess)
+			goto fail;
 	} else {
 		bgemm_mma_b1_kernel<true><<<grid, 128>>>(s->d_ap, s->d_bp, NULL, NULL, s->m, s->n,
 							 s->k, s->kw32, s->d_c);

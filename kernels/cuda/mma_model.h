@@ -153,4 +153,70 @@ static inline int mma_model_selftest(void)
 	return 0;   /* 32 lanes x 128 = 4096 = 16 x 256 etc.: injective on equal sizes is onto */
 }
 
+/*
+ * Host model of the warpgroup-level
+ *   wgmma.mma_async.sync.aligned.m64nNk256.s32.b1.b1.and.popc d, a-desc, b-desc, 1
+ * (sm_90a) with both operands K-major in shared memory, no swizzle, from the
+ * PTX ISA ("Shared Memory Matrix Layout", "Matrix Descriptor Format"):
+ *   descriptor bits 13-0 start address >> 4, 29-16 leading dimension byte
+ *   offset (LBO) >> 4, 45-32 stride dimension byte offset (SBO) >> 4,
+ *   63-62 swizzle mode (0 = none, the only mode modelled: others fail).
+ *   K-major, no swizzle, canonical layout ((8,m),(T,2k)):((1T,SBO),(1,LBO))
+ *   with T = 128 one-bit elements (16 bytes): element (row, kk) of a 64 x 256
+ *   (A) or N x 256 (B) operand is bit kk % 8 of byte
+ *   start + 16 (row % 8) + SBO (row / 8) + LBO (kk / 128) + (kk % 128) / 8.
+ *   (Bit order within the byte: low bit first, as in the mma register
+ *   fragments; the ISA text does not spell it out for shared memory.)
+ * D (64 x N s32, N / 2 registers per thread of the 128): as the ISA's
+ * figure for m64nNk256 shows, warp w = tid / 32 of the warpgroup holds rows
+ * 16w .. 16w + 15, and register 4j + e of lane l is row 16w + l / 4 +
+ * 8 (e >> 1), column 8j + 2 (l % 4) + (e & 1): per n8 column block, the
+ * m16n8 accumulator layout. (The layout is given as a figure, not text:
+ * transcribed here, not read from a formula.)
+ * smem is the host byte array standing for shared memory; descriptor start
+ * addresses are offsets into it. d is [128][n / 2]. Returns 0, or -1 for a
+ * descriptor this model does not cover (swizzled) or one that reads outside
+ * smem_bytes.
+ */
+static inline int mma_model_wgmma_m64nNk256_and(const uint8_t *smem, uint32_t smem_bytes,
+						uint64_t desc_a, uint64_t desc_b, int n,
+						int32_t *d)
+{
+	const uint64_t descs[2] = { desc_a, desc_b };
+	static uint8_t am[64][256], bm[256][256];
+	for (int op = 0; op < 2; op++) {
+		uint64_t desc = descs[op];
+		uint32_t start = (uint32_t)(desc & 0x3fffu) << 4;
+		uint32_t lbo = (uint32_t)((desc >> 16) & 0x3fffu) << 4;
+		uint32_t sbo = (uint32_t)((desc >> 32) & 0x3fffu) << 4;
+		if ((desc >> 62) != 0)
+			return -1;
+		int rows = op ? n : 64;
+		for (int r = 0; r < rows; r++)
+			for (int kk = 0; kk < 256; kk++) {
+				uint32_t byte = start + 16u * (uint32_t)(r % 8) + sbo * (uint32_t)(r / 8) +
+						lbo * (uint32_t)(kk / 128) + (uint32_t)(kk % 128) / 8;
+				if (byte >= smem_bytes)
+					return -1;
+				uint8_t bit = (uint8_t)((smem[byte] >> (kk % 8)) & 1u);
+				if (op)
+					bm[r][kk] = bit;
+				else
+					am[r][kk] = bit;
+			}
+	}
+	for (int tid = 0; tid < 128; tid++) {
+		int w = tid / 32, l = tid % 32;
+		for (int i = 0; i < n / 2; i++) {
+			int j = i / 4, e = i % 4;
+			int row = 16 * w + l / 4 + 8 * (e >> 1), col = 8 * j + 2 * (l % 4) + (e & 1);
+			int s = 0;
+			for (int kk = 0; kk < 256; kk++)
+				s += am[row][kk] & bm[col][kk];
+			d[tid * (n / 2) + i] += s;
+		}
+	}
+	return 0;
+}
+
 #endif
