@@ -23,6 +23,9 @@
  * (each row 16 bytes); lane l receives in register j the 32 bits at byte
  * 4 * (l % 4) of row l / 4 of matrix j.
  *
+ * Further down: the warpgroup-level wgmma .b1 .and.popc from shared-memory
+ * descriptors (mma_model_wgmma_m64nNk256_and).
+ *
  * This is what the hardware is documented to do, not what it was seen to
  * do: nothing in this project has run on a GPU yet. Host code only (no
  * device API); tests/test_mma_model.cu checks our kernels' lane indexing
