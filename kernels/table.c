@@ -188,6 +188,28 @@ const bnn_kernel_t bnn_kernels[] = {
 		.release = bnn_bgemm_release__cuda,
 		.fetch = bnn_bgemm_fetch__cuda,
 	},
+	{
+		.name = "bgemm_and_popc__cuda_mma_b1_tiled",
+		.op = BNN_OP_GEMM,
+		.isa = BNN_ISA_CUDA,
+		.summary = "GPU 1-bit tensor cores: mma m16n8k256 .and.popc, 128x256 tiles, 3-stage cp.async ring, swizzled smem, ldmatrix (sm_80+)",
+		.supports = bnn_bgemm_supports__cuda_mma_b1,
+		.prepare = bnn_bgemm_prepare__cuda_mma_b1_tiled,
+		.run = bnn_bgemm_run__cuda,
+		.release = bnn_bgemm_release__cuda,
+		.fetch = bnn_bgemm_fetch__cuda,
+	},
+	{
+		.name = "bgemm_and_popc__cuda_wgmma_b1",
+		.op = BNN_OP_GEMM,
+		.isa = BNN_ISA_CUDA,
+		.summary = "GPU 1-bit tensor cores, Hopper: wgmma m64n256k256 .and.popc, 128x256 tiles, 4-slot cp.async ring (sm_90a build, cc 9.0 only)",
+		.supports = bnn_bgemm_supports__cuda_wgmma_b1,
+		.prepare = bnn_bgemm_prepare__cuda_wgmma_b1,
+		.run = bnn_bgemm_run__cuda,
+		.release = bnn_bgemm_release__cuda,
+		.fetch = bnn_bgemm_fetch__cuda,
+	},
 #endif
 };
 

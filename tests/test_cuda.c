@@ -1,8 +1,9 @@
 /*
  * test_cuda: every CUDA kernel of the table against the float reference on
- * the conformance GEMM edges: K tails around the 64-bit word and the 256-bit
- * mma step (1, 63, 64, 65, 255, 256, 257, 4097), M and N of 1, odd, and one
- * under, at and over the 64-row block tile. Binary results are exact
+ * the conformance GEMM edges: K tails around the 64-bit word, the 256-bit
+ * mma step and the tiled kernel's 512-bit stage (1, 63, 64, 65, 255, 256,
+ * 257, 511, 512, 513, 4097), M and N of 1, odd, one under, at and over the
+ * 64-row block tile and at and over the tiled kernel's 128 x 256 tile. Binary results are exact
  * (spec section 2), so the check is equality. Without a GPU (or without
  * CUDA in the build) the whole test is a TAP SKIP with the reason.
  */
@@ -16,9 +17,9 @@
 #include "bnn_ref.h"
 #include "tap.h"
 
-static const int64_t ks[] = { 1, 63, 64, 65, 255, 256, 257, 4097 };
+static const int64_t ks[] = { 1, 63, 64, 65, 255, 256, 257, 511, 512, 513, 4097 };
 static const int64_t mns[][2] = { { 1, 1 }, { 1, 77 }, { 33, 1 }, { 63, 64 }, { 64, 65 },
-				  { 129, 127 } };
+				  { 129, 127 }, { 128, 256 }, { 129, 257 } };
 #define NK (sizeof(ks) / sizeof(ks[0]))
 #define NMN (sizeof(mns) / sizeof(mns[0]))
 

@@ -1,14 +1,20 @@
 /*
  * Binary GEMM on an NVIDIA GPU: C[m][n] = sum_k sign(A[m][k]) * sign(B[n][k]).
  *
- * Two kernel-table entries share the packing and the state:
+ * Five kernel-table entries share the packing and the state:
  *   bgemm_xor_popc__cuda_popc   CUDA cores: XOR + __popcll on 64-bit words,
  *                               64x64 block tiles staged in shared memory;
  *                               dot = k - 2 popc(A XOR B).
  *   bgemm_and_popc__cuda_mma_b1 1-bit tensor cores (sm_80+):
  *                               mma.sync m16n8k256 .and.popc gives popc(A AND B);
  *                               dot = 4 popc(A AND B) - 2 popc(A) - 2 popc(B) + k.
- *   bgemm_xor_popc__cuda_mma_b1 the same kernel with .xor.popc: dot = k - 2 popc(A XOR B).
+ *   bgemm_and_popc__cuda_mma_b1_tiled  the same math, fast structure: 128x256
+ *                               block tiles, 512-bit K stages through a 3-deep
+ *                               cp.async ring in swizzled shared memory,
+ *                               ldmatrix fragments, 64x64 warp tiles.
+ *   bgemm_and_popc__cuda_wgmma_b1  Hopper wgmma m64n256k256 .and.popc, sm_90a
+ *                               only (kernels/cuda/bgemm_wgmma.cu).
+ *   bgemm_xor_popc__cuda_mma_b1 the simple kernel with .xor.popc: dot = k - 2 popc(A XOR B).
  *                               Native on sm_80..89 only: sm_90 emulates it (spec
  *                               section 8), so that build traps and supports() skips.
  * The AND identity (spec section 2) is stated for the encoding +1 -> 1, but
@@ -31,12 +37,15 @@
 #endif
 #include "bnn_cuda.h"
 #include "bnn_cuda_internal.cuh"
+#include "bgemm_mma.cuh"
+#include "bgemm_wgmma.cuh"
 
 #define TILE BNN_CUDA_TILE    /* block tile, rows of A and of B; packed rows pad to it */
 #define KBITS BNN_CUDA_KBITS  /* packed rows pad to one m16n8k256 step */
 #define KW32 BNN_CUDA_KW32
 
-typedef enum { ALGO_POPC = 0, ALGO_MMA_B1 = 1, ALGO_MMA_B1_XOR = 2 } algo_t;
+typedef enum { ALGO_POPC = 0, ALGO_MMA_B1 = 1, ALGO_MMA_B1_XOR = 2, ALGO_MMA_B1_TILED = 3,
+	       ALGO_WGMMA_B1 = 4 } algo_t;
 
 typedef struct {
 	algo_t algo;
@@ -99,13 +108,14 @@ bgemm_popc_kernel(const uint64_t *__restrict__ a, const uint64_t *__restrict__ b
 }
 
 /*
- * Tensor cores: 4 warps (2 x 2) per 64x64 block tile, each warp 32x32 =
- * 2 x 4 mma tiles of 16x8; fragments come straight from global memory (the
- * packed rows are short and L1/L2 hold them). Then the AND identity with the
- * row popcounts and the true k (AND), or with the XOR form (XOR: pa, pb unused).
+ * Tensor cores, the simple baseline: 4 warps (2 x 2) per 64x64 block tile,
+ * each warp 32x32 = 2 x 4 mma tiles of 16x8; fragments come straight from
+ * global memory (the packed rows are short and L1/L2 hold them). Then the
+ * AND identity with the row popcounts and the true k (AND), or the XOR form
+ * (XOR: pa, pb unused). The per-lane loads and the epilogue are the
+ * __host__ __device__ functions of bgemm_mma.cuh, which tests/test_mma_model
+ * runs on the CPU through the PTX fragment model.
  */
-#define WM 2
-#define WN 4
 template <bool XOR>
 __global__ void __launch_bounds__(128)
 bgemm_mma_b1_kernel(const uint32_t *__restrict__ a, const uint32_t *__restrict__ b,
@@ -113,56 +123,166 @@ bgemm_mma_b1_kernel(const uint32_t *__restrict__ a, const uint32_t *__restrict__
 		    int64_t m, int64_t n, int64_t k, int64_t kw32, int32_t *__restrict__ c)
 {
 	int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
-	int g = lane / 4, t = lane % 4;
-	int64_t r0 = (int64_t)blockIdx.y * TILE + (warp / 2) * 32;
-	int64_t c0 = (int64_t)blockIdx.x * TILE + (warp % 2) * 32;
-	int acc[WM][WN][4];
+	int64_t r0, c0;
+	simple_warp_origin(blockIdx.x, blockIdx.y, warp, &r0, &c0);
+	int acc[SIMPLE_WM][SIMPLE_WN][4];
 #pragma unroll
-	for (int i = 0; i < WM; i++)
+	for (int i = 0; i < SIMPLE_WM; i++)
 #pragma unroll
-		for (int j = 0; j < WN; j++)
+		for (int j = 0; j < SIMPLE_WN; j++)
 			acc[i][j][0] = acc[i][j][1] = acc[i][j][2] = acc[i][j][3] = 0;
 	for (int64_t kk = 0; kk < kw32; kk += KW32) {
-		uint32_t af[WM][4], bf[WN][2];
+		uint32_t af[SIMPLE_WM][4], bf[SIMPLE_WN][2];
 #pragma unroll
-		for (int i = 0; i < WM; i++) {
-			const uint32_t *ra = a + (r0 + 16 * i + g) * kw32 + kk;
-			const uint32_t *rb = ra + 8 * kw32;
-			af[i][0] = __ldg(ra + t);
-			af[i][1] = __ldg(rb + t);
-			af[i][2] = __ldg(ra + t + 4);
-			af[i][3] = __ldg(rb + t + 4);
-		}
+		for (int i = 0; i < SIMPLE_WM; i++)
+			simple_load_a(a, kw32, r0 + 16 * i, kk, lane, af[i]);
 #pragma unroll
-		for (int j = 0; j < WN; j++) {
-			const uint32_t *cb = b + (c0 + 8 * j + g) * kw32 + kk;
-			bf[j][0] = __ldg(cb + t);
-			bf[j][1] = __ldg(cb + t + 4);
-		}
+		for (int j = 0; j < SIMPLE_WN; j++)
+			simple_load_b(b, kw32, c0 + 8 * j, kk, lane, bf[j]);
 #pragma unroll
-		for (int i = 0; i < WM; i++)
+		for (int i = 0; i < SIMPLE_WM; i++)
 #pragma unroll
-			for (int j = 0; j < WN; j++)
+			for (int j = 0; j < SIMPLE_WN; j++)
 				if (XOR)
 					bnn_mma_b1_xor(acc[i][j], af[i], bf[j]);
 				else
 					bnn_mma_b1_and(acc[i][j], af[i], bf[j]);
 	}
 #pragma unroll
-	for (int i = 0; i < WM; i++)
+	for (int i = 0; i < SIMPLE_WM; i++)
 #pragma unroll
-		for (int j = 0; j < WN; j++)
+		for (int j = 0; j < SIMPLE_WN; j++)
+			mma_lane_store(c, m, n, k, r0 + 16 * i, c0 + 8 * j, lane, acc[i][j], pa, pb,
+				       XOR);
+}
+
+/*
+ * Tensor cores, tiled (CUTLASS-like structure, our own code): a 128 x 256
+ * block tile, 8 warps (2 x 4) of 64 x 64 (4 x 8 mma tiles, 128 accumulators
+ * per lane), K in stages of 512 bits. Each stage is copied global -> shared
+ * with 16-byte cp.async.cg (zero-fill past the true rows and the padded K)
+ * into a 3-deep ring, in the XOR-swizzled layout of tl_swz(), and read with
+ * ldmatrix.x4 (one instruction = one A fragment, or the B fragments of two
+ * n8 tiles). Epilogue: the AND identity, 8-byte stores where aligned.
+ * The indexing (copy map, swizzle, ldmatrix addresses, ring slots,
+ * epilogue) is in bgemm_mma.cuh and is checked on the CPU by
+ * tests/test_mma_model; the instructions, barriers and the cp.async group
+ * accounting are not (compile-only: never run on a GPU).
+ */
+__device__ __forceinline__ void tl_cp_async16(uint32_t saddr, const uint32_t *g, int bytes)
+{
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+	asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(saddr), "l"(g),
+		     "r"(bytes));
+#else
+	__trap();   /* sm_80+ only; supports() keeps us from here */
+#endif
+}
+
+__device__ __forceinline__ void tl_cp_commit(void)
+{
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+	asm volatile("cp.async.commit_group;\n" ::);
+#endif
+}
+
+/* Waits until at most TL_STAGES - 2 of this thread's copy groups are pending. */
+__device__ __forceinline__ void tl_cp_wait(void)
+{
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+	asm volatile("cp.async.wait_group %0;\n" ::"n"(TL_STAGES - 2));
+#endif
+}
+
+__device__ __forceinline__ void tl_ldsm_x4(uint32_t (&r)[4], uint32_t saddr)
+{
+	asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+		     : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+		     : "r"(saddr));
+}
+
+/* Issues this thread's copies of stage kt (A and B) into its ring slot. */
+__device__ __forceinline__ void tl_issue(uint32_t sbase, int tid, int64_t kt, int64_t br0,
+					 int64_t bc0, int64_t m, int64_t n, int64_t kw32,
+					 const uint32_t *a, const uint32_t *b)
+{
+	uint32_t slot = sbase + (uint32_t)tl_slot(kt) * TL_STAGE_BYTES;
 #pragma unroll
-			for (int e = 0; e < 4; e++) {
-				int64_t r = r0 + 16 * i + g + (e >= 2 ? 8 : 0);
-				int64_t col = c0 + 8 * j + 2 * t + (e & 1);
-				if (r < m && col < n)
-					c[r * n + col] =
-						XOR ? (int32_t)(k - 2 * (int64_t)acc[i][j][e])
-						    : (int32_t)(4 * (int64_t)acc[i][j][e] -
-								2 * (int64_t)pa[r] -
-								2 * (int64_t)pb[col] + k);
+	for (int i = 0; i < TL_A_COPIES; i++) {
+		uint32_t so;
+		int64_t gw;
+		int bytes = tl_copy_chunk(tid, i, kt, br0, m, kw32, &so, &gw);
+		tl_cp_async16(slot + so, a + gw, bytes);
+	}
+#pragma unroll
+	for (int i = 0; i < TL_B_COPIES; i++) {
+		uint32_t so;
+		int64_t gw;
+		int bytes = tl_copy_chunk(tid, i, kt, bc0, n, kw32, &so, &gw);
+		tl_cp_async16(slot + TL_A_BYTES + so, b + gw, bytes);
+	}
+}
+
+__global__ void __launch_bounds__(TL_THREADS, 1)
+bgemm_mma_b1_tiled_kernel(const uint32_t *__restrict__ a, const uint32_t *__restrict__ b,
+			  const int32_t *__restrict__ pa, const int32_t *__restrict__ pb,
+			  int64_t m, int64_t n, int64_t k, int64_t kw32, int32_t *__restrict__ c)
+{
+	extern __shared__ __align__(128) uint8_t tl_smem[];
+	int tid = threadIdx.x, lane = tid & 31, wm, wn;
+	tl_warp_pos(tid / 32, &wm, &wn);
+	int64_t br0 = (int64_t)blockIdx.y * TL_BM, bc0 = (int64_t)blockIdx.x * TL_BN;
+	int64_t nkt = tl_ktiles(kw32);
+	uint32_t sbase = (uint32_t)__cvta_generic_to_shared(tl_smem);
+	int acc[TL_MI][TL_NJ][4];
+#pragma unroll
+	for (int i = 0; i < TL_MI; i++)
+#pragma unroll
+		for (int j = 0; j < TL_NJ; j++)
+			acc[i][j][0] = acc[i][j][1] = acc[i][j][2] = acc[i][j][3] = 0;
+	/* Prologue: stages 0 .. STAGES-2 in flight; one group each, empty ones too. */
+#pragma unroll
+	for (int s = 0; s < TL_STAGES - 1; s++) {
+		if (s < nkt)
+			tl_issue(sbase, tid, s, br0, bc0, m, n, kw32, a, b);
+		tl_cp_commit();
+	}
+	for (int64_t kt = 0; kt < nkt; kt++) {
+		/* kt + STAGES - 1 groups committed: at most STAGES - 2 pending = stage kt landed. */
+		tl_cp_wait();
+		__syncthreads();   /* everyone's copies of kt visible; everyone done with kt - 1 */
+		if (kt + TL_STAGES - 1 < nkt)
+			tl_issue(sbase, tid, kt + TL_STAGES - 1, br0, bc0, m, n, kw32, a, b);
+		tl_cp_commit();
+		uint32_t sa = sbase + (uint32_t)tl_slot(kt) * TL_STAGE_BYTES, sb = sa + TL_A_BYTES;
+#pragma unroll
+		for (int s = 0; s < TL_BKW / KW32; s++) {
+			uint32_t af[TL_MI][4], bf[TL_NJ][2];
+#pragma unroll
+			for (int i = 0; i < TL_MI; i++)
+				tl_ldsm_x4(af[i], sa + tl_ldsm_a(lane, wm, i, s));
+#pragma unroll
+			for (int p = 0; p < TL_NJ / 2; p++) {
+				uint32_t r[4];
+				tl_ldsm_x4(r, sb + tl_ldsm_b(lane, wn, p, s));
+				bf[2 * p][0] = r[0];
+				bf[2 * p][1] = r[1];
+				bf[2 * p + 1][0] = r[2];
+				bf[2 * p + 1][1] = r[3];
 			}
+#pragma unroll
+			for (int i = 0; i < TL_MI; i++)
+#pragma unroll
+				for (int j = 0; j < TL_NJ; j++)
+					bnn_mma_b1_and(acc[i][j], af[i], bf[j]);
+		}
+	}
+#pragma unroll
+	for (int i = 0; i < TL_MI; i++)
+#pragma unroll
+		for (int j = 0; j < TL_NJ; j++)
+			tl_lane_store(c, m, n, k, br0 + wm * TL_WTM + 16 * i,
+				      bc0 + wn * TL_WTN + 8 * j, lane, acc[i][j], pa, pb);
 }
 
 /* ---- host side: extern "C" launchers for the kernel table ---- */
@@ -236,7 +356,7 @@ static int prepare(algo_t algo, const bnn_op_desc_t *d, const bnn_inputs_t *in, 
 	    cudaMalloc((void **)&s->d_bp, (size_t)(s->np * s->kw32) * 4) != cudaSuccess ||
 	    cudaMalloc((void **)&s->d_c, (size_t)(s->m * s->n) * sizeof(int32_t)) != cudaSuccess)
 		goto out;
-	if (algo == ALGO_MMA_B1 &&
+	if ((algo == ALGO_MMA_B1 || algo == ALGO_MMA_B1_TILED || algo == ALGO_WGMMA_B1) &&
 	    (cudaMalloc((void **)&s->d_pa, (size_t)s->mp * sizeof(int32_t)) != cudaSuccess ||
 	     cudaMalloc((void **)&s->d_pb, (size_t)s->np * sizeof(int32_t)) != cudaSuccess))
 		goto out;
@@ -248,7 +368,16 @@ static int prepare(algo_t algo, const bnn_op_desc_t *d, const bnn_inputs_t *in, 
 		       cudaMemcpyHostToDevice) != cudaSuccess ||
 	    bnn_cuda_pack(d_b, s->n, s->k, s->np, s->kw32, s->d_bp) != cudaSuccess)
 		goto out;
-	if (algo == ALGO_MMA_B1 && bnn_cuda_popcounts(s->d_bp, s->np, s->kw32, s->d_pb) != cudaSuccess)
+	if ((algo == ALGO_MMA_B1 || algo == ALGO_MMA_B1_TILED || algo == ALGO_WGMMA_B1) &&
+	    bnn_cuda_popcounts(s->d_bp, s->np, s->kw32, s->d_pb) != cudaSuccess)
+		goto out;
+	/* 72 KiB of dynamic shared memory is over the 48 KiB default: opt in. */
+	if (algo == ALGO_MMA_B1_TILED &&
+	    cudaFuncSetAttribute(bgemm_mma_b1_tiled_kernel,
+				 cudaFuncAttributeMaxDynamicSharedMemorySize,
+				 TL_SMEM_BYTES) != cudaSuccess)
+		goto out;
+	if (algo == ALGO_WGMMA_B1 && bnn_bgemm_wgmma_setup() != cudaSuccess)
 		goto out;
 	if (cudaDeviceSynchronize() != cudaSuccess)
 		goto out;
@@ -275,6 +404,18 @@ extern "C" int bnn_bgemm_prepare__cuda_mma_b1(const bnn_op_desc_t *d, const bnn_
 	return prepare(ALGO_MMA_B1, d, in, state);
 }
 
+extern "C" int bnn_bgemm_prepare__cuda_mma_b1_tiled(const bnn_op_desc_t *d,
+						    const bnn_inputs_t *in, void **state)
+{
+	return prepare(ALGO_MMA_B1_TILED, d, in, state);
+}
+
+extern "C" int bnn_bgemm_prepare__cuda_wgmma_b1(const bnn_op_desc_t *d, const bnn_inputs_t *in,
+						void **state)
+{
+	return prepare(ALGO_WGMMA_B1, d, in, state);
+}
+
 extern "C" int bnn_bgemm_prepare__cuda_mma_b1_xor(const bnn_op_desc_t *d, const bnn_inputs_t *in,
 						  void **state)
 {
@@ -297,6 +438,18 @@ extern "C" int bnn_bgemm_run__cuda(void *state, void *out)
 			goto fail;
 		bgemm_mma_b1_kernel<false><<<grid, 128>>>(s->d_ap, s->d_bp, s->d_pa, s->d_pb, s->m,
 							  s->n, s->k, s->kw32, s->d_c);
+	} else if (s->algo == ALGO_MMA_B1_TILED) {
+		if (bnn_cuda_popcounts(s->d_ap, s->mp, s->kw32, s->d_pa) != cudaSuccess)
+			goto fail;
+		dim3 tgrid((unsigned)((s->n + TL_BN - 1) / TL_BN),
+			   (unsigned)((s->m + TL_BM - 1) / TL_BM));
+		bgemm_mma_b1_tiled_kernel<<<tgrid, TL_THREADS, TL_SMEM_BYTES>>>(
+			s->d_ap, s->d_bp, s->d_pa, s->d_pb, s->m, s->n, s->k, s->kw32, s->d_c);
+	} else if (s->algo == ALGO_WGMMA_B1) {
+		if (bnn_cuda_popcounts(s->d_ap, s->mp, s->kw32, s->d_pa) != cudaSuccess ||
+		    bnn_bgemm_wgmma_launch(s->d_ap, s->d_bp, s->d_pa, s->d_pb, s->m, s->n, s->k,
+					   s->kw32, s->d_c) != cudaSuccess)
+			goto fail;
 	} else {
 		bgemm_mma_b1_kernel<true><<<grid, 128>>>(s->d_ap, s->d_bp, NULL, NULL, s->m, s->n,
 							 s->k, s->kw32, s->d_c);

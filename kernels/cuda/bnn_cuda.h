@@ -60,6 +60,13 @@ int bnn_bgemm_prepare__cuda_popc(const bnn_op_desc_t *d, const bnn_inputs_t *in,
 int bnn_bgemm_prepare__cuda_mma_b1(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);
 int bnn_bgemm_prepare__cuda_mma_b1_xor(const bnn_op_desc_t *d, const bnn_inputs_t *in,
 				       void **state);
+/* 0 on a compute capability 9.0 device with the sm_90a wgmma kernel built, else -1 and why. */
+int bnn_bgemm_supports__cuda_wgmma_b1(const bnn_op_desc_t *d, char *why, size_t whylen);
+/* The wgmma .and.popc kernel (kernels/cuda/bgemm_wgmma.cu). */
+int bnn_bgemm_prepare__cuda_wgmma_b1(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);
+/* The tiled .and.popc kernel (supports: bnn_bgemm_supports__cuda_mma_b1). */
+int bnn_bgemm_prepare__cuda_mma_b1_tiled(const bnn_op_desc_t *d, const bnn_inputs_t *in,
+					 void **state);
 /* run: pack A, GEMM, on the device; synchronized. out is not touched. */
 int bnn_bgemm_run__cuda(void *state, void *out);
 /* fetch: C of the last run into out (int32 [m][n]). */
