@@ -15,6 +15,7 @@
 #include "avx512/avx512.h"
 #ifdef BNN_HAVE_CUDA
 #include "cuda/bnn_cuda.h"
+#include "cuda/bnn_cuda_reactnet.h"
 #endif
 
 /* ReActNet kernels: the block and network templates over one ISA's conv. */
@@ -209,6 +210,31 @@ const bnn_kernel_t bnn_kernels[] = {
 		.run = bnn_bgemm_run__cuda,
 		.release = bnn_bgemm_release__cuda,
 		.fetch = bnn_bgemm_fetch__cuda,
+	},
+	/* ReActNet on the GPU (kernels/cuda/reactnet_cuda.cu): data device-resident,
+	 * fetch copies the output, the stage hook copies a stage on demand. */
+	{
+		.name = "rblock_xor_popc__cuda",
+		.op = BNN_OP_RBLOCK,
+		.isa = BNN_ISA_CUDA,
+		.summary = "GPU ReActNet block, CUDA cores: RSign packed, 3x3 and 1x1 XOR + popc, 32 filters per thread, fused epilogues",
+		.supports = bnn_rblock_supports__cuda,
+		.prepare = bnn_rblock_prepare__cuda,
+		.run = bnn_rblock_run__cuda,
+		.release = bnn_rblock_release__cuda,
+		.fetch = bnn_rblock_fetch__cuda,
+	},
+	{
+		.name = "reactnet_a_xor_popc__cuda",
+		.op = BNN_OP_RNET,
+		.isa = BNN_ISA_CUDA,
+		.summary = "GPU ReActNet-A: float stem, 13 CUDA-core blocks, pool, FC, all on the device",
+		.supports = bnn_rnet_supports__cuda,
+		.prepare = bnn_rnet_prepare__cuda,
+		.run = bnn_rnet_run__cuda,
+		.release = bnn_rnet_release__cuda,
+		.fetch = bnn_rnet_fetch__cuda,
+		.stage = bnn_rnet_stage__cuda,
 	},
 #endif
 };
