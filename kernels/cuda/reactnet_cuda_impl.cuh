@@ -327,7 +327,8 @@ struct rn_conv1_k {
 			if (o >= k)
 				break;
 			int32_t dot = (int32_t)c - 2 * (int32_t)acc[f];
-			float v = rn_add(rn_add(rn_mul((float)dot, m2[o]), c2[o]), u[q * c + o % c]);
+			int64_t ch = o >= c ? o - c : o;   /* o mod c: k is c or 2c (supports) */
+			float v = rn_add(rn_add(rn_mul((float)dot, m2[o]), c2[o]), u[q * c + ch]);
 			y[q * k + o] = rn_rprelu(v, g2[o], s2[o], z2[o]);
 		}
 	}
