@@ -143,6 +143,30 @@ static json_t *json_cupti(const bnn_cupti_t *c)
 	return o;
 }
 
+/* The machine record's "gpu" object (harness/machine.c) as labelled lines. */
+static void print_gpu(FILE *f, const bnn_machine_t *m)
+{
+	json_t *rec = json_loads(m->record_json, 0, NULL);
+	json_t *g = rec ? json_object_get(rec, "gpu") : NULL;
+	const char *k;
+	json_t *v;
+	fprintf(f, "\ngpu\n");
+	if (g)
+		json_object_foreach(g, k, v) {
+			if (json_is_string(v))
+				fprintf(f, "  %-16s %s\n", k, json_string_value(v));
+			else if (json_is_integer(v))
+				fprintf(f, "  %-16s %lld\n", k, (long long)json_integer_value(v));
+			else if (json_is_boolean(v))
+				fprintf(f, "  %-16s %s\n", k, json_is_true(v) ? "yes" : "no");
+			else if (json_is_null(v))
+				fprintf(f, "  %-16s ?\n", k);
+		}
+	else
+		fprintf(f, "  not in the record\n");
+	json_decref(rec);
+}
+
 /* The text form: one labelled line per fact, then tables. */
 static int print_text(FILE *f, const bnn_machine_t *m, const bnn_counters_t *c)
 {
@@ -187,6 +211,7 @@ static int print_text(FILE *f, const bnn_machine_t *m, const bnn_counters_t *c)
 		json_object_foreach(lib, k, v)
 			fprintf(f, "  %-12s %s\n", k, json_string_value(v) ? json_string_value(v) : "?");
 	json_decref(rec);
+	print_gpu(f, m);
 
 	fprintf(f, "\ncounters (PAPI %s)\n", bnn_counters_papi_version());
 	if (!c->enabled)
@@ -214,9 +239,13 @@ static int print_text(FILE *f, const bnn_machine_t *m, const bnn_counters_t *c)
 			bnn_isa_name(kk->isa), ok ? "runs here" : "does not run: ", ok ? "" : why);
 	}
 	fprintf(f, "\npeers (%s)\n", bnn_peers_versions());
-	for (size_t i = 0; i < bnn_peer_count; i++)
-		fprintf(f, "  %-32s %-8s runs here\n", bnn_peers[i].name,
-			bnn_op_name(bnn_peers[i].op));
+	for (size_t i = 0; i < bnn_peer_count; i++) {
+		/* A GPU peer needs the device, like a CUDA kernel. */
+		int ok = bnn_isa_available(bnn_peers[i].isa, why, sizeof(why));
+		fprintf(f, "  %-32s %-8s %s%s\n", bnn_peers[i].name,
+			bnn_op_name(bnn_peers[i].op), ok ? "runs here" : "does not run: ",
+			ok ? "" : why);
+	}
 	if (bnn_peer_count == 0)
 		fprintf(f, "  none: built without OpenBLAS and oneDNN\n");
 	return ferror(f) ? -EIO : 0;
@@ -281,6 +310,10 @@ static int print_json(FILE *f, const bnn_machine_t *m, const bnn_counters_t *c)
 		json_object_set_new(e, "name", json_string(bnn_peers[i].name));
 		json_object_set_new(e, "op", json_string(bnn_op_name(bnn_peers[i].op)));
 		json_object_set_new(e, "summary", json_string(bnn_peers[i].summary));
+		int ok = bnn_isa_available(bnn_peers[i].isa, why, sizeof(why));
+		json_object_set_new(e, "isa", json_string(bnn_isa_name(bnn_peers[i].isa)));
+		json_object_set_new(e, "runs", json_boolean(ok));
+		json_object_set_new(e, "reason", ok ? json_null() : json_string(why));
 		json_array_append_new(ps, e);
 	}
 	json_object_set_new(o, "peers", ps);

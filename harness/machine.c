@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "bnn_kernels.h"
 #include "cuda/bnn_cuda.h"   /* declarations only; used when BNN_HAVE_CUDA */
+#include "cuda/bnn_cuda_info.h"   /* the same: the GPU record */
 #include "config.h"
 #include "counters.h"
 #include "machine.h"
@@ -97,6 +98,55 @@ static json_t *jstr(const char *s)
 	return s && s[0] ? json_string(s) : json_null();
 }
 
+#ifdef BNN_HAVE_CUDA
+/* A CUDA version number (13000) as "13.0", or null when unknown (0). */
+static json_t *cuda_version(int v)
+{
+	char buf[32];
+	if (v <= 0)
+		return json_null();
+	snprintf(buf, sizeof(buf), "%d.%d", v / 1000, v % 1000 / 10);
+	return json_string(buf);
+}
+#endif
+
+/*
+ * The record's "gpu" object: device 0 (name, compute capability, SMs,
+ * clocks, memory, L2) and the driver and runtime versions, or present
+ * false with the reason (no device, or a build without CUDA).
+ */
+static json_t *gpu_record(void)
+{
+	json_t *g = json_object();
+#ifdef BNN_HAVE_CUDA
+	bnn_cuda_info_t ci;
+	char cc[16];
+	bnn_cuda_info(&ci);
+	json_object_set_new(g, "present", json_boolean(ci.ok));
+	json_object_set_new(g, "reason", ci.ok ? json_null() : json_string(ci.why));
+	json_object_set_new(g, "driver_version", cuda_version(ci.driver_version));
+	json_object_set_new(g, "runtime_version", cuda_version(ci.runtime_version));
+	if (ci.ok) {
+		snprintf(cc, sizeof(cc), "%d.%d", ci.cc_major, ci.cc_minor);
+		json_object_set_new(g, "name", json_string(ci.name));
+		json_object_set_new(g, "devices", json_integer(ci.device_count));
+		json_object_set_new(g, "compute_capability", json_string(cc));
+		json_object_set_new(g, "sms", json_integer(ci.sms));
+		json_object_set_new(g, "sm_clock_mhz", ci.sm_clock_khz > 0 ?
+				    json_integer(ci.sm_clock_khz / 1000) : json_null());
+		json_object_set_new(g, "memory_clock_mhz", ci.mem_clock_khz > 0 ?
+				    json_integer(ci.mem_clock_khz / 1000) : json_null());
+		json_object_set_new(g, "memory_bytes", json_integer(ci.mem_bytes));
+		json_object_set_new(g, "memory_bus_bits", json_integer(ci.bus_width_bits));
+		json_object_set_new(g, "l2_bytes", json_integer(ci.l2_bytes));
+	}
+#else
+	json_object_set_new(g, "present", json_false());
+	json_object_set_new(g, "reason", json_string("built without CUDA"));
+#endif
+	return g;
+}
+
 /* The record as JSON text into m->record_json (jansson escapes it). */
 static void make_record(bnn_machine_t *m)
 {
@@ -134,6 +184,7 @@ static void make_record(bnn_machine_t *m)
 	json_object_set_new(lib, "cuda", json_string("not built in"));
 #endif
 	json_object_set_new(o, "libraries", lib);
+	json_object_set_new(o, "gpu", gpu_record());
 	json_t *to = json_object();
 	json_object_set_new(to, "source", json_string(t->source));
 	json_object_set_new(to, "packages", jint(t->packages));

@@ -23,6 +23,11 @@
 #include <cblas.h>
 #endif
 
+#ifdef BNN_HAVE_CUBLAS
+/* The GPU peers: kernels/cuda/cublas_peers.cu, device-resident (fetch). */
+#include "cuda/bnn_cuda_info.h"
+#endif
+
 #ifdef HAVE_DNNL
 /* The oneDNN 2.x C API (operation descriptors; 3.0 removed them). */
 #include <oneapi/dnnl/dnnl.h>
@@ -36,9 +41,9 @@
 #endif
 #endif
 
-#if !defined(HAVE_OPENBLAS) && !defined(HAVE_DNNL)
+#if !defined(HAVE_OPENBLAS) && !defined(HAVE_DNNL) && !defined(BNN_HAVE_CUBLAS)
 #define BNN_PEERS_NONE 1
-#else
+#elif defined(HAVE_OPENBLAS) || defined(HAVE_DNNL)
 /* Float sums of +-1 are exact while no partial sum exceeds 2^24. */
 #define PEER_F32_EXACT_LEN (INT64_C(1) << 24)
 
@@ -576,6 +581,31 @@ const bnn_kernel_t bnn_peers[] = {
 		.release = bnn_peer_rnet_release,
 	},
 #endif
+#ifdef BNN_HAVE_CUBLAS
+	/* GPU (isa cuda: SKIP with the runtime's reason without a device). */
+	{
+		.name = "gemm_s8__cublaslt",
+		.op = BNN_OP_GEMM,
+		.isa = BNN_ISA_CUDA,
+		.summary = "GPU cuBLASLt int8 GEMM on +-1 s8 operands, s32 result (device-resident)",
+		.supports = bnn_cublas_supports__s8,
+		.prepare = bnn_cublas_prepare__s8,
+		.run = bnn_cublas_run,
+		.release = bnn_cublas_release,
+		.fetch = bnn_cublas_fetch,
+	},
+	{
+		.name = "gemm_f16__cublaslt",
+		.op = BNN_OP_GEMM,
+		.isa = BNN_ISA_CUDA,
+		.summary = "GPU cuBLASLt fp16 GEMM on +-1.0 halves, fp32 accumulate and output, to int32",
+		.supports = bnn_cublas_supports__f16,
+		.prepare = bnn_cublas_prepare__f16,
+		.run = bnn_cublas_run,
+		.release = bnn_cublas_release,
+		.fetch = bnn_cublas_fetch,
+	},
+#endif
 #ifdef BNN_PEERS_NONE
 	{ .name = NULL },
 #endif
@@ -675,6 +705,11 @@ const char *bnn_peers_versions(void)
 						v->major, v->minor, v->patch,
 						dnnl_runtime_name(v->cpu_runtime));
 	}
+#endif
+#ifdef BNN_HAVE_CUBLAS
+	if (len < sizeof(buf))
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", len ? ", " : "",
+					bnn_cublas_version());
 #endif
 	return buf;
 #endif
