@@ -135,6 +135,10 @@ typedef struct {
 	bnn_probe_result_t probe[BNN_PROBE_MAX_RESULTS];
 	size_t nprobe;
 	bnn_netreport_t *net;    /* the ReActNet tables printed at the end */
+	/* The GPU kernels timed on the current problem, for the speedup line
+	 * printed under each GPU peer (peers run after the kernels). */
+	struct { const char *name; double median_ns; } gpu_k[32];
+	size_t ngpu_k, gpu_k_index;
 } run_ctx_t;
 
 /* Peers that compute in fp32: their efficiency is against the FMA peak. */
@@ -150,10 +154,14 @@ static int peer_is_fp32(const char *name)
  * now on the same worker pool (see localpeak.h). NaN when not timed, with
  * --no-probe, or for peers without a matching probe (int8).
  */
+static double gpu_efficiency(const run_ctx_t *ctx, const bnn_outcome_t *o);
+
 static double efficiency(const run_ctx_t *ctx, const bnn_outcome_t *o)
 {
 	if (!o->timed || ctx->cli->no_probe)
 		return NAN;
+	if (o->kernel->isa == BNN_ISA_CUDA)
+		return gpu_efficiency(ctx, o);
 	double window = ctx->cli->probe_time / 10;
 	/* BWN kernels add real numbers: their limit is the FMA rate, not popcount. */
 	if (!strcmp(o->kind, "kernel") && o->kernel->op != BNN_OP_BWN)
@@ -161,6 +169,55 @@ static double efficiency(const run_ctx_t *ctx, const bnn_outcome_t *o)
 	if (!strcmp(o->kind, "peer") && !peer_is_fp32(o->kernel->name))
 		return NAN;
 	return 2.0 * o->macs / o->stats.median / bnn_local_peak_gflops(window);
+}
+
+/*
+ * GPU results against the GPU probe of the run's start (the device is not
+ * shared the way the CPU is, so it is not probed again per result): a
+ * binary CUDA kernel's TOPS over the 1-bit mma peak, the int8 peer's over
+ * the int8 mma peak, the fp16 peer's over the fp16 mma peak. NaN without
+ * the matching probe row (no device, --no-probe, BWN kernels).
+ */
+static double gpu_efficiency(const run_ctx_t *ctx, const bnn_outcome_t *o)
+{
+	const char *row = NULL;
+	if (!strcmp(o->kind, "kernel") && o->kernel->op != BNN_OP_BWN)
+		row = "mma_b1 cuda";
+	else if (!strcmp(o->kind, "peer") && strstr(o->kernel->name, "_s8_"))
+		row = "mma_s8 cuda";
+	else if (!strcmp(o->kind, "peer") && strstr(o->kernel->name, "_f16_"))
+		row = "mma_f16 cuda";
+	if (!row)
+		return NAN;
+	return o->tops / bnn_probe_peak_named(ctx->probe, ctx->nprobe, row);
+}
+
+/*
+ * Under a GPU peer's line: each GPU kernel of the same problem against it
+ * (peer median / kernel median, host clock, as the report's speedups).
+ */
+static void gpu_ratios(run_ctx_t *ctx, const bnn_outcome_t *o)
+{
+	int gpu = o->kernel->isa == BNN_ISA_CUDA;
+	if (ctx->gpu_k_index != ctx->index) {
+		ctx->gpu_k_index = ctx->index;
+		ctx->ngpu_k = 0;
+	}
+	if (!gpu || !o->timed || o->check.status != BNN_PASS)
+		return;
+	if (!strcmp(o->kind, "kernel")) {
+		if (ctx->ngpu_k < sizeof(ctx->gpu_k) / sizeof(ctx->gpu_k[0])) {
+			ctx->gpu_k[ctx->ngpu_k].name = o->kernel->name;
+			ctx->gpu_k[ctx->ngpu_k++].median_ns = o->stats.median;
+		}
+		return;
+	}
+	if (!ctx->ngpu_k || ctx->cli->quiet)
+		return;
+	printf("          speedup over %s (its median / the kernel's):", o->kernel->name);
+	for (size_t i = 0; i < ctx->ngpu_k; i++)
+		printf(" %s %.2fx", ctx->gpu_k[i].name, o->stats.median / ctx->gpu_k[i].median_ns);
+	printf("\n");
 }
 
 static int parse_size(const char *s, unsigned long long *out)
@@ -304,6 +361,7 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 			printf("          repro: %s\n", o->repro);
 		fflush(stdout);
 	}
+	gpu_ratios(ctx, o);
 	if (!ctx->store) {
 		bnn_netreport_add(ctx->net, p, o, 0);
 		return 0;
@@ -516,6 +574,70 @@ static int probe_and_store(cli_t *cli, run_ctx_t *ctx)
 			return -1;
 		}
 	}
+	return 0;
+}
+
+/* Stores one probe row (kind probe, problem "probe NAME"); 0 or -1. */
+static int store_probe_row(cli_t *cli, run_ctx_t *ctx, const char *rowname, const char *isa,
+			   const char *status, const char *reason, const bnn_probe_result_t *r)
+{
+	char canon[96], name[96];
+	int64_t pid;
+	snprintf(canon, sizeof(canon), "probe %s", rowname);
+	snprintf(name, sizeof(name), "probe_%s", rowname);
+	for (char *c = name; *c; c++)
+		if (*c == ' ' || *c == '=')
+			*c = '_';
+	bnn_result_rec_t rec = {
+		.kernel = rowname, .kind = "probe", .isa = isa, .status = status,
+		.reason = reason, .max_abs_err = NAN, .max_rel_err = NAN, .bound = NAN,
+		.min_ns = NAN, .median_ns = NAN, .ci_lo_ns = NAN, .ci_hi_ns = NAN,
+		.macs = NAN, .tops = r && !strcmp(r->unit, "TOPS") ? r->best : NAN,
+		.efficiency = NAN, .threads = 1, .binding = "GPU probe, device 0",
+		.value = r ? r->best : NAN, .value_median = r ? r->median : NAN,
+		.unit = r ? r->unit : NULL,
+	};
+	if (bnn_store_problem(ctx->store, canon, name, "probe", &pid) != 0 ||
+	    bnn_store_result(ctx->store, ctx->run_id, pid, &rec, NULL) != 0) {
+		fprintf(stderr, "bnnbench: %s: %s\n", cli->db_path, bnn_store_errmsg(ctx->store));
+		ctx->io_error = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The GPU's peaks after the CPU's (CUDA builds): rows appended to ctx's
+ * probe table (the GPU results' efficiencies use them), printed and stored
+ * like the CPU rows. Without a device (or when a probe fails) one row
+ * "gpu" says SKIP (or FAIL) with the reason, and the run goes on.
+ */
+static int gpu_probe_and_store(cli_t *cli, run_ctx_t *ctx)
+{
+#ifdef BNN_HAVE_CUDA
+	bnn_probe_opts_t po = { .min_time_s = cli->probe_time };
+	char why[256] = "";
+	size_t n = 0;
+	int rc = bnn_probe_run_gpu(&po, ctx->probe + ctx->nprobe,
+				   BNN_PROBE_MAX_RESULTS - ctx->nprobe, &n, why, sizeof(why));
+	for (size_t i = 0; i < n; i++) {
+		const bnn_probe_result_t *r = &ctx->probe[ctx->nprobe + i];
+		printf("  %-30s %-42s %9.3f %-6s %9.3f\n", r->name, r->method, r->best, r->unit,
+		       r->median);
+		if (ctx->store && store_probe_row(cli, ctx, r->name, "cuda", "PASS", r->method, r) != 0)
+			return -1;
+	}
+	ctx->nprobe += n;
+	if (rc != 0) {
+		const char *st = rc == -ENODEV ? "SKIP" : "FAIL";
+		printf("  %-30s %s: %s\n", "gpu", st, why);
+		if (ctx->store && store_probe_row(cli, ctx, "gpu", "cuda", st, why, NULL) != 0)
+			return -1;
+	}
+#else
+	(void)cli;
+	(void)ctx;
+#endif
 	return 0;
 }
 
@@ -733,6 +855,9 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 	       suite.count, cli->run.seed, isa);
 	/* The probe pins its own threads: it runs before this thread is bound. */
 	if (!cli->no_probe && !cli->run.check_only && probe_and_store(cli, &ctx) != 0)
+		rc = -EIO;
+	if (!cli->no_probe && !cli->run.check_only && rc == 0 &&
+	    gpu_probe_and_store(cli, &ctx) != 0)
 		rc = -EIO;
 	if (bnn_bind_start(cli->threads, cli->bind, cli->binding, sizeof(cli->binding)) != 0) {
 		fprintf(stderr, "bnnbench: --threads %d: %s\n", cli->threads, cli->binding);

@@ -23,6 +23,9 @@
 #include "peak.h"
 #include "probe.h"
 #include "bnn_kernels.h"
+#ifdef BNN_HAVE_CUDA
+#include "cuda/bnn_cuda_info.h"
+#endif
 
 #define MAX_REPEATS 64
 #define DEFAULT_TRIAD_BYTES ((size_t)64 << 20)
@@ -503,4 +506,48 @@ double bnn_probe_peak_tops(const bnn_probe_result_t *r, size_t n, const char *is
 			peak = r[i].best;
 	}
 	return peak;
+}
+
+int bnn_probe_run_gpu(const bnn_probe_opts_t *o, bnn_probe_result_t *out, size_t max, size_t *n,
+		      char *why, size_t whylen)
+{
+	if (!n || (!out && max > 0))
+		return -EINVAL;
+	*n = 0;
+#ifdef BNN_HAVE_CUDA
+	double min_time = o && o->min_time_s > 0 ? o->min_time_s : 0.2;
+	int repeats = o && o->repeats > 0 ? o->repeats : 5;
+	if (repeats > MAX_REPEATS)
+		return -EINVAL;
+	for (int k = 0; k < BNN_CUDA_PROBE_COUNT; k++) {
+		bnn_cuda_rate_t r;
+		int rc = bnn_cuda_probe((bnn_cuda_probe_kind_t)k, min_time, repeats, &r, why, whylen);
+		if (rc != 0)
+			return rc;
+		if (*n >= max)
+			return -ENOSPC;
+		bnn_probe_result_t *row = &out[(*n)++];
+		memset(row, 0, sizeof(*row));
+		snprintf(row->name, sizeof(row->name), "%s", bnn_cuda_probe_name((bnn_cuda_probe_kind_t)k));
+		snprintf(row->isa, sizeof(row->isa), "cuda");
+		row->threads = 1;
+		snprintf(row->unit, sizeof(row->unit), "%s", r.unit);
+		row->best = r.best;
+		row->median = r.median;
+		snprintf(row->method, sizeof(row->method), "%s", r.method);
+	}
+	return 0;
+#else
+	(void)o;
+	snprintf(why, whylen, "built without CUDA");
+	return -ENOTSUP;
+#endif
+}
+
+double bnn_probe_peak_named(const bnn_probe_result_t *r, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(r[i].name, name))
+			return r[i].best;
+	return NAN;
 }

@@ -69,4 +69,23 @@ int bnn_probe_run(const bnn_probe_opts_t *o, bnn_probe_result_t *out, size_t max
  */
 double bnn_probe_peak_tops(const bnn_probe_result_t *r, size_t n, const char *isa, int threads);
 
+/*
+ * The GPU's peaks (CUDA builds, device 0; kernels/cuda/probe_cuda.cu): the
+ * 1-bit tensor-core rate of a tight mma.sync m16n8k256 .and.popc loop, the
+ * int8 (m16n8k32) and fp16 (m16n8k16, f32 accumulators) mma rates, all in
+ * TOPS with 2 ops per multiply-add (spec section 7), and the device memory
+ * bandwidth (read, and copy) over a buffer far beyond L2, in GB/s. Rows
+ * are named "mma_b1 cuda" ... "dram_copy cuda", isa "cuda", threads 1.
+ * Appends up to max rows to out and their number to *n. Returns 0;
+ * -ENODEV with the reason in why when there is no usable device (nothing
+ * measured: the caller reports a SKIP); -ENOTSUP in a build without CUDA;
+ * another negative errno with why when a probe failed (*n counts the rows
+ * measured before); -ENOSPC when max was too small.
+ */
+int bnn_probe_run_gpu(const bnn_probe_opts_t *o, bnn_probe_result_t *out, size_t max, size_t *n,
+		      char *why, size_t whylen);
+
+/* The best rate of the row named name (e.g. "mma_b1 cuda"), or NaN. */
+double bnn_probe_peak_named(const bnn_probe_result_t *r, size_t n, const char *name);
+
 #endif
