@@ -258,7 +258,9 @@ int main(void)
 	}
 	int plan = 1;
 	for (size_t i = 0; i < bnn_peer_count; i++)
-		plan += bnn_peers[i].op == BNN_OP_GEMM ? (int)NGEMM :
+		/* The GPU peers (isa cuda, fetch hook) have tests/test_cuda_peers.c. */
+		plan += bnn_peers[i].isa == BNN_ISA_CUDA ? 0 :
+			bnn_peers[i].op == BNN_OP_GEMM ? (int)NGEMM :
 			bnn_peers[i].op == BNN_OP_CONV ? (int)NCONV + 1 :
 			is_reactnet(bnn_peers[i].op) ? 0 : (int)NCONV;
 	tap_plan(plan);
@@ -271,7 +273,7 @@ int main(void)
 
 	for (size_t i = 0; i < bnn_peer_count; i++) {
 		const bnn_kernel_t *k = &bnn_peers[i];
-		if (is_reactnet(k->op))
+		if (is_reactnet(k->op) || k->isa == BNN_ISA_CUDA)
 			continue;
 		if (k->op == BNN_OP_GEMM) {
 			for (size_t j = 0; j < NGEMM; j++)
