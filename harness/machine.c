@@ -222,6 +222,19 @@ void bnn_machine_read(bnn_machine_t *m)
 	char key[800];
 	snprintf(key, sizeof(key), "%s|%s|%ld|%llu", m->cpu_model, m->features, m->cores,
 		 bnn_phys_mem() >> 30);
+#ifdef BNN_HAVE_CUDA
+	/* A GPU host also keys on its device 0: cloud hosts with the same CPU
+	 * and memory carry different GPUs, whose results must not be compared
+	 * as one machine's. Without a device the key is the CPU one above, so
+	 * the runs of machines without a GPU keep their fingerprint. */
+	{
+		bnn_cuda_info_t ci;
+		bnn_cuda_info(&ci);
+		if (ci.ok)
+			snprintf(key + strlen(key), sizeof(key) - strlen(key), "|%s|%d", ci.name,
+				 ci.sms);
+	}
+#endif
 	uint64_t h = 1469598103934665603ull;
 	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
 		h = (h ^ *p) * 1099511628211ull;
