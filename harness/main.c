@@ -891,14 +891,14 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 			ctx.io_error = 1;
 			break;
 		}
-		rc = bnn_run_problem(p, bnn_kernels, bnn_kernel_count, "kernel", &cli->run,
-				     on_outcome, &ctx, err, sizeof(err));
-		if (rc == 0 && !cli->no_peers) {
-			bnn_bind_caller_release();
-			rc = bnn_run_problem(p, bnn_peers, bnn_peer_count, "peer", &cli->run,
-					     on_outcome, &ctx, err, sizeof(err));
-			bnn_bind_caller_restore();
-		}
+		/* One set of inputs and one reference for the kernels and the peers. */
+		bnn_kernel_group_t groups[2] = {
+			{ bnn_kernels, bnn_kernel_count, "kernel", NULL, NULL },
+			{ bnn_peers, bnn_peer_count, "peer", bnn_bind_caller_release,
+			  bnn_bind_caller_restore },
+		};
+		rc = bnn_run_problem_groups(p, groups, cli->no_peers ? 1 : 2, &cli->run,
+					    on_outcome, &ctx, err, sizeof(err));
 		if (rc != 0 && rc != -EINTR && rc != -ECANCELED) {
 			fprintf(stderr, "bnnbench: %s\n", err);
 			ctx.io_error = 1;

@@ -631,15 +631,17 @@ int bnn_run_problem(const bnn_problem_t *p, const bnn_kernel_t *kernels, size_t 
 		    const char *kind, const bnn_run_opts_t *o, bnn_outcome_cb cb, void *ctx,
 		    char *err, size_t errlen)
 {
-	problem_data_t pd;
-	int rc = data_make(p, o, &pd);
-	if (rc != 0) {
-		snprintf(err, errlen, "%s: out of memory preparing '%s'", p->origin, p->canonical);
-		goto out;
-	}
-	if (o->dump_dir && (rc = dump_problem(o, p, &pd, err, errlen)) != 0)
-		goto out;
+	bnn_kernel_group_t g = { kernels, nk, kind, NULL, NULL };
+	return bnn_run_problem_groups(p, &g, 1, o, cb, ctx, err, errlen);
+}
 
+/* The kernels of one group on the problem's shared data; see bnn_run_problem. */
+static int run_group(const bnn_problem_t *p, problem_data_t *ppd, const bnn_kernel_t *kernels,
+		     size_t nk, const char *kind, const bnn_run_opts_t *o, bnn_outcome_cb cb,
+		     void *ctx, char *err, size_t errlen)
+{
+	problem_data_t pd = *ppd;   /* the same buffers: outputs are poisoned per kernel */
+	int rc = 0;
 	for (size_t i = 0; i < nk && rc == 0; i++) {
 		const bnn_kernel_t *k = &kernels[i];
 		if (k->op != p->d.op)
@@ -736,6 +738,28 @@ int bnn_run_problem(const bnn_problem_t *p, const bnn_kernel_t *kernels, size_t 
 		free(samples);
 		free(dsamples);
 		bnn_gpu_kagg_free(&kagg);
+	}
+	return rc;
+}
+
+int bnn_run_problem_groups(const bnn_problem_t *p, const bnn_kernel_group_t *g, size_t ng,
+			   const bnn_run_opts_t *o, bnn_outcome_cb cb, void *ctx, char *err,
+			   size_t errlen)
+{
+	problem_data_t pd;
+	int rc = data_make(p, o, &pd);
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: out of memory preparing '%s'", p->origin, p->canonical);
+		goto out;
+	}
+	if (o->dump_dir && (rc = dump_problem(o, p, &pd, err, errlen)) != 0)
+		goto out;
+	for (size_t j = 0; j < ng && rc == 0; j++) {
+		if (g[j].before)
+			g[j].before();
+		rc = run_group(p, &pd, g[j].kernels, g[j].n, g[j].kind, o, cb, ctx, err, errlen);
+		if (g[j].after)
+			g[j].after();
 	}
 out:
 	data_free(&pd);

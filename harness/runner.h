@@ -104,4 +104,27 @@ int bnn_run_problem(const bnn_problem_t *p, const bnn_kernel_t *kernels, size_t 
 		    const char *kind, const bnn_run_opts_t *o, bnn_outcome_cb cb, void *ctx,
 		    char *err, size_t errlen);
 
+/*
+ * A list of kernels run on a problem one after the other, with optional
+ * hooks around the group (e.g. releasing the caller's thread binding for
+ * peers that bring their own threads).
+ */
+typedef struct {
+	const bnn_kernel_t *kernels;
+	size_t n;
+	const char *kind;          /* "kernel", "peer" */
+	void (*before)(void);
+	void (*after)(void);
+} bnn_kernel_group_t;
+
+/*
+ * As bnn_run_problem, for several groups on one copy of the problem's data:
+ * the inputs and the reference are made once for all of them (a large
+ * reference, such as an 8192^3 GEMM's, takes minutes). Stops at the first
+ * group that returns non-zero.
+ */
+int bnn_run_problem_groups(const bnn_problem_t *p, const bnn_kernel_group_t *g, size_t ng,
+			   const bnn_run_opts_t *o, bnn_outcome_cb cb, void *ctx, char *err,
+			   size_t errlen);
+
 #endif
