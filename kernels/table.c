@@ -16,6 +16,7 @@
 #ifdef BNN_HAVE_CUDA
 #include "cuda/bnn_cuda.h"
 #include "cuda/bnn_cuda_reactnet.h"
+#include "cuda/bconv_cuda.h"
 #endif
 
 /* ReActNet kernels: the block and network templates over one ISA's conv. */
@@ -235,6 +236,62 @@ const bnn_kernel_t bnn_kernels[] = {
 		.release = bnn_rnet_release__cuda,
 		.fetch = bnn_rnet_fetch__cuda,
 		.stage = bnn_rnet_stage__cuda,
+	},
+	/* GPU convolutions (kernels/cuda/bconv_cuda.h): device-resident, fetch copies out. */
+	{
+		.name = "bconv_xor_popc__cuda_popc",
+		.op = BNN_OP_CONV,
+		.isa = BNN_ISA_CUDA,
+		.summary = "GPU CUDA cores: implicit GEMM, XOR + popc, 1 pixel x 8 filters per thread, in-image taps only",
+		.supports = bnn_bconv_supports__cuda_popc,
+		.prepare = bnn_bconv_prepare__cuda_popc,
+		.run = bnn_bconv_run__cuda,
+		.release = bnn_bconv_release__cuda,
+		.fetch = bnn_bconv_fetch__cuda,
+	},
+	{
+		.name = "bconv_and_popc__cuda_mma_b1",
+		.op = BNN_OP_CONV,
+		.isa = BNN_ISA_CUDA,
+		.summary = "GPU 1-bit tensor cores: implicit GEMM, mma m16n8k256 .and.popc (sm_80+), AND identity, zero-pad correction",
+		.supports = bnn_bconv_supports__cuda_mma_b1,
+		.prepare = bnn_bconv_prepare__cuda_mma_b1,
+		.run = bnn_bconv_run__cuda,
+		.release = bnn_bconv_release__cuda,
+		.fetch = bnn_bconv_fetch__cuda,
+	},
+	{
+		.name = "bwn_conv_addsub__cuda",
+		.op = BNN_OP_BWN,
+		.isa = BNN_ISA_CUDA,
+		.summary = "GPU CUDA cores: float x added or subtracted by the weight bit, 1 pixel x 8 filters per thread, alpha",
+		.supports = bnn_bconv_supports__cuda_popc,
+		.prepare = bnn_bwn_prepare__cuda,
+		.run = bnn_bconv_run__cuda,
+		.release = bnn_bconv_release__cuda,
+		.fetch = bnn_bconv_fetch__cuda,
+	},
+	{
+		.name = "xnor_conv_xor_popc__cuda_popc",
+		.op = BNN_OP_XNOR,
+		.isa = BNN_ISA_CUDA,
+		.summary = "GPU: the CUDA-core binary conv, then alpha (and the K-map in paper mode)",
+		.supports = bnn_bconv_supports__cuda_popc,
+		.prepare = bnn_bconv_prepare__cuda_popc,
+		.run = bnn_bconv_run__cuda,
+		.release = bnn_bconv_release__cuda,
+		.fetch = bnn_bconv_fetch__cuda,
+	},
+	{
+		.name = "xnor_conv_and_popc__cuda_mma_b1",
+		.op = BNN_OP_XNOR,
+		.isa = BNN_ISA_CUDA,
+		.summary = "GPU: the tensor-core binary conv, then alpha (and the K-map in paper mode)",
+		.supports = bnn_bconv_supports__cuda_mma_b1,
+		.prepare = bnn_bconv_prepare__cuda_mma_b1,
+		.run = bnn_bconv_run__cuda,
+		.release = bnn_bconv_release__cuda,
+		.fetch = bnn_bconv_fetch__cuda,
 	},
 #endif
 };
