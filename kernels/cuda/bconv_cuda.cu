@@ -152,6 +152,15 @@ bconv_mma_b1_kernel(bc_geom_t s, const uint32_t *__restrict__ xb, const uint32_t
 
 /* ---- host side ---- */
 
+cudaError_t bnn_cuda_conv_pack(const float *d_x, const float *d_shift, int64_t rows,
+			       int64_t groups, int64_t cg, int64_t cw, uint32_t *d_out)
+{
+	int64_t words = rows * groups * cw;
+	bconv_pack_kernel<<<(unsigned)bc_blocks(words), BC_THREADS>>>(d_x, d_shift, words, groups,
+								     cg, groups * cg, cw, d_out);
+	return cudaGetLastError();
+}
+
 static unsigned blocks_for(int64_t threads)
 {
 	return (unsigned)bc_blocks(threads);
@@ -333,9 +342,9 @@ extern "C" int bnn_bconv_run__cuda(void *state, void *out)
 	}
 	{
 		int32_t *dot = st->op == BNN_OP_XNOR ? st->d_dot : (int32_t *)st->d_out;
-		int64_t words = st->in_pix * s.groups * s.cw;
-		bconv_pack_kernel<<<blocks_for(words), THREADS>>>(st->d_x, st->d_shift, words, s.groups,
-								  s.cg, s.c, s.cw, st->d_xb);
+		if (bnn_cuda_conv_pack(st->d_x, st->d_shift, st->in_pix, s.groups, s.cg, s.cw,
+				       st->d_xb) != cudaSuccess)
+			goto fail;
 		if (st->algo == ALGO_POPC) {
 			bconv_popc_kernel<<<blocks_for(bc_fo_threads(s)), THREADS>>>(
 				s, st->d_xb, st->d_wb, st->d_wsum, dot);
@@ -360,11 +369,11 @@ extern "C" int bnn_bconv_run__cuda(void *state, void *out)
 		}
 	}
 sync:
-	if (cudaGetLastError() != cudaSuccess || cudaDeviceSynchronize() != cudaSuccess) {
-		cudaGetLastError();
-		return -EIO;
-	}
-	return 0;
+	if (cudaGetLastError() == cudaSuccess && cudaDeviceSynchronize() == cudaSuccess)
+		return 0;
+fail:
+	cudaGetLastError();   /* a failed launch must not poison the next kernel */
+	return -EIO;
 }
 
 extern "C" int bnn_bconv_fetch__cuda(void *state, void *out)

@@ -106,6 +106,18 @@ BC_HD uint32_t bc_pack_word(const float *x, const float *shift, int64_t groups, 
 	return bits;
 }
 
+/*
+ * Launches bc_pack_word over a packed [rows][groups][cw] array on the
+ * default stream (bconv_cuda.cu): the NHWC image d_x of rows pixels of
+ * groups * cg floats each, with the RSign shift d_shift (groups * cg floats,
+ * or NULL), into d_out. For reuse by a GPU ReActNet block, whose binary
+ * convs binarize RSign(x). Returns the launch status.
+ */
+#ifdef __CUDACC__
+cudaError_t bnn_cuda_conv_pack(const float *d_x, const float *d_shift, int64_t rows,
+			       int64_t groups, int64_t cg, int64_t cw, uint32_t *d_out);
+#endif
+
 /* popc of packed row idx (of cw words): the -1 count of one (pixel, group). */
 BC_HD int32_t bc_row_popc(const uint32_t *p, int64_t cw, int64_t idx)
 {
