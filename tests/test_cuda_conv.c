@@ -7,7 +7,7 @@
  * ReActNet blocks' use), against bnn_ref_rsign then bnn_ref_bconv. Shapes:
  * channel tails, zero and +1 padding, stride, dilation, groups, odd and
  * 1-wide sizes, 1x1, one filter, filters and pixels around the 64 x 64
- * tensor-core tile, several 256-bit chunks, batch > 1. Without a GPU (or
+ * tensor-core tile, K of one to many 256-bit steps, batch > 1. Without a GPU (or
  * without CUDA in the build) the whole test is a TAP SKIP with the reason;
  * tests/test_cuda_conv_host checks the same math on the CPU.
  */

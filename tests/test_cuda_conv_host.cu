@@ -10,7 +10,7 @@
  * loads, the tile indexing, the AND identity and the zero-padding
  * correction), BWN, and XNOR-Net scaling (paper and released), on seeded
  * data with exact +0.0 and -0.0, over shapes with channel tails (spare
- * bits), several 256-bit chunks, zero and +1 padding, stride 2, dilation 2,
+ * bits), taps sharing and straddling the 256-bit mma steps, zero and +1 padding, stride 2, dilation 2,
  * groups, odd and 1-wide sizes, 1x1 and 7x7 kernels, one output channel,
  * filter and pixel counts around the 64 x 64 tile, batch > 1. Every launch
  * is emulated as the host side launches it (whole blocks, guards included)
@@ -55,13 +55,13 @@ static const shape_t shapes[] = {
 	{ 1, 2, 3, 7, 5, 1, 1, 1, 1, 1, 1, 0 },       /* border outputs see only padding */
 	{ 1, 2, 2, 7, 5, 3, 3, 1, 2, 1, 1, 1 },
 	{ 2, 13, 11, 65, 70, 3, 3, 1, 1, 1, 1, 0 },   /* 70 filters: two column tiles */
-	{ 1, 5, 5, 300, 9, 3, 3, 2, 1, 1, 1, 1 },     /* two 256-bit chunks */
-	{ 1, 4, 4, 256, 3, 3, 3, 1, 1, 1, 1, 0 },     /* exactly one chunk */
+	{ 1, 5, 5, 300, 9, 3, 3, 2, 1, 1, 1, 1 },     /* 10 words a tap: taps straddle the 8-word mma steps */
+	{ 1, 4, 4, 256, 3, 3, 3, 1, 1, 1, 1, 0 },     /* 8 words a tap: one mma step each */
 	{ 1, 4, 4, 257, 3, 3, 3, 1, 1, 1, 1, 0 },     /* one bit over */
 	{ 1, 9, 9, 5, 4, 7, 7, 2, 3, 1, 1, 1 },       /* 7x7, stride 2 */
 	{ 1, 9, 9, 5, 4, 7, 7, 1, 3, 1, 1, 0 },
 	{ 3, 7, 5, 64, 16, 3, 3, 2, 1, 1, 2, 0 },     /* batch 3, groups, stride 2 */
-	{ 1, 3, 3, 2048, 5, 3, 3, 1, 1, 1, 1, 0 },    /* eight chunks */
+	{ 1, 3, 3, 2048, 5, 3, 3, 1, 1, 1, 1, 0 },    /* 64 words a tap */
 	{ 1, 10, 10, 32, 128, 3, 3, 1, 1, 1, 1, 1 },  /* 100 pixels x 128 filters */
 	{ 1, 8, 8, 32, 64, 3, 3, 1, 1, 1, 1, 0 },     /* exactly one 64 x 64 tile */
 	{ 1, 5, 5, 6, 12, 3, 3, 1, 1, 1, 6, 0 },      /* one channel per group */
@@ -137,7 +137,7 @@ static std::vector<uint32_t> pack(const float *x, const float *shift, int64_t ro
 static int check_pack(const bnn_conv_shape_t *c, const float *x, const float *shift,
 		      char *msg, size_t len)
 {
-	bc_geom_t s = bc_geom_make(c, 0);
+	bc_geom_t s = bc_geom_make(c);
 	int64_t rows = c->n * c->h * c->w;
 	std::vector<uint32_t> xb = pack(x, shift, rows, s.groups, s.cg, s.c, s.cw);
 	int64_t w64 = bnn_words(s.cg);
@@ -171,10 +171,10 @@ typedef struct {
 } packed_t;
 
 static packed_t make_packed(const bnn_conv_shape_t *c, const float *x, const float *w,
-			    const float *shift, int mma)
+			    const float *shift)
 {
 	packed_t p;
-	p.s = bc_geom_make(c, mma);
+	p.s = bc_geom_make(c);
 	const bc_geom_t &s = p.s;
 	int64_t rows = s.n * s.h * s.w;
 	p.wb = pack(w, NULL, s.k * s.taps, 1, s.cg, s.cg, s.cw);
@@ -231,7 +231,6 @@ static void emu_mma(const uint32_t (*a)[4], const uint32_t (*b)[2], int (*c)[4])
 static void run_mma(const packed_t &p, int32_t *out)
 {
 	const bc_geom_t &s = p.s;
-	int64_t chunks = s.cw / 8;
 	for (int64_t bx = 0; bx < bc_mma_mtiles(s); bx++)
 		for (int64_t by = 0; by < s.groups * bc_mma_ntiles(s); by++)
 			for (int warp = 0; warp < 4; warp++) {
@@ -241,30 +240,25 @@ static void run_mma(const packed_t &p, int32_t *out)
 				memset(acc, 0, sizeof(acc));
 				for (int lane = 0; lane < 32; lane++)
 					bc_lane_rows(s, bx, warp, lane / 4, rows[lane]);
-				for (int64_t ky = 0; ky < s.kh; ky++)
-					for (int64_t kx = 0; kx < s.kw; kx++)
-						for (int64_t ch = 0; ch < chunks; ch++) {
-							uint32_t a[32][BC_WM][4], b[32][BC_WN][2];
-							for (int lane = 0; lane < 32; lane++)
-								bc_lane_frags(s, p.xb.data(), p.wb.data(),
-									      rows[lane], g, by, warp,
-									      lane / 4, lane % 4, ky, kx, ch,
-									      a[lane], b[lane]);
-							for (int i = 0; i < BC_WM; i++)
-								for (int jj = 0; jj < BC_WN; jj++) {
-									uint32_t la[32][4], lb[32][2];
-									int lc[32][4];
-									for (int l = 0; l < 32; l++) {
-										memcpy(la[l], a[l][i], sizeof(la[l]));
-										memcpy(lb[l], b[l][jj], sizeof(lb[l]));
-										memcpy(lc[l], acc[l][i][jj], sizeof(lc[l]));
-									}
-									emu_mma(la, lb, lc);
-									for (int l = 0; l < 32; l++)
-										memcpy(acc[l][i][jj], lc[l],
-										       sizeof(lc[l]));
-								}
+				for (int64_t ks = 0; ks < bc_mma_ksteps(s); ks++) {
+					uint32_t a[32][BC_WM][4], b[32][BC_WN][2];
+					for (int lane = 0; lane < 32; lane++)
+						bc_lane_frags(s, p.xb.data(), p.wb.data(), rows[lane], g, by,
+							      warp, lane / 4, lane % 4, ks, a[lane], b[lane]);
+					for (int i = 0; i < BC_WM; i++)
+						for (int jj = 0; jj < BC_WN; jj++) {
+							uint32_t la[32][4], lb[32][2];
+							int lc[32][4];
+							for (int l = 0; l < 32; l++) {
+								memcpy(la[l], a[l][i], sizeof(la[l]));
+								memcpy(lb[l], b[l][jj], sizeof(lb[l]));
+								memcpy(lc[l], acc[l][i][jj], sizeof(lc[l]));
+							}
+							emu_mma(la, lb, lc);
+							for (int l = 0; l < 32; l++)
+								memcpy(acc[l][i][jj], lc[l], sizeof(lc[l]));
 						}
+				}
 				for (int lane = 0; lane < 32; lane++)
 					bc_lane_store(s, p.apop.data(), p.wpop.data(), p.wsum.data(),
 						      rows[lane], bx, by, warp, lane / 4, lane % 4,
@@ -374,7 +368,7 @@ int main(void)
 			for (int mma = 0; mma < 2; mma++) {
 				msg[0] = 0;
 				packed_t p = make_packed(&c, x.data(), w.data(),
-							 rs ? shift.data() : NULL, mma);
+							 rs ? shift.data() : NULL);
 				std::vector<int32_t> out = bconv(p, mma, count);
 				tap_ok(check_int(out.data(), ref.data(), count, msg, sizeof(msg)),
 				       "conv %s%s %s: %s", mma ? "mma_b1" : "popc",
@@ -386,7 +380,7 @@ int main(void)
 		{
 			bnn_conv_shape_t cb = c;
 			cb.pad_value = 0;
-			bc_geom_t s = bc_geom_make(&cb, 0);
+			bc_geom_t s = bc_geom_make(&cb);
 			std::vector<uint32_t> wb = pack(w.data(), NULL, s.k * s.taps, 1, s.cg, s.cg, s.cw);
 			bnn_ref_alpha(w.data(), c.k, taps * cg, alpha.data());
 			bnn_ref_bwn_conv(&cb, x.data(), w.data(), alpha.data(), ref.data());
@@ -415,7 +409,7 @@ int main(void)
 			for (int64_t i = 0; i < count; i++)
 				bound[(size_t)i] = (float)(g * fabs((double)ref[(size_t)i]));
 			for (int mma = 0; mma < 2; mma++) {
-				packed_t p = make_packed(&c, x.data(), w.data(), NULL, mma);
+				packed_t p = make_packed(&c, x.data(), w.data(), NULL);
 				std::vector<int32_t> dot = bconv(p, mma, count);
 				std::vector<float> y((size_t)(count + GUARD), nanf(""));
 				xnor_scale(p.s, x.data(), dot.data(), alpha.data(), mode, y.data());

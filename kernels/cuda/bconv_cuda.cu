@@ -5,8 +5,8 @@
  *                                   over the in-image taps' packed words.
  *   bconv_and_popc__cuda_mma_b1     1-bit tensor cores (sm_80+): the implicit
  *                                   GEMM of each group, rows = output pixels,
- *                                   columns = filters, K = (tap, 256-bit
- *                                   chunk); fragments gathered straight from
+ *                                   columns = filters, K = the taps' packed
+ *                                   rows back to back); fragments gathered from
  *                                   the packed image (zero, i.e. +1, outside
  *                                   it), mma m16n8k256 .and.popc, then the AND
  *                                   identity and the zero-padding correction.
@@ -114,7 +114,7 @@ bconv_scale_kernel(bc_geom_t s, const int32_t *__restrict__ dot, const float *__
 
 /*
  * 4 warps (2 x 2) of 32 pixels x 32 filters each; every lane walks the
- * whole K (taps, then 256-bit chunks) with its fragments from global memory
+ * whole K (256 bits a step) with its fragments from global memory
  * (L1 and L2 hold the packed image's neighbourhood), one mma per 16 x 8 tile
  * per step. No early return: the mma needs every lane of the warp.
  */
@@ -127,7 +127,7 @@ bconv_mma_b1_kernel(bc_geom_t s, const uint32_t *__restrict__ xb, const uint32_t
 	int gq = lane / 4, tq = lane % 4;
 	int64_t bx = blockIdx.x, by = blockIdx.y;
 	int64_t g = bc_tile_group(s, by);
-	int64_t chunks = s.cw / 8;
+	int64_t ksteps = bc_mma_ksteps(s);
 	bc_row_t rows[BC_WM][2];
 	int acc[BC_WM][BC_WN][4];
 	bc_lane_rows(s, bx, warp, gq, rows);
@@ -136,17 +136,15 @@ bconv_mma_b1_kernel(bc_geom_t s, const uint32_t *__restrict__ xb, const uint32_t
 #pragma unroll
 		for (int jj = 0; jj < BC_WN; jj++)
 			acc[i][jj][0] = acc[i][jj][1] = acc[i][jj][2] = acc[i][jj][3] = 0;
-	for (int64_t ky = 0; ky < s.kh; ky++)
-		for (int64_t kx = 0; kx < s.kw; kx++)
-			for (int64_t ch = 0; ch < chunks; ch++) {
-				uint32_t a[BC_WM][4], b[BC_WN][2];
-				bc_lane_frags(s, xb, wb, rows, g, by, warp, gq, tq, ky, kx, ch, a, b);
+	for (int64_t ks = 0; ks < ksteps; ks++) {
+		uint32_t a[BC_WM][4], b[BC_WN][2];
+		bc_lane_frags(s, xb, wb, rows, g, by, warp, gq, tq, ks, a, b);
 #pragma unroll
-				for (int i = 0; i < BC_WM; i++)
+		for (int i = 0; i < BC_WM; i++)
 #pragma unroll
-					for (int jj = 0; jj < BC_WN; jj++)
-						bnn_mma_b1_and(acc[i][jj], a[i], b[jj]);
-			}
+			for (int jj = 0; jj < BC_WN; jj++)
+				bnn_mma_b1_and(acc[i][jj], a[i], b[jj]);
+	}
 	bc_lane_store(s, apop, wpop, wsum, rows, bx, by, warp, gq, tq, acc, out);
 }
 
@@ -170,7 +168,7 @@ static unsigned blocks_for(int64_t threads)
 static int grid_limits(const bnn_op_desc_t *d, algo_t algo, char *why, size_t whylen)
 {
 	const bnn_conv_shape_t *c = &d->conv;
-	bc_geom_t s = bc_geom_make(c, algo == ALGO_MMA_B1);
+	bc_geom_t s = bc_geom_make(c);
 	int64_t cw = s.cw;
 	int64_t most = bc_fo_threads(s);
 	int64_t words = c->n * c->h * c->w * c->groups * cw;
@@ -180,6 +178,11 @@ static int grid_limits(const bnn_op_desc_t *d, algo_t algo, char *why, size_t wh
 		most = s.pix * c->k;
 	if ((most + THREADS - 1) / THREADS > 0x7fffffffLL) {
 		snprintf(why, whylen, "%lld threads: over the CUDA grid limit", (long long)most);
+		return -1;
+	}
+	if (algo == ALGO_MMA_B1 && s.taps * cw >= 0x7fffffffLL) {
+		snprintf(why, whylen, "K of %lld words: over the 32-bit K index",
+			 (long long)(s.taps * cw));
 		return -1;
 	}
 	if (algo == ALGO_MMA_B1 && s.groups * bc_mma_ntiles(s) > 65535) {
@@ -276,7 +279,7 @@ static int prepare(algo_t algo, const bnn_op_desc_t *d, const bnn_inputs_t *in, 
 	st->algo = algo;
 	st->op = d->op;
 	st->mode = d->xnor_mode;
-	st->s = bc_geom_make(c, algo == ALGO_MMA_B1);
+	st->s = bc_geom_make(c);
 	bc_geom_t &s = st->s;
 	st->in_pix = s.n * s.h * s.w;
 

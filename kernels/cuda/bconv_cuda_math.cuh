@@ -13,9 +13,8 @@
  *           v = x (+ rsign[g * cg + ci] when an RSign shift is given);
  *           no padding border: a tap outside the image is an index test.
  *   filters wb[(o * taps + t) * cw + wd], t = ky * kw + kx (OHWI rows).
- * cw, the words per packed channel row, is ceil(cg / 32) for the CUDA-core
- * kernels and a multiple of 8 (one m16n8k256 step of 256 bits per chunk)
- * for the tensor-core kernel.
+ * cw, the words per packed channel row, is ceil(cg / 32) in every kernel;
+ * the tensor-core GEMM reads a filter's taps' rows back to back as its K.
  */
 #ifndef BNN_BCONV_CUDA_MATH_CUH
 #define BNN_BCONV_CUDA_MATH_CUH
@@ -52,12 +51,8 @@ static inline int64_t bc_blocks(int64_t threads)
 	return (threads + BC_THREADS - 1) / BC_THREADS;
 }
 
-/*
- * The device geometry of a valid shape (bnn_conv_shape_finish done): mma
- * selects the tensor-core row length (256-bit chunks) over the CUDA-core
- * one (32-bit words).
- */
-static inline bc_geom_t bc_geom_make(const bnn_conv_shape_t *c, int mma)
+/* The device geometry of a valid shape (bnn_conv_shape_finish done). */
+static inline bc_geom_t bc_geom_make(const bnn_conv_shape_t *c)
 {
 	bc_geom_t s;
 	s.n = c->n, s.h = c->h, s.w = c->w, s.c = c->c, s.k = c->k, s.kh = c->kh, s.kw = c->kw;
@@ -66,7 +61,7 @@ static inline bc_geom_t bc_geom_make(const bnn_conv_shape_t *c, int mma)
 	s.cg = c->c / c->groups;
 	s.kg = c->k / c->groups;
 	s.taps = c->kh * c->kw;
-	s.cw = mma ? (s.cg + 255) / 256 * 8 : (s.cg + 31) / 32;
+	s.cw = (s.cg + 31) / 32;
 	s.pix = c->n * c->oh * c->ow;
 	return s;
 }
@@ -316,7 +311,10 @@ BC_HD void bc_xnor_scale_thread(const bc_geom_t &s, const int32_t *dot, const fl
 
 /*
  * The GEMM of group g: rows are output pixels, columns the group's filters,
- * K is (tap, 256-bit chunk of the channel row): taps * cw / 8 mma steps.
+ * K the filter's packed rows of every tap back to back (word kw = t * cw +
+ * wd, taps * cw words; spare channel bits are zero on both sides), in mma
+ * steps of 8 words (256 bits), zero words past the end. Small channel
+ * counts thus share a step between taps (32 channels: 9 taps in 2 steps).
  * Grid: x = ceil(pix / BC_TM) pixel tiles, y = groups * ceil(kg / BC_TN).
  */
 BC_HD int64_t bc_mma_ntiles(const bc_geom_t &s)
@@ -327,6 +325,11 @@ BC_HD int64_t bc_mma_ntiles(const bc_geom_t &s)
 BC_HD int64_t bc_mma_mtiles(const bc_geom_t &s)
 {
 	return (s.pix + BC_TM - 1) / BC_TM;
+}
+
+BC_HD int64_t bc_mma_ksteps(const bc_geom_t &s)
+{
+	return (s.taps * s.cw + 7) / 8;
 }
 
 /* One A row, an output pixel, located once before the K loop. */
@@ -348,6 +351,26 @@ BC_HD bc_row_t bc_row(const bc_geom_t &s, int64_t p)
 	return r;
 }
 
+/* Where K word kw lies: tap (ky, kx), word wd of its row; ok = 0 past the end of K. */
+typedef struct {
+	int ky, kx, wd, ok;
+} bc_kpos_t;
+
+/* 32-bit: taps * cw < 2^31 (bnn_bconv_supports__cuda_mma_b1), and cheaper divisions. */
+BC_HD bc_kpos_t bc_kpos(const bc_geom_t &s, int64_t kw)
+{
+	bc_kpos_t q;
+	int cw = (int)s.cw, k = (int)kw;
+	q.ok = kw < s.taps * s.cw;
+	if (!q.ok)
+		k = 0;
+	int t = k / cw;
+	q.wd = k % cw;
+	q.ky = t / (int)s.kw;
+	q.kx = t % (int)s.kw;
+	return q;
+}
+
 /* Tile indices: the pixel of mma row r16 (0..15) of row tile i of a warp of block (bx, .). */
 BC_HD int64_t bc_tile_pixel(int64_t bx, int warp, int i, int r16)
 {
@@ -366,56 +389,55 @@ BC_HD int64_t bc_tile_group(const bc_geom_t &s, int64_t by)
 }
 
 /*
- * Words t and t + 4 of the 256-bit chunk ch of row r's tap (ky, kx) in
- * group g; zero (i.e. +1 padding, as the identity below assumes) outside
- * the image or past the last pixel.
+ * K word q of row r (an output pixel) in group g; zero (i.e. +1 padding,
+ * as the identity of bc_lane_store assumes) outside the image, past the
+ * last pixel and past the end of K.
  */
-BC_HD void bc_load_a(const bc_geom_t &s, const uint32_t *xb, const bc_row_t &r, int64_t g,
-		     int64_t ky, int64_t kx, int64_t ch, int t, uint32_t &lo, uint32_t &hi)
+BC_HD uint32_t bc_load_a(const bc_geom_t &s, const uint32_t *xb, const bc_row_t &r, int64_t g,
+			 const bc_kpos_t &q)
 {
-	int64_t iy = r.iy0 + ky * s.dil, ix = r.ix0 + kx * s.dil;
-	if (!r.ok || iy < 0 || iy >= s.h || ix < 0 || ix >= s.w) {
-		lo = hi = 0;
-		return;
-	}
-	const uint32_t *q = xb + (((r.b * s.h + iy) * s.w + ix) * s.groups + g) * s.cw + ch * 8;
-	lo = q[t];
-	hi = q[t + 4];
+	int64_t iy = r.iy0 + q.ky * s.dil, ix = r.ix0 + q.kx * s.dil;
+	if (!r.ok || !q.ok || iy < 0 || iy >= s.h || ix < 0 || ix >= s.w)
+		return 0;
+	return xb[(((r.b * s.h + iy) * s.w + ix) * s.groups + g) * s.cw + q.wd];
 }
 
-/* The same words of filter j (within group g) at tap t; zero past the group's filters. */
-BC_HD void bc_load_b(const bc_geom_t &s, const uint32_t *wb, int64_t g, int64_t j, int64_t t,
-		     int64_t ch, int tq, uint32_t &lo, uint32_t &hi)
+/* K word kw of filter j (within group g); zero past the group's filters and past K. */
+BC_HD uint32_t bc_load_b(const bc_geom_t &s, const uint32_t *wb, int64_t g, int64_t j,
+			 int64_t kw)
 {
-	if (j >= s.kg) {
-		lo = hi = 0;
-		return;
-	}
-	const uint32_t *q = wb + ((g * s.kg + j) * s.taps + t) * s.cw + ch * 8;
-	lo = q[tq];
-	hi = q[tq + 4];
+	if (j >= s.kg || kw >= s.taps * s.cw)
+		return 0;
+	return wb[(g * s.kg + j) * s.taps * s.cw + kw];
 }
 
 /*
- * A lane's fragments of one K step (PTX b1 m16n8k256; gq = lane / 4,
+ * A lane's fragments of K step ks (PTX b1 m16n8k256; gq = lane / 4,
  * tq = lane % 4): a[i] = {row gq word tq, row gq+8 word tq, row gq word
  * tq+4, row gq+8 word tq+4} of row tile i, b[jj] = {word tq, word tq+4} of
- * column gq of column tile jj. rows[i][0/1] are the lane's rows gq / gq+8.
+ * column gq of column tile jj, words counted from 8 ks. rows[i][0/1] are
+ * the lane's rows gq / gq+8.
  */
 BC_HD void bc_lane_frags(const bc_geom_t &s, const uint32_t *xb, const uint32_t *wb,
 			 const bc_row_t (&rows)[BC_WM][2], int64_t g, int64_t by, int warp,
-			 int gq, int tq, int64_t ky, int64_t kx, int64_t ch,
-			 uint32_t (&a)[BC_WM][4], uint32_t (&bf)[BC_WN][2])
+			 int gq, int tq, int64_t ks, uint32_t (&a)[BC_WM][4],
+			 uint32_t (&bf)[BC_WN][2])
 {
+	int64_t kw0 = 8 * ks + tq, kw1 = kw0 + 4;
+	bc_kpos_t q0 = bc_kpos(s, kw0), q1 = bc_kpos(s, kw1);
 #pragma unroll
 	for (int i = 0; i < BC_WM; i++) {
-		bc_load_a(s, xb, rows[i][0], g, ky, kx, ch, tq, a[i][0], a[i][2]);
-		bc_load_a(s, xb, rows[i][1], g, ky, kx, ch, tq, a[i][1], a[i][3]);
+		a[i][0] = bc_load_a(s, xb, rows[i][0], g, q0);
+		a[i][1] = bc_load_a(s, xb, rows[i][1], g, q0);
+		a[i][2] = bc_load_a(s, xb, rows[i][0], g, q1);
+		a[i][3] = bc_load_a(s, xb, rows[i][1], g, q1);
 	}
 #pragma unroll
-	for (int jj = 0; jj < BC_WN; jj++)
-		bc_load_b(s, wb, g, bc_tile_filter(s, by, warp, jj, gq), ky * s.kw + kx, ch, tq,
-			  bf[jj][0], bf[jj][1]);
+	for (int jj = 0; jj < BC_WN; jj++) {
+		int64_t j = bc_tile_filter(s, by, warp, jj, gq);
+		bf[jj][0] = bc_load_b(s, wb, g, j, kw0);
+		bf[jj][1] = bc_load_b(s, wb, g, j, kw1);
+	}
 }
 
 /* The lane's rows, once per block: rows[i][h] is mma row gq + 8h of row tile i. */
