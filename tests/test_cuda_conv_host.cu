@@ -6,15 +6,16 @@
  *
  * Covered: packing (with and without an RSign shift) against bnn_ref_pack,
  * the CUDA-core binary conv, the tensor-core implicit GEMM with the mma
- * m16n8k256 .and.popc emulated from the PTX fragment layout (the lanes'
- * loads, the tile indexing, the AND identity and the zero-padding
- * correction), BWN, and XNOR-Net scaling (paper and released), on seeded
- * data with exact +0.0 and -0.0, over shapes with channel tails (spare
- * bits), taps sharing and straddling the 256-bit mma steps, zero and +1 padding, stride 2, dilation 2,
- * groups, odd and 1-wide sizes, 1x1 and 7x7 kernels, one output channel,
- * filter and pixel counts around the 64 x 64 tile, batch > 1. Every launch
- * is emulated as the host side launches it (whole blocks, guards included)
- * into a poisoned buffer with a guard zone past its end.
+ * m16n8k256 .and.popc emulated by kernels/cuda/mma_model.h (the project's
+ * host model of the PTX fragment layout), checking the lanes' loads, the
+ * tile indexing, the AND identity and the zero-padding correction, BWN,
+ * and XNOR-Net scaling (paper and released), on seeded data with exact
+ * +0.0 and -0.0, over shapes with channel tails (spare bits), taps sharing
+ * and straddling the 256-bit mma steps, zero and +1 padding, stride 2,
+ * dilation 2, groups, odd and 1-wide sizes, 1x1 and 7x7 kernels, one output
+ * channel, filter and pixel counts around the 64 x 64 tile, batch > 1.
+ * Every launch is emulated as the host side launches it (whole blocks,
+ * guards included) into a poisoned buffer with a guard zone past its end.
  * Not covered (no GPU here): the mma hardware itself (emulated from our
  * reading of the PTX ISA), warp scheduling, the real launch, memory
  * copies, timing; tests/test_cuda_conv does those where a GPU is present.
@@ -26,6 +27,7 @@
 #include <string.h>
 #include <vector>
 #include "cuda/bconv_cuda_math.cuh"
+#include "cuda/mma_model.h"
 extern "C" {
 #include "bnn_ref.h"
 }
@@ -196,37 +198,6 @@ static void run_popc(const packed_t &p, int32_t *out)
 		bc_popc_thread(p.s, p.xb.data(), p.wb.data(), p.wsum.data(), idx, out);
 }
 
-/*
- * mma.sync m16n8k256 .and.popc over one warp, from the lanes' registers as
- * the PTX ISA lays them out (b1, m16n8k256): lane (gq, tq) holds A rows gq
- * and gq + 8, 32-bit words tq and tq + 4 of the 256 bits, B column gq,
- * words tq and tq + 4, and the accumulators (gq, 2tq), (gq, 2tq + 1),
- * (gq + 8, 2tq), (gq + 8, 2tq + 1).
- */
-static void emu_mma(const uint32_t (*a)[4], const uint32_t (*b)[2], int (*c)[4])
-{
-	uint32_t A[16][8], B[8][8];
-	for (int lane = 0; lane < 32; lane++) {
-		int gq = lane / 4, tq = lane % 4;
-		A[gq][tq] = a[lane][0];
-		A[gq + 8][tq] = a[lane][1];
-		A[gq][tq + 4] = a[lane][2];
-		A[gq + 8][tq + 4] = a[lane][3];
-		B[gq][tq] = b[lane][0];
-		B[gq][tq + 4] = b[lane][1];
-	}
-	for (int lane = 0; lane < 32; lane++) {
-		int gq = lane / 4, tq = lane % 4;
-		for (int e = 0; e < 4; e++) {
-			int r = gq + (e >= 2 ? 8 : 0), col = 2 * tq + (e & 1);
-			int sum = 0;
-			for (int wd = 0; wd < 8; wd++)
-				sum += __builtin_popcount(A[r][wd] & B[col][wd]);
-			c[lane][e] += sum;
-		}
-	}
-}
-
 /* bconv_mma_b1_kernel's launch: every block, warp and lane, in the kernel's loop order. */
 static void run_mma(const packed_t &p, int32_t *out)
 {
@@ -254,7 +225,8 @@ static void run_mma(const packed_t &p, int32_t *out)
 								memcpy(lb[l], b[l][jj], sizeof(lb[l]));
 								memcpy(lc[l], acc[l][i][jj], sizeof(lc[l]));
 							}
-							emu_mma(la, lb, lc);
+							/* the project's one PTX model of the mma */
+							mma_model_m16n8k256(0, la, lb, lc, lc);
 							for (int l = 0; l < 32; l++)
 								memcpy(acc[l][i][jj], lc[l], sizeof(lc[l]));
 						}
