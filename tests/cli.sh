@@ -3,7 +3,7 @@
 # exit, and leaves the database as it was; --dump writes .npy files numpy
 # reads back; --help and the descriptor on the command line work.
 . "${srcdir:-.}/tests/lib.sh"
-plan 34
+plan 35
 B=$BNNBENCH
 db="$T/keep.db"
 
@@ -110,6 +110,11 @@ ok $? "bnnbench probe measures and stores its rows ($rows)"
 "$B" run --no-db --probe-time 0.02 --min-time 0 'gemm m=64 n=64 k=256' >"$T/out" 2>&1
 grep -q 'bgemm_xor_popc__generic .* PASS .* TOPS .*% of peak' "$T/out"
 ok $? "a timed run states each kernel's efficiency against the probed peak"
+
+"$B" list >"$T/out" 2>&1
+nsuites=$(sed -n '/^Built-in suites/,/^$/p' "$T/out" | grep -c ' problems$')
+! grep -q ' invalid: ' "$T/out" && [ "$nsuites" -ge 9 ] && grep -Eq '^  perf_gpu +[0-9]+ problems$' "$T/out"
+ok $? "every built-in suite (perf_gpu included) loads and validates ($nsuites)"
 
 "$B" --help >"$T/out" 2>&1
 [ $? -eq 0 ] && grep -q 'usage: bnnbench' "$T/out" && grep -q '2 operations per binary MAC' "$T/out"
