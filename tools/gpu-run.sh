@@ -81,7 +81,7 @@ fi
 {
 	echo "gpu-run: $(date -u '+%Y-%m-%d %H:%M:%S UTC') on $(uname -n) ($(uname -m)), $(nproc) cores"
 	echo "bundle: $version ($(sed -n 2p "$bundle/VERSION" 2>/dev/null))"
-	if [ -d "$top/.git" ] && command -v git >/dev/null 2>&1; then
+	if [ -e "$top/.git" ] && command -v git >/dev/null 2>&1; then
 		echo "tree here: $(cd "$top" && git describe --always --dirty --tags 2>/dev/null)"
 	fi
 	echo "cuda: ${cuda:-not found}"
