@@ -13,6 +13,12 @@ if ! command -v "${BNNBENCH_GNUPLOT:-gnuplot}" >/dev/null 2>&1; then
 	echo "1..0 # SKIP gnuplot is not installed (Debian: gnuplot-nox), so the report has no plots"
 	exit 77
 fi
+# The speedup plot needs a CPU peer of the gemm problem: a build without
+# OpenBLAS (such as tools/gpu-run.sh's) has none.
+if ! "$B" list 2>/dev/null | grep -q '^  sgemm__openblas '; then
+	echo "1..0 # SKIP this build has no OpenBLAS sgemm peer, which the speedup plot needs"
+	exit 77
+fi
 plan 5
 db="$T/real.db" rep="$T/rep"
 for i in 1 2; do

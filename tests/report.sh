@@ -18,6 +18,12 @@ if ! "$PY" -c 'import sqlite3' 2>/dev/null; then
 	echo "1..0 # SKIP python3 with sqlite3 is needed to plant the ReActNet results"
 	exit 77
 fi
+# The speedup plot needs a CPU peer of the gemm problem: a build without
+# OpenBLAS (such as tools/gpu-run.sh's) has none.
+if ! "$B" list 2>/dev/null | grep -q '^  sgemm__openblas '; then
+	echo "1..0 # SKIP this build has no OpenBLAS sgemm peer, which the speedup plot needs"
+	exit 77
+fi
 plan 20
 db="$T/real.db" rep="$T/rep"
 for i in 1 2; do
