@@ -364,25 +364,6 @@ static void rn_block_free(rn_block_t *bl)
 	free(bl->comp3);
 }
 
-/*
- * alpha (mean |w| of each filter of per_filter weights) and inference BN as
- * y = acc * m + c, in double, rounded once per coefficient: the folding of
- * bnnbench's own block kernel, so both round the same way.
- */
-static void rn_fold_bn(const float *w, int64_t filters, int64_t per_filter, const bnn_bn_t *bn,
-		       float *m, float *c)
-{
-	for (int64_t o = 0; o < filters; o++) {
-		double sum = 0;
-		for (int64_t i = 0; i < per_filter; i++)
-			sum += fabs((double)w[o * per_filter + i]);
-		double alpha = sum / (double)per_filter;
-		double inv = 1.0 / sqrt((double)bn->var[o] + (double)BNN_BN_EPS);
-		m[o] = (float)(alpha * bn->gamma[o] * inv);
-		c[o] = (float)(bn->beta[o] - (double)bn->mean[o] * bn->gamma[o] * inv);
-	}
-}
-
 /* sign(w) as the convs' weight type: +-1.0f or s8 +-1. */
 static void *rn_sign_weights(const rn_ctx_t *cx, const float *w, size_t n)
 {
@@ -465,8 +446,8 @@ static int rn_block_init(rn_ctx_t *cx, rn_block_t *bl, const bnn_rblock_shape_t 
 	if (!bl->m1)
 		goto out;
 	bl->c1 = bl->m1 + c, bl->m2 = bl->c1 + c, bl->c2 = bl->m2 + k;
-	rn_fold_bn(p->w3, c, 9 * c, &p->bn1, bl->m1, bl->c1);
-	rn_fold_bn(p->w1, k, c, &p->bn2, bl->m2, bl->c2);
+	bnn_rnet_fold_bn(p->w3, c, 9 * c, &p->bn1, bl->m1, bl->c1);
+	bnn_rnet_fold_bn(p->w1, k, c, &p->bn2, bl->m2, bl->c2);
 	if (cx->int8 && (rc = rn_block_comp(bl)) != 0)
 		goto out;
 	w3 = rn_sign_weights(cx, p->w3, (size_t)(9 * c * c));

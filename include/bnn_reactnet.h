@@ -63,4 +63,20 @@ typedef struct {
 	const float *fc_b;      /* [1000] */
 } bnn_rnet_params_t;
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+/*
+ * Folds alpha (mean |w| over the per_filter weights of each of filters
+ * filters, w[filter][per_filter]) and inference BN into y = acc * m + c,
+ * in double, rounded once per coefficient. Every binarized block kernel
+ * (CPU, GPU, the oneDNN peer's epilogue) folds through this one function,
+ * so all of them round alike. kernels/generic/reactnet.c.
+ */
+void bnn_rnet_fold_bn(const float *w, int64_t filters, int64_t per_filter, const bnn_bn_t *bn,
+		      float *m, float *c);
+#ifdef __cplusplus
+}
+#endif
+
 #endif

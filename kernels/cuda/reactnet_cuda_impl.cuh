@@ -525,25 +525,6 @@ typedef struct {
 } rn_block_t;
 
 /*
- * Folds alpha (mean |w| over per_filter weights) and inference BN into
- * y = acc * m + c, in double, rounded once: the CPU template's fold_bn,
- * operation for operation, so both give the same floats.
- */
-static inline void rn_fold_bn(const float *w, int64_t filters, int64_t per_filter,
-			      const bnn_bn_t *bn, float *m, float *c)
-{
-	for (int64_t o = 0; o < filters; o++) {
-		double sum = 0;
-		for (int64_t i = 0; i < per_filter; i++)
-			sum += fabs((double)w[o * per_filter + i]);
-		double alpha = sum / (double)per_filter;
-		double inv = 1.0 / sqrt((double)bn->var[o] + (double)BNN_BN_EPS);
-		m[o] = (float)(alpha * bn->gamma[o] * inv);
-		c[o] = (float)(bn->beta[o] - (double)bn->mean[o] * bn->gamma[o] * inv);
-	}
-}
-
-/*
  * Prepares block bk of shape b and parameters p (host) to read x and write y
  * (device): folds and copies the per-channel parameters, copies the weights
  * and packs them on the device. Scratch (xbits, ubits, u) must be set by the
@@ -562,14 +543,14 @@ static int rn_block_prepare(rn_mem_t *m, rn_block_t *bk, const bnn_rblock_shape_
 	bk->z = z;
 	if (!hc)
 		return -ENOMEM;
-	rn_fold_bn(p->w3, c, 9 * c, &p->bn1, hc + RN_M1 * c, hc + RN_C1 * c);
+	bnn_rnet_fold_bn(p->w3, c, 9 * c, &p->bn1, hc + RN_M1 * c, hc + RN_C1 * c);
 	memcpy(hc + RN_RS1 * c, p->rsign1, (size_t)c * sizeof(float));
 	memcpy(hc + RN_RS2 * c, p->rsign2, (size_t)c * sizeof(float));
 	memcpy(hc + RN_G1 * c, p->rp1.g, (size_t)c * sizeof(float));
 	memcpy(hc + RN_S1 * c, p->rp1.slope, (size_t)c * sizeof(float));
 	memcpy(hc + RN_Z1 * c, p->rp1.z, (size_t)c * sizeof(float));
 	float *hk = hc + RN_PER_C * c;
-	rn_fold_bn(p->w1, k, c, &p->bn2, hk + RN_M2 * k, hk + RN_C2 * k);
+	bnn_rnet_fold_bn(p->w1, k, c, &p->bn2, hk + RN_M2 * k, hk + RN_C2 * k);
 	memcpy(hk + RN_G2 * k, p->rp2.g, (size_t)k * sizeof(float));
 	memcpy(hk + RN_S2 * k, p->rp2.slope, (size_t)k * sizeof(float));
 	memcpy(hk + RN_Z2 * k, p->rp2.z, (size_t)k * sizeof(float));

@@ -32,24 +32,6 @@ static const bnn_kernel_t *find_kernel(const char *name)
 	return NULL;
 }
 
-/*
- * Folds alpha (mean |w| over per_filter weights) and inference BN into
- * y = acc * m + c, in double, rounded once per coefficient.
- */
-static void fold_bn(const float *w, int64_t filters, int64_t per_filter, const bnn_bn_t *bn,
-		    float *m, float *c)
-{
-	for (int64_t o = 0; o < filters; o++) {
-		double sum = 0;
-		for (int64_t i = 0; i < per_filter; i++)
-			sum += fabs((double)w[o * per_filter + i]);
-		double alpha = sum / (double)per_filter;
-		double inv = 1.0 / sqrt((double)bn->var[o] + (double)BNN_BN_EPS);
-		m[o] = (float)(alpha * bn->gamma[o] * inv);
-		c[o] = (float)(bn->beta[o] - (double)bn->mean[o] * bn->gamma[o] * inv);
-	}
-}
-
 static int conv_prepare(conv_inst_t *ci, const bnn_kernel_t *k, const bnn_conv_shape_t *s,
 			const float *x, const float *w, const float *shift)
 {
@@ -104,8 +86,8 @@ int bnn_rblock_prepare_with(const bnn_rnet_loops_t *loops, const char *conv_kern
 	st->u = malloc(pix * (size_t)b->c * sizeof(float));
 	if (!st->m1 || !st->c1 || !st->m2 || !st->c2 || !st->acc3 || !st->acc1 || !st->u)
 		goto fail;
-	fold_bn(p->w3, b->c, 9 * b->c, &p->bn1, st->m1, st->c1);
-	fold_bn(p->w1, b->k, b->c, &p->bn2, st->m2, st->c2);
+	bnn_rnet_fold_bn(p->w3, b->c, 9 * b->c, &p->bn1, st->m1, st->c1);
+	bnn_rnet_fold_bn(p->w1, b->k, b->c, &p->bn2, st->m2, st->c2);
 
 	bnn_conv_shape_t s3 = { .n = b->n, .h = b->h, .w = b->w, .c = b->c, .k = b->c, .kh = 3,
 				.kw = 3, .stride = b->stride, .pad = 1, .pad_value = 0, .dil = 1,
