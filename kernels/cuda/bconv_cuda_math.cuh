@@ -156,6 +156,26 @@ BC_HD int64_t bc_fo_threads(const bc_geom_t &s)
 	return s.pix * s.groups * bc_fblocks(s);
 }
 
+/* What CUDA-core thread idx computes: output pixel p = (b, oy, ox), and
+ * filters o0 .. o0 + nf - 1 of group g. */
+typedef struct {
+	int64_t p, b, oy, ox, g, o0, nf;
+} bc_fo_t;
+
+BC_HD bc_fo_t bc_fo_map(const bc_geom_t &s, int64_t idx)
+{
+	bc_fo_t t;
+	int64_t fb = idx / s.pix, nfb = bc_fblocks(s), j0 = fb % nfb * BC_FO;
+	t.p = idx % s.pix;
+	t.g = fb / nfb;
+	t.nf = s.kg - j0 < BC_FO ? s.kg - j0 : BC_FO;
+	t.o0 = t.g * s.kg + j0;
+	t.b = t.p / (s.oh * s.ow);
+	t.oy = t.p / s.ow % s.oh;
+	t.ox = t.p % s.ow;
+	return t;
+}
+
 /*
  * Thread idx of the CUDA-core conv: output pixel p = idx % pix (neighbouring
  * threads, neighbouring pixels, the same filters: the weight loads are the
@@ -169,11 +189,8 @@ BC_HD void bc_popc_thread(const bc_geom_t &s, const uint32_t *xb, const uint32_t
 {
 	if (idx >= bc_fo_threads(s))
 		return;
-	int64_t p = idx % s.pix, fb = idx / s.pix, nfb = bc_fblocks(s);
-	int64_t g = fb / nfb, j0 = fb % nfb * BC_FO;
-	int64_t nf = s.kg - j0 < BC_FO ? s.kg - j0 : BC_FO;
-	int64_t o0 = g * s.kg + j0;
-	int64_t b = p / (s.oh * s.ow), oy = p / s.ow % s.oh, ox = p % s.ow;
+	const bc_fo_t t = bc_fo_map(s, idx);
+	const int64_t p = t.p, g = t.g, nf = t.nf, o0 = t.o0, b = t.b, oy = t.oy, ox = t.ox;
 	int32_t acc[BC_FO], corr[BC_FO];
 	int32_t valid = 0;
 #pragma unroll
@@ -223,11 +240,8 @@ BC_HD void bc_bwn_thread(const bc_geom_t &s, const float *x, const uint32_t *wb,
 {
 	if (idx >= bc_fo_threads(s))
 		return;
-	int64_t p = idx % s.pix, fb = idx / s.pix, nfb = bc_fblocks(s);
-	int64_t g = fb / nfb, j0 = fb % nfb * BC_FO;
-	int64_t nf = s.kg - j0 < BC_FO ? s.kg - j0 : BC_FO;
-	int64_t o0 = g * s.kg + j0;
-	int64_t b = p / (s.oh * s.ow), oy = p / s.ow % s.oh, ox = p % s.ow;
+	const bc_fo_t t = bc_fo_map(s, idx);
+	const int64_t p = t.p, g = t.g, nf = t.nf, o0 = t.o0, b = t.b, oy = t.oy, ox = t.ox;
 	float acc[BC_FO];
 #pragma unroll
 	for (int f = 0; f < BC_FO; f++)
