@@ -1,5 +1,5 @@
 /*
- * GPU kernel records and metrics through CUPTI: see cupti.h.
+ * GPU kernel records and metrics through CUPTI: see bnn_cupti.h.
  *
  * Compile-only on the machine it was written on (no GPU, no driver): the
  * parts without CUPTI (aggregation, the metric list) and the host side of
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "config.h"
-#include "cupti.h"
+#include "bnn_cupti.h"
 
 #ifdef BNN_HAVE_CUPTI
 #include <cuda.h>

@@ -6,7 +6,7 @@
 
 #include <stdio.h>
 #include "counters.h"
-#include "cupti.h"
+#include "bnn_cupti.h"
 #include "machine.h"
 
 /* Prints the report to f; json selects one JSON object (for scripts).

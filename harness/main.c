@@ -17,7 +17,7 @@
 #include "config.h"
 #include "bind.h"
 #include "counters.h"
-#include "cupti.h"
+#include "bnn_cupti.h"
 #include "info.h"
 #include "dbtools.h"
 #include "localpeak.h"

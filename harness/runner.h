@@ -14,7 +14,7 @@
 #include "bnn_kernels.h"
 #include "check.h"
 #include "counters.h"
-#include "cupti.h"
+#include "bnn_cupti.h"
 #include "desc.h"
 #include "timing.h"
 

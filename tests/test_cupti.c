@@ -29,7 +29,7 @@
 #include <string.h>
 #include "config.h"
 #include "bnn_kernels.h"
-#include "cupti.h"
+#include "bnn_cupti.h"
 #include "tap.h"
 #ifdef BNN_HAVE_CUDA
 #include "cuda/bnn_cuda.h"

@@ -1,5 +1,5 @@
 /*
- * cupti.h: GPU kernel times and hardware metrics through CUPTI (CUDA 13),
+ * bnn_cupti.h: GPU kernel times and hardware metrics through CUPTI (CUDA 13),
  * read in passes of their own right after a GPU kernel's timed samples, as
  * the PAPI counters are for CPU kernels (harness.md: reading counters
  * perturbs timing).
