@@ -157,12 +157,12 @@ const bnn_kernel_t bnn_kernels[] = {
 	BNN_AVX512_REACTNET_TABLE(avx512, BNN_ISA_AVX512, "")
 #endif
 #ifdef BNN_HAVE_CUDA
-	/* GPU: the whole op, copies both ways included (kernels/cuda/bnn_cuda.h). */
+	/* GPU: data device-resident (kernels/cuda/bnn_cuda.h): prepare copies in, fetch copies out, the timed run does neither. */
 	{
 		.name = "bgemm_xor_popc__cuda_popc",
 		.op = BNN_OP_GEMM,
 		.isa = BNN_ISA_CUDA,
-		.summary = "GPU CUDA cores: XOR + __popcll, 64x64 shared-memory tiles, A copied in and packed per run",
+		.summary = "GPU CUDA cores: XOR + __popcll, 64x64 shared-memory tiles, A packed from its floats on the device per run",
 		.prepare = bnn_bgemm_prepare__cuda_popc,
 		.run = bnn_bgemm_run__cuda,
 		.release = bnn_bgemm_release__cuda,

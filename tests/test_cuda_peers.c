@@ -7,8 +7,8 @@
  * reason; and without a device, the probe and the record say why.
  * On a GPU: every peer against the float reference, exactly (+-1 data:
  * integer results), on small, odd and tile-edge shapes, run twice with
- * fetch, after a check that prepare poisoned C; the probes give a positive,
- * finite best and median rate per row (each MMA probe also checks its own
+ * fetch, after a check that prepare poisoned C (tests/gemm_check.h); the
+ * probes give a positive, finite best and median rate per row (each MMA probe also checks its own
  * accumulators on the device); the record names the device.
  * Without a GPU those points are TAP SKIPs with the runtime's reason.
  */
@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bnn_kernels.h"
-#include "bnn_ref.h"
+#include "gemm_check.h"
 #include "peak.h"
 #include "peers.h"
 #include "tap.h"
@@ -36,86 +36,6 @@ static const int64_t shapes[][3] = {
 };
 #define NSHAPES (sizeof(shapes) / sizeof(shapes[0]))
 
-/* Deterministic values in [-1, 1), with exact +0.0 and -0.0 (both +1). */
-static void fill(float *x, int64_t n, uint64_t seed)
-{
-	for (int64_t i = 0; i < n; i++) {
-		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-		uint32_t r = (uint32_t)(seed >> 33);
-		x[i] = r % 17 == 0 ? 0.0f : r % 19 == 0 ? -0.0f
-			: (float)((int32_t)(r % 2001) - 1000) / 1000.0f;
-	}
-}
-
-static void gemm_desc(bnn_op_desc_t *d, int64_t m, int64_t n, int64_t k)
-{
-	memset(d, 0, sizeof(*d));
-	d->op = BNN_OP_GEMM;
-	d->gemm.m = m;
-	d->gemm.n = n;
-	d->gemm.k = k;
-}
-
-/* One peer on one shape on the device: 1 if exact (and poisoned first). */
-static int check_peer(const bnn_kernel_t *p, int64_t m, int64_t n, int64_t k, char *msg,
-		      size_t len)
-{
-	bnn_op_desc_t d;
-	int ok = 0, rc;
-	void *state = NULL;
-	gemm_desc(&d, m, n, k);
-	float *a = malloc(sizeof(float) * (size_t)(m * k));
-	float *b = malloc(sizeof(float) * (size_t)(n * k));
-	float *ref = malloc(sizeof(float) * (size_t)(m * n));
-	int32_t *c = malloc(sizeof(int32_t) * (size_t)(m * n));
-	snprintf(msg, len, "ok");
-	if (!a || !b || !ref || !c) {
-		snprintf(msg, len, "out of memory");
-		goto out;
-	}
-	fill(a, m * k, (uint64_t)(m * 1000003 + k));
-	fill(b, n * k, (uint64_t)(n * 7919 + k * 31 + 5));
-	bnn_ref_bgemm(&d.gemm, a, b, ref);
-	bnn_inputs_t in = { .a = a, .b = b };
-	if ((rc = p->prepare(&d, &in, &state)) != 0) {
-		snprintf(msg, len, "prepare returned %d", rc);
-		goto out;
-	}
-	/* Before any run, C holds the poison: no element may pass as a result. */
-	if ((rc = p->fetch(state, c)) != 0) {
-		snprintf(msg, len, "fetch before run returned %d", rc);
-		goto out;
-	}
-	for (int64_t i = 0; i < m * n; i++)
-		if ((float)c[i] == ref[i]) {
-			snprintf(msg, len, "C[%lld] = %d before any run: prepare did not poison C",
-				 (long long)i, c[i]);
-			goto out;
-		}
-	for (int rep = 0; rep < 2; rep++) {
-		memset(c, 0x5a, sizeof(int32_t) * (size_t)(m * n));
-		if ((rc = p->run(state, c)) != 0 || (rc = p->fetch(state, c)) != 0) {
-			snprintf(msg, len, "run %d (or its fetch) returned %d", rep, rc);
-			goto out;
-		}
-		for (int64_t i = 0; i < m * n; i++)
-			if ((float)c[i] != ref[i]) {
-				snprintf(msg, len, "run %d: C[%lld][%lld] = %d, reference %.0f", rep,
-					 (long long)(i / n), (long long)(i % n), c[i], ref[i]);
-				goto out;
-			}
-	}
-	ok = 1;
-out:
-	if (state)
-		p->release(state);
-	free(a);
-	free(b);
-	free(ref);
-	free(c);
-	return ok;
-}
-
 static const bnn_kernel_t *find_peer(const char *name)
 {
 	for (size_t i = 0; i < bnn_peer_count; i++)
@@ -129,7 +49,7 @@ static int refuses(const bnn_kernel_t *p, int64_t m, int64_t n, int64_t k, const
 {
 	bnn_op_desc_t d;
 	char why[256] = "";
-	gemm_desc(&d, m, n, k);
+	gc_desc(&d, m, n, k);
 	int rc = p->supports(&d, why, sizeof(why));
 	printf("# %s m=%lld n=%lld k=%lld: %s\n", p->name, (long long)m, (long long)n,
 	       (long long)k, rc ? why : "accepted");
@@ -201,7 +121,7 @@ int main(void)
 		tap_ok(refuses(s8, 8, 8, 63, "multiples of 4") && refuses(s8, 8, 5, 64, "multiples of 4"),
 		       "int8 peer refuses k = 63 and n = 5, saying why");
 		bnn_op_desc_t d;
-		gemm_desc(&d, 3, 8, 64);
+		gc_desc(&d, 3, 8, 64);
 		tap_ok(s8->supports(&d, why, sizeof(why)) == 0, "int8 peer accepts m=3 n=8 k=64%s%s",
 		       dev ? "" : " (rules only: no device)", "");
 		tap_ok(s8->isa == BNN_ISA_CUDA && s8->fetch, "int8 peer is a device-resident cuda entry");
@@ -222,13 +142,13 @@ int main(void)
 			int64_t m = shapes[j][0], nn = shapes[j][1], k = shapes[j][2];
 			bnn_op_desc_t d;
 			char swhy[256] = "";
-			gemm_desc(&d, m, nn, k);
+			gc_desc(&d, m, nn, k);
 			if (!dev || p->supports(&d, swhy, sizeof(swhy)) != 0) {
 				printf("ok %d - %s m=%lld n=%lld k=%lld # SKIP %s\n", ++tap_n, p->name,
 				       (long long)m, (long long)nn, (long long)k, dev ? swhy : why);
 				continue;
 			}
-			tap_ok(check_peer(p, m, nn, k, msg, sizeof(msg)), "%s m=%lld n=%lld k=%lld: %s",
+			tap_ok(gc_check(p, m, nn, k, msg, sizeof(msg)), "%s m=%lld n=%lld k=%lld: %s",
 			       p->name, (long long)m, (long long)nn, (long long)k, msg);
 		}
 	}
