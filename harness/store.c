@@ -166,6 +166,19 @@ static int step_done(bnn_store_t *st, sqlite3_stmt *s, const char *what)
 }
 
 /*
+ * One row of an INSERT or UPDATE: bound is the OR of the statement's
+ * sqlite3_bind_* results (a failed bind is reported as what, like a failed
+ * step); the statement is reset for the next row, its bindings kept.
+ */
+static int bind_step(bnn_store_t *st, sqlite3_stmt *s, int bound, const char *what)
+{
+	int rc = bound != SQLITE_OK ? db_fail(st, what) : step_done(st, s, what);
+
+	sqlite3_reset(s);
+	return rc;
+}
+
+/*
  * Steps a statement whose first row's first column is an integer into *v;
  * no row gives *found = 0 (found may be NULL when a row is certain).
  */
@@ -538,11 +551,7 @@ static int mark_stale_runs(bnn_store_t *st)
 	if (rc)
 		goto out;
 	rc = bind_text(s, 1, st->host);
-	if (rc != SQLITE_OK) {
-		rc = db_fail(st, "marking interrupted runs");
-		goto out;
-	}
-	rc = step_done(st, s, "marking interrupted runs");
+	rc = bind_step(st, s, rc, "marking interrupted runs");
 out:
 	sqlite3_finalize(s);
 	return rc;
@@ -699,11 +708,7 @@ static int machine_id(bnn_store_t *st, const bnn_machine_info_t *m, int64_t *id)
 			goto out;
 		b = sqlite3_bind_int64(s, 1, *id);
 		b |= bind_topology(s, m);
-		if (b != SQLITE_OK) {
-			rc = db_fail(st, "storing the machine's topology");
-			goto out;
-		}
-		rc = step_done(st, s, "storing the machine's topology");
+		rc = bind_step(st, s, b, "storing the machine's topology");
 		goto out;
 	}
 
@@ -722,11 +727,7 @@ static int machine_id(bnn_store_t *st, const bnn_machine_info_t *m, int64_t *id)
 	b |= m->cores > 0 ? sqlite3_bind_int64(s, 14, m->cores)
 			  : sqlite3_bind_null(s, 14);
 	b |= bind_text(s, 15, m->record_json);
-	if (b != SQLITE_OK) {
-		rc = db_fail(st, "storing the machine");
-		goto out;
-	}
-	rc = step_done(st, s, "storing the machine");
+	rc = bind_step(st, s, b, "storing the machine");
 	if (!rc)
 		*id = sqlite3_last_insert_rowid(st->db);
 out:
@@ -771,11 +772,7 @@ static int build_id(bnn_store_t *st, const bnn_build_info_t *bi, int64_t *id)
 	b = bind_text(s, 1, v);
 	b |= bind_text(s, 2, c);
 	b |= bind_text(s, 3, f);
-	if (b != SQLITE_OK) {
-		rc = db_fail(st, "storing the build");
-		goto out;
-	}
-	rc = step_done(st, s, "storing the build");
+	rc = bind_step(st, s, b, "storing the build");
 	if (!rc)
 		*id = sqlite3_last_insert_rowid(st->db);
 out:
@@ -827,11 +824,7 @@ int bnn_store_begin_run(bnn_store_t *st, const bnn_machine_info_t *m,
 	bc |= sqlite3_bind_int64(s, 7, (sqlite3_int64)getpid());
 	bc |= st->host[0] ? bind_text(s, 8, st->host) : sqlite3_bind_null(s, 8);
 	bc |= bind_text(s, 9, r->machine_record);
-	if (bc != SQLITE_OK) {
-		rc = db_fail(st, "storing the run");
-		goto out;
-	}
-	rc = step_done(st, s, "storing the run");
+	rc = bind_step(st, s, bc, "storing the run");
 	if (!rc)
 		*run_id = sqlite3_last_insert_rowid(st->db);
 out:
@@ -883,11 +876,7 @@ int bnn_store_problem(bnn_store_t *st, const char *canonical, const char *name,
 	b = bind_text(s, 1, canonical);
 	b |= bind_text(s, 2, name);
 	b |= bind_text(s, 3, op);
-	if (b != SQLITE_OK) {
-		rc = db_fail(st, "storing the problem");
-		goto out;
-	}
-	rc = step_done(st, s, "storing the problem");
+	rc = bind_step(st, s, b, "storing the problem");
 	if (!rc)
 		*problem_id = sqlite3_last_insert_rowid(st->db);
 out:
@@ -948,14 +937,9 @@ static int store_counters(bnn_store_t *st, int64_t id, const bnn_result_rec_t *r
 			: sqlite3_bind_null(s, 8);
 		b |= bind_text(s, 9, c->scope);
 		b |= sqlite3_bind_int(s, 10, c->multiplexed != 0);
-		if (b != SQLITE_OK) {
-			rc = db_fail(st, "storing counters");
-			goto out;
-		}
-		rc = step_done(st, s, "storing counters");
+		rc = bind_step(st, s, b, "storing counters");
 		if (rc)
 			goto out;
-		sqlite3_reset(s);
 	}
 out:
 	sqlite3_finalize(s);
@@ -998,14 +982,9 @@ int bnn_store_run_counters(bnn_store_t *st, int64_t run_id, const bnn_run_counte
 		b |= bind_text(s, 5, c[i].status);
 		b |= bind_text(s, 6, c[i].reason && c[i].reason[0] ? c[i].reason : NULL);
 		b |= sqlite3_bind_int(s, 7, c[i].multiplexed != 0);
-		if (b != SQLITE_OK) {
-			rc = db_fail(st, "storing the run's counters");
-			goto out;
-		}
-		rc = step_done(st, s, "storing the run's counters");
+		rc = bind_step(st, s, b, "storing the run's counters");
 		if (rc)
 			goto out;
-		sqlite3_reset(s);
 	}
 out:
 	sqlite3_finalize(s);
@@ -1036,14 +1015,9 @@ int bnn_store_network_blocks(bnn_store_t *st, int64_t network_result_id,
 		e |= sqlite3_bind_int(s, 2, b[i].block);
 		e |= sqlite3_bind_int64(s, 3, b[i].block_result_id);
 		e |= bind_real(s, 4, b[i].share);
-		if (e != SQLITE_OK) {
-			rc = db_fail(st, "storing the network's blocks");
-			goto out;
-		}
-		rc = step_done(st, s, "storing the network's blocks");
+		rc = bind_step(st, s, e, "storing the network's blocks");
 		if (rc)
 			goto out;
-		sqlite3_reset(s);
 	}
 out:
 	sqlite3_finalize(s);
@@ -1078,12 +1052,7 @@ static int store_gpu_kernels(bnn_store_t *st, int64_t id, const bnn_result_rec_t
 		b |= bind_real(s, 6, g->min_ns);
 		b |= bind_real(s, 7, g->max_ns);
 		b |= bind_real(s, 8, g->total_ns / (double)g->reps);
-		if (b != SQLITE_OK) {
-			rc = db_fail(st, "storing GPU kernel records");
-			break;
-		}
-		rc = step_done(st, s, "storing GPU kernel records");
-		sqlite3_reset(s);
+		rc = bind_step(st, s, b, "storing GPU kernel records");
 	}
 	sqlite3_finalize(s);
 	return rc;
@@ -1167,11 +1136,7 @@ int bnn_store_result(bnn_store_t *st, int64_t run_id, int64_t problem_id,
 	b |= bind_text(s, 24, r->unit);
 	b |= bind_real(s, 25, r->device_ns ? r->device_min_ns : NAN);
 	b |= bind_real(s, 26, r->device_ns ? r->device_median_ns : NAN);
-	if (b != SQLITE_OK) {
-		rc = db_fail(st, "storing the result");
-		goto out;
-	}
-	rc = step_done(st, s, "storing the result");
+	rc = bind_step(st, s, b, "storing the result");
 	if (rc)
 		goto out;
 	id = sqlite3_last_insert_rowid(st->db);
@@ -1190,14 +1155,9 @@ int bnn_store_result(bnn_store_t *st, int64_t run_id, int64_t problem_id,
 		b = sqlite3_bind_int64(s, 2, (sqlite3_int64)i);
 		b |= bind_real(s, 3, r->samples_ns[i]);
 		b |= bind_real(s, 4, r->device_ns ? r->device_ns[i] : NAN);
-		if (b != SQLITE_OK) {
-			rc = db_fail(st, "storing samples");
-			goto out;
-		}
-		rc = step_done(st, s, "storing samples");
+		rc = bind_step(st, s, b, "storing samples");
 		if (rc)
 			goto out;
-		sqlite3_reset(s);
 	}
 	sqlite3_finalize(s);
 	s = NULL;
@@ -1233,11 +1193,7 @@ int bnn_store_end_run(bnn_store_t *st, int64_t run_id, const char *status)
 		goto out;
 	b = bind_text(s, 1, status);
 	b |= sqlite3_bind_int64(s, 2, run_id);
-	if (b != SQLITE_OK) {
-		rc = db_fail(st, "ending the run");
-		goto out;
-	}
-	rc = step_done(st, s, "ending the run");
+	rc = bind_step(st, s, b, "ending the run");
 	if (rc)
 		goto out;
 	if (sqlite3_changes(st->db) == 0)
