@@ -110,6 +110,18 @@ static int close_file(FILE *f, const report_t *rp, const char *name)
 	return 0;
 }
 
+/* Closes a plot's NAME.dat and NAME.gp (both, always; *dat and *gp become
+ * NULL); -1 when either could not be written. */
+static int close_plot_files(const report_t *rp, FILE **dat, FILE **gp, const char *name)
+{
+	char d[128], g[128];
+	snprintf(d, sizeof(d), "%s.dat", name);
+	snprintf(g, sizeof(g), "%s.gp", name);
+	int bad = close_file(*dat, rp, d) | close_file(*gp, rp, g);
+	*dat = *gp = NULL;
+	return bad ? -1 : 0;
+}
+
 /* Runs gnuplot NAME.gp in DIR; 0 when it exits 0 and wrote NAME.svg. */
 static int run_gnuplot(report_t *rp, const char *name)
 {
@@ -357,11 +369,8 @@ static int plot_roofline(report_t *rp)
 		first = 0;
 	}
 	fprintf(gp, "\n");
-	if (close_file(dat, rp, "roofline.dat") | close_file(gp, rp, "roofline.gp")) {
-		dat = gp = NULL;
+	if (close_plot_files(rp, &dat, &gp, "roofline") != 0)
 		goto out;
-	}
-	dat = gp = NULL;
 	fprintf(rp->html, "<p>%d timed results of run %lld (%lld thread%s). Roofs: ", npoints,
 		(long long)h->id, (long long)threads, threads == 1 ? "" : "s");
 	if (!pr)
@@ -484,11 +493,8 @@ static int plot_speedup(report_t *rp)
 		fprintf(gp, ", \\\n     NaN with boxes lc %d title \"vs %s\"", j + 1, t);
 	}
 	fprintf(gp, ", \\\n     1 with lines lc rgb '#444444' dashtype 3 notitle\n");
-	if (close_file(dat, rp, "speedup.dat") | close_file(gp, rp, "speedup.gp")) {
-		dat = gp = NULL;
+	if (close_plot_files(rp, &dat, &gp, "speedup") != 0)
 		goto out;
-	}
-	dat = gp = NULL;
 	emit_plot(rp, "speedup", "Speedup of the best kernel over each peer, per problem");
 	rc = 0;
 out:
@@ -608,11 +614,8 @@ static int plot_reactnet(report_t *rp)
 			"title \"whole block (fused kernel)\"", first ? "" : ", \\\n     ",
 			first ? "" : "($0):", 2 + layers.n, first ? ":xtic(1)" : "");
 	fprintf(gp, "\n");
-	if (close_file(dat, rp, "reactnet.dat") | close_file(gp, rp, "reactnet.gp")) {
-		dat = gp = NULL;
+	if (close_plot_files(rp, &dat, &gp, "reactnet") != 0)
 		goto out;
-	}
-	dat = gp = NULL;
 	fprintf(rp->html, "<p>Bars: each block's binary convolutions timed alone, stacked; "
 		"dots: the whole block (RSign, convolutions, BN, RPReLU, shortcut) as one fused "
 		"kernel (the reactnet suite times blocks 7 to 11, which share one shape, once).</p>\n");
@@ -748,11 +751,8 @@ static int plot_trends(report_t *rp)
 			k ? ", " : "", 3 + k, k ? "" : ":xtic(2)", t);
 	}
 	fprintf(gp, ", 1 with lines lc rgb '#444444' dashtype 3 notitle\n");
-	if (close_file(dat, rp, "trends.dat") | close_file(gp, rp, "trends.gp")) {
-		dat = gp = NULL;
+	if (close_plot_files(rp, &dat, &gp, "trends") != 0)
 		goto out;
-	}
-	dat = gp = NULL;
 	emit_plot(rp, "trends", "Run-to-run trend of the median time per kernel");
 	rc = 0;
 out:
