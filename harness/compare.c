@@ -286,72 +286,79 @@ static void print_csv(row_t *rows, size_t nrows)
 	}
 }
 
-/* One run's header as a JSON member named key. */
-static void json_run(const char *key, const bnn_dbt_run_t *r)
+/* One run's header, or NULL out of memory. */
+static json_t *json_run(const bnn_dbt_run_t *r)
 {
-	printf("  \"%s\": {\"run_id\": %lld, \"database\": ", key, (long long)r->id);
-	bnn_dbt_json_string(stdout, r->db_path);
-	printf(", \"suite\": ");
-	bnn_dbt_json_string(stdout, r->suite);
-	printf(", \"start_time\": ");
-	bnn_dbt_json_string(stdout, r->start_time);
-	printf(", \"host\": ");
-	bnn_dbt_json_string(stdout, r->host);
-	printf(", \"machine\": ");
-	bnn_dbt_json_string(stdout, r->fingerprint);
-	printf(", \"build\": ");
-	bnn_dbt_json_string(stdout, r->version);
-	printf("},\n");
+	json_t *j = json_object();
+	int bad = !j;
+	bad |= bnn_dbt_jset(j, "run_id", json_integer(r->id));
+	bad |= bnn_dbt_jset(j, "database", bnn_dbt_jstr(r->db_path));
+	bad |= bnn_dbt_jset(j, "suite", bnn_dbt_jstr(r->suite));
+	bad |= bnn_dbt_jset(j, "start_time", bnn_dbt_jstr(r->start_time));
+	bad |= bnn_dbt_jset(j, "host", bnn_dbt_jstr(r->host));
+	bad |= bnn_dbt_jset(j, "machine", bnn_dbt_jstr(r->fingerprint));
+	bad |= bnn_dbt_jset(j, "build", bnn_dbt_jstr(r->version));
+	if (bad) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
 }
 
-/* The whole comparison as one JSON object. */
-static void print_json(const bnn_dbt_run_t *rb, const bnn_dbt_run_t *rn, row_t *rows,
-		       size_t nrows, const cmp_opts_t *o, const size_t *count)
+/* One pair as a JSON object, or NULL out of memory. */
+static json_t *json_row(const row_t *w)
 {
-	printf("{\n");
-	json_run("base", rb);
-	json_run("new", rn);
-	printf("  \"threshold\": %.17g, \"alpha\": %.17g, \"bootstrap\": %d, "
-	       "\"min_test_samples\": %d,\n", o->threshold, o->alpha, o->iters,
-	       MIN_TEST_SAMPLES);
-	printf("  \"rows\": [");
-	for (size_t r = 0; r < nrows; r++) {
-		const row_t *w = &rows[r];
-		const bnn_dbt_result_t *any = w->new ? w->new : w->base;
-		printf("%s\n    {\"problem\": ", r ? "," : "");
-		bnn_dbt_json_string(stdout, any->problem);
-		printf(", \"canonical\": ");
-		bnn_dbt_json_string(stdout, any->canonical);
-		printf(", \"kernel\": ");
-		bnn_dbt_json_string(stdout, any->kernel);
-		printf(", \"kind\": ");
-		bnn_dbt_json_string(stdout, any->kind);
-		printf(", \"base_status\": ");
-		bnn_dbt_json_string(stdout, w->base ? w->base->status : NULL);
-		printf(", \"new_status\": ");
-		bnn_dbt_json_string(stdout, w->new ? w->new->status : NULL);
-		printf(", \"base_median_ns\": ");
-		bnn_dbt_json_number(stdout, w->mb);
-		printf(", \"new_median_ns\": ");
-		bnn_dbt_json_number(stdout, w->mn);
-		printf(", \"base_samples\": %zu, \"new_samples\": %zu",
-		       w->base ? w->base->nsamples : 0, w->new ? w->new->nsamples : 0);
-		printf(", \"change\": ");
-		bnn_dbt_json_number(stdout, w->change);
-		printf(", \"ci\": [");
-		bnn_dbt_json_number(stdout, w->lo);
-		printf(", ");
-		bnn_dbt_json_number(stdout, w->hi);
-		printf("], \"p_value\": ");
-		bnn_dbt_json_number(stdout, w->p);
-		printf(", \"verdict\": \"%s\", \"note\": ", verdict_name[w->verdict]);
-		bnn_dbt_json_string(stdout, w->note);
-		printf("}");
+	const bnn_dbt_result_t *any = w->new ? w->new : w->base;
+	json_t *j = json_object(), *ci = json_array();
+	int bad = !j || !ci;
+	bad |= bnn_dbt_jset(j, "problem", bnn_dbt_jstr(any->problem));
+	bad |= bnn_dbt_jset(j, "canonical", bnn_dbt_jstr(any->canonical));
+	bad |= bnn_dbt_jset(j, "kernel", bnn_dbt_jstr(any->kernel));
+	bad |= bnn_dbt_jset(j, "kind", bnn_dbt_jstr(any->kind));
+	bad |= bnn_dbt_jset(j, "base_status", bnn_dbt_jstr(w->base ? w->base->status : NULL));
+	bad |= bnn_dbt_jset(j, "new_status", bnn_dbt_jstr(w->new ? w->new->status : NULL));
+	bad |= bnn_dbt_jset(j, "base_median_ns", bnn_dbt_jnum(w->mb));
+	bad |= bnn_dbt_jset(j, "new_median_ns", bnn_dbt_jnum(w->mn));
+	bad |= bnn_dbt_jset(j, "base_samples",
+			    json_integer((json_int_t)(w->base ? w->base->nsamples : 0)));
+	bad |= bnn_dbt_jset(j, "new_samples",
+			    json_integer((json_int_t)(w->new ? w->new->nsamples : 0)));
+	bad |= bnn_dbt_jset(j, "change", bnn_dbt_jnum(w->change));
+	bad |= json_array_append_new(ci, bnn_dbt_jnum(w->lo)) != 0;
+	bad |= json_array_append_new(ci, bnn_dbt_jnum(w->hi)) != 0;
+	bad |= bnn_dbt_jset(j, "ci", ci);
+	bad |= bnn_dbt_jset(j, "p_value", bnn_dbt_jnum(w->p));
+	bad |= bnn_dbt_jset(j, "verdict", json_string(verdict_name[w->verdict]));
+	bad |= bnn_dbt_jset(j, "note", bnn_dbt_jstr(w->note));
+	if (bad) {
+		json_decref(j);
+		return NULL;
 	}
-	printf("\n  ],\n  \"summary\": {");
+	return j;
+}
+
+/* The whole comparison as one JSON object on stdout (Jansson); 0, or -1
+ * when out of memory or the write failed. */
+static int print_json(const bnn_dbt_run_t *rb, const bnn_dbt_run_t *rn, row_t *rows,
+		      size_t nrows, const cmp_opts_t *o, const size_t *count)
+{
+	json_t *doc = json_object(), *list = json_array(), *sum = json_object();
+	int bad = !doc || !list || !sum, rc;
+	bad |= bnn_dbt_jset(doc, "base", json_run(rb));
+	bad |= bnn_dbt_jset(doc, "new", json_run(rn));
+	bad |= bnn_dbt_jset(doc, "threshold", bnn_dbt_jnum(o->threshold));
+	bad |= bnn_dbt_jset(doc, "alpha", bnn_dbt_jnum(o->alpha));
+	bad |= bnn_dbt_jset(doc, "bootstrap", json_integer(o->iters));
+	bad |= bnn_dbt_jset(doc, "min_test_samples", json_integer(MIN_TEST_SAMPLES));
+	for (size_t r = 0; r < nrows && !bad; r++)
+		bad |= json_array_append_new(list, json_row(&rows[r])) != 0;
+	bad |= bnn_dbt_jset(doc, "rows", list);
 	for (int v = 0; v < V_COUNT; v++)
-		printf("%s\"%s\": %zu", v ? ", " : "", verdict_name[v], count[v]);
-	printf("}\n}\n");
+		bad |= bnn_dbt_jset(sum, verdict_name[v], json_integer((json_int_t)count[v]));
+	bad |= bnn_dbt_jset(doc, "summary", sum);
+	rc = bad ? -1 : bnn_dbt_json_dump(stdout, doc);
+	json_decref(doc);
+	return rc;
 }
 
 /* Parses a threshold: a fraction (0.05) or a percentage (5%). */
@@ -472,13 +479,14 @@ int bnn_cmd_compare(int argc, char **argv)
 		classify(&rows[r], &o);
 		count[rows[r].verdict]++;
 	}
+	int wrc = 0;
 	if (o.format == OUT_CSV)
 		print_csv(rows, nrows);
 	else if (o.format == OUT_JSON)
-		print_json(&rb, &rn, rows, nrows, &o, count);
+		wrc = print_json(&rb, &rn, rows, nrows, &o, count);
 	else
 		print_text(&rb, &rn, rows, nrows, &o, count);
-	if (fflush(stdout) != 0) {
+	if (wrc != 0 || fflush(stdout) != 0) {
 		fprintf(stderr, "bnnbench: compare: writing the output: %s\n", strerror(errno));
 		status = BNN_DBT_IO;
 		goto out;

@@ -436,37 +436,44 @@ fail:
 	return status;
 }
 
-/* See dbtools.h: control characters as \u escapes, UTF-8 passed through. */
-void bnn_dbt_json_string(FILE *f, const char *s)
+/* See dbtools.h. */
+json_t *bnn_dbt_jstr(const char *s)
 {
-	if (!s) {
-		fputs("null", f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c == '\t')
-			fputs("\\t", f);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
+	if (!s)
+		return json_null();
+	json_t *j = json_string(s);
+	if (j)
+		return j;
+	char *t = strdup(s);
+	if (!t)
+		return NULL;
+	for (char *p = t; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	j = json_string(t);
+	free(t);
+	return j;
 }
 
-/* See dbtools.h: 17 digits, so a double reads back exactly. */
-void bnn_dbt_json_number(FILE *f, double x)
+/* See dbtools.h. */
+json_t *bnn_dbt_jnum(double x)
 {
-	if (isfinite(x))
-		fprintf(f, "%.17g", x);
-	else
-		fputs("null", f);
+	return isfinite(x) ? json_real(x) : json_null();
+}
+
+/* See dbtools.h. */
+int bnn_dbt_jset(json_t *o, const char *key, json_t *v)
+{
+	return json_object_set_new(o, key, v) != 0;
+}
+
+/* See dbtools.h. */
+int bnn_dbt_json_dump(FILE *f, const json_t *doc)
+{
+	if (json_dumpf(doc, f, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) != 0 ||
+	    fputc('\n', f) == EOF)
+		return -1;
+	return 0;
 }
 
 /* See dbtools.h: quoted only when it holds a comma, quote or line break. */

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sqlite3.h>
+#include <jansson.h>
 
 #define BNN_DBT_OK 0
 #define BNN_DBT_REGRESSED 1
@@ -112,9 +113,24 @@ int bnn_dbt_load_arg(const char *arg, const char *default_db, int with_samples,
 		     bnn_dbt_run_t *run);
 
 /* Writers that escape what they print. */
-void bnn_dbt_json_string(FILE *f, const char *s);   /* "..." or null */
 void bnn_dbt_csv_field(FILE *f, const char *s);     /* RFC 4180 quoting */
 void bnn_dbt_html(FILE *f, const char *s);          /* &, <, >, ", ' */
-void bnn_dbt_json_number(FILE *f, double x);        /* number or null */
+
+/*
+ * JSON output is built with Jansson and written by bnn_dbt_json_dump.
+ * bnn_dbt_jstr: a string, null for NULL; Jansson takes UTF-8 only, so a
+ * string that is not valid UTF-8 (a file name, say) has its non-ASCII bytes
+ * written as '?'. bnn_dbt_jnum: a number, null when not finite (JSON has no
+ * NaN). Both return NULL only when out of memory.
+ * bnn_dbt_jset: object o's member key = v (v's reference is taken, also on
+ * failure); 0, or 1 when o or v is NULL or out of memory, so that a
+ * builder can OR the results and check once.
+ * bnn_dbt_json_dump: doc, indented, numbers with 17 digits (a double reads
+ * back exactly), and a newline; 0, or -1 when the write failed.
+ */
+json_t *bnn_dbt_jstr(const char *s);
+json_t *bnn_dbt_jnum(double x);
+int bnn_dbt_jset(json_t *o, const char *key, json_t *v);
+int bnn_dbt_json_dump(FILE *f, const json_t *doc);
 
 #endif

@@ -141,20 +141,6 @@ static void csv_run(FILE *f, const bnn_dbt_run_t *r)
 	free(g);
 }
 
-/* "key": "v" (escaped), after ", " when comma. */
-static void json_kv_str(FILE *f, const char *key, const char *v, int comma)
-{
-	fprintf(f, "%s\"%s\": ", comma ? ", " : "", key);
-	bnn_dbt_json_string(f, v);
-}
-
-/* , "key": v (null when unknown). */
-static void json_kv_num(FILE *f, const char *key, double v)
-{
-	fprintf(f, ", \"%s\": ", key);
-	bnn_dbt_json_number(f, v);
-}
-
 /* The name of a benchmark: problem/kernel, as Google Benchmark names
  * a family instance by its arguments. */
 static void bench_name(char *buf, size_t len, const bnn_dbt_result_t *x, const char *suffix)
@@ -162,145 +148,183 @@ static void bench_name(char *buf, size_t len, const bnn_dbt_result_t *x, const c
 	snprintf(buf, len, "%s/%s%s", x->problem, x->kernel, suffix);
 }
 
-/* One Google Benchmark aggregate entry (NAME_agg) of result x. */
-static void json_aggregate(FILE *f, const bnn_dbt_result_t *x, long family, const char *agg,
-			   double value, int percent, const gpu_cols_t *g)
+/* The members every benchmark entry starts with; 0, or -1 out of memory. */
+static int bench_head(json_t *e, const char *name, const char *run_name, long family,
+		      const char *run_type, long long threads)
+{
+	return bnn_dbt_jset(e, "name", bnn_dbt_jstr(name)) |
+	       bnn_dbt_jset(e, "family_index", json_integer(family)) |
+	       bnn_dbt_jset(e, "per_family_instance_index", json_integer(0)) |
+	       bnn_dbt_jset(e, "run_name", bnn_dbt_jstr(run_name)) |
+	       bnn_dbt_jset(e, "run_type", json_string(run_type)) |
+	       bnn_dbt_jset(e, "threads", json_integer(threads > 0 ? threads : 1));
+}
+
+/* One Google Benchmark aggregate entry (NAME_agg) of result x, or NULL. */
+static json_t *json_aggregate(const bnn_dbt_result_t *x, long family, const char *agg,
+			      double value, int percent, const gpu_cols_t *g)
 {
 	char name[600], run_name[600], suffix[32];
+	json_t *e = json_object();
+	int bad = !e;
 	snprintf(suffix, sizeof(suffix), "_%s", agg);
 	bench_name(name, sizeof(name), x, suffix);
 	bench_name(run_name, sizeof(run_name), x, "");
-	fprintf(f, ",\n    {");
-	json_kv_str(f, "name", name, 0);
-	fprintf(f, ", \"family_index\": %ld, \"per_family_instance_index\": 0", family);
-	json_kv_str(f, "run_name", run_name, 1);
-	fprintf(f, ", \"run_type\": \"aggregate\", \"repetitions\": %zu, \"threads\": %lld",
-		x->nsamples, (long long)(x->threads > 0 ? x->threads : 1));
-	fprintf(f, ", \"aggregate_name\": \"%s\", \"aggregate_unit\": \"%s\"", agg,
-		percent ? "percentage" : "time");
-	fprintf(f, ", \"iterations\": %zu", x->nsamples);
-	json_kv_num(f, "real_time", value);
-	json_kv_num(f, "cpu_time", value);
-	fprintf(f, ", \"time_unit\": \"ns\"");
+	bad |= bench_head(e, name, run_name, family, "aggregate", x->threads);
+	bad |= bnn_dbt_jset(e, "repetitions", json_integer((json_int_t)x->nsamples));
+	bad |= bnn_dbt_jset(e, "aggregate_name", json_string(agg));
+	bad |= bnn_dbt_jset(e, "aggregate_unit", json_string(percent ? "percentage" : "time"));
+	bad |= bnn_dbt_jset(e, "iterations", json_integer((json_int_t)x->nsamples));
+	bad |= bnn_dbt_jset(e, "real_time", bnn_dbt_jnum(value));
+	bad |= bnn_dbt_jset(e, "cpu_time", bnn_dbt_jnum(value));
+	bad |= bnn_dbt_jset(e, "time_unit", json_string("ns"));
 	if (!strcmp(agg, "median")) {
-		json_kv_num(f, "TOPS", x->tops);
-		json_kv_num(f, "MACs", x->macs);
-		json_kv_num(f, "efficiency", x->efficiency);
+		bad |= bnn_dbt_jset(e, "TOPS", bnn_dbt_jnum(x->tops));
+		bad |= bnn_dbt_jset(e, "MACs", bnn_dbt_jnum(x->macs));
+		bad |= bnn_dbt_jset(e, "efficiency", bnn_dbt_jnum(x->efficiency));
 		/* GPU kernels (schema 4): user counters, as Google Benchmark
 		 * writes them, only where known. */
 		if (g && isfinite(g->device_median_ns))
-			json_kv_num(f, "device_median_ns", g->device_median_ns);
+			bad |= bnn_dbt_jset(e, "device_median_ns", bnn_dbt_jnum(g->device_median_ns));
 		if (g && isfinite(g->gpu_kernel_ns))
-			json_kv_num(f, "gpu_kernel_ns", g->gpu_kernel_ns);
+			bad |= bnn_dbt_jset(e, "gpu_kernel_ns", bnn_dbt_jnum(g->gpu_kernel_ns));
 	}
-	fprintf(f, "}");
+	if (bad) {
+		json_decref(e);
+		return NULL;
+	}
+	return e;
 }
 
-/* Run r as one Google Benchmark JSON document; r has its samples loaded. */
-static void json_run(FILE *f, const bnn_dbt_run_t *r)
+/* The context object of run r, or NULL out of memory. */
+static json_t *json_context(const bnn_dbt_run_t *r)
 {
-	fprintf(f, "{\n  \"context\": {");
-	json_kv_str(f, "date", r->start_time, 0);
-	json_kv_str(f, "host_name", r->host ? r->host : r->hostname, 1);
-	json_kv_str(f, "executable", "bnnbench", 1);
-	fprintf(f, ", \"num_cpus\": %lld, \"mhz_per_cpu\": 0, \"cpu_scaling_enabled\": false",
-		(long long)r->cores);
-	fprintf(f, ", \"caches\": [], \"load_avg\": [], \"library_build_type\": \"release\"");
-	json_kv_str(f, "bnnbench_version", r->version, 1);
-	json_kv_str(f, "compiler", r->compiler, 1);
-	json_kv_str(f, "cflags", r->cflags, 1);
-	fprintf(f, ", \"bnnbench_run_id\": %lld", (long long)r->id);
-	json_kv_str(f, "bnnbench_database", r->db_path, 1);
-	json_kv_str(f, "machine_fingerprint", r->fingerprint, 1);
-	json_kv_str(f, "cpu_model", r->cpu_model, 1);
-	json_kv_str(f, "isa_features", r->isa_features, 1);
-	json_kv_str(f, "suite", r->suite, 1);
-	json_kv_str(f, "command_line", r->command_line, 1);
-	json_kv_str(f, "run_status", r->status, 1);
-	json_kv_str(f, "end_time", r->end_time, 1);
-	fprintf(f, ", \"seed\": %lld, \"check_only\": %s", (long long)r->seed,
-		r->check_only ? "true" : "false");
+	json_t *c = json_object(), *probes = json_array();
+	int bad = !c || !probes;
+	bad |= bnn_dbt_jset(c, "date", bnn_dbt_jstr(r->start_time));
+	bad |= bnn_dbt_jset(c, "host_name", bnn_dbt_jstr(r->host ? r->host : r->hostname));
+	bad |= bnn_dbt_jset(c, "executable", json_string("bnnbench"));
+	bad |= bnn_dbt_jset(c, "num_cpus", json_integer(r->cores));
+	bad |= bnn_dbt_jset(c, "mhz_per_cpu", json_integer(0));
+	bad |= bnn_dbt_jset(c, "cpu_scaling_enabled", json_false());
+	bad |= bnn_dbt_jset(c, "caches", json_array());
+	bad |= bnn_dbt_jset(c, "load_avg", json_array());
+	bad |= bnn_dbt_jset(c, "library_build_type", json_string("release"));
+	bad |= bnn_dbt_jset(c, "bnnbench_version", bnn_dbt_jstr(r->version));
+	bad |= bnn_dbt_jset(c, "compiler", bnn_dbt_jstr(r->compiler));
+	bad |= bnn_dbt_jset(c, "cflags", bnn_dbt_jstr(r->cflags));
+	bad |= bnn_dbt_jset(c, "bnnbench_run_id", json_integer(r->id));
+	bad |= bnn_dbt_jset(c, "bnnbench_database", bnn_dbt_jstr(r->db_path));
+	bad |= bnn_dbt_jset(c, "machine_fingerprint", bnn_dbt_jstr(r->fingerprint));
+	bad |= bnn_dbt_jset(c, "cpu_model", bnn_dbt_jstr(r->cpu_model));
+	bad |= bnn_dbt_jset(c, "isa_features", bnn_dbt_jstr(r->isa_features));
+	bad |= bnn_dbt_jset(c, "suite", bnn_dbt_jstr(r->suite));
+	bad |= bnn_dbt_jset(c, "command_line", bnn_dbt_jstr(r->command_line));
+	bad |= bnn_dbt_jset(c, "run_status", bnn_dbt_jstr(r->status));
+	bad |= bnn_dbt_jset(c, "end_time", bnn_dbt_jstr(r->end_time));
+	bad |= bnn_dbt_jset(c, "seed", json_integer(r->seed));
+	bad |= bnn_dbt_jset(c, "check_only", json_boolean(r->check_only));
 	/* The probed peaks are the machine's, so they go with the context. */
-	fprintf(f, ",\n    \"probes\": [");
-	int first = 1;
-	for (size_t i = 0; i < r->nres; i++) {
+	for (size_t i = 0; i < r->nres && !bad; i++) {
 		const bnn_dbt_result_t *x = &r->res[i];
 		if (strcmp(x->kind, "probe"))
 			continue;
-		fprintf(f, "%s{", first ? "" : ", ");
-		json_kv_str(f, "name", x->problem, 0);
-		json_kv_str(f, "method", x->reason, 1);
-		json_kv_num(f, "value", x->value);
-		json_kv_num(f, "median", x->value_median);
-		json_kv_str(f, "unit", x->unit, 1);
-		fprintf(f, ", \"threads\": %lld}", (long long)x->threads);
-		first = 0;
+		json_t *p = json_object();
+		bad |= !p;
+		bad |= bnn_dbt_jset(p, "name", bnn_dbt_jstr(x->problem));
+		bad |= bnn_dbt_jset(p, "method", bnn_dbt_jstr(x->reason));
+		bad |= bnn_dbt_jset(p, "value", bnn_dbt_jnum(x->value));
+		bad |= bnn_dbt_jset(p, "median", bnn_dbt_jnum(x->value_median));
+		bad |= bnn_dbt_jset(p, "unit", bnn_dbt_jstr(x->unit));
+		bad |= bnn_dbt_jset(p, "threads", json_integer(x->threads));
+		bad |= json_array_append_new(probes, p) != 0;
 	}
-	fprintf(f, "]},\n  \"benchmarks\": [");
+	bad |= bnn_dbt_jset(c, "probes", probes);
+	if (bad) {
+		json_decref(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* The benchmark entries of result x (samples loaded) appended to list;
+ * 0, or -1 out of memory. */
+static int json_result(json_t *list, const bnn_dbt_result_t *x, long family,
+		       const gpu_cols_t *g)
+{
+	char name[600];
+	int bad = 0;
+	bench_name(name, sizeof(name), x, "");
+	if (x->nsamples == 0) {
+		/* Not timed: Google Benchmark's form of a benchmark that
+		 * reported an error. Its JSON reporter still writes zero
+		 * times and the unit, and compare.py (its geometric mean)
+		 * reads real_time of every entry, so they are here too. */
+		char msg[1200];
+		json_t *e = json_object();
+		snprintf(msg, sizeof(msg), "%s%s%s", x->status, x->reason ? ": " : "",
+			 x->reason ? x->reason : (strcmp(x->status, "PASS") ? "" : " (not timed)"));
+		bad |= !e || bench_head(e, name, name, family, "iteration", x->threads);
+		bad |= bnn_dbt_jset(e, "repetitions", json_integer(0));
+		bad |= bnn_dbt_jset(e, "repetition_index", json_integer(0));
+		bad |= bnn_dbt_jset(e, "iterations", json_integer(0));
+		bad |= bnn_dbt_jset(e, "real_time", json_integer(0));
+		bad |= bnn_dbt_jset(e, "cpu_time", json_integer(0));
+		bad |= bnn_dbt_jset(e, "time_unit", json_string("ns"));
+		bad |= bnn_dbt_jset(e, "error_occurred", json_true());
+		bad |= bnn_dbt_jset(e, "error_message", bnn_dbt_jstr(msg));
+		bad |= bnn_dbt_jset(e, "status", bnn_dbt_jstr(x->status));
+		return bad | (json_array_append_new(list, e) != 0);
+	}
+	double sum = 0, sq = 0;
+	for (size_t k = 0; k < x->nsamples && !bad; k++) {
+		double t = x->samples[k];
+		json_t *e = json_object();
+		sum += t;
+		bad |= !e || bench_head(e, name, name, family, "iteration", x->threads);
+		bad |= bnn_dbt_jset(e, "repetitions", json_integer((json_int_t)x->nsamples));
+		bad |= bnn_dbt_jset(e, "repetition_index", json_integer((json_int_t)k));
+		bad |= bnn_dbt_jset(e, "iterations", json_integer(1));
+		bad |= bnn_dbt_jset(e, "real_time", bnn_dbt_jnum(t));
+		bad |= bnn_dbt_jset(e, "cpu_time", bnn_dbt_jnum(t));
+		bad |= bnn_dbt_jset(e, "time_unit", json_string("ns"));
+		bad |= bnn_dbt_jset(e, "status", bnn_dbt_jstr(x->status));
+		bad |= json_array_append_new(list, e) != 0;
+	}
+	double n = (double)x->nsamples, mean = sum / n;
+	for (size_t k = 0; k < x->nsamples; k++)
+		sq += (x->samples[k] - mean) * (x->samples[k] - mean);
+	double sd = x->nsamples > 1 ? sqrt(sq / (n - 1)) : 0;
+	bad |= json_array_append_new(list, json_aggregate(x, family, "mean", mean, 0, g)) != 0;
+	bad |= json_array_append_new(list, json_aggregate(x, family, "median",
+		bnn_stat_median(x->samples, x->nsamples), 0, g)) != 0;
+	bad |= json_array_append_new(list, json_aggregate(x, family, "stddev", sd, 0, g)) != 0;
+	bad |= json_array_append_new(list, json_aggregate(x, family, "cv",
+		mean > 0 ? sd / mean : NAN, 1, g)) != 0;
+	return bad ? -1 : 0;
+}
+
+/* Run r (samples loaded) as one Google Benchmark JSON document, built with
+ * Jansson; NULL when out of memory. */
+static json_t *json_run(const bnn_dbt_run_t *r)
+{
+	json_t *doc = json_object(), *list = json_array();
 	gpu_cols_t *g = load_gpu_cols(r);
+	int bad = !doc || !list;
+	bad |= bnn_dbt_jset(doc, "context", json_context(r));
 	long family = 0;
-	first = 1;
-	for (size_t i = 0; i < r->nres; i++) {
-		const bnn_dbt_result_t *x = &r->res[i];
-		char name[600];
-		if (!strcmp(x->kind, "probe"))
+	for (size_t i = 0; i < r->nres && !bad; i++) {
+		if (!strcmp(r->res[i].kind, "probe"))
 			continue;
-		bench_name(name, sizeof(name), x, "");
-		if (x->nsamples == 0) {
-			/* Not timed: Google Benchmark's form of a benchmark that
-			 * reported an error. Its JSON reporter still writes zero
-			 * times and the unit, and compare.py (its geometric mean)
-			 * reads real_time of every entry, so they are here too. */
-			fprintf(f, "%s\n    {", first ? "" : ",");
-			json_kv_str(f, "name", name, 0);
-			fprintf(f, ", \"family_index\": %ld, \"per_family_instance_index\": 0", family);
-			json_kv_str(f, "run_name", name, 1);
-			fprintf(f, ", \"run_type\": \"iteration\", \"repetitions\": 0"
-				", \"repetition_index\": 0, \"threads\": %lld, \"iterations\": 0",
-				(long long)(x->threads > 0 ? x->threads : 1));
-			fprintf(f, ", \"real_time\": 0, \"cpu_time\": 0, \"time_unit\": \"ns\"");
-			fprintf(f, ", \"error_occurred\": true");
-			char msg[1200];
-			snprintf(msg, sizeof(msg), "%s%s%s", x->status, x->reason ? ": " : "",
-				 x->reason ? x->reason : (strcmp(x->status, "PASS") ? "" :
-							  " (not timed)"));
-			json_kv_str(f, "error_message", msg, 1);
-			json_kv_str(f, "status", x->status, 1);
-			fprintf(f, "}");
-			first = 0;
-			family++;
-			continue;
-		}
-		double sum = 0, sq = 0;
-		for (size_t k = 0; k < x->nsamples; k++) {
-			double t = x->samples[k];
-			sum += t;
-			fprintf(f, "%s\n    {", first ? "" : ",");
-			json_kv_str(f, "name", name, 0);
-			fprintf(f, ", \"family_index\": %ld, \"per_family_instance_index\": 0", family);
-			json_kv_str(f, "run_name", name, 1);
-			fprintf(f, ", \"run_type\": \"iteration\", \"repetitions\": %zu"
-				", \"repetition_index\": %zu, \"threads\": %lld, \"iterations\": 1",
-				x->nsamples, k, (long long)(x->threads > 0 ? x->threads : 1));
-			json_kv_num(f, "real_time", t);
-			json_kv_num(f, "cpu_time", t);
-			fprintf(f, ", \"time_unit\": \"ns\"");
-			json_kv_str(f, "status", x->status, 1);
-			fprintf(f, "}");
-			first = 0;
-		}
-		double n = (double)x->nsamples, mean = sum / n;
-		for (size_t k = 0; k < x->nsamples; k++)
-			sq += (x->samples[k] - mean) * (x->samples[k] - mean);
-		double sd = x->nsamples > 1 ? sqrt(sq / (n - 1)) : 0;
-		json_aggregate(f, x, family, "mean", mean, 0, g ? &g[i] : NULL);
-		json_aggregate(f, x, family, "median", bnn_stat_median(x->samples, x->nsamples), 0, g ? &g[i] : NULL);
-		json_aggregate(f, x, family, "stddev", sd, 0, g ? &g[i] : NULL);
-		json_aggregate(f, x, family, "cv", mean > 0 ? sd / mean : NAN, 1, g ? &g[i] : NULL);
-		family++;
+		bad |= json_result(list, &r->res[i], family++, g ? &g[i] : NULL);
 	}
-	fprintf(f, "\n  ]\n}\n");
+	bad |= bnn_dbt_jset(doc, "benchmarks", list);
 	free(g);
+	if (bad) {
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
 }
 
 /* See dbtools.h. Every run is read before the output file is opened. */
@@ -358,7 +382,20 @@ int bnn_cmd_export(int argc, char **argv)
 		goto out;
 	}
 	if (json) {
-		json_run(f, &runs[0]);
+		json_t *doc = json_run(&runs[0]);
+		if (!doc) {
+			fprintf(stderr, "bnnbench: export: out of memory building the JSON document\n");
+			status = BNN_DBT_IO;
+			goto out;
+		}
+		int wrc = bnn_dbt_json_dump(f, doc);
+		json_decref(doc);
+		if (wrc != 0) {
+			fprintf(stderr, "bnnbench: export: writing %s failed\n",
+				out_path ? out_path : "stdout");
+			status = BNN_DBT_IO;
+			goto out;
+		}
 	} else {
 		csv_header(f);
 		for (int i = 0; i < n; i++)

@@ -11,7 +11,7 @@ if ! "$PY" -c 'import sqlite3, json, csv' 2>/dev/null; then
 	echo "1..0 # SKIP python3 with sqlite3, json and csv is needed to read the exports"
 	exit 77
 fi
-plan 13
+plan 14
 db="$T/real.db"
 "$B" run --db "$db" --min-time 0.01 --probe-time 0.02 -q 'gemm m=32 n=32 k=200' \
 	'conv h=6 c=8 k=4 pad=1' 'gemm m=4 n=4 k=4096 name=tiny' >/dev/null 2>&1
@@ -142,6 +142,20 @@ PYEOF
 else
 	skip "Google Benchmark's compare.py ($GBC) or scipy is not installed (Debian: libbenchmark-tools python3-scipy)"
 fi
+# A file name that is not UTF-8 (names of problems and kernels are checked
+# on input, paths are not): JSON must stay valid, so its byte becomes '?'.
+odd="$T/$(printf 'r\376s').db"
+cp "$T/odd.db" "$odd" &&
+	"$B" export --db "$odd" --format json >"$T/bytes.json" &&
+	"$B" compare --db "$odd" --json 1 1 >"$T/bytes-cmp.json"
+"$PY" - "$T/bytes.json" "$T/bytes-cmp.json" <<'PYEOF'
+import json, sys
+for f, get in ((sys.argv[1], lambda d: d["context"]["bnnbench_database"]),
+               (sys.argv[2], lambda d: d["base"]["database"])):
+    d = json.loads(open(f, "rb").read().decode("utf-8"))   # strict UTF-8
+    assert get(d).endswith("/r?s.db"), get(d)
+PYEOF
+ok $? "a database path that is not UTF-8: export's and compare's JSON are strict UTF-8, the byte written as '?'"
 expect_fail 3 "$T/missing.db: No such file" "a database that does not exist is not created" -- \
 	"$B" export --db "$T/missing.db"
 finish
