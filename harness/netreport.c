@@ -86,20 +86,20 @@ static const entry_t *find_block(const bnn_netreport_t *r, const char *family,
 /* The per-block table of one kernel family against network entry net. */
 static void print_blocks(const bnn_netreport_t *r, const entry_t *net, FILE *f)
 {
-	bnn_rnet_shape_t one = net->d.rnet;
+	const bnn_rnet_shape_t *one = &net->d.rnet;
 	double sum = 0;
 	int rows = 0;
-	one.n = 1;
 	for (int i = 0; i < BNN_RNET_BLOCKS; i++) {
-		bnn_rblock_shape_t b = bnn_rnet_block(&one, i);
+		bnn_rblock_shape_t b = bnn_rnet_block(one, i);
 		const entry_t *e = find_block(r, net->family, &b);
 		if (!e)
 			continue;
 		if (!rows++)
-			fprintf(f, "\nReActNet-A blocks, %s (batch 1, %lldx%lld; share of %s):\n"
+			fprintf(f, "\nReActNet-A blocks, %s (batch %lld, %lldx%lld; share of %s):\n"
 				   "  block  kind       in        c -> k      stride   time us     TOPS"
 				   "   share\n",
-				net->family, (long long)one.h, (long long)one.w, net->problem);
+				net->family, (long long)one->n, (long long)one->h, (long long)one->w,
+				net->problem);
 		double share = e->median_ns / net->median_ns;
 		sum += share;
 		fprintf(f, "  %5d  %-9s  %4lldx%-4lld %4lld -> %-4lld     %d  %10.1f %8.4f  %5.1f%%\n",
@@ -117,14 +117,17 @@ void bnn_netreport_print(const bnn_netreport_t *r, FILE *f)
 {
 	if (!r)
 		return;
-	/* Per-block tables: for each family, against its batch-1 network. */
+	/* Per-block tables: for each family and network shape (batch and
+	 * image size), against its first network entry; blocks are matched
+	 * at the network's own batch (print_blocks prints nothing without). */
 	for (size_t i = 0; i < r->n; i++) {
 		const entry_t *net = &r->e[i];
 		int first = 1;
-		if (net->d.op != BNN_OP_RNET || net->d.rnet.n != 1)
+		if (net->d.op != BNN_OP_RNET)
 			continue;
 		for (size_t j = 0; j < i; j++)
-			if (r->e[j].d.op == BNN_OP_RNET && r->e[j].d.rnet.n == 1 &&
+			if (r->e[j].d.op == BNN_OP_RNET &&
+			    !memcmp(&r->e[j].d.rnet, &net->d.rnet, sizeof(net->d.rnet)) &&
 			    !strcmp(r->e[j].family, net->family))
 				first = 0;
 		if (first)
@@ -179,7 +182,7 @@ int bnn_netreport_store(const bnn_netreport_t *r, bnn_store_t *store)
 		const entry_t *net = &r->e[i];
 		bnn_network_block_t rows[BNN_RNET_BLOCKS];
 		size_t n = 0;
-		if (net->d.op != BNN_OP_RNET || net->d.rnet.n != 1 || !net->result_id)
+		if (net->d.op != BNN_OP_RNET || !net->result_id)
 			continue;
 		for (int b = 0; b < BNN_RNET_BLOCKS; b++) {
 			bnn_rblock_shape_t shape = bnn_rnet_block(&net->d.rnet, b);

@@ -1,9 +1,9 @@
 /*
  * netreport.h: the ReActNet tables printed at the end of a run. The run's
  * block (rblock) and network (reactnet) results are collected as they
- * finish; then, per kernel, a table of the 13 blocks of ReActNet-A (time,
- * TOPS and share of the network's time, a block shape counted as often as
- * the network has it) and a summary per network problem: latency, images/s,
+ * finish; then, per kernel and network shape, a table of the 13 blocks of
+ * ReActNet-A timed at the network's batch (time, TOPS and share of the
+ * network's time, a block shape counted as often as the network has it) and a summary per network problem: latency, images/s,
  * op counts and the speedup over each peer timed in the same run.
  */
 #ifndef BNN_NETREPORT_H
@@ -23,8 +23,9 @@ void bnn_netreport_add(bnn_netreport_t *r, const bnn_problem_t *p, const bnn_out
 		       int64_t result_id);
 /* Prints the tables to f (nothing when no ReActNet result was timed). */
 void bnn_netreport_print(const bnn_netreport_t *r, FILE *f);
-/* Stores the per-block shares of each batch-1 network result in the
- * network_block table; returns 0 or the store's error. */
+/* Stores the per-block shares of each network result, from the blocks
+ * timed at its batch and image size, in the network_block table; returns 0
+ * or the store's error. */
 int bnn_netreport_store(const bnn_netreport_t *r, bnn_store_t *store);
 void bnn_netreport_free(bnn_netreport_t *r);
 

@@ -4,7 +4,7 @@
 # in NCHW, the per-block table and the network summary are printed, and bad
 # descriptors and inputs get a message naming where, with exit status 2.
 . "${srcdir:-.}/tests/lib.sh"
-plan 22
+plan 24
 B=$BNNBENCH
 PY=${PYTHON3:-python3}
 for py in "$PY" /usr/bin/python3 python3; do
@@ -77,6 +77,27 @@ before=$(tail -1 "$T/err")
 	'reactnet n=1 h=32' >/dev/null 2>&1 &&
 	[ "$("$PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM network_block").fetchone()[0])' "$T/r.db")" = "$before" ]
 ok $? "a run without the block problems stores no share"
+
+# At batch 2: the blocks are matched at the network's batch (a batch-1
+# block does not stand for a batch-2 network), in the table and the database.
+out=$("$B" run --db "$T/b2.db" --no-probe --no-peers --kernel '*generic*' --min-time 0.01 \
+	--min-reps 2 'rblock n=2 h=16 w=16 c=32 k=64' 'rblock n=1 h=8 w=8 c=128 k=128' \
+	'rblock n=2 h=8 w=8 c=128 k=128' 'reactnet n=2 h=32' 2>&1)
+echo "$out" | grep -q 'ReActNet-A blocks, xor_popc__generic (batch 2, 32x32' &&
+	echo "$out" | grep -Eq '^ +1 +reduction +16x16 +32 -> 64 .*%$' &&
+	echo "$out" | grep -Eq '^ +3 +normal +8x8 +128 -> 128 .*%$'
+ok $? "a batch-2 network gets its per-block table from the batch-2 blocks"
+"$PY" - "$T/b2.db" >"$T/err" 2>&1 <<'PYEOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rows = db.execute(
+  "SELECT nb.block, pb.name FROM network_block nb JOIN result b ON b.id = nb.block_result_id"
+  " JOIN problem pb ON pb.id = b.problem_id ORDER BY nb.block").fetchall()
+assert [r[0] for r in rows] == [1, 3], rows
+assert all("_n2_" in name for _, name in rows), rows
+PYEOF
+ok $? "the database links the batch-2 network to blocks 1 and 3 at batch 2 only"
+diag "$T/err"
 
 if [ -f "$T/img.npy" ]; then
 	expect_fail 2 "img64.npy: field 'descr'" "float64 images are refused" -- \
