@@ -147,6 +147,36 @@ static void ref_reactnet_batch(const bnn_rnet_shape_t *r, const bnn_rnet_params_
 	ref_parallel(r->n, ref_rnet_slice, &c);
 }
 
+/* The reference block on images [b0, b1) of a batch, with its trace. */
+typedef struct {
+	const bnn_rblock_shape_t *b;
+	const bnn_rblock_params_t *p;
+	const float *x;
+	float *y;
+	const bnn_ref_rblock_trace_t *t;
+} ref_rblock_t;
+
+static void ref_rblock_slice(void *ctx, int64_t b0, int64_t b1)
+{
+	ref_rblock_t *c = ctx;
+	bnn_rblock_shape_t one = *c->b;
+	size_t in = (size_t)(one.h * one.w * one.c), opix = (size_t)(one.oh * one.ow);
+	size_t oc = opix * (size_t)one.c, ok = opix * (size_t)one.k, i0 = (size_t)b0;
+	bnn_ref_rblock_trace_t t = { c->t->acc3 + i0 * oc, c->t->r + i0 * oc, c->t->s + i0 * oc,
+				     c->t->u + i0 * oc, c->t->acc1 + i0 * ok, c->t->v + i0 * ok };
+	one.n = b1 - b0;
+	bnn_ref_rblock(&one, c->p, c->x + i0 * in, c->y + i0 * ok, &t);
+}
+
+/* The reference block on a batch, its images split over the CPUs; the
+ * trace (every buffer, per output pixel) is filled as by one call. */
+static void ref_rblock_batch(const bnn_rblock_shape_t *b, const bnn_rblock_params_t *p,
+			     const float *x, float *y, const bnn_ref_rblock_trace_t *t)
+{
+	ref_rblock_t c = { b, p, x, y, t };
+	ref_parallel(b->n, ref_rblock_slice, &c);
+}
+
 /* The reference GEMM on rows [r0, r1) of A and C. */
 typedef struct {
 	const bnn_gemm_shape_t *g;
@@ -208,7 +238,7 @@ static int data_make_reactnet(const bnn_problem_t *p, const bnn_run_opts_t *o, b
 	bnn_ref_rblock_trace_t t = { .acc3 = tr, .r = tr + pix * b->c, .s = tr + 2 * pix * b->c,
 				     .u = tr + 3 * pix * b->c, .acc1 = tr + 4 * pix * b->c,
 				     .v = tr + 4 * pix * b->c + pix * b->k };
-	bnn_ref_rblock(b, bp, pd->a, pd->ref, &t);
+	ref_rblock_batch(b, bp, pd->a, pd->ref, &t);
 	int64_t ties = bnn_rblock_bound(b, bp, pd->a, &t, pd->bound);
 	free(tr);
 	return ties < 0 ? -ENOMEM : 0;
