@@ -134,9 +134,13 @@ static void ref_rnet_slice(void *ctx, int64_t b0, int64_t b1)
 	ref_rnet_t *c = ctx;
 	bnn_rnet_shape_t one = *c->r;
 	size_t img = (size_t)(3 * one.h * one.w);
-	one.n = b1 - b0;
-	bnn_ref_reactnet(&one, c->p, c->img + (size_t)b0 * img,
-			 c->logits + (size_t)b0 * BNN_RNET_CLASSES);
+	/* One image at a time: the reference's activations are then those of
+	 * one image per CPU, not of the whole batch (about 8 MB an image at
+	 * 224x224), and the images are independent. */
+	one.n = 1;
+	for (int64_t i = b0; i < b1; i++)
+		bnn_ref_reactnet(&one, c->p, c->img + (size_t)i * img,
+				 c->logits + (size_t)i * BNN_RNET_CLASSES);
 }
 
 /* The reference network on a batch, its images split over the CPUs. */

@@ -11,7 +11,8 @@
 #   2. builds with make -j;
 #   3. runs, in order: make check; bnnbench info --json; the conformance
 #      suite check-only on the CUDA kernels; perf_gpu timed on the CUDA
-#      kernels (and the peers), less its slowest problems;
+#      kernels (and the peers); reactnet_gpu (ReActNet-A at batch 256 and
+#      its blocks) on the CUDA kernels, with what time is left;
 # each stage under its own time limit and all of them under a total one,
 # so the script ends, with its logs, inside the run tool's 10 minutes. It
 # leaves at most 8 files in $OUT (the tool brings back 8): summary.txt,
@@ -27,12 +28,14 @@
 #   BNN_GPU_CUDA        toolkit root (default: nvcc on PATH, /usr/local/cuda)
 #   BNN_GPU_ARCH        --with-cuda-arch (default: SASS for sm_90 only)
 #   BNN_GPU_TOTAL       all stages together (default 540)
-#   BNN_GPU_T_CONFIGURE, _BUILD, _CHECK, _INFO, _CONFORMANCE, _PERF: each
-#                       stage's limit (default 90, 240, 150, 30, 90, 240);
-#                       a stage gets the smaller of its own and what is left
+#   BNN_GPU_T_CONFIGURE, _BUILD, _CHECK, _INFO, _CONFORMANCE, _PERF, _RNET:
+#                       each stage's limit (default 90, 240, 150, 30, 90,
+#                       240, 150); a stage gets the smaller of its own and
+#                       what is left, and none starts with under 20 s left
 #   BNN_GPU_PERF_SKIP   extended regex of perf_gpu lines left out (default:
-#                       the 8192^3 GEMM, minutes of CPU reference; see
-#                       suites/perf_gpu.suite); empty keeps all
+#                       none; 'name=gemm_8192$' leaves out the 8192^3 GEMM,
+#                       whose CPU reference is minutes on few cores, some
+#                       15 s on 16; see suites/perf_gpu.suite)
 #   BNN_GPU_PERF_KERNEL --kernel of the perf stage (default '*cuda*'; the
 #                       peers run either way); empty runs every kernel
 #   BNN_GPU_PERF_ARGS   more bnnbench options for the perf stage
@@ -45,7 +48,7 @@ build=${BNN_GPU_BUILD:-/tmp/bnnbench-gpu}
 jobs=${BNN_GPU_JOBS:-$(nproc 2>/dev/null || echo 4)}
 arch=${BNN_GPU_ARCH:-"-gencode=arch=compute_90,code=sm_90"}
 total=${BNN_GPU_TOTAL:-540}
-perf_skip=${BNN_GPU_PERF_SKIP-'name=gemm_8192$'}
+perf_skip=${BNN_GPU_PERF_SKIP-}
 perf_kernel=${BNN_GPU_PERF_KERNEL-'*cuda*'}
 perf_args=${BNN_GPU_PERF_ARGS:-}
 
@@ -106,7 +109,7 @@ run_stage() {
 	shift 3
 	left=$((total - ($(date +%s) - start)))
 	[ "$left" -lt "$lim" ] && lim=$left
-	if [ "$lim" -le 0 ]; then
+	if [ "$lim" -lt 20 ]; then
 		table="$table$(printf '%-12s %-18s %6s' "$name" "not run (no time)" -)
 "
 		echo "gpu-run: $name: not run, the total limit of ${total}s is spent" >>"$log"
@@ -220,8 +223,7 @@ run_stage conformance "${BNN_GPU_T_CONFORMANCE:-90}" "$OUT/conformance.log" \
 	./bnnbench run --check-only --kernel '*cuda*' --suite conformance --db "$db" || fail=1
 grep '^summary:' "$OUT/conformance.log" | sed 's/^/conformance /' | tee -a "$summary"
 
-# perf_gpu less BNN_GPU_PERF_SKIP: bnnbench has no time budget, and the
-# 8192^3 GEMM alone costs minutes of single-threaded CPU reference.
+# perf_gpu less BNN_GPU_PERF_SKIP: bnnbench has no time budget of its own.
 if [ -n "$perf_skip" ]; then
 	grep -vE "$perf_skip" suites/perf_gpu.suite >perf_gpu_short.suite
 else
@@ -233,5 +235,14 @@ run_stage perf_gpu "${BNN_GPU_T_PERF:-240}" "$OUT/perf_gpu.log" \
 	./bnnbench --suite ./perf_gpu_short.suite ${perf_kernel:+--kernel "$perf_kernel"} \
 	--db "$db" $perf_args || fail=1
 grep '^summary:' "$OUT/perf_gpu.log" | sed 's/^/perf_gpu /' | tee -a "$summary"
+
+# ReActNet-A at batch 256 with its blocks: images/s and the per-block
+# table. Its log goes on perf_gpu.log (the tool brings back 8 files).
+echo "=== reactnet_gpu" >>"$OUT/perf_gpu.log"
+# shellcheck disable=SC2086
+run_stage reactnet_gpu "${BNN_GPU_T_RNET:-150}" "$OUT/perf_gpu.log" \
+	./bnnbench --suite reactnet_gpu --kernel '*cuda*' --db "$db" $perf_args || fail=1
+sed -n '/^=== reactnet_gpu/,$p' "$OUT/perf_gpu.log" | grep '^summary:' |
+	sed 's/^/reactnet_gpu /' | tee -a "$summary"
 
 finish "$fail"
