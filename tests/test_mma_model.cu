@@ -14,7 +14,9 @@
  * What this cannot check: the hardware itself (only its documented
  * layout), warp collectives' synchronisation, __syncthreads and the
  * cp.async group accounting (the emulation runs the kernel's program order
- * sequentially), launch configuration, shared-memory limits, timing.
+ * sequentially), shared-memory limits, timing. Of the launch configuration
+ * it checks the grids (bnn_gemm_grid, which the launchers use) against
+ * CUDA's limits; not the runtime's acceptance of the launch.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -110,8 +112,11 @@ static int compare(const problem_t *pr, const std::vector<int32_t> &c, char *msg
 static std::vector<int32_t> run_simple(const problem_t *pr, bool xor_op, int mutate)
 {
 	std::vector<int32_t> c((size_t)(pr->m * pr->n), (int32_t)0xa5a5a5a5);
-	for (int by = 0; by < pr->mp / SIMPLE_TILE; by++)
-		for (int bx = 0; bx < pr->np / SIMPLE_TILE; bx++)
+	int64_t gx, gy;   /* the launcher's grid */
+	if (bnn_gemm_grid(pr->m, pr->n, SIMPLE_TILE, SIMPLE_TILE, &gx, &gy, NULL, 0) != 0)
+		return c;
+	for (int by = 0; by < gy; by++)
+		for (int bx = 0; bx < gx; bx++)
 			for (int warp = 0; warp < 4; warp++) {
 				int64_t r0, c0;
 				simple_warp_origin(bx, by, warp, &r0, &c0);
@@ -191,9 +196,11 @@ static std::vector<int32_t> run_tiled(const problem_t *pr)
 	std::vector<int32_t> c((size_t)(pr->m * pr->n), (int32_t)0xa5a5a5a5);
 	std::vector<uint8_t> smem(TL_SMEM_BYTES);
 	static int32_t acc[TL_WARPS_M * TL_WARPS_N][TL_MI][TL_NJ][32][4];
-	int64_t nkt = tl_ktiles(pr->kw32);
-	for (int64_t by = 0; by < (pr->m + TL_BM - 1) / TL_BM; by++)
-		for (int64_t bx = 0; bx < (pr->n + TL_BN - 1) / TL_BN; bx++) {
+	int64_t nkt = tl_ktiles(pr->kw32), gx, gy;
+	if (bnn_gemm_grid(pr->m, pr->n, TL_BM, TL_BN, &gx, &gy, NULL, 0) != 0)
+		return c;
+	for (int64_t by = 0; by < gy; by++)
+		for (int64_t bx = 0; bx < gx; bx++) {
 			int64_t br0 = by * TL_BM, bc0 = bx * TL_BN;
 			memset(smem.data(), 0xa5, smem.size());
 			memset(acc, 0, sizeof(acc));
@@ -284,10 +291,12 @@ static std::vector<int32_t> run_wgmma(const problem_t *pr, int *bad)
 	std::vector<int32_t> c((size_t)(pr->m * pr->n), (int32_t)0xa5a5a5a5);
 	std::vector<uint8_t> smem(WG_SMEM_BYTES);
 	static int32_t acc[2][128 * (WG_BN / 2)];
-	int64_t nkt = wg_ktiles(pr->kw32);
+	int64_t nkt = wg_ktiles(pr->kw32), gx, gy;
 	*bad = 0;
-	for (int64_t by = 0; by < (pr->m + WG_BM - 1) / WG_BM; by++)
-		for (int64_t bx = 0; bx < (pr->n + WG_BN - 1) / WG_BN; bx++) {
+	if (bnn_gemm_grid(pr->m, pr->n, WG_BM, WG_BN, &gx, &gy, NULL, 0) != 0)
+		return c;
+	for (int64_t by = 0; by < gy; by++)
+		for (int64_t bx = 0; bx < gx; bx++) {
 			int64_t br0 = by * WG_BM, bc0 = bx * WG_BN;
 			memset(smem.data(), 0xa5, smem.size());
 			memset(acc, 0, sizeof(acc));
@@ -409,6 +418,56 @@ static int hand_case(void)
 	return 1;
 }
 
+/*
+ * The launch geometry no emulation can reach: every GEMM of the suites
+ * (suites/perf_gpu.suite, 8192^3 last) gets a grid within CUDA's limits
+ * from each kernel's tiles, with the block counts the tiles imply, and the
+ * shapes just past gridDim.y <= 65535 (m = 65535 tiles + 1 row) or empty
+ * are refused with a reason, as the kernels' supports() refuse them.
+ */
+static int grid_limits_ok(char *msg, size_t len)
+{
+	static const int64_t shapes[][2] = { { 1024, 1024 }, { 2048, 2048 }, { 4096, 4096 },
+					     { 100352, 128 }, { 6272, 512 }, { 1568, 1024 },
+					     { 8192, 8192 }, { 1, 1 }, { 3, 5 } };
+	static const int64_t tiles[][2] = { { SIMPLE_TILE, SIMPLE_TILE }, { TL_BM, TL_BN },
+					    { WG_BM, WG_BN } };
+	int64_t gx, gy;
+	char why[200];
+	for (size_t t = 0; t < 3; t++) {
+		int64_t tm = tiles[t][0], tn = tiles[t][1];
+		for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+			int64_t m = shapes[i][0], n = shapes[i][1];
+			if (bnn_gemm_grid(m, n, tm, tn, &gx, &gy, why, sizeof(why)) != 0 ||
+			    gx != (n + tn - 1) / tn || gy != (m + tm - 1) / tm ||
+			    gx * tn < n || gy * tm < m) {
+				snprintf(msg, len, "m=%lld n=%lld tiles %lldx%lld: grid %lldx%lld (%s)",
+					 (long long)m, (long long)n, (long long)tm, (long long)tn,
+					 (long long)gx, (long long)gy, why);
+				return 0;
+			}
+		}
+		/* 8192^3: 128 x 128 blocks of 64x64, 32 x 64 of 128x256. */
+		if (bnn_gemm_grid(8192, 8192, tm, tn, &gx, &gy, NULL, 0) != 0 ||
+		    gx * gy != (8192 / tm) * (8192 / tn)) {
+			snprintf(msg, len, "8192^3 at %lldx%lld: %lld blocks", (long long)tm,
+				 (long long)tn, (long long)(gx * gy));
+			return 0;
+		}
+		why[0] = 0;
+		if (bnn_gemm_grid(65535 * tm, 1, tm, tn, &gx, &gy, NULL, 0) != 0 || gy != 65535 ||
+		    bnn_gemm_grid(65535 * tm + 1, 1, tm, tn, &gx, &gy, why, sizeof(why)) == 0 ||
+		    !strstr(why, "65535") || bnn_gemm_grid(0, 8, tm, tn, &gx, &gy, NULL, 0) == 0 ||
+		    bnn_gemm_grid(8, 0, tm, tn, &gx, &gy, NULL, 0) == 0) {
+			snprintf(msg, len, "tiles %lldx%lld: the y limit or an empty shape is not "
+				 "refused (%s)", (long long)tm, (long long)tn, why);
+			return 0;
+		}
+	}
+	snprintf(msg, len, "ok");
+	return 1;
+}
+
 static const int64_t ks[] = { 1, 63, 255, 256, 257, 511, 512, 513, 1000 };
 static const int64_t mns[][2] = { { 1, 1 }, { 1, 77 }, { 33, 1 }, { 64, 65 },
 				  { 129, 257 }, { 128, 256 }, { 200, 130 } };
@@ -418,7 +477,7 @@ static const int64_t mns[][2] = { { 1, 1 }, { 1, 77 }, { 33, 1 }, { 64, 65 },
 int main(void)
 {
 	char msg[256];
-	tap_plan(5 + 4 * (int)(NK * NMN));
+	tap_plan(6 + 4 * (int)(NK * NMN));
 	tap_ok(mma_model_selftest() == 0, "the fragment model maps A, B, C lanes onto their matrices one to one");
 	tap_ok(hand_case(), "the fragment model agrees with the ISA's row/column formulas worked by hand");
 	{
@@ -428,6 +487,7 @@ int main(void)
 		tap_ok(!ok, "a wrong B fragment (b0, b1 swapped) is caught: %s", msg);
 		tap_ok(copy_map_ok(), "the cp.async map covers each stage buffer once, sources match the swizzle");
 		tap_ok(wg_copy_map_ok(), "wgmma: the copy map covers each stage buffer once; descriptor fields as the ISA encodes them");
+		tap_ok(grid_limits_ok(msg, sizeof(msg)), "GEMM grids within CUDA's limits for the suites' shapes, refused past gridDim.y: %s", msg);
 	}
 	for (size_t s = 0; s < NMN; s++)
 		for (size_t j = 0; j < NK; j++) {

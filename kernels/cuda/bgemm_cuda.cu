@@ -287,9 +287,30 @@ bgemm_mma_b1_tiled_kernel(const uint32_t *__restrict__ a, const uint32_t *__rest
 
 /* ---- host side: extern "C" launchers for the kernel table ---- */
 
-extern "C" int bnn_bgemm_supports__cuda_mma_b1(const bnn_op_desc_t *d, char *why, size_t whylen)
+/* The grid algo's kernel is launched with for m x n (bnn_gemm_grid), 0 or -1 and why. */
+static int algo_grid(algo_t algo, int64_t m, int64_t n, int64_t *gx, int64_t *gy, char *why,
+		     size_t whylen)
 {
-	(void)d;
+	int64_t tm = algo == ALGO_MMA_B1_TILED ? TL_BM : algo == ALGO_WGMMA_B1 ? WG_BM : TILE;
+	int64_t tn = algo == ALGO_MMA_B1_TILED ? TL_BN : algo == ALGO_WGMMA_B1 ? WG_BN : TILE;
+	return bnn_gemm_grid(m, n, tm, tn, gx, gy, why, whylen);
+}
+
+/* The shape limits of algo that need no device: its grid. */
+static int shape_supported(algo_t algo, const bnn_op_desc_t *d, char *why, size_t whylen)
+{
+	int64_t gx, gy;
+	return algo_grid(algo, d->gemm.m, d->gemm.n, &gx, &gy, why, whylen);
+}
+
+extern "C" int bnn_bgemm_supports__cuda_popc(const bnn_op_desc_t *d, char *why, size_t whylen)
+{
+	return shape_supported(ALGO_POPC, d, why, whylen);
+}
+
+/* 0 unless a device is present without .and.popc (before sm_80): -1 and why. */
+static int and_popc_device(char *why, size_t whylen)
+{
 	int major = bnn_cuda_device_major();
 	if (major && major < 8) {
 		snprintf(why, whylen, "mma .and.popc needs sm_80 or later (%s)",
@@ -299,10 +320,24 @@ extern "C" int bnn_bgemm_supports__cuda_mma_b1(const bnn_op_desc_t *d, char *why
 	return 0;
 }
 
+extern "C" int bnn_bgemm_supports__cuda_mma_b1(const bnn_op_desc_t *d, char *why, size_t whylen)
+{
+	if (and_popc_device(why, whylen) != 0)
+		return -1;
+	return shape_supported(ALGO_MMA_B1, d, why, whylen);
+}
+
+extern "C" int bnn_bgemm_supports__cuda_mma_b1_tiled(const bnn_op_desc_t *d, char *why,
+						    size_t whylen)
+{
+	if (and_popc_device(why, whylen) != 0)
+		return -1;
+	return shape_supported(ALGO_MMA_B1_TILED, d, why, whylen);
+}
+
 extern "C" int bnn_bgemm_supports__cuda_mma_b1_xor(const bnn_op_desc_t *d, char *why,
 						  size_t whylen)
 {
-	(void)d;
 	int major = bnn_cuda_device_major();
 	if (major && major < 8) {
 		snprintf(why, whylen, "mma m16n8k256 .xor.popc needs sm_80 or later (%s)",
@@ -314,7 +349,7 @@ extern "C" int bnn_bgemm_supports__cuda_mma_b1_xor(const bnn_op_desc_t *d, char 
 			 "built for it (%s)", bnn_cuda_device_props()->name);
 		return -1;
 	}
-	return 0;
+	return shape_supported(ALGO_MMA_B1_XOR, d, why, whylen);
 }
 
 extern "C" void bnn_bgemm_release__cuda(void *state)
@@ -425,8 +460,12 @@ extern "C" int bnn_bgemm_prepare__cuda_mma_b1_xor(const bnn_op_desc_t *d, const 
 extern "C" int bnn_bgemm_run__cuda(void *state, void *out)
 {
 	cuda_gemm_t *s = (cuda_gemm_t *)state;
-	dim3 grid((unsigned)(s->np / TILE), (unsigned)(s->mp / TILE));
+	int64_t gx = 0, gy = 0;
+	int bad = algo_grid(s->algo, s->m, s->n, &gx, &gy, NULL, 0);
+	dim3 grid((unsigned)gx, (unsigned)gy);   /* ALGO_WGMMA_B1: its launcher's own */
 	(void)out;   /* the result stays on the device: bnn_bgemm_fetch__cuda */
+	if (bad)
+		goto fail;   /* supports() refuses such shapes */
 	if (bnn_cuda_pack(s->d_a, s->m, s->k, s->mp, s->kw32, s->d_ap) != cudaSuccess)
 		goto fail;
 	if (s->algo == ALGO_POPC) {
@@ -441,9 +480,7 @@ extern "C" int bnn_bgemm_run__cuda(void *state, void *out)
 	} else if (s->algo == ALGO_MMA_B1_TILED) {
 		if (bnn_cuda_popcounts(s->d_ap, s->mp, s->kw32, s->d_pa) != cudaSuccess)
 			goto fail;
-		dim3 tgrid((unsigned)((s->n + TL_BN - 1) / TL_BN),
-			   (unsigned)((s->m + TL_BM - 1) / TL_BM));
-		bgemm_mma_b1_tiled_kernel<<<tgrid, TL_THREADS, TL_SMEM_BYTES>>>(
+		bgemm_mma_b1_tiled_kernel<<<grid, TL_THREADS, TL_SMEM_BYTES>>>(
 			s->d_ap, s->d_bp, s->d_pa, s->d_pb, s->m, s->n, s->k, s->kw32, s->d_c);
 	} else if (s->algo == ALGO_WGMMA_B1) {
 		if (bnn_cuda_popcounts(s->d_ap, s->mp, s->kw32, s->d_pa) != cudaSuccess ||

@@ -14,6 +14,7 @@
 #define BNN_BGEMM_MMA_CUH
 
 #include <stdint.h>
+#include <stdio.h>
 #include <cuda_runtime.h>
 
 #define BNN_HD __host__ __device__ __forceinline__
@@ -41,6 +42,41 @@ BNN_HD int32_t bnn_dot_from_and(int32_t and_pc, int32_t pa, int32_t pb, int64_t 
 BNN_HD int32_t bnn_dot_from_xor(int32_t xor_pc, int64_t k)
 {
 	return (int32_t)(k - 2 * (int64_t)xor_pc);
+}
+
+/* ---- launch geometry (host): the grids the launchers use, CUDA's limits ---- */
+
+#define BNN_CUDA_GRID_X_MAX INT64_C(2147483647)   /* gridDim.x <= 2^31 - 1 */
+#define BNN_CUDA_GRID_Y_MAX INT64_C(65535)        /* gridDim.y and gridDim.z */
+
+/*
+ * The grid of a GEMM kernel whose blocks compute tm rows by tn columns of
+ * C, x over the n columns and y over the m rows, as every GEMM launcher
+ * here lays it out: 0 with *gx, *gy, or -1 with why (may be NULL) when a
+ * dimension is empty or over CUDA's limit. y bounds m: at most 65535 * tm
+ * rows (4,194,240 at tm = 64, 8,388,480 at 128); past that the launch
+ * itself would fail with cudaErrorInvalidConfiguration.
+ */
+static inline int bnn_gemm_grid(int64_t m, int64_t n, int64_t tm, int64_t tn, int64_t *gx,
+				int64_t *gy, char *why, size_t whylen)
+{
+	*gx = n > 0 ? (n + tn - 1) / tn : 0;
+	*gy = m > 0 ? (m + tm - 1) / tm : 0;
+	if (*gx < 1 || *gy < 1) {
+		if (why && whylen)
+			snprintf(why, whylen, "empty GEMM (m=%lld n=%lld): no grid", (long long)m,
+				 (long long)n);
+		return -1;
+	}
+	if (*gy > BNN_CUDA_GRID_Y_MAX || *gx > BNN_CUDA_GRID_X_MAX) {
+		if (why && whylen)
+			snprintf(why, whylen, "m=%lld n=%lld needs a %lld x %lld grid of %lldx%lld "
+				 "tiles: over CUDA's limits (x < 2^31, y <= 65535)", (long long)m,
+				 (long long)n, (long long)*gx, (long long)*gy, (long long)tm,
+				 (long long)tn);
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- the simple kernel: fragments straight from global memory ---- */

@@ -186,7 +186,10 @@ cudaError_t bnn_bgemm_wgmma_launch(const uint32_t *a, const uint32_t *b, const i
 				   const int32_t *pb, int64_t m, int64_t n, int64_t k,
 				   int64_t kw32, int32_t *c)
 {
-	dim3 grid((unsigned)((n + WG_BN - 1) / WG_BN), (unsigned)((m + WG_BM - 1) / WG_BM));
+	int64_t gx, gy;
+	if (bnn_gemm_grid(m, n, WG_BM, WG_BN, &gx, &gy, NULL, 0) != 0)
+		return cudaErrorInvalidConfiguration;   /* supports() refuses such shapes */
+	dim3 grid((unsigned)gx, (unsigned)gy);
 	bgemm_wgmma_b1_kernel<<<grid, WG_THREADS, WG_SMEM_BYTES>>>(a, b, pa, pb, m, n, k, kw32, c);
 	return cudaGetLastError();
 }
@@ -197,7 +200,7 @@ cudaError_t bnn_bgemm_wgmma_launch(const uint32_t *a, const uint32_t *b, const i
  */
 extern "C" int bnn_bgemm_supports__cuda_wgmma_b1(const bnn_op_desc_t *d, char *why, size_t whylen)
 {
-	(void)d;
+	int64_t gx, gy;
 	if (!bnn_bgemm_wgmma_built()) {
 		snprintf(why, whylen, "wgmma b1 needs an sm_90a build; this toolkit (%s) could not "
 			 "compile for sm_90a at configure time", BNN_CUDA_ARCH);
@@ -212,5 +215,5 @@ extern "C" int bnn_bgemm_supports__cuda_wgmma_b1(const bnn_op_desc_t *d, char *w
 			return -1;
 		}
 	}
-	return 0;
+	return bnn_gemm_grid(d->gemm.m, d->gemm.n, WG_BM, WG_BN, &gx, &gy, why, whylen);
 }

@@ -50,8 +50,13 @@ const char *bnn_cuda_describe(void);
 int bnn_cuda_timer_begin(void);
 int bnn_cuda_timer_end(double *ns);
 
-/* 0 when the device has 1-bit tensor cores with .and.popc (sm_80+), else -1 and why. */
+/* 0 when the grid fits CUDA's limits (m up to 65535 64-row tiles), else -1 and why. */
+int bnn_bgemm_supports__cuda_popc(const bnn_op_desc_t *d, char *why, size_t whylen);
+/* 0 when the device has 1-bit tensor cores with .and.popc (sm_80+) and the grid fits,
+ * else -1 and why. */
 int bnn_bgemm_supports__cuda_mma_b1(const bnn_op_desc_t *d, char *why, size_t whylen);
+/* The same for the tiled kernel's 128 x 256 block tiles. */
+int bnn_bgemm_supports__cuda_mma_b1_tiled(const bnn_op_desc_t *d, char *why, size_t whylen);
 /* 0 where .xor.popc is native (sm_80..89), else -1 and why (emulated from sm_90 on). */
 int bnn_bgemm_supports__cuda_mma_b1_xor(const bnn_op_desc_t *d, char *why, size_t whylen);
 
@@ -64,7 +69,7 @@ int bnn_bgemm_prepare__cuda_mma_b1_xor(const bnn_op_desc_t *d, const bnn_inputs_
 int bnn_bgemm_supports__cuda_wgmma_b1(const bnn_op_desc_t *d, char *why, size_t whylen);
 /* The wgmma .and.popc kernel (kernels/cuda/bgemm_wgmma.cu). */
 int bnn_bgemm_prepare__cuda_wgmma_b1(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);
-/* The tiled .and.popc kernel (supports: bnn_bgemm_supports__cuda_mma_b1). */
+/* The tiled .and.popc kernel (supports: bnn_bgemm_supports__cuda_mma_b1_tiled). */
 int bnn_bgemm_prepare__cuda_mma_b1_tiled(const bnn_op_desc_t *d, const bnn_inputs_t *in,
 					 void **state);
 /* run: pack A, GEMM, on the device; synchronized. out is not touched. */
