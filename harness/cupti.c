@@ -369,6 +369,7 @@ static int primary_context(CUcontext *ctx, char *why, size_t len)
 	if (e != cudaSuccess || !fn || q != cudaDriverEntryPointSuccess) {
 		snprintf(why, len, "no CUDA context: %s", e != cudaSuccess ? cudaGetErrorString(e) :
 			 "the driver has no cuCtxGetCurrent");
+		cudaGetLastError();   /* else the first kernel's launch check would report it */
 		return -1;
 	}
 	*ctx = NULL;

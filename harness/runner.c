@@ -496,6 +496,19 @@ static double dev_end(const bnn_kernel_t *k, int begun)
 	return NAN;
 }
 
+/* Appends the CUDA error behind a GPU kernel's failure (bnn_cuda_last_error), if any. */
+static void cuda_why(const bnn_kernel_t *k, char *reason, size_t len)
+{
+#ifdef BNN_HAVE_CUDA
+	const char *e = k->isa == BNN_ISA_CUDA ? bnn_cuda_last_error() : "";
+	size_t n = strlen(reason);
+	if (e[0] && n + 1 < len)
+		snprintf(reason + n, len - n, " (%s)", e);
+#else
+	(void)k, (void)reason, (void)len;
+#endif
+}
+
 static int all_finite(const double *x, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -750,6 +763,7 @@ static int run_group(const bnn_problem_t *p, problem_data_t *ppd, const bnn_kern
 			oc.check.status = BNN_FAIL;
 			snprintf(oc.check.reason, sizeof(oc.check.reason), "prepare failed: %s",
 				 strerror(-rc));
+			cuda_why(k, oc.check.reason, sizeof(oc.check.reason));
 			rc = 0;
 		} else {
 			bnn_poison(pd.out, pd.nout, pd.is_int);
@@ -762,6 +776,7 @@ static int run_group(const bnn_problem_t *p, problem_data_t *ppd, const bnn_kern
 				oc.check.status = BNN_FAIL;
 				snprintf(oc.check.reason, sizeof(oc.check.reason),
 					 "the kernel's run failed: %s", strerror(-rr));
+				cuda_why(k, oc.check.reason, sizeof(oc.check.reason));
 			}
 			if (o->dump_dir) {
 				int64_t da[4], db[4], dout[4];
@@ -783,6 +798,7 @@ static int run_group(const bnn_problem_t *p, problem_data_t *ppd, const bnn_kern
 					snprintf(oc.check.reason, sizeof(oc.check.reason),
 						 "fetching the last timed repetition's output "
 						 "from the device failed");
+					cuda_why(k, oc.check.reason, sizeof(oc.check.reason));
 				} else if (rc == 0 &&
 				    memcmp(pd.out, pd.out2, pd.nout * 4) != 0) {
 					/* The timed path computed something else. */

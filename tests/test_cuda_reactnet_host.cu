@@ -14,7 +14,9 @@
  * the reference; an RSign2 tie planted at u == -b; the whole network at
  * small sizes and one 224x224 image, logits and every stage, against the
  * generic network kernel exactly and the reference through the harness's
- * checks (bound and top-5).
+ * checks (bound and top-5). Also the grid of every launch of ReActNet-A at
+ * batch 1 and 256 (224x224) against CUDA's limits, and the failure text the
+ * GPU kernels give the harness (bnn_cuda_fail, bnn_cuda_last_error).
  *
  * Not checked here (only a GPU can): the CUDA runtime calls, device
  * memory, real concurrency (the bodies share no memory and need no
@@ -37,6 +39,8 @@ extern "C" {
 #include "tap.h"
 }
 #include "cuda/reactnet_cuda_impl.cuh"
+#include "cuda/bnn_cuda.h"
+#include "cuda/bnn_cuda_internal.cuh"
 
 /* The host back end: "device" memory is host memory, a launch is a loop. */
 struct rn_host_be {
@@ -356,6 +360,62 @@ static void test_net(int64_t n, int64_t h, int64_t w)
 	free(cpu);
 }
 
+/* One launch's grid against CUDA's limits (what rn_dev_be::launch refuses). */
+static int grid_ok(int64_t nx, int64_t ny)
+{
+	return nx >= 1 && ny >= 1 && nx <= 2147483647 && ny <= 65535;
+}
+
+/*
+ * Every launch ReActNet-A makes at n images of 224x224, prepare's weight
+ * packing included, computed as rn_rnet_prepare and rn_rnet_run size them
+ * (batch 256 is too big to run here): each grid within CUDA's limits.
+ */
+static void test_net_grids(int64_t n)
+{
+	bnn_rnet_shape_t r = { n, 224, 224 };
+	bnn_rblock_shape_t last = bnn_rnet_block(&r, BNN_RNET_BLOCKS - 1);
+	int64_t worst_x = rn_blocks(n * 112 * 112 * BNN_RNET_STEM_C), worst_y = 1;
+	int ok = grid_ok(worst_x, 1) && grid_ok(rn_blocks(n * last.k), 1) &&
+		 grid_ok(rn_blocks(n * BNN_RNET_CLASSES), 1);
+	for (int i = 0; i < BNN_RNET_BLOCKS; i++) {
+		bnn_rblock_shape_t b = bnn_rnet_block(&r, i);
+		rn_sizes_t z = rn_block_sizes(&b);
+		const int64_t g[][2] = { { rn_blocks(z.wp3), 1 }, { rn_blocks(z.wsum3), 1 },
+					 { rn_blocks(z.wp1), 1 }, { rn_blocks(z.xbits), 1 },
+					 { rn_blocks(z.pix), z.ng3 }, { rn_blocks(z.pix), z.ng1 } };
+		for (int j = 0; j < 6; j++) {
+			ok = ok && grid_ok(g[j][0], g[j][1]);
+			worst_x = g[j][0] > worst_x ? g[j][0] : worst_x;
+			worst_y = g[j][1] > worst_y ? g[j][1] : worst_y;
+		}
+	}
+	tap_ok(ok, "ReActNet-A batch %lld, 224x224: every launch's grid within CUDA's limits "
+	       "(largest x %lld, y %lld)", (long long)n, (long long)worst_x, (long long)worst_y);
+}
+
+/* bnn_cuda_fail: the reason bnn_cuda_last_error gives the harness (no device: the
+ * runtime's last-error slot is only read and cleared). */
+static void test_fail_reason(void)
+{
+	bnn_cuda_fail("run", cudaErrorInvalidConfiguration);
+	int ok = !strcmp(bnn_cuda_last_error(),
+			 "run: cudaErrorInvalidConfiguration (invalid configuration argument)");
+	bnn_cuda_fail_text("cublasLtMatmul", "CUBLAS_STATUS_NOT_SUPPORTED");
+	ok = ok && !strcmp(bnn_cuda_last_error(), "cublasLtMatmul: CUBLAS_STATUS_NOT_SUPPORTED");
+	/* A failure with no CUDA error of its own takes the runtime's (without a
+	 * driver, its sticky initialisation error), else says nothing. */
+	char want[256] = "";
+	cudaError_t slot = cudaPeekAtLastError();
+	if (slot != cudaSuccess)
+		snprintf(want, sizeof(want), "prepare: %s (%s)", cudaGetErrorName(slot),
+			 cudaGetErrorString(slot));
+	bnn_cuda_fail("prepare", cudaSuccess);
+	ok = ok && !strcmp(bnn_cuda_last_error(), want);
+	tap_ok(ok, "bnn_cuda_fail records the CUDA error (or none) for bnn_cuda_last_error: '%s'",
+	       bnn_cuda_last_error());
+}
+
 int main(void)
 {
 	/* Block shapes: n h w c k stride. The conformance suite's edges (c = 1, odd c,
@@ -371,7 +431,7 @@ int main(void)
 	bnn_rnet_shape_t r256 = { 256, 224, 224 }, r1 = { 1, 224, 224 };
 
 	bnn_parallel_init(1, NULL, NULL);
-	tap_plan(1 + nb + 2 + 4 + 1);
+	tap_plan(1 + nb + 2 + 4 + 1 + 3);
 	printf("# device memory the GPU kernels take: ReActNet-A 224x224 batch 1 %.2f GiB, "
 	       "batch 256 %.2f GiB\n", rn_rnet_bytes(&r1) / 1073741824.0,
 	       rn_rnet_bytes(&r256) / 1073741824.0);
@@ -388,6 +448,9 @@ int main(void)
 	test_net(2, 32, 64);
 	test_net(3, 64, 32);
 	test_net(1, 224, 224);
+	test_net_grids(1);
+	test_net_grids(256);
+	test_fail_reason();
 	printf("# %ld host launches of the device bodies\n", rn_host_be::launches);
 	return tap_exit();
 }

@@ -312,7 +312,7 @@ out:
 	cudaFree(d_w);
 	bnn_bconv_release__cuda(st);
 	if (rc != 0)
-		cudaGetLastError();   /* a failed call must not poison the next kernel */
+		bnn_cuda_fail("conv prepare", cudaSuccess);
 	return rc;
 }
 
@@ -337,6 +337,7 @@ extern "C" int bnn_bconv_run__cuda(void *state, void *out)
 {
 	cuda_conv_t *st = (cuda_conv_t *)state;
 	const bc_geom_t &s = st->s;
+	cudaError_t e;
 	(void)out;   /* the result stays on the device: bnn_bconv_fetch__cuda */
 	if (st->algo == ALGO_BWN) {
 		bconv_bwn_kernel<<<blocks_for(bc_fo_threads(s)), THREADS>>>(
@@ -345,8 +346,8 @@ extern "C" int bnn_bconv_run__cuda(void *state, void *out)
 	}
 	{
 		int32_t *dot = st->op == BNN_OP_XNOR ? st->d_dot : (int32_t *)st->d_out;
-		if (bnn_cuda_conv_pack(st->d_x, st->d_shift, st->in_pix, s.groups, s.cg, s.cw,
-				       st->d_xb) != cudaSuccess)
+		if ((e = bnn_cuda_conv_pack(st->d_x, st->d_shift, st->in_pix, s.groups, s.cg, s.cw,
+					    st->d_xb)) != cudaSuccess)
 			goto fail;
 		if (st->algo == ALGO_POPC) {
 			bconv_popc_kernel<<<blocks_for(bc_fo_threads(s)), THREADS>>>(
@@ -372,10 +373,10 @@ extern "C" int bnn_bconv_run__cuda(void *state, void *out)
 		}
 	}
 sync:
-	if (cudaGetLastError() == cudaSuccess && cudaDeviceSynchronize() == cudaSuccess)
+	if ((e = cudaGetLastError()) == cudaSuccess && (e = cudaDeviceSynchronize()) == cudaSuccess)
 		return 0;
 fail:
-	cudaGetLastError();   /* a failed launch must not poison the next kernel */
+	bnn_cuda_fail("conv run", e);   /* a failed launch must not poison the next kernel */
 	return -EIO;
 }
 
@@ -383,9 +384,10 @@ extern "C" int bnn_bconv_fetch__cuda(void *state, void *out)
 {
 	cuda_conv_t *st = (cuda_conv_t *)state;
 	size_t osize = st->op == BNN_OP_CONV ? sizeof(int32_t) : sizeof(float);
-	if (cudaMemcpy(out, st->d_out, (size_t)(st->s.pix * st->s.k) * osize,
-		       cudaMemcpyDeviceToHost) != cudaSuccess) {
-		cudaGetLastError();
+	cudaError_t e = cudaMemcpy(out, st->d_out, (size_t)(st->s.pix * st->s.k) * osize,
+				   cudaMemcpyDeviceToHost);
+	if (e != cudaSuccess) {
+		bnn_cuda_fail("conv fetch", e);
 		return -EIO;
 	}
 	return 0;

@@ -423,7 +423,7 @@ out:
 	cudaFree(d_b);
 	bnn_bgemm_release__cuda(s);
 	if (rc != 0)
-		cudaGetLastError();   /* a failed launch must not poison the next kernel */
+		bnn_cuda_fail("bgemm prepare", cudaSuccess);
 	return rc;
 }
 
@@ -463,48 +463,50 @@ extern "C" int bnn_bgemm_run__cuda(void *state, void *out)
 	int64_t gx = 0, gy = 0;
 	int bad = algo_grid(s->algo, s->m, s->n, &gx, &gy, NULL, 0);
 	dim3 grid((unsigned)gx, (unsigned)gy);   /* ALGO_WGMMA_B1: its launcher's own */
+	cudaError_t e = cudaErrorInvalidConfiguration;
 	(void)out;   /* the result stays on the device: bnn_bgemm_fetch__cuda */
 	if (bad)
 		goto fail;   /* supports() refuses such shapes */
-	if (bnn_cuda_pack(s->d_a, s->m, s->k, s->mp, s->kw32, s->d_ap) != cudaSuccess)
+	if ((e = bnn_cuda_pack(s->d_a, s->m, s->k, s->mp, s->kw32, s->d_ap)) != cudaSuccess)
 		goto fail;
 	if (s->algo == ALGO_POPC) {
 		bgemm_popc_kernel<<<grid, dim3(16, 16)>>>((const uint64_t *)s->d_ap,
 							  (const uint64_t *)s->d_bp, s->m, s->n,
 							  s->k, s->kw32 / 2, s->d_c);
 	} else if (s->algo == ALGO_MMA_B1) {
-		if (bnn_cuda_popcounts(s->d_ap, s->mp, s->kw32, s->d_pa) != cudaSuccess)
+		if ((e = bnn_cuda_popcounts(s->d_ap, s->mp, s->kw32, s->d_pa)) != cudaSuccess)
 			goto fail;
 		bgemm_mma_b1_kernel<false><<<grid, 128>>>(s->d_ap, s->d_bp, s->d_pa, s->d_pb, s->m,
 							  s->n, s->k, s->kw32, s->d_c);
 	} else if (s->algo == ALGO_MMA_B1_TILED) {
-		if (bnn_cuda_popcounts(s->d_ap, s->mp, s->kw32, s->d_pa) != cudaSuccess)
+		if ((e = bnn_cuda_popcounts(s->d_ap, s->mp, s->kw32, s->d_pa)) != cudaSuccess)
 			goto fail;
 		bgemm_mma_b1_tiled_kernel<<<grid, TL_THREADS, TL_SMEM_BYTES>>>(
 			s->d_ap, s->d_bp, s->d_pa, s->d_pb, s->m, s->n, s->k, s->kw32, s->d_c);
 	} else if (s->algo == ALGO_WGMMA_B1) {
-		if (bnn_cuda_popcounts(s->d_ap, s->mp, s->kw32, s->d_pa) != cudaSuccess ||
-		    bnn_bgemm_wgmma_launch(s->d_ap, s->d_bp, s->d_pa, s->d_pb, s->m, s->n, s->k,
-					   s->kw32, s->d_c) != cudaSuccess)
+		if ((e = bnn_cuda_popcounts(s->d_ap, s->mp, s->kw32, s->d_pa)) != cudaSuccess ||
+		    (e = bnn_bgemm_wgmma_launch(s->d_ap, s->d_bp, s->d_pa, s->d_pb, s->m, s->n, s->k,
+						s->kw32, s->d_c)) != cudaSuccess)
 			goto fail;
 	} else {
 		bgemm_mma_b1_kernel<true><<<grid, 128>>>(s->d_ap, s->d_bp, NULL, NULL, s->m, s->n,
 							 s->k, s->kw32, s->d_c);
 	}
-	if (cudaGetLastError() != cudaSuccess || cudaDeviceSynchronize() != cudaSuccess)
+	if ((e = cudaGetLastError()) != cudaSuccess || (e = cudaDeviceSynchronize()) != cudaSuccess)
 		goto fail;
 	return 0;
 fail:
-	cudaGetLastError();
+	bnn_cuda_fail("bgemm run", e);
 	return -EIO;
 }
 
 extern "C" int bnn_bgemm_fetch__cuda(void *state, void *out)
 {
 	cuda_gemm_t *s = (cuda_gemm_t *)state;
-	if (cudaMemcpy(out, s->d_c, (size_t)(s->m * s->n) * sizeof(int32_t),
-		       cudaMemcpyDeviceToHost) != cudaSuccess) {
-		cudaGetLastError();
+	cudaError_t e = cudaMemcpy(out, s->d_c, (size_t)(s->m * s->n) * sizeof(int32_t),
+				   cudaMemcpyDeviceToHost);
+	if (e != cudaSuccess) {
+		bnn_cuda_fail("bgemm fetch", e);
 		return -EIO;
 	}
 	return 0;

@@ -52,6 +52,14 @@ int bnn_cuda_timer_end(double *ns);
 
 /* 0 when the grid fits CUDA's limits (m up to 65535 64-row tiles), else -1 and why. */
 int bnn_bgemm_supports__cuda_popc(const bnn_op_desc_t *d, char *why, size_t whylen);
+/*
+ * Why the last GPU kernel-table call that failed did (its CUDA error, e.g.
+ * "run: cudaErrorInvalidConfiguration (invalid configuration argument)"),
+ * or "" when that failure had no CUDA error (a shape refused, out of host
+ * memory). Static storage, overwritten by the next failure; one thread.
+ */
+const char *bnn_cuda_last_error(void);
+
 /* 0 when the device has 1-bit tensor cores with .and.popc (sm_80+) and the grid fits,
  * else -1 and why. */
 int bnn_bgemm_supports__cuda_mma_b1(const bnn_op_desc_t *d, char *why, size_t whylen);

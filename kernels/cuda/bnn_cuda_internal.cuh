@@ -25,6 +25,17 @@ const cudaDeviceProp *bnn_cuda_device_props(void);
  */
 cudaError_t bnn_cuda_pack(const float *d_x, int64_t rows, int64_t k, int64_t rows_p,
 			  int64_t kw32, uint32_t *p);
+/*
+ * A failed GPU call of the kernel table: records why for bnn_cuda_last_error
+ * ("what: cudaErrorX (text)"; e, or the runtime's last error when e is
+ * cudaSuccess; "" when neither holds one) and clears the runtime's
+ * last-error slot, so that the failure does not fail the next launch check.
+ * Returns the error recorded.
+ */
+cudaError_t bnn_cuda_fail(const char *what, cudaError_t e);
+/* The same for a library's own status text (cuBLASLt). */
+void bnn_cuda_fail_text(const char *what, const char *text);
+
 /* out[r] = popc of packed row r, for r < rows_p (default stream). */
 cudaError_t bnn_cuda_popcounts(const uint32_t *p, int64_t rows_p, int64_t kw32, int32_t *out);
 

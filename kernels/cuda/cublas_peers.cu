@@ -34,6 +34,7 @@
 #endif
 #include "bnn_cuda.h"
 #include "bnn_cuda_info.h"
+#include "bnn_cuda_internal.cuh"
 
 #define WORKSPACE_BYTES ((size_t)32 << 20)
 #define F16_EXACT_K (INT64_C(1) << 24)
@@ -216,6 +217,7 @@ static int prepare(peer_t type, const bnn_op_desc_t *d, const bnn_inputs_t *in, 
 	*state = NULL;
 	if (!s)
 		return -ENOMEM;
+	why[0] = 0;
 	if (shape_rules(type, d, why, sizeof(why)) != 0) {
 		rc = -EINVAL;
 		goto out;
@@ -255,8 +257,12 @@ static int prepare(peer_t type, const bnn_op_desc_t *d, const bnn_inputs_t *in, 
 out:
 	free(h);
 	bnn_cublas_release(s);
-	if (rc != 0)
-		cudaGetLastError();
+	if (rc != 0) {
+		if (why[0])   /* a refusal of the rules or of cuBLASLt */
+			bnn_cuda_fail_text("cuBLASLt prepare", why);
+		else
+			bnn_cuda_fail("cuBLASLt prepare", cudaSuccess);
+	}
 	return rc;
 }
 
@@ -287,8 +293,13 @@ extern "C" int bnn_cublas_run(void *state, void *out)
 		st = cublasLtMatmul(s->lt, s->op, &one, s->d_b, s->la, s->d_a, s->lb, &zero, s->d_c,
 				    s->lc, s->d_c, s->lc, &s->algo, s->d_ws, s->ws_bytes, 0);
 	}
-	if (st != CUBLAS_STATUS_SUCCESS || cudaDeviceSynchronize() != cudaSuccess) {
-		cudaGetLastError();
+	if (st != CUBLAS_STATUS_SUCCESS) {
+		bnn_cuda_fail_text("cublasLtMatmul", cublasLtGetStatusString(st));
+		return -EIO;
+	}
+	cudaError_t e = cudaDeviceSynchronize();
+	if (e != cudaSuccess) {
+		bnn_cuda_fail("cuBLASLt run", e);
 		return -EIO;
 	}
 	return 0;
@@ -299,9 +310,10 @@ extern "C" int bnn_cublas_fetch(void *state, void *out)
 	cublas_peer_t *s = (cublas_peer_t *)state;
 	size_t mn = (size_t)(s->m * s->n);
 	int32_t *c = (int32_t *)out;
-	if (cudaMemcpy(s->type == PEER_S8 ? out : (void *)s->h_c, s->d_c, mn * 4,
-		       cudaMemcpyDeviceToHost) != cudaSuccess) {
-		cudaGetLastError();
+	cudaError_t e = cudaMemcpy(s->type == PEER_S8 ? out : (void *)s->h_c, s->d_c, mn * 4,
+				   cudaMemcpyDeviceToHost);
+	if (e != cudaSuccess) {
+		bnn_cuda_fail("cuBLASLt fetch", e);
 		return -EIO;
 	}
 	if (s->type == PEER_F16)

@@ -63,6 +63,34 @@ cudaError_t bnn_cuda_popcounts(const uint32_t *p, int64_t rows_p, int64_t kw32, 
 }
 
 
+/* ---- why the last failure failed ---- */
+
+static char last_error[256];
+
+cudaError_t bnn_cuda_fail(const char *what, cudaError_t e)
+{
+	cudaError_t slot = cudaGetLastError();
+	if (e == cudaSuccess)
+		e = slot;
+	if (e == cudaSuccess)
+		last_error[0] = 0;
+	else
+		snprintf(last_error, sizeof(last_error), "%s: %s (%s)", what, cudaGetErrorName(e),
+			 cudaGetErrorString(e));
+	return e;
+}
+
+void bnn_cuda_fail_text(const char *what, const char *text)
+{
+	cudaGetLastError();
+	snprintf(last_error, sizeof(last_error), "%s: %s", what, text);
+}
+
+extern "C" const char *bnn_cuda_last_error(void)
+{
+	return last_error;
+}
+
 /* ---- the device ---- */
 
 static struct {
@@ -92,6 +120,7 @@ static void probe_device(void)
 	e = cudaGetDeviceProperties(&p, 0);
 	if (e != cudaSuccess) {
 		snprintf(dev.why, sizeof(dev.why), "no CUDA device: %s", cudaGetErrorString(e));
+		cudaGetLastError();
 		return;
 	}
 	dev.major = p.major;

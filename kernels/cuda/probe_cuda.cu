@@ -263,7 +263,10 @@ extern "C" int bnn_cuda_probe(bnn_cuda_probe_kind_t kind, double min_time_s, int
 		/* Far beyond L2 (at least 8 L2s and 256 MiB), within a quarter of
 		 * the free memory. */
 		size_t freeb = 0, total = 0;
-		cudaMemGetInfo(&freeb, &total);
+		if (cudaMemGetInfo(&freeb, &total) != cudaSuccess) {
+			freeb = 0;   /* no cap; and no stale error for the launch checks */
+			cudaGetLastError();
+		}
 		int64_t want = (int64_t)dp->l2CacheSize * 8;
 		if (want < (INT64_C(256) << 20))
 			want = INT64_C(256) << 20;

@@ -32,7 +32,7 @@ template <class F> __global__ void __launch_bounds__(RN_THREADS) rn_kernel(const
 struct rn_dev_be {
 	static int fail(int rc)
 	{
-		cudaGetLastError();
+		bnn_cuda_fail("reactnet", cudaSuccess);
 		return rc;
 	}
 	static int alloc(void **p, size_t bytes)
@@ -59,10 +59,15 @@ struct rn_dev_be {
 	}
 	template <class F> static int launch(const F &f, int64_t nx, int64_t ny)
 	{
-		if (nx < 1 || ny < 1 || nx > INT_MAX || ny > 65535)
+		if (nx < 1 || ny < 1 || nx > INT_MAX || ny > 65535) {
+			bnn_cuda_fail("reactnet launch", cudaErrorInvalidConfiguration);
 			return -EINVAL;
+		}
 		rn_kernel<F><<<dim3((unsigned)nx, (unsigned)ny), RN_THREADS>>>(f);
-		return cudaGetLastError() == cudaSuccess ? 0 : -EIO;
+		cudaError_t e = cudaGetLastError();
+		if (e != cudaSuccess)
+			bnn_cuda_fail("reactnet launch", e);
+		return e == cudaSuccess ? 0 : -EIO;
 	}
 	static int sync(void)
 	{
