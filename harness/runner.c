@@ -509,6 +509,17 @@ static void cuda_why(const bnn_kernel_t *k, char *reason, size_t len)
 #endif
 }
 
+/* Forgets the last CUDA error before a GPU entry's hook runs (see cuda_why). */
+static void cuda_clear(const bnn_kernel_t *k)
+{
+#ifdef BNN_HAVE_CUDA
+	if (k->isa == BNN_ISA_CUDA)
+		bnn_cuda_clear_last_error();
+#else
+	(void)k;
+#endif
+}
+
 static int all_finite(const double *x, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -759,7 +770,7 @@ static int run_group(const bnn_problem_t *p, problem_data_t *ppd, const bnn_kern
 		    (k->supports && k->supports(&p->d, why, sizeof(why)) != 0)) {
 			oc.check.status = BNN_SKIP;
 			snprintf(oc.check.reason, sizeof(oc.check.reason), "%s", why);
-		} else if ((rc = k->prepare(&p->d, &in, &state)) != 0) {
+		} else if ((cuda_clear(k), rc = k->prepare(&p->d, &in, &state)) != 0) {
 			oc.check.status = BNN_FAIL;
 			snprintf(oc.check.reason, sizeof(oc.check.reason), "prepare failed: %s",
 				 strerror(-rc));
@@ -767,6 +778,7 @@ static int run_group(const bnn_problem_t *p, problem_data_t *ppd, const bnn_kern
 			rc = 0;
 		} else {
 			bnn_poison(pd.out, pd.nout, pd.is_int);
+			cuda_clear(k);
 			int rr = k->run(state, pd.out);
 			if (rr == 0)
 				rr = fetch_out(k, state, pd.out);
@@ -789,6 +801,7 @@ static int run_group(const bnn_problem_t *p, problem_data_t *ppd, const bnn_kern
 			}
 			if (rc == 0 && !o->check_only && oc.check.status != BNN_FAIL) {
 				bnn_poison(pd.out2, pd.nout, pd.is_int);
+				cuda_clear(k);
 				rc = time_kernel(k, state, pd.out2, o, &samples, &dsamples,
 						 &oc.nsamples);
 				if (rc == -ENOMEM)

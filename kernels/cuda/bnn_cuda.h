@@ -59,6 +59,9 @@ int bnn_bgemm_supports__cuda_popc(const bnn_op_desc_t *d, char *why, size_t whyl
  * memory). Static storage, overwritten by the next failure; one thread.
  */
 const char *bnn_cuda_last_error(void);
+/* Forgets it: the runner calls this before each hook of a GPU entry, so that
+ * a failure without a CUDA error of its own is not given an older one. */
+void bnn_cuda_clear_last_error(void);
 
 /* 0 when the device has 1-bit tensor cores with .and.popc (sm_80+) and the grid fits,
  * else -1 and why. */

@@ -91,6 +91,11 @@ extern "C" const char *bnn_cuda_last_error(void)
 	return last_error;
 }
 
+extern "C" void bnn_cuda_clear_last_error(void)
+{
+	last_error[0] = 0;
+}
+
 /* ---- the device ---- */
 
 static struct {
