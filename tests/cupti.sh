@@ -13,7 +13,7 @@ PY=${PYTHON3:-python3}
 command -v "$PY" >/dev/null 2>&1 || PY=python3
 if ! "$PY" -c 'import sqlite3, json' 2>/dev/null; then
 	echo "1..0 # SKIP python3 with sqlite3 is needed to read the databases"
-	exit 77
+	exit 0   # the TAP driver takes "1..0 # SKIP" as the skip; 77 would be an ERROR
 fi
 plan 20
 
