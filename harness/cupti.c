@@ -760,7 +760,10 @@ int bnn_cupti_measure(bnn_cupti_t *c, int (*run)(void *arg), void *arg, double *
 	sc.numNestingLevels = 1;
 	sc.minNestingLevel = 1;
 	sc.passIndex = 0;
-	sc.targetNestingLevel = 1;
+	/* 0, as NVIDIA's range-profiling sample (CUDA 12.6+) sets it for this
+	 * API; the older Profiler API's samples passed minNestingLevel. Never
+	 * run here: the first GPU run settles it (a SetConfig or Start error). */
+	sc.targetNestingLevel = 0;
 	f = "cuptiRangeProfilerSetConfig";
 	if ((r = cuptiRangeProfilerSetConfig(&sc)) != CUPTI_SUCCESS)
 		goto cupti_fail;
