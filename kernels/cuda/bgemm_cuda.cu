@@ -345,8 +345,22 @@ extern "C" int bnn_bgemm_supports__cuda_mma_b1_xor(const bnn_op_desc_t *d, char 
 		return -1;
 	}
 	if (major >= 9) {
-		snprintf(why, whylen, "mma .xor.popc is emulated from sm_90 on, not native; not "
-			 "built for it (%s)", bnn_cuda_device_props()->name);
+		snprintf(why, whylen, "mma .xor.popc is emulated from sm_90 on, not native (%s): "
+			 "bgemm_xor_popc__cuda_mma_b1_emulated runs it there",
+			 bnn_cuda_device_props()->name);
+		return -1;
+	}
+	return shape_supported(ALGO_MMA_B1_XOR, d, why, whylen);
+}
+
+/* The same kernel where .xor.popc is emulated (sm_90 on), timed and named as such. */
+extern "C" int bnn_bgemm_supports__cuda_mma_b1_xor_emulated(const bnn_op_desc_t *d, char *why,
+							  size_t whylen)
+{
+	int major = bnn_cuda_device_major();
+	if (major && major < 9) {
+		snprintf(why, whylen, ".xor.popc is native before sm_90 (%s): "
+			 "bgemm_xor_popc__cuda_mma_b1 is the entry there", bnn_cuda_device_props()->name);
 		return -1;
 	}
 	return shape_supported(ALGO_MMA_B1_XOR, d, why, whylen);

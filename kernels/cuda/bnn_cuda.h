@@ -70,6 +70,9 @@ int bnn_bgemm_supports__cuda_mma_b1(const bnn_op_desc_t *d, char *why, size_t wh
 int bnn_bgemm_supports__cuda_mma_b1_tiled(const bnn_op_desc_t *d, char *why, size_t whylen);
 /* 0 where .xor.popc is native (sm_80..89), else -1 and why (emulated from sm_90 on). */
 int bnn_bgemm_supports__cuda_mma_b1_xor(const bnn_op_desc_t *d, char *why, size_t whylen);
+/* 0 from sm_90 on, where .xor.popc is emulated (its prepare: ..._mma_b1_xor), else -1 and why. */
+int bnn_bgemm_supports__cuda_mma_b1_xor_emulated(const bnn_op_desc_t *d, char *why,
+						 size_t whylen);
 
 /* prepare: device buffers, B copied and packed; the kernel-table contract. */
 int bnn_bgemm_prepare__cuda_popc(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);

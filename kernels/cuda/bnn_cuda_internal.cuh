@@ -59,12 +59,17 @@ __device__ __forceinline__ void bnn_mma_b1_and(int (&d)[4], const uint32_t (&a)[
 #endif
 }
 
-/* D += popc(A XOR B), same fragments; compiled only where it is native (sm_80..89). */
+/*
+ * D += popc(A XOR B), same fragments. Native on sm_80..89 (BMMA.XOR.POPC);
+ * from sm_90 on, ptxas lowers each one to a call of a routine that does two
+ * BMMA.AND.POPC on complemented operands (a XOR b = a AND NOT b + NOT a AND
+ * b; seen in the sm_90 SASS), so there its entry is the _emulated one.
+ */
 __device__ __forceinline__ void bnn_mma_b1_xor(int (&d)[4], const uint32_t (&a)[4],
 					   const uint32_t (&b)[2])
 {
-#if defined(__CUDA_ARCH__) && (__CUDA_ARCH__ < 800 || __CUDA_ARCH__ >= 900)
-	__trap();   /* absent before sm_80, emulated from sm_90: supports() skips */
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 800
+	__trap();   /* absent before sm_80: supports() skips */
 #else
 	asm volatile("mma.sync.aligned.m16n8k256.row.col.s32.b1.b1.s32.xor.popc "
 		     "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
