@@ -4,7 +4,7 @@
 # in NCHW, the per-block table and the network summary are printed, and bad
 # descriptors and inputs get a message naming where, with exit status 2.
 . "${srcdir:-.}/tests/lib.sh"
-plan 24
+plan 25
 B=$BNNBENCH
 PY=${PYTHON3:-python3}
 for py in "$PY" /usr/bin/python3 python3; do
@@ -98,6 +98,17 @@ assert all("_n2_" in name for _, name in rows), rows
 PYEOF
 ok $? "the database links the batch-2 network to blocks 1 and 3 at batch 2 only"
 diag "$T/err"
+
+# The reactnet_gpu suite (batch 256, for a GPU host) holds the network and
+# every block shape of it at the same batch: at batch 1, on the generic
+# kernels, its per-block table lists all 13 blocks.
+sed 's/n=256/n=1/' "$srcdir/suites/reactnet_gpu.suite" >"$T/rg1.suite"
+out=$("$B" run --no-db --no-probe --no-peers --kernel '*generic*' --min-time 0 --min-reps 1 \
+	--suite "$T/rg1.suite" 2>&1)
+n=$(echo "$out" | sed -n '/^ReActNet-A blocks, xor_popc__generic (batch 1, 224x224/,/timed alone sum/p' |
+	grep -cE '^ +[0-9]+ +(normal|reduction) ')
+[ "$n" -eq 13 ]
+ok $? "reactnet_gpu at batch 1: the per-block table has all 13 blocks ($n)"
 
 if [ -f "$T/img.npy" ]; then
 	expect_fail 2 "img64.npy: field 'descr'" "float64 images are refused" -- \
