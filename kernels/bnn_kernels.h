@@ -96,7 +96,20 @@ typedef struct bnn_kernel {
 	 * past the last stage. Owned by the state. For --dump-blocks.
 	 */
 	const float *(*stage)(void *state, int i, int64_t dims[4]);
+	/*
+	 * Optional, network kernels: runs the op once more as run does (same
+	 * output), timing its stages in order: the stem, each block, then the
+	 * head (pool and FC); writes stage i's time in ns to ns[i] and returns
+	 * the number of stages (at most max), or -errno. A GPU kernel times
+	 * them with events on the device, a CPU kernel with the host clock.
+	 * Untimed by the harness: it runs after the samples, for the
+	 * per-block times inside the network.
+	 */
+	int (*profile)(void *state, double *ns, int max);
 } bnn_kernel_t;
+
+/* The stages a network kernel's profile hook times: stem, 13 blocks, head. */
+#define BNN_PROFILE_MAX 15
 
 /* The table of real kernels. */
 extern const bnn_kernel_t bnn_kernels[];

@@ -94,6 +94,7 @@ const bnn_kernel_t bnn_kernels[] = {
 		.run = bnn_rnet_run,
 		.release = bnn_rnet_release,
 		.stage = bnn_rnet_stage,
+		.profile = bnn_rnet_profile,
 	},
 #ifdef BNN_HAVE_AVX2
 	{
@@ -150,6 +151,7 @@ const bnn_kernel_t bnn_kernels[] = {
 		.run = bnn_rnet_run,
 		.release = bnn_rnet_release,
 		.stage = bnn_rnet_stage,
+		.profile = bnn_rnet_profile,
 	},
 #endif
 #ifdef BNN_HAVE_AVX512
@@ -248,6 +250,7 @@ const bnn_kernel_t bnn_kernels[] = {
 		.release = bnn_rnet_release__cuda,
 		.fetch = bnn_rnet_fetch__cuda,
 		.stage = bnn_rnet_stage__cuda,
+		.profile = bnn_rnet_profile__cuda,
 	},
 	/* GPU convolutions (kernels/cuda/bconv_cuda.h): device-resident, fetch copies out. */
 	{

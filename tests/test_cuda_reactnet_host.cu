@@ -85,8 +85,26 @@ struct rn_host_be {
 	{
 		return 0;
 	}
+	/* Stage stamps: the host clock. */
+	static double stamp[BNN_PROFILE_MAX + 1];
+	static int mark(int i)
+	{
+		struct timespec t;
+		if (i < 0 || i > BNN_PROFILE_MAX)
+			return -EINVAL;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		stamp[i] = (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+		return 0;
+	}
+	static int stage_ns(double *ns, int n)
+	{
+		for (int i = 0; i < n; i++)
+			ns[i] = stamp[i + 1] - stamp[i];
+		return 0;
+	}
 };
 long rn_host_be::launches;
+double rn_host_be::stamp[BNN_PROFILE_MAX + 1];
 
 static const bnn_kernel_t *find(const char *name)
 {
@@ -361,6 +379,72 @@ static void test_net(int64_t n, int64_t h, int64_t w)
 }
 
 /* One launch's grid against CUDA's limits (what rn_dev_be::launch refuses). */
+/*
+ * The profile hook (stage times inside the network): the emulated GPU
+ * kernel's (the device back end's launch and stamp sequence, host clock) and
+ * the generic kernel's give BNN_PROFILE_MAX stages of finite, non-negative
+ * time, refuse a short array, and the profiled run leaves the logits of a
+ * plain run.
+ */
+static void test_profile(int64_t n, int64_t h, int64_t w)
+{
+	bnn_op_desc_t d;
+	memset(&d, 0, sizeof(d));
+	d.op = BNN_OP_RNET;
+	d.rnet = (bnn_rnet_shape_t){ n, h, w };
+	int64_t nout = n * BNN_RNET_CLASSES, nimg = n * 3 * h * w;
+	bnn_weights_t wts;
+	bnn_rng_t rng;
+	bnn_rng_init(&rng, (uint64_t)(n * 5 + h + w));
+	float *img = (float *)malloc(sizeof(float) * (size_t)nimg);
+	float *a = (float *)malloc(sizeof(float) * (size_t)nout);
+	float *b = (float *)malloc(sizeof(float) * (size_t)nout);
+	double gns[BNN_PROFILE_MAX + 1], cns[BNN_PROFILE_MAX + 1];
+	if (!img || !a || !b || bnn_rnet_weights_synth(&d.rnet, &rng, &wts)) {
+		tap_ok(0, "profile: out of memory");
+		return;
+	}
+	bnn_fill_activations(&rng, img, (size_t)nimg);
+	bnn_inputs_t in = { img, NULL, NULL, NULL, &wts.net };
+	const bnn_kernel_t *kc = find("reactnet_a_xor_popc__generic");
+	const bnn_kernel_t *kg = find("reactnet_a_xor_popc__cuda");
+	void *sg = NULL, *sc = NULL;
+	int rc = rn_rnet_prepare<rn_host_be>(&d, &in, &sg), ng = -1, nc = -1, shortg = 0, shortc = 0;
+	if (rc == 0 && (rc = rn_rnet_run<rn_host_be>(sg)) == 0 &&
+	    (rc = rn_rnet_fetch<rn_host_be>(sg, a)) == 0) {
+		shortg = rn_rnet_profile<rn_host_be>(sg, gns, BNN_PROFILE_MAX - 1);
+		ng = rn_rnet_profile<rn_host_be>(sg, gns, BNN_PROFILE_MAX);
+		memset(b, 0x5a, sizeof(float) * (size_t)nout);
+		rc = rn_rnet_fetch<rn_host_be>(sg, b);
+	}
+	int rcc = kc && kc->profile ? kc->prepare(&d, &in, &sc) : -ENOENT;
+	if (rcc == 0) {
+		shortc = kc->profile(sc, cns, BNN_PROFILE_MAX - 1);
+		nc = kc->profile(sc, cns, BNN_PROFILE_MAX);
+	}
+	int ok = rc == 0 && rcc == 0 && ng == BNN_PROFILE_MAX && nc == BNN_PROFILE_MAX &&
+		 shortg == -EINVAL && shortc == -EINVAL && first_diff(a, b, nout) < 0 &&
+		 kg && kg->profile;
+	double gsum = 0, csum = 0;
+	for (int i = 0; ok && i < BNN_PROFILE_MAX; i++) {
+		ok &= isfinite(gns[i]) && gns[i] >= 0 && isfinite(cns[i]) && cns[i] >= 0;
+		gsum += gns[i];
+		csum += cns[i];
+	}
+	tap_ok(ok && gsum > 0 && csum > 0,
+	       "profile, reactnet n=%lld %lldx%lld: %d and %d stages (emulated GPU, generic), "
+	       "%.2f and %.2f ms in all, a short array refused (%d, %d), the logits unchanged "
+	       "(rc %d/%d)", (long long)n, (long long)h, (long long)w, ng, nc, gsum / 1e6,
+	       csum / 1e6, shortg, shortc, rc, rcc);
+	rn_rnet_release<rn_host_be>(sg);
+	if (kc && sc)
+		kc->release(sc);
+	bnn_weights_free(&wts);
+	free(img);
+	free(a);
+	free(b);
+}
+
 static int grid_ok(int64_t nx, int64_t ny)
 {
 	return nx >= 1 && ny >= 1 && nx <= 2147483647 && ny <= 65535;
@@ -431,7 +515,7 @@ int main(void)
 	bnn_rnet_shape_t r256 = { 256, 224, 224 }, r1 = { 1, 224, 224 };
 
 	bnn_parallel_init(1, NULL, NULL);
-	tap_plan(1 + nb + 2 + 4 + 1 + 3);
+	tap_plan(1 + nb + 2 + 4 + 1 + 1 + 3);
 	printf("# device memory the GPU kernels take: ReActNet-A 224x224 batch 1 %.2f GiB, "
 	       "batch 256 %.2f GiB\n", rn_rnet_bytes(&r1) / 1073741824.0,
 	       rn_rnet_bytes(&r256) / 1073741824.0);
@@ -448,6 +532,7 @@ int main(void)
 	test_net(2, 32, 64);
 	test_net(3, 64, 32);
 	test_net(1, 224, 224);
+	test_profile(2, 32, 64);
 	test_net_grids(1);
 	test_net_grids(256);
 	test_fail_reason();

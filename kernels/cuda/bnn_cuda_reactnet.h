@@ -35,6 +35,8 @@ void bnn_rnet_release__cuda(void *state);
 /* Stage i (0 the stem, then each block) of the last run, NHWC; NULL past the
  * end or when the copy fails. The buffer belongs to the state. */
 const float *bnn_rnet_stage__cuda(void *state, int i, int64_t dims[4]);
+/* bnn_kernel_t.profile: the stages timed by CUDA events on the default stream. */
+int bnn_rnet_profile__cuda(void *state, double *ns, int max);
 
 #ifdef __cplusplus
 }

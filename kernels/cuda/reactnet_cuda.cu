@@ -73,7 +73,35 @@ struct rn_dev_be {
 	{
 		return cudaDeviceSynchronize() == cudaSuccess ? 0 : fail(-EIO);
 	}
+	/* Stage stamps for the profile hook: events on the default stream,
+	 * made once (one thread uses them: the harness runs one kernel). */
+	static cudaEvent_t ev[BNN_PROFILE_MAX + 1];
+	static int nev;
+	static int mark(int i)
+	{
+		if (i < 0 || i > BNN_PROFILE_MAX)
+			return -EINVAL;
+		while (nev <= i) {
+			if (cudaEventCreate(&ev[nev]) != cudaSuccess)
+				return fail(-EIO);
+			nev++;
+		}
+		return cudaEventRecord(ev[i], 0) == cudaSuccess ? 0 : fail(-EIO);
+	}
+	/* After sync: the time between stamps i and i + 1, for i < n. */
+	static int stage_ns(double *ns, int n)
+	{
+		for (int i = 0; i < n; i++) {
+			float ms = 0;
+			if (i + 1 >= nev || cudaEventElapsedTime(&ms, ev[i], ev[i + 1]) != cudaSuccess)
+				return fail(-EIO);
+			ns[i] = (double)ms * 1e6;
+		}
+		return 0;
+	}
 };
+cudaEvent_t rn_dev_be::ev[BNN_PROFILE_MAX + 1];
+int rn_dev_be::nev;
 
 /* -1 with why when the estimate exceeds 90% of the device's memory. */
 static int fits(double bytes, char *why, size_t whylen)
@@ -160,4 +188,10 @@ extern "C" void bnn_rnet_release__cuda(void *state)
 extern "C" const float *bnn_rnet_stage__cuda(void *state, int i, int64_t dims[4])
 {
 	return rn_rnet_stage<rn_dev_be>(state, i, dims);
+}
+
+extern "C" int bnn_rnet_profile__cuda(void *state, double *ns, int max)
+{
+	int rc = rn_rnet_profile<rn_dev_be>(state, ns, max);
+	return rc < 0 && rc != -EINVAL ? -EIO : rc;
 }

@@ -785,8 +785,12 @@ out:
 	return rc;
 }
 
-/* Stem, 13 blocks, pool, FC; synchronized. */
-template <class BE> static int rn_rnet_run(void *state)
+/*
+ * Stem, 13 blocks, pool, FC; synchronized. With ns (the profile hook), a
+ * time stamp (BE::mark) before the stem and after each stage, and each
+ * stage's time (stem, blocks, head) into ns[0..BNN_PROFILE_MAX).
+ */
+template <class BE> static int rn_rnet_forward(void *state, double *ns)
 {
 	rn_rnet_state_t *s = (rn_rnet_state_t *)state;
 	const bnn_rnet_shape_t *r = &s->r;
@@ -794,15 +798,41 @@ template <class BE> static int rn_rnet_run(void *state)
 	rn_stem_k stem = { s->img, s->stem, s->act[0], r->n, r->h, r->w };
 	rn_pool_k pool = { s->act[BNN_RNET_BLOCKS], s->pooled, r->n, last.oh * last.ow, last.k };
 	rn_fc_k fc = { s->pooled, s->fc, s->logits, r->n };
-	int rc = BE::launch(stem, rn_blocks(r->n * (r->h / 2) * (r->w / 2) * BNN_RNET_STEM_C), 1);
-	for (int i = 0; rc == 0 && i < BNN_RNET_BLOCKS; i++)
+	int rc = ns ? BE::mark(0) : 0;
+	if (rc == 0)
+		rc = BE::launch(stem, rn_blocks(r->n * (r->h / 2) * (r->w / 2) * BNN_RNET_STEM_C),
+				1);
+	if (rc == 0 && ns)
+		rc = BE::mark(1);
+	for (int i = 0; rc == 0 && i < BNN_RNET_BLOCKS; i++) {
 		rc = rn_block_forward<BE>(&s->bk[i]);
+		if (rc == 0 && ns)
+			rc = BE::mark(i + 2);
+	}
 	if (rc == 0)
 		rc = BE::launch(pool, rn_blocks(r->n * last.k), 1);
 	if (rc == 0)
 		rc = BE::launch(fc, rn_blocks(r->n * BNN_RNET_CLASSES), 1);
+	if (rc == 0 && ns)
+		rc = BE::mark(BNN_PROFILE_MAX);
 	int rs = BE::sync();
+	if (rc == 0 && rs == 0 && ns)
+		rc = BE::stage_ns(ns, BNN_PROFILE_MAX);
 	return rc ? rc : rs;
+}
+
+template <class BE> static int rn_rnet_run(void *state)
+{
+	return rn_rnet_forward<BE>(state, NULL);
+}
+
+/* The profile hook (bnn_kernels.h): one more run, its stages timed. */
+template <class BE> static int rn_rnet_profile(void *state, double *ns, int max)
+{
+	if (max < BNN_PROFILE_MAX)
+		return -EINVAL;
+	int rc = rn_rnet_forward<BE>(state, ns);
+	return rc ? rc : BNN_PROFILE_MAX;
 }
 
 template <class BE> static int rn_rnet_fetch(void *state, void *out)

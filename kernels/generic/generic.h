@@ -130,6 +130,8 @@ int bnn_rnet_forward(bnn_rnet_state_t *st, float *logits);
 void bnn_rnet_release(void *state);
 /* bnn_kernel_t.stage of the network kernels: 0 the stem, i the block i. */
 const float *bnn_rnet_stage(void *state, int i, int64_t dims[4]);
+/* bnn_kernel_t.profile of the network kernels: stage times by the host clock. */
+int bnn_rnet_profile(void *state, double *ns, int max);
 
 /* Table glue: in->a is the input, in->params the parameters. */
 int bnn_rblock_prepare_kernel(const bnn_rnet_loops_t *loops, const char *conv_kernel,

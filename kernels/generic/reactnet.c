@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <time.h>
 #include "reactnet_loops.h"
 
 BNN_RNET_LOOPS_DEFINE(bnn_rnet_loops__generic);
@@ -186,17 +187,57 @@ fail:
 	return rc;
 }
 
-int bnn_rnet_forward(bnn_rnet_state_t *st, float *logits)
+/* The host clock, for the profile hook's stage times. */
+static double now_ns(void)
 {
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+}
+
+/* The forward pass; with ns, each stage's time (stem, blocks, head). */
+static int rnet_forward(bnn_rnet_state_t *st, float *logits, double *ns)
+{
+	double t0 = ns ? now_ns() : 0, t;
 	bnn_parallel_for(st->r.n * (st->r.h / 2), 4, st->loops->stem_rows, st);
+	if (ns) {
+		t = now_ns();
+		ns[0] = t - t0;
+		t0 = t;
+	}
 	for (int i = 0; i < BNN_RNET_BLOCKS; i++) {
 		int rc = bnn_rblock_forward(st->block[i], st->act[i + 1]);
 		if (rc != 0)
 			return rc;
+		if (ns) {
+			t = now_ns();
+			ns[i + 1] = t - t0;
+			t0 = t;
+		}
 	}
 	st->logits = logits;
 	bnn_parallel_for(st->r.n, 1, st->loops->head_images, st);
+	if (ns)
+		ns[BNN_RNET_BLOCKS + 1] = now_ns() - t0;
 	return 0;
+}
+
+int bnn_rnet_forward(bnn_rnet_state_t *st, float *logits)
+{
+	return rnet_forward(st, logits, NULL);
+}
+
+int bnn_rnet_profile(void *state, double *ns, int max)
+{
+	bnn_rnet_state_t *st = state;
+	if (max < BNN_PROFILE_MAX)
+		return -EINVAL;
+	float *logits = malloc((size_t)(st->r.n * BNN_RNET_CLASSES) * sizeof(float));
+	if (!logits)
+		return -ENOMEM;
+	int rc = rnet_forward(st, logits, ns);
+	free(logits);
+	return rc ? rc : BNN_PROFILE_MAX;
 }
 
 const float *bnn_rnet_stage(void *state, int i, int64_t dims[4])
