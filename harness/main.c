@@ -283,7 +283,8 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 	double eff = efficiency(ctx, o);
 	ctx->count[st]++;
 	const bnn_counters_t *cs = &ctx->cli->counters;
-	bnn_counter_rec_t crec[BNN_COUNTERS_MAX + 1 + BNN_CUPTI_METRICS_MAX];
+	bnn_counter_rec_t crec[BNN_COUNTERS_MAX + 1 + BNN_CUPTI_METRICS_MAX + BNN_PROFILE_MAX];
+	char stage_names[BNN_PROFILE_MAX][16];
 	size_t ncrec = 0;
 	char scope[96];
 	double cyc = NAN, ins = NAN;
@@ -336,6 +337,28 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 			};
 		}
 	}
+	/* A network kernel's stages inside the network (its profile hook): one
+	 * counter each, the median stage time over the profiled runs. */
+	for (int i = 0; i < o->nstages; i++) {
+		if (i == 0)
+			snprintf(stage_names[i], sizeof(stage_names[i]), "stem");
+		else if (i == o->nstages - 1)
+			snprintf(stage_names[i], sizeof(stage_names[i]), "head");
+		else
+			snprintf(stage_names[i], sizeof(stage_names[i]), "block%02d", i);
+		crec[ncrec++] = (bnn_counter_rec_t){
+			.source = "profile", .event = stage_names[i], .reps = 1, .status = "ok",
+			.scope = o->kernel->isa == BNN_ISA_CUDA ?
+					 "ns, median of the profiled runs (CUDA events between stages)" :
+					 "ns, median of the profiled runs (host clock between stages)",
+			.real = 1, .real_value = o->stage_ns[i],
+		};
+	}
+	if (!o->nstages && o->stage_error[0])
+		crec[ncrec++] = (bnn_counter_rec_t){
+			.source = "profile", .event = "stages", .status = "failed",
+			.reason = o->stage_error, .scope = "the network's stages",
+		};
 	if (!ctx->cli->quiet || st == BNN_FAIL) {
 		if (isatty(STDERR_FILENO) && isatty(STDOUT_FILENO))
 			fputs("\033[K", stderr);   /* over the progress line */

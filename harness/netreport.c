@@ -12,6 +12,8 @@ typedef struct {
 	int is_peer;
 	double median_ns, tops;
 	int64_t result_id;     /* 0: not stored */
+	int nstages;           /* a network's stages timed inside it (profile hook) */
+	double stage_ns[BNN_PROFILE_MAX];
 } entry_t;
 
 struct bnn_netreport {
@@ -65,6 +67,8 @@ void bnn_netreport_add(bnn_netreport_t *r, const bnn_problem_t *p, const bnn_out
 	e->median_ns = o->stats.median;
 	e->tops = o->tops;
 	e->result_id = result_id;
+	e->nstages = o->nstages;
+	memcpy(e->stage_ns, o->stage_ns, sizeof(e->stage_ns));
 }
 
 static int same_block(const bnn_rblock_shape_t *a, const bnn_rblock_shape_t *b)
@@ -83,34 +87,61 @@ static const entry_t *find_block(const bnn_netreport_t *r, const char *family,
 	return NULL;
 }
 
-/* The per-block table of one kernel family against network entry net. */
+/*
+ * The per-block table of one kernel family against network entry net: per
+ * block, its time timed alone (a block problem of the same shape and
+ * batch) with TOPS and share of the network's time, and its time inside
+ * the network (the profile hook's stage times), each where known.
+ */
 static void print_blocks(const bnn_netreport_t *r, const entry_t *net, FILE *f)
 {
 	const bnn_rnet_shape_t *one = &net->d.rnet;
-	double sum = 0;
-	int rows = 0;
+	int staged = net->nstages == BNN_RNET_BLOCKS + 2;
+	double sum = 0, staged_sum = 0;
+	int rows = 0, alone = 0;
 	for (int i = 0; i < BNN_RNET_BLOCKS; i++) {
 		bnn_rblock_shape_t b = bnn_rnet_block(one, i);
 		const entry_t *e = find_block(r, net->family, &b);
-		if (!e)
+		if (!e && !staged)
 			continue;
 		if (!rows++)
 			fprintf(f, "\nReActNet-A blocks, %s (batch %lld, %lldx%lld; share of %s):\n"
-				   "  block  kind       in        c -> k      stride   time us     TOPS"
-				   "   share\n",
+				   "  block  kind       in        c -> k      stride  alone us     TOPS"
+				   "  in net us   share\n",
 				net->family, (long long)one->n, (long long)one->h, (long long)one->w,
 				net->problem);
-		double share = e->median_ns / net->median_ns;
-		sum += share;
-		fprintf(f, "  %5d  %-9s  %4lldx%-4lld %4lld -> %-4lld     %d  %10.1f %8.4f  %5.1f%%\n",
-			i + 1, b.k == b.c ? "normal" : "reduction", (long long)b.h, (long long)b.w,
-			(long long)b.c, (long long)b.k, (int)b.stride, e->median_ns / 1e3, e->tops,
-			100 * share);
+		fprintf(f, "  %5d  %-9s  %4lldx%-4lld %4lld -> %-4lld     %d", i + 1,
+			b.k == b.c ? "normal" : "reduction", (long long)b.h, (long long)b.w,
+			(long long)b.c, (long long)b.k, (int)b.stride);
+		if (e)
+			fprintf(f, "  %8.1f %8.4f", e->median_ns / 1e3, e->tops);
+		else
+			fprintf(f, "  %8s %8s", "-", "-");
+		if (staged)
+			fprintf(f, "  %9.1f", net->stage_ns[i + 1] / 1e3);
+		else
+			fprintf(f, "  %9s", "-");
+		if (e) {
+			double share = e->median_ns / net->median_ns;
+			sum += share;
+			alone++;
+			fprintf(f, "  %5.1f%%\n", 100 * share);
+		} else {
+			fprintf(f, "  %6s\n", "-");
+		}
 	}
-	if (rows)
+	if (alone)
 		fprintf(f, "  the %d blocks timed alone sum to %.1f%% of the network's time (the "
 			   "rest: stem, pool, FC, and the blocks' cache state in the network)\n",
-			rows, 100 * sum);
+			alone, 100 * sum);
+	if (staged) {
+		for (int i = 0; i < net->nstages; i++)
+			staged_sum += net->stage_ns[i];
+		fprintf(f, "  inside the network (median of profiled runs): stem %.1f us, head "
+			   "(pool, FC) %.1f us; its %d stages sum to %.1f%% of the network's median\n",
+			net->stage_ns[0] / 1e3, net->stage_ns[net->nstages - 1] / 1e3, net->nstages,
+			100 * staged_sum / net->median_ns);
+	}
 }
 
 void bnn_netreport_print(const bnn_netreport_t *r, FILE *f)

@@ -15,6 +15,7 @@
 #include "npy.h"
 #include "reactnet.h"
 #include "runner.h"
+#include "stats.h"
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -654,6 +655,44 @@ static void count_kernel(const bnn_kernel_t *k, void *state, void *out,
 		o->counted = 1;
 }
 
+/* Profiled runs of a network kernel: the median of this many per stage. */
+#define PROFILE_REPS 5
+
+/*
+ * The profile hook's pass, after the samples: PROFILE_REPS runs with their
+ * stages timed, the median of each stage kept in o (harness.md: what
+ * perturbs timing stays out of the samples). A failure leaves its reason
+ * and the result stands.
+ */
+static void profile_kernel(const bnn_kernel_t *k, void *state, bnn_outcome_t *o)
+{
+	double all[PROFILE_REPS][BNN_PROFILE_MAX], col[PROFILE_REPS];
+	int n = 0;
+	for (int r = 0; r < PROFILE_REPS; r++) {
+		cuda_clear(k);
+		int got = k->profile(state, all[r], BNN_PROFILE_MAX);
+		if (got <= 0 || got > BNN_PROFILE_MAX || (r && got != n)) {
+			snprintf(o->stage_error, sizeof(o->stage_error), "the profiled run %s: %s",
+				 got <= 0 ? "failed" : "gave another stage count",
+				 got < 0 ? strerror(-got) : "bad count");
+			cuda_why(k, o->stage_error, sizeof(o->stage_error));
+			return;
+		}
+		n = got;
+		if (bnn_interrupted) {
+			snprintf(o->stage_error, sizeof(o->stage_error), "interrupted while profiling");
+			return;
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		for (int r = 0; r < PROFILE_REPS; r++)
+			col[r] = all[r][i];
+		o->stage_ns[i] = bnn_stat_median(col, PROFILE_REPS);
+	}
+	o->nstages = n;
+	o->stage_reps = PROFILE_REPS;
+}
+
 /* A kernel-record pass shorter than this is dominated by enabling and
  * flushing CUPTI; longer than MAX_TRACE_REPS repetitions only adds records. */
 #define MIN_TRACE_NS 5e6
@@ -833,6 +872,8 @@ static int run_group(const bnn_problem_t *p, problem_data_t *ppd, const bnn_kern
 						count_kernel(k, state, pd.out2, o, &oc);
 					if (o->cupti && k->isa == BNN_ISA_CUDA)
 						gpu_pass(k, state, pd.out2, o, &oc, &kagg);
+					if (k->profile)
+						profile_kernel(k, state, &oc);
 				}
 			}
 			k->release(state);

@@ -84,6 +84,14 @@ typedef struct {
 	int gpu_metered;
 	double metric_values[BNN_CUPTI_METRICS_MAX];
 	char metric_error[320];
+	/* Network kernels with a profile hook (timed): the median over
+	 * stage_reps profiled runs of each stage's time inside the network,
+	 * stage_ns[0..nstages): the stem, the blocks, the head (pool, FC).
+	 * stage_error says why profiling failed, when it did (nstages 0). */
+	int nstages;
+	long long stage_reps;
+	double stage_ns[BNN_PROFILE_MAX];
+	char stage_error[160];
 } bnn_outcome_t;
 
 /* Returns 0 to go on, non-zero to stop the run (e.g. the store failed). */

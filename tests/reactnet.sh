@@ -4,7 +4,7 @@
 # in NCHW, the per-block table and the network summary are printed, and bad
 # descriptors and inputs get a message naming where, with exit status 2.
 . "${srcdir:-.}/tests/lib.sh"
-plan 25
+plan 27
 B=$BNNBENCH
 PY=${PYTHON3:-python3}
 for py in "$PY" /usr/bin/python3 python3; do
@@ -77,6 +77,32 @@ before=$(tail -1 "$T/err")
 	'reactnet n=1 h=32' >/dev/null 2>&1 &&
 	[ "$("$PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM network_block").fetchone()[0])' "$T/r.db")" = "$before" ]
 ok $? "a run without the block problems stores no share"
+# The profile hook: each network result has its 15 stages (stem, blocks,
+# head) as counters of source 'profile', timed inside the network (each
+# positive); the per-block table shows them even for blocks not timed alone.
+"$PY" - "$T/r.db" >"$T/err" 2>&1 <<'PYEOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+nets = db.execute("SELECT r.id, r.kernel, r.median_ns FROM result r JOIN problem p"
+                  " ON p.id = r.problem_id WHERE p.op = 'reactnet' AND r.median_ns > 0").fetchall()
+assert nets, "no timed network result"
+for rid, kernel, median in nets:
+    rows = db.execute("SELECT event, value, status FROM counter WHERE result_id = ? AND"
+                      " source = 'profile' ORDER BY id", (rid,)).fetchall()
+    names = [r[0] for r in rows]
+    assert names == ["stem"] + ["block%02d" % i for i in range(1, 14)] + ["head"], (kernel, names)
+    assert all(r[2] == "ok" and r[1] > 0 for r in rows), (kernel, rows)
+    # Their sum against the median is printed, not asserted: timings are
+    # never asserted in tests (a loaded machine moves either).
+    print(kernel, "stages sum / median", round(sum(r[1] for r in rows) / median, 3))
+PYEOF
+ok $? "each network result stores its 15 stage times (profile), each positive"
+diag "$T/err"
+out=$("$B" run --no-db --no-probe --no-peers --kernel '*generic*' --min-time 0 --min-reps 1 \
+	'reactnet n=1 h=32' 2>&1)
+echo "$out" | grep -Eq '^ +13 +normal +1x1 +1024 -> 1024 +1 +- +- +[0-9.]+ +-$' &&
+	echo "$out" | grep -q 'inside the network (median of profiled runs): stem'
+ok $? "without block problems the per-block table has the times inside the network"
 
 # At batch 2: the blocks are matched at the network's batch (a batch-1
 # block does not stand for a batch-2 network), in the table and the database.
