@@ -378,7 +378,6 @@ static void test_net(int64_t n, int64_t h, int64_t w)
 	free(cpu);
 }
 
-/* One launch's grid against CUDA's limits (what rn_dev_be::launch refuses). */
 /*
  * The profile hook (stage times inside the network): the emulated GPU
  * kernel's (the device back end's launch and stamp sequence, host clock) and
@@ -445,6 +444,7 @@ static void test_profile(int64_t n, int64_t h, int64_t w)
 	free(b);
 }
 
+/* One launch's grid against CUDA's limits (what rn_dev_be::launch refuses). */
 static int grid_ok(int64_t nx, int64_t ny)
 {
 	return nx >= 1 && ny >= 1 && nx <= 2147483647 && ny <= 65535;
