@@ -301,6 +301,15 @@ int bnn_rnet_check_topk(const bnn_rnet_shape_t *r, const float *ref, const float
 	return 0;
 }
 
+void bnn_rnet_check(const bnn_rnet_shape_t *r, const float *ref, const float *out,
+		    const float *bound, bnn_check_t *c)
+{
+	bnn_check_float(ref, out, bound, (size_t)(r->n * BNN_RNET_CLASSES), c);
+	if (c->status != BNN_FAIL &&
+	    bnn_rnet_check_topk(r, ref, out, bound, c->reason, sizeof(c->reason)) != 0)
+		c->status = BNN_FAIL;
+}
+
 void bnn_rnet_counts(const bnn_rnet_shape_t *r, bnn_rnet_counts_t *c)
 {
 	bnn_rnet_shape_t one = { 1, r->h, r->w };

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include "bnn_ref.h"
+#include "check.h"
 #include "gen.h"
 
 /* Parameters and the one allocation that holds all their arrays. */
@@ -71,6 +72,15 @@ void bnn_rnet_bound(const bnn_rnet_shape_t *r, const float *ref, float *bound);
  */
 int bnn_rnet_check_topk(const bnn_rnet_shape_t *r, const float *ref, const float *out,
 			const float *bound, char *why, size_t whylen);
+
+/*
+ * The network's whole check of logits out against ref, as the harness
+ * runs it: every logit within its bound (bnn_check_float, into c), then,
+ * unless that failed, the classes (bnn_rnet_check_topk): c becomes FAIL
+ * with its reason when they differ.
+ */
+void bnn_rnet_check(const bnn_rnet_shape_t *r, const float *ref, const float *out,
+		    const float *bound, bnn_check_t *c);
 
 /* ReActNet-A's op counts (spec sections 6 and 7) for one image. */
 typedef struct {

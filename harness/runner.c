@@ -343,12 +343,10 @@ static void do_check(const problem_data_t *pd, const void *out, bnn_check_t *c)
 {
 	if (pd->is_int)
 		bnn_check_int(pd->ref, out, pd->nout, c);
+	else if (pd->d.op == BNN_OP_RNET)
+		bnn_rnet_check(&pd->d.rnet, pd->ref, out, pd->bound, c);
 	else
 		bnn_check_float(pd->ref, out, pd->bound, pd->nout, c);
-	if (pd->d.op == BNN_OP_RNET && c->status != BNN_FAIL &&
-	    bnn_rnet_check_topk(&pd->d.rnet, pd->ref, out, pd->bound, c->reason,
-				sizeof(c->reason)) != 0)
-		c->status = BNN_FAIL;
 }
 
 static int mkdirs(const char *path)

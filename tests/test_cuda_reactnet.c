@@ -166,11 +166,7 @@ static void test_net(const bnn_kernel_t *k, int64_t n, int64_t h, int64_t w, flo
 	bnn_ref_reactnet(&d.rnet, &wts.net, img, ref);
 	bnn_rnet_bound(&d.rnet, ref, bound);
 	bnn_check_t chk;
-	memset(&chk, 0, sizeof(chk));
-	bnn_check_float(ref, gpu, bound, (size_t)nout, &chk);
-	if (chk.status == BNN_PASS &&
-	    bnn_rnet_check_topk(&d.rnet, ref, gpu, bound, chk.reason, sizeof(chk.reason)) != 0)
-		chk.status = BNN_FAIL;
+	bnn_rnet_check(&d.rnet, ref, gpu, bound, &chk);
 	int64_t diff = rc == 0 && rcc == 0 ? first_diff(gpu, cpu, nout) : 0;
 	int bad = -1, i = 0;
 	for (; rc == 0 && rcc == 0 && i <= BNN_RNET_BLOCKS; i++) {

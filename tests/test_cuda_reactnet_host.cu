@@ -334,11 +334,7 @@ static void test_net(int64_t n, int64_t h, int64_t w)
 	double t3 = now();
 	bnn_rnet_bound(&d.rnet, ref, bound);
 	bnn_check_t chk;
-	memset(&chk, 0, sizeof(chk));
-	bnn_check_float(ref, gpu, bound, (size_t)nout, &chk);
-	if (chk.status == BNN_PASS &&
-	    bnn_rnet_check_topk(&d.rnet, ref, gpu, bound, chk.reason, sizeof(chk.reason)) != 0)
-		chk.status = BNN_FAIL;
+	bnn_rnet_check(&d.rnet, ref, gpu, bound, &chk);
 	int64_t diff = rc == 0 && rcc == 0 ? first_diff(gpu, cpu, nout) : 0;
 	int stage_bad = -1, nstage = 0;
 	for (int i = 0; rc == 0 && rcc == 0; i++) {
