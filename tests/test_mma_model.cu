@@ -165,22 +165,43 @@ static void emu_cp_async(uint8_t *smem, uint32_t soff, const uint32_t *src, int 
 	memcpy(smem + soff, src, (size_t)bytes);
 }
 
-/* Stage kt's copies of all TL_THREADS threads (tl_issue of bgemm_cuda.cu). */
-static void emu_issue(uint8_t *smem, int64_t kt, int64_t br0, int64_t bc0, const problem_t *pr)
+/*
+ * A tiled kernel's cp.async plan, for the emulation of its copies and the
+ * check of its copy map: its constants and its slot, chunk and shared-memory
+ * offset functions (the tiled kernel's tl_*, the wgmma kernel's wg_*).
+ */
+struct copy_plan_t {
+	int threads, a_copies, b_copies, a_bytes, b_bytes, bm, bn, bkw, stage_bytes;
+	int (*slot)(int64_t kt);
+	int (*chunk)(int tid, int i, int64_t kt, int64_t rows0, int64_t rows, int64_t kw32,
+		     uint32_t *soff, int64_t *gword);
+	uint32_t (*off)(int r, int c);
+};
+static const copy_plan_t tl_plan = { TL_THREADS, TL_A_COPIES, TL_B_COPIES, TL_A_BYTES,
+				     TL_B_BYTES, TL_BM, TL_BN, TL_BKW, TL_STAGE_BYTES,
+				     tl_slot, tl_copy_chunk, tl_swz };
+static const copy_plan_t wg_plan = { WG_THREADS, WG_A_COPIES, WG_B_COPIES, WG_A_BYTES,
+				     WG_B_BYTES, WG_BM, WG_BN, WG_BKW, WG_STAGE_BYTES,
+				     wg_slot, wg_copy_chunk, wg_off };
+
+/* Stage kt's copies of all the plan's threads (tl_issue of bgemm_cuda.cu,
+ * wg_issue of bgemm_wgmma.cu). */
+static void emu_issue(const copy_plan_t *cp, uint8_t *smem, int64_t kt, int64_t br0,
+		      int64_t bc0, const problem_t *pr)
 {
-	uint8_t *slot = smem + (size_t)tl_slot(kt) * TL_STAGE_BYTES;
-	for (int tid = 0; tid < TL_THREADS; tid++) {
-		for (int i = 0; i < TL_A_COPIES; i++) {
+	uint8_t *slot = smem + (size_t)cp->slot(kt) * cp->stage_bytes;
+	for (int tid = 0; tid < cp->threads; tid++) {
+		for (int i = 0; i < cp->a_copies; i++) {
 			uint32_t so;
 			int64_t gw;
-			int bytes = tl_copy_chunk(tid, i, kt, br0, pr->m, pr->kw32, &so, &gw);
+			int bytes = cp->chunk(tid, i, kt, br0, pr->m, pr->kw32, &so, &gw);
 			emu_cp_async(slot, so, pr->ap.data() + gw, bytes);
 		}
-		for (int i = 0; i < TL_B_COPIES; i++) {
+		for (int i = 0; i < cp->b_copies; i++) {
 			uint32_t so;
 			int64_t gw;
-			int bytes = tl_copy_chunk(tid, i, kt, bc0, pr->n, pr->kw32, &so, &gw);
-			emu_cp_async(slot + TL_A_BYTES, so, pr->bp.data() + gw, bytes);
+			int bytes = cp->chunk(tid, i, kt, bc0, pr->n, pr->kw32, &so, &gw);
+			emu_cp_async(slot + cp->a_bytes, so, pr->bp.data() + gw, bytes);
 		}
 	}
 }
@@ -206,10 +227,10 @@ static std::vector<int32_t> run_tiled(const problem_t *pr)
 			memset(acc, 0, sizeof(acc));
 			for (int s = 0; s < TL_STAGES - 1; s++)
 				if (s < nkt)
-					emu_issue(smem.data(), s, br0, bc0, pr);
+					emu_issue(&tl_plan, smem.data(), s, br0, bc0, pr);
 			for (int64_t kt = 0; kt < nkt; kt++) {
 				if (kt + TL_STAGES - 1 < nkt)
-					emu_issue(smem.data(), kt + TL_STAGES - 1, br0, bc0, pr);
+					emu_issue(&tl_plan, smem.data(), kt + TL_STAGES - 1, br0, bc0, pr);
 				const uint8_t *sa = smem.data() + (size_t)tl_slot(kt) * TL_STAGE_BYTES;
 				const uint8_t *sb = sa + TL_A_BYTES;
 				for (int warp = 0; warp < TL_WARPS_M * TL_WARPS_N; warp++) {
@@ -259,26 +280,6 @@ static std::vector<int32_t> run_tiled(const problem_t *pr)
 	return c;
 }
 
-/* One stage's copies of all WG_THREADS threads (wg_issue of bgemm_wgmma.cu). */
-static void emu_wg_issue(uint8_t *smem, int64_t kt, int64_t br0, int64_t bc0, const problem_t *pr)
-{
-	uint8_t *slot = smem + (size_t)wg_slot(kt) * WG_STAGE_BYTES;
-	for (int tid = 0; tid < WG_THREADS; tid++) {
-		for (int i = 0; i < WG_A_COPIES; i++) {
-			uint32_t so;
-			int64_t gw;
-			int bytes = wg_copy_chunk(tid, i, kt, br0, pr->m, pr->kw32, &so, &gw);
-			emu_cp_async(slot, so, pr->ap.data() + gw, bytes);
-		}
-		for (int i = 0; i < WG_B_COPIES; i++) {
-			uint32_t so;
-			int64_t gw;
-			int bytes = wg_copy_chunk(tid, i, kt, bc0, pr->n, pr->kw32, &so, &gw);
-			emu_cp_async(slot + WG_A_BYTES, so, pr->bp.data() + gw, bytes);
-		}
-	}
-}
-
 /*
  * bgemm_wgmma_b1_kernel over its whole grid in the kernel's program order
  * (prologue of WG_PREFETCH stages; per stage: issue kt + WG_PREFETCH, then
@@ -302,10 +303,10 @@ static std::vector<int32_t> run_wgmma(const problem_t *pr, int *bad)
 			memset(acc, 0, sizeof(acc));
 			for (int s = 0; s < WG_PREFETCH; s++)
 				if (s < nkt)
-					emu_wg_issue(smem.data(), s, br0, bc0, pr);
+					emu_issue(&wg_plan, smem.data(), s, br0, bc0, pr);
 			for (int64_t kt = 0; kt < nkt; kt++) {
 				if (kt + WG_PREFETCH < nkt)
-					emu_wg_issue(smem.data(), kt + WG_PREFETCH, br0, bc0, pr);
+					emu_issue(&wg_plan, smem.data(), kt + WG_PREFETCH, br0, bc0, pr);
 				uint32_t sa = (uint32_t)wg_slot(kt) * WG_STAGE_BYTES, sb = sa + WG_A_BYTES;
 				for (int wg = 0; wg < 2; wg++)
 					for (int s = 0; s < WG_BKW / KW32; s++)
@@ -324,61 +325,30 @@ static std::vector<int32_t> run_wgmma(const problem_t *pr, int *bad)
 	return c;
 }
 
-/* The wgmma kernel's copy map: each stage buffer covered once, sources as wg_off() says. */
-static int wg_copy_map_ok(void)
-{
-	std::vector<int> seen_a(WG_A_BYTES / 16, 0), seen_b(WG_B_BYTES / 16, 0);
-	const int64_t kw32 = 64;
-	for (int tid = 0; tid < WG_THREADS; tid++)
-		for (int i = 0; i < WG_B_COPIES; i++)
-			for (int op = 0; op < 1 + (i < WG_A_COPIES); op++) {
-				uint32_t so;
-				int64_t gw;
-				int limit = op ? WG_A_BYTES : WG_B_BYTES;
-				int bytes = wg_copy_chunk(tid, i, 1, 0, op ? WG_BM : WG_BN, kw32, &so, &gw);
-				if (bytes != 16 || so % 16 || so + 16 > (uint32_t)limit)
-					return 0;
-				int r = (int)(gw / kw32), w = (int)(gw % kw32) - WG_BKW;
-				if (w < 0 || w % 4 || wg_off(r, w / 4) != so)
-					return 0;
-				(op ? seen_a : seen_b)[so / 16]++;
-			}
-	for (int v : seen_a)
-		if (v != 1)
-			return 0;
-	for (int v : seen_b)
-		if (v != 1)
-			return 0;
-	/* The descriptor fields, worked by hand: start 0x1230 -> 0x123, LBO 128 -> 8, SBO 512 -> 32. */
-	return wg_desc(0x1230u) == (0x123ull | (8ull << 16) | (32ull << 32));
-}
-
 /*
- * The cp.async map of one stage: the TL_THREADS threads' chunks cover each
+ * The cp.async map of one stage: the plan's threads' chunks cover each
  * operand's stage buffer exactly once, 16-byte aligned, and each chunk's
- * source is the row and words the swizzle says it holds. 1 if so.
+ * source is the row and words the plan's offset function says it holds.
+ * 1 if so.
  */
-static int copy_map_ok(void)
+static int copy_map_ok(const copy_plan_t *cp)
 {
-	std::vector<int> seen_a(TL_A_BYTES / 16, 0), seen_b(TL_B_BYTES / 16, 0);
+	std::vector<int> seen_a(cp->a_bytes / 16, 0), seen_b(cp->b_bytes / 16, 0);
 	const int64_t kw32 = 64;   /* large enough that no chunk is zero-filled */
-	for (int tid = 0; tid < TL_THREADS; tid++) {
-		for (int i = 0; i < TL_B_COPIES; i++) {
-			int is_a = i < TL_A_COPIES;
-			for (int op = 0; op < 1 + is_a; op++) {
+	for (int tid = 0; tid < cp->threads; tid++)
+		for (int i = 0; i < cp->b_copies; i++)
+			for (int op = 0; op < 1 + (i < cp->a_copies); op++) {
 				uint32_t so;
 				int64_t gw;
-				int limit = op ? TL_A_BYTES : TL_B_BYTES;
-				int bytes = tl_copy_chunk(tid, i, 1, 0, op ? TL_BM : TL_BN, kw32, &so, &gw);
+				int limit = op ? cp->a_bytes : cp->b_bytes;
+				int bytes = cp->chunk(tid, i, 1, 0, op ? cp->bm : cp->bn, kw32, &so, &gw);
 				if (bytes != 16 || so % 16 || so + 16 > (uint32_t)limit)
 					return 0;
-				int r = (int)(gw / kw32), w = (int)(gw % kw32) - TL_BKW;
-				if (w < 0 || w % 4 || tl_swz(r, w / 4) != so)
+				int r = (int)(gw / kw32), w = (int)(gw % kw32) - cp->bkw;
+				if (w < 0 || w % 4 || cp->off(r, w / 4) != so)
 					return 0;
 				(op ? seen_a : seen_b)[so / 16]++;
 			}
-		}
-	}
 	for (int v : seen_a)
 		if (v != 1)
 			return 0;
@@ -386,6 +356,14 @@ static int copy_map_ok(void)
 		if (v != 1)
 			return 0;
 	return 1;
+}
+
+/* The wgmma kernel's copy map, and its descriptor fields worked by hand:
+ * start 0x1230 -> 0x123, LBO 128 -> 8, SBO 512 -> 32. */
+static int wg_copy_map_ok(void)
+{
+	return copy_map_ok(&wg_plan) &&
+	       wg_desc(0x1230u) == (0x123ull | (8ull << 16) | (32ull << 32));
 }
 
 /*
@@ -485,7 +463,7 @@ int main(void)
 		make_problem(&pr, 64, 65, 513);
 		int ok = compare(&pr, run_simple(&pr, false, 1), msg, sizeof(msg));
 		tap_ok(!ok, "a wrong B fragment (b0, b1 swapped) is caught: %s", msg);
-		tap_ok(copy_map_ok(), "the cp.async map covers each stage buffer once, sources match the swizzle");
+		tap_ok(copy_map_ok(&tl_plan), "the cp.async map covers each stage buffer once, sources match the swizzle");
 		tap_ok(wg_copy_map_ok(), "wgmma: the copy map covers each stage buffer once; descriptor fields as the ISA encodes them");
 		tap_ok(grid_limits_ok(msg, sizeof(msg)), "GEMM grids within CUDA's limits for the suites' shapes, refused past gridDim.y: %s", msg);
 	}
