@@ -3,7 +3,7 @@
 # include folders or the CUDA toolkit's. gcc drops a -I folder that is also
 # a system folder (as C_INCLUDE_PATH makes it), so such a twin can be found
 # for the other: our harness/cupti.h once hid CUPTI's <cupti.h> that way on
-# the CI machine. harness/cupti_shim/ is exempt: its files stand in for a
+# the CI machine. machine/cupti_shim/ is exempt: its files stand in for a
 # C++ header on purpose (see Makefile.am).
 . "${srcdir:-.}/tests/lib.sh"
 plan 2
@@ -20,8 +20,8 @@ test -s "$T/dirs"
 ok $? "the compiler's include folders are known ($(wc -l <"$T/dirs") folders${BNN_CUDA_HOME:+, the toolkit's included})"
 diag "$T/dirs"
 
-( cd "$top" && find include kernels reference harness reports tests \
-	\( -name '*.h' -o -name '*.cuh' \) -not -path 'harness/cupti_shim/*' 2>/dev/null ) >"$T/ours"
+( cd "$top" && find include kernels reference harness results peers machine reports tests \
+	\( -name '*.h' -o -name '*.cuh' \) -not -path 'machine/cupti_shim/*' 2>/dev/null ) >"$T/ours"
 : >"$T/twins"
 while read -r h; do
 	b=$(basename "$h")
