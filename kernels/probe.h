@@ -2,7 +2,7 @@
  * probe.h: the peak probes, tight in-cache loops that measure what this
  * machine can do at best, so that every benchmark result can state its
  * efficiency (achieved / probed peak) against a number measured on the same
- * machine in the same run (harness/probe.c drives them).
+ * machine in the same run (machine/peak.c drives them).
  *
  * A probe is an upper bound, not a kernel: no dependency chain limits it
  * (several independent accumulators), its working set sits in L1, and its

@@ -24,7 +24,7 @@
 #include <cupti_profiler_target.h>
 #include <cupti_range_profiler.h>
 /* cupti_profiler_host.h includes C++'s <string> (unused by its C API):
- * harness/cupti_shim/string stands in for it in this C build. */
+ * machine/cupti_shim/string stands in for it in this C build. */
 #include <cupti_profiler_host.h>
 #include "cuda/bnn_cuda.h"
 #endif

@@ -143,7 +143,7 @@ static json_t *json_cupti(const bnn_cupti_t *c)
 	return o;
 }
 
-/* The machine record's "gpu" object (harness/machine.c) as labelled lines. */
+/* The machine record's "gpu" object (machine/machine.c) as labelled lines. */
 static void print_gpu(FILE *f, const bnn_machine_t *m)
 {
 	json_t *rec = json_loads(m->record_json, 0, NULL);

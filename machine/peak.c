@@ -1,5 +1,5 @@
 /*
- * The peak probes' driver (harness/probe.h): threads, calibration, timing.
+ * The peak probes' driver (kernels/probe.h): threads, calibration, timing.
  *
  * One measurement = one pool of worker threads, created for it and kept
  * for its calibration and its timed repetitions, so that thread start-up

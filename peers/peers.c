@@ -542,7 +542,7 @@ const bnn_kernel_t bnn_peers[] = {
 		.run = dnnl_peer_run,
 		.release = dnnl_peer_release,
 	},
-	/* ReActNet: harness/peers_reactnet.c. */
+	/* ReActNet: peers/peers_reactnet.c. */
 	{
 		.name = "rblock_f32__onednn",
 		.op = BNN_OP_RBLOCK,

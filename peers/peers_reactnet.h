@@ -1,6 +1,6 @@
 /*
  * peers_reactnet.h: the ReActNet block and ReActNet-A as a user would
- * deploy them with oneDNN (harness/peers_reactnet.c): the binary convs as
+ * deploy them with oneDNN (peers/peers_reactnet.c): the binary convs as
  * oneDNN fp32 convolutions of +-1.0f, or as oneDNN int8 convolutions of +-1
  * data, with the float epilogue (alpha, BN, shortcut, RPReLU, RSign) in C.
  * Same interface and checks as the kernels (bnn_kernels.h); entries of the

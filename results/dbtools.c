@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include "dbtools.h"
 
-#define BNN_APP_ID 0x424e4e42   /* "BNNB", as harness/store.c sets it */
+#define BNN_APP_ID 0x424e4e42   /* "BNNB", as results/store.c sets it */
 
 /* See dbtools.h. */
 int bnn_dbt_is_command(const char *name)

@@ -1,5 +1,5 @@
 /*
- * test_counters.c: TAP tests of harness/counters.c on the machine it runs
+ * test_counters.c: TAP tests of machine/counters.c on the machine it runs
  * on. Every requested event is probed and gets a status and, when it is not
  * counted, PAPI's reason; a made-up name is "unknown" and the others are
  * still counted; a malformed list is refused. On the counting side, page

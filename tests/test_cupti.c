@@ -1,5 +1,5 @@
 /*
- * test_cupti: harness/cupti.c.
+ * test_cupti: machine/cupti.c.
  *
  * Everywhere: the aggregation of kernel records by name (synthetic records:
  * launches, total, min, max, first-launch order, records without a valid

@@ -1,5 +1,5 @@
 /*
- * The peers (harness/peers.c) against a naive computation written here:
+ * The peers (peers/peers.c) against a naive computation written here:
  *  - GEMM and binary conv peers are fed +-1 data, so they must be exact;
  *  - the BWN peer must stay within the harness's rounding bound,
  *    gamma_{n+4} * alpha_o * sum|x| (spec section 3);

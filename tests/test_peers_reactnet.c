@@ -1,5 +1,5 @@
 /*
- * The ReActNet peers (harness/peers_reactnet.c) against the golden block and
+ * The ReActNet peers (peers/peers_reactnet.c) against the golden block and
  * network, with the harness's own checks (harness/runner.c):
  *  - a block's output within the derived per-element bound (which accounts
  *    for RSign ties), normal and reduction blocks, stride 1 and 2, batch 2,

@@ -1,6 +1,6 @@
 /*
  * test_probe: the peak probes compute what they claim (kernels/probe.h)
- * and the driver returns sane numbers (harness/probe.h). Speed is never
+ * and the driver returns sane numbers (kernels/probe.h). Speed is never
  * asserted: only that every ISA's loop counts exactly, on the tile and
  * flush edges, and that every rate is positive and finite.
  */

@@ -1,9 +1,9 @@
 /*
- * test_store.c: TAP tests of the results store (harness/store.c).
+ * test_store.c: TAP tests of the results store (results/store.c).
  *
  *   sh results/sql2c.sh results/schema.sql > /tmp/schema_sql.h
  *   gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -O2 -I harness -I /tmp \
- *       tests/test_store.c harness/store.c -lsqlite3
+ *       tests/test_store.c results/store.c -lsqlite3
  *
  * Everything happens in a fresh directory under $TMPDIR (or /tmp), removed
  * at the end. Exits 0 only when every test passed.

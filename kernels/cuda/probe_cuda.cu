@@ -2,7 +2,7 @@
  * The GPU's side of the machine record and its peak probes
  * (kernels/cuda/bnn_cuda_info.h): tight mma.sync loops on the 1-bit, int8
  * and fp16 tensor cores, and the device memory bandwidth over a buffer far
- * beyond L2. Like the CPU probes (harness/peak.c), a probe is an upper
+ * beyond L2. Like the CPU probes (machine/peak.c), a probe is an upper
  * bound: its peak is the best repetition, the median shows how steady the
  * device was.
  *
