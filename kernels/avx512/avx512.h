@@ -117,6 +117,7 @@ extern const bnn_rnet_loops_t bnn_rnet_loops__avx512emu;
 	  .release = bnn_rblock_release },                                                   \
 	{ .name = "reactnet_a_xor_popc__" #S, .op = BNN_OP_RNET, .isa = isa_,                \
 	  .summary = "ReActNet-A: real stem, 13 AVX-512 blocks, pool, FC" note,              \
-	  .prepare = rnet_prepare__##S, .run = bnn_rnet_run, .release = bnn_rnet_release },
+	  .prepare = rnet_prepare__##S, .run = bnn_rnet_run, .release = bnn_rnet_release,   \
+	  .stage = bnn_rnet_stage, .profile = bnn_rnet_profile },
 
 #endif
