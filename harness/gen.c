@@ -10,6 +10,30 @@ uint64_t bnn_problem_seed(uint64_t run_seed, const char *canonical)
 	return run_seed ^ h;
 }
 
+uint64_t bnn_hash_bytes(const void *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	const unsigned char *c = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ c[i]) * 1099511628211ull;
+	return h;
+}
+
+void bnn_round_order(uint64_t seed, int round, size_t n, size_t *perm)
+{
+	bnn_rng_t r;
+	/* A stream of its own: the inputs' stream of the same seed is not reused. */
+	bnn_rng_init(&r, seed ^ 0x726f756e64ull ^ ((uint64_t)round * 0x9e3779b97f4a7c15ull));
+	for (size_t i = 0; i < n; i++)
+		perm[i] = i;
+	for (size_t i = n; i > 1; i--) {
+		size_t j = (size_t)(bnn_rng_next(&r) % i);
+		size_t t = perm[i - 1];
+		perm[i - 1] = perm[j];
+		perm[j] = t;
+	}
+}
+
 void bnn_rng_init(bnn_rng_t *r, uint64_t seed)
 {
 	r->s = seed;

@@ -16,6 +16,17 @@ typedef struct {
 /* Seed of a problem: the run seed mixed with a hash of its canonical text. */
 uint64_t bnn_problem_seed(uint64_t run_seed, const char *canonical);
 
+/* FNV-1a of n bytes: the fingerprint of a checked output, compared with
+ * each timed round's output. */
+uint64_t bnn_hash_bytes(const void *p, size_t n);
+
+/*
+ * The order of n timed entries in round `round` of a problem whose seed is
+ * seed: perm[0..n) is a permutation of 0..n-1, the same for the same
+ * (seed, round, n), drawn by Fisher-Yates from its own generator.
+ */
+void bnn_round_order(uint64_t seed, int round, size_t n, size_t *perm);
+
 void bnn_rng_init(bnn_rng_t *r, uint64_t seed);
 uint64_t bnn_rng_next(bnn_rng_t *r);
 

@@ -539,8 +539,17 @@ static int fetch_out(const bnn_kernel_t *k, void *state, void *out)
 /* Aim for about this many samples over --min-time. */
 #define TARGET_SAMPLES 200.0
 
-/* Warm-up, then samples until both the minimum time and count. */
+/* Between two calls of the progress callback while timing. */
+#define PROGRESS_NS 250e6
+
+/*
+ * One round of one entry: warm-up, then samples until both min_time_s and
+ * min_reps (and at most o->max_reps). *samples (and *dsamples for a GPU
+ * kernel) are allocated here and owned by the caller. round and rounds are
+ * only passed on to o->progress.
+ */
 static int time_kernel(const bnn_kernel_t *k, void *state, void *out, const bnn_run_opts_t *o,
+		       double min_time_s, int min_reps, int round, int rounds,
 		       double **samples, double **dsamples, size_t *ns)
 {
 	size_t cap = 64, n = 0;
@@ -559,11 +568,11 @@ static int time_kernel(const bnn_kernel_t *k, void *state, void *out, const bnn_
 	uint64_t t0 = bnn_now_ns();
 	for (int i = 0; i < o->warmup && !bnn_interrupted; i++) {
 		k->run(state, out);
-		if ((double)(bnn_now_ns() - t0) * 1e-9 >= o->min_time_s)
+		if ((double)(bnn_now_ns() - t0) * 1e-9 >= min_time_s)
 			break;
 	}
 	/* Repetitions per sample: double them until one batch lasts a sample. */
-	double want = o->min_time_s * 1e9 / TARGET_SAMPLES;
+	double want = min_time_s * 1e9 / TARGET_SAMPLES;
 	if (want < MIN_SAMPLE_NS)
 		want = MIN_SAMPLE_NS;
 	long inner = 1;
@@ -588,8 +597,9 @@ static int time_kernel(const bnn_kernel_t *k, void *state, void *out, const bnn_
 	}
 	if (!start)
 		start = bnn_now_ns();
-	while (!bnn_interrupted && !((n >= (size_t)o->min_reps &&
-				      (double)(bnn_now_ns() - start) * 1e-9 >= o->min_time_s) ||
+	uint64_t shown = 0;
+	while (!bnn_interrupted && !((n >= (size_t)min_reps &&
+				      (double)(bnn_now_ns() - start) * 1e-9 >= min_time_s) ||
 				     n >= (size_t)o->max_reps)) {
 		int ev = dev_begin(k);
 		t0 = bnn_now_ns();
@@ -612,6 +622,11 @@ static int time_kernel(const bnn_kernel_t *k, void *state, void *out, const bnn_
 		}
 		ds[n] = dt / (double)inner;
 		s[n++] = (double)(t1 - t0) / (double)inner;
+		if (o->progress && (double)(t1 - shown) >= PROGRESS_NS) {
+			double left = min_time_s - (double)(t1 - start) * 1e-9;
+			o->progress(o->progress_ctx, k->name, round, rounds, n, left > 0 ? left : 0);
+			shown = t1;
+		}
 	}
 	*samples = s;
 	if (gpu)
@@ -771,118 +786,237 @@ int bnn_run_problem(const bnn_problem_t *p, const bnn_kernel_t *kernels, size_t 
 	return bnn_run_problem_groups(p, &g, 1, o, cb, ctx, err, errlen);
 }
 
-/* The kernels of one group on the problem's shared data; see bnn_run_problem. */
-static int run_group(const bnn_problem_t *p, problem_data_t *ppd, const bnn_kernel_t *kernels,
-		     size_t nk, const char *kind, const bnn_run_opts_t *o, bnn_outcome_cb cb,
-		     void *ctx, char *err, size_t errlen)
-{
-	problem_data_t pd = *ppd;   /* the same buffers: outputs are poisoned per kernel */
-	int rc = 0;
-	for (size_t i = 0; i < nk && rc == 0; i++) {
-		const bnn_kernel_t *k = &kernels[i];
-		if (k->op != p->d.op)
-			continue;
-		if (o->kernel_filter && fnmatch(o->kernel_filter, k->name, 0) != 0)
-			continue;
-		if (bnn_interrupted) {
-			rc = -EINTR;
-			break;
-		}
-		bnn_outcome_t oc;
-		double *samples = NULL, *dsamples = NULL;
-		void *state = NULL;
-		bnn_gpu_kagg_t kagg = { 0 };
-		memset(&oc, 0, sizeof(oc));
-		oc.kernel = k;
-		oc.kind = kind;
-		oc.macs = bnn_op_macs(&p->d);
-		oc.tops = NAN;
-		snprintf(oc.repro, sizeof(oc.repro),
-			 "bnnbench run --seed %" PRIu64 " --kernel %s --check-only '%s'", o->seed,
-			 k->name, p->canonical);
+/*
+ * One (problem, kernel or peer) of bnn_run_problem_groups: its outcome, and
+ * while it waits for its rounds, its prepared state, the fingerprint of its
+ * checked output and the samples gathered so far.
+ */
+typedef struct {
+	const bnn_kernel_t *k;
+	const bnn_kernel_group_t *g;
+	void *state;               /* prepared; released before the callback */
+	uint64_t out_hash;         /* bnn_hash_bytes of the checked output */
+	bnn_outcome_t oc;
+	double *samples, *dsamples;
+	int *sample_round;
+	size_t n, cap;
+	double *round_ns;
+	size_t *round_n;
+	int *round_pos;
+	int gpu_ok;                /* every device sample finite so far */
+	bnn_gpu_kagg_t kagg;
+} entry_t;
 
-		char why[200] = "";
-		bnn_inputs_t in = { .a = pd.a, .b = pd.b, .alpha = pd.alpha, .params = pd.params };
-		if (!bnn_isa_available(k->isa, why, sizeof(why)) ||
-		    (k->supports && k->supports(&p->d, why, sizeof(why)) != 0)) {
-			oc.check.status = BNN_SKIP;
-			snprintf(oc.check.reason, sizeof(oc.check.reason), "%s", why);
-		} else if ((cuda_clear(k), rc = k->prepare(&p->d, &in, &state)) != 0) {
-			oc.check.status = BNN_FAIL;
-			snprintf(oc.check.reason, sizeof(oc.check.reason), "prepare failed: %s",
-				 strerror(-rc));
-			cuda_why(k, oc.check.reason, sizeof(oc.check.reason));
-			rc = 0;
-		} else {
-			bnn_poison(pd.out, pd.nout, pd.is_int);
-			cuda_clear(k);
-			int rr = k->run(state, pd.out);
-			if (rr == 0)
-				rr = fetch_out(k, state, pd.out);
-			do_check(&pd, pd.out, &oc.check);
-			if (rr != 0) {
-				/* A run that says it failed fails, whatever its output. */
-				oc.check.status = BNN_FAIL;
-				snprintf(oc.check.reason, sizeof(oc.check.reason),
-					 "the kernel's run failed: %s", strerror(-rr));
-				cuda_why(k, oc.check.reason, sizeof(oc.check.reason));
-			}
-			if (o->dump_dir) {
-				int64_t da[4], db[4], dout[4];
-				int nd, ndo;
-				dims_of(&p->d, da, db, dout, &nd, &ndo);
-				rc = dump(o, p, k->name, pd.is_int ? "<i4" : "<f4", pd.out, ndo,
-					  dout, err, errlen);
-				if (rc == 0 && o->dump_blocks && k->stage)
-					rc = dump_stages(o, p, k, state, err, errlen);
-			}
-			if (rc == 0 && !o->check_only && oc.check.status != BNN_FAIL) {
-				bnn_poison(pd.out2, pd.nout, pd.is_int);
-				cuda_clear(k);
-				rc = time_kernel(k, state, pd.out2, o, &samples, &dsamples,
-						 &oc.nsamples);
-				if (rc == -ENOMEM)
-					snprintf(err, errlen, "out of memory keeping samples");
-				if (rc == 0 && fetch_out(k, state, pd.out2) != 0) {
-					oc.check.status = BNN_FAIL;
-					snprintf(oc.check.reason, sizeof(oc.check.reason),
-						 "fetching the last timed repetition's output "
-						 "from the device failed");
-					cuda_why(k, oc.check.reason, sizeof(oc.check.reason));
-				} else if (rc == 0 &&
-				    memcmp(pd.out, pd.out2, pd.nout * 4) != 0) {
-					/* The timed path computed something else. */
-					oc.check.status = BNN_FAIL;
-					snprintf(oc.check.reason, sizeof(oc.check.reason),
-						 "the last timed repetition's output differs from "
-						 "the checked output");
-				}
-				if (rc == 0 && bnn_stats(samples, oc.nsamples, &oc.stats) == 0) {
-					oc.timed = 1;
-					oc.samples = samples;
-					if (dsamples && all_finite(dsamples, oc.nsamples) &&
-					    bnn_stats(dsamples, oc.nsamples, &oc.dev_stats) == 0) {
-						oc.dev_samples = dsamples;
-						oc.dev_timed = 1;
-					}
-					oc.tops = 2.0 * oc.macs / (oc.stats.median * 1e-9) / 1e12;
-					if (o->counters && bnn_counters_active(o->counters))
-						count_kernel(k, state, pd.out2, o, &oc);
-					if (o->cupti && k->isa == BNN_ISA_CUDA)
-						gpu_pass(k, state, pd.out2, o, &oc, &kagg);
-					if (k->profile)
-						profile_kernel(k, state, &oc);
-				}
-			}
-			k->release(state);
-		}
-		if (rc == 0 && cb(ctx, p, &oc) != 0)
-			rc = -ECANCELED;
-		free(samples);
-		free(dsamples);
-		bnn_gpu_kagg_free(&kagg);
+static void entry_free(entry_t *e)
+{
+	free(e->samples);
+	free(e->dsamples);
+	free(e->sample_round);
+	free(e->round_ns);
+	free(e->round_n);
+	free(e->round_pos);
+	bnn_gpu_kagg_free(&e->kagg);
+	memset(e, 0, sizeof(*e));
+}
+
+/* Appends one round's n samples (and device samples, or NULL) to e. */
+static int entry_append(entry_t *e, int round, const double *s, const double *ds, size_t n)
+{
+	if (e->n + n > e->cap) {
+		size_t cap = (e->n + n) * 2;
+		double *s2 = realloc(e->samples, cap * sizeof(*s2));
+		if (s2)
+			e->samples = s2;
+		double *d2 = s2 ? realloc(e->dsamples, cap * sizeof(*d2)) : NULL;
+		if (d2)
+			e->dsamples = d2;
+		int *r2 = d2 ? realloc(e->sample_round, cap * sizeof(*r2)) : NULL;
+		if (!r2)
+			return -ENOMEM;
+		e->sample_round = r2;
+		e->cap = cap;
 	}
+	for (size_t i = 0; i < n; i++) {
+		e->samples[e->n + i] = s[i];
+		e->dsamples[e->n + i] = ds ? ds[i] : NAN;
+		e->sample_round[e->n + i] = round;
+	}
+	if (!ds || !all_finite(ds, n))
+		e->gpu_ok = 0;
+	e->n += n;
+	return 0;
+}
+
+/*
+ * Prepares and checks one entry on the problem's shared data (poisoned
+ * output, one run, the check, --dump). Leaves e->state prepared when the
+ * entry is to be timed (returns 1), released otherwise (returns 0: the
+ * outcome is final). A negative code stops the run (err set).
+ */
+static int entry_check(const bnn_problem_t *p, problem_data_t *pd, const bnn_run_opts_t *o,
+		       entry_t *e, char *err, size_t errlen)
+{
+	const bnn_kernel_t *k = e->k;
+	bnn_outcome_t *oc = &e->oc;
+	int rc = 0;
+	char why[200] = "";
+	bnn_inputs_t in = { .a = pd->a, .b = pd->b, .alpha = pd->alpha, .params = pd->params };
+	if (!bnn_isa_available(k->isa, why, sizeof(why)) ||
+	    (k->supports && k->supports(&p->d, why, sizeof(why)) != 0)) {
+		oc->check.status = BNN_SKIP;
+		snprintf(oc->check.reason, sizeof(oc->check.reason), "%s", why);
+		return 0;
+	}
+	if ((cuda_clear(k), rc = k->prepare(&p->d, &in, &e->state)) != 0) {
+		oc->check.status = BNN_FAIL;
+		snprintf(oc->check.reason, sizeof(oc->check.reason), "prepare failed: %s",
+			 strerror(-rc));
+		cuda_why(k, oc->check.reason, sizeof(oc->check.reason));
+		e->state = NULL;
+		return 0;
+	}
+	bnn_poison(pd->out, pd->nout, pd->is_int);
+	cuda_clear(k);
+	int rr = k->run(e->state, pd->out);
+	if (rr == 0)
+		rr = fetch_out(k, e->state, pd->out);
+	do_check(pd, pd->out, &oc->check);
+	if (rr != 0) {
+		/* A run that says it failed fails, whatever its output. */
+		oc->check.status = BNN_FAIL;
+		snprintf(oc->check.reason, sizeof(oc->check.reason), "the kernel's run failed: %s",
+			 strerror(-rr));
+		cuda_why(k, oc->check.reason, sizeof(oc->check.reason));
+	}
+	if (o->dump_dir) {
+		int64_t da[4], db[4], dout[4];
+		int nd, ndo;
+		dims_of(&p->d, da, db, dout, &nd, &ndo);
+		rc = dump(o, p, k->name, pd->is_int ? "<i4" : "<f4", pd->out, ndo, dout, err,
+			  errlen);
+		if (rc == 0 && o->dump_blocks && k->stage)
+			rc = dump_stages(o, p, k, e->state, err, errlen);
+	}
+	if (rc == 0 && !o->check_only && oc->check.status != BNN_FAIL) {
+		e->out_hash = bnn_hash_bytes(pd->out, pd->nout * 4);
+		e->gpu_ok = k->isa == BNN_ISA_CUDA;
+		int nr = o->rounds > 0 ? o->rounds : 1;
+		e->round_ns = calloc((size_t)nr, sizeof(double));
+		e->round_n = calloc((size_t)nr, sizeof(size_t));
+		e->round_pos = calloc((size_t)nr, sizeof(int));
+		if (!e->round_ns || !e->round_n || !e->round_pos) {
+			snprintf(err, errlen, "out of memory keeping rounds");
+			rc = -ENOMEM;
+		} else {
+			return 1;
+		}
+	}
+	k->release(e->state);
+	e->state = NULL;
 	return rc;
+}
+
+/*
+ * Round `round` of entry e at position pos of the round's order: one
+ * timing (time_kernel) on a poisoned output, whose last repetition's
+ * output must be the checked one. A failure marks e FAIL (and releases
+ * nothing: the caller does). Returns 0, -EINTR or -ENOMEM (err set).
+ */
+static int entry_round(problem_data_t *pd, const bnn_run_opts_t *o, entry_t *e, int round,
+		       int pos, double min_time_s, int min_reps, char *err, size_t errlen)
+{
+	const bnn_kernel_t *k = e->k;
+	double *s = NULL, *ds = NULL;
+	size_t n = 0;
+	int nr = o->rounds > 0 ? o->rounds : 1;
+	if (e->g->before)
+		e->g->before();
+	bnn_poison(pd->out2, pd->nout, pd->is_int);
+	cuda_clear(k);
+	int rc = time_kernel(k, e->state, pd->out2, o, min_time_s, min_reps, round, nr, &s, &ds,
+			     &n);
+	if (e->g->after)
+		e->g->after();
+	if (rc == -ENOMEM)
+		snprintf(err, errlen, "out of memory keeping samples");
+	if (rc == 0 && fetch_out(k, e->state, pd->out2) != 0) {
+		e->oc.check.status = BNN_FAIL;
+		snprintf(e->oc.check.reason, sizeof(e->oc.check.reason),
+			 "fetching the last timed repetition's output from the device failed");
+		cuda_why(k, e->oc.check.reason, sizeof(e->oc.check.reason));
+	} else if (rc == 0 && bnn_hash_bytes(pd->out2, pd->nout * 4) != e->out_hash) {
+		/* The timed path computed something else. */
+		e->oc.check.status = BNN_FAIL;
+		snprintf(e->oc.check.reason, sizeof(e->oc.check.reason),
+			 "the last timed repetition's output differs from the checked output"
+			 " (round %d of %d)", round + 1, nr);
+	}
+	if (rc == 0 && n > 0) {
+		bnn_stats_t st;
+		rc = entry_append(e, round, s, ds, n);
+		if (rc == 0 && bnn_stats(s, n, &st) == 0) {
+			e->round_ns[round] = st.median;
+			e->round_n[round] = n;
+			e->round_pos[round] = pos;
+		}
+		if (rc == -ENOMEM)
+			snprintf(err, errlen, "out of memory keeping samples");
+	}
+	free(s);
+	free(ds);
+	return rc;
+}
+
+/*
+ * After its rounds: e's statistics (over the round medians when there are
+ * several rounds), then the counters', CUPTI's and the profile's passes,
+ * which are never part of the timed samples.
+ */
+static void entry_finish(const bnn_run_opts_t *o, problem_data_t *pd, entry_t *e)
+{
+	bnn_outcome_t *oc = &e->oc;
+	const bnn_kernel_t *k = e->k;
+	int nr = o->rounds > 0 ? o->rounds : 1;
+	if (oc->check.status == BNN_FAIL || e->n == 0)
+		return;
+	for (int r = 0; r < nr; r++)
+		if (e->round_n[r] == 0)
+			return;   /* interrupted before its last round */
+	bnn_stats_t st;
+	if (bnn_stats(e->samples, e->n, &st) != 0)
+		return;
+	if (nr > 1) {
+		bnn_stats_t rs;
+		if (bnn_stats(e->round_ns, (size_t)nr, &rs) != 0)
+			return;
+		st.median = rs.median;
+		st.ci_lo = rs.ci_lo;
+		st.ci_hi = rs.ci_hi;
+	}
+	oc->stats = st;
+	oc->timed = 1;
+	oc->samples = e->samples;
+	oc->nsamples = e->n;
+	oc->sample_round = e->sample_round;
+	oc->nrounds = nr;
+	oc->round_ns = e->round_ns;
+	oc->round_n = e->round_n;
+	oc->round_pos = e->round_pos;
+	if (e->gpu_ok && bnn_stats(e->dsamples, e->n, &oc->dev_stats) == 0) {
+		oc->dev_samples = e->dsamples;
+		oc->dev_timed = 1;
+	}
+	oc->tops = 2.0 * oc->macs / (oc->stats.median * 1e-9) / 1e12;
+	if (e->g->before)
+		e->g->before();
+	if (o->counters && bnn_counters_active(o->counters))
+		count_kernel(k, e->state, pd->out2, o, oc);
+	if (o->cupti && k->isa == BNN_ISA_CUDA)
+		gpu_pass(k, e->state, pd->out2, o, oc, &e->kagg);
+	if (k->profile)
+		profile_kernel(k, e->state, oc);
+	if (e->g->after)
+		e->g->after();
 }
 
 int bnn_run_problem_groups(const bnn_problem_t *p, const bnn_kernel_group_t *g, size_t ng,
@@ -890,6 +1024,9 @@ int bnn_run_problem_groups(const bnn_problem_t *p, const bnn_kernel_group_t *g, 
 			   size_t errlen)
 {
 	problem_data_t pd;
+	entry_t *e = NULL;
+	size_t ne = 0, *perm = NULL, *live = NULL, nlive = 0;
+	int nr = o->rounds > 0 ? o->rounds : 1;
 	int rc = data_make(p, o, &pd);
 	if (rc != 0) {
 		snprintf(err, errlen, "%s: out of memory preparing '%s'", p->origin, p->canonical);
@@ -897,14 +1034,91 @@ int bnn_run_problem_groups(const bnn_problem_t *p, const bnn_kernel_group_t *g, 
 	}
 	if (o->dump_dir && (rc = dump_problem(o, p, &pd, err, errlen)) != 0)
 		goto out;
+	size_t cap = 0;
+	for (size_t j = 0; j < ng; j++)
+		cap += g[j].n;
+	e = calloc(cap ? cap : 1, sizeof(*e));
+	perm = calloc(cap ? cap : 1, sizeof(*perm));
+	live = calloc(cap ? cap : 1, sizeof(*live));
+	if (!e || !perm || !live) {
+		snprintf(err, errlen, "out of memory preparing '%s'", p->canonical);
+		rc = -ENOMEM;
+		goto out;
+	}
+	/* The check: each entry once, in table order. An entry that is not
+	 * timed is final now; the others stay prepared for their rounds. */
 	for (size_t j = 0; j < ng && rc == 0; j++) {
 		if (g[j].before)
 			g[j].before();
-		rc = run_group(p, &pd, g[j].kernels, g[j].n, g[j].kind, o, cb, ctx, err, errlen);
+		for (size_t i = 0; i < g[j].n && rc == 0; i++) {
+			const bnn_kernel_t *k = &g[j].kernels[i];
+			if (k->op != p->d.op ||
+			    (o->kernel_filter && fnmatch(o->kernel_filter, k->name, 0) != 0))
+				continue;
+			if (bnn_interrupted) {
+				rc = -EINTR;
+				break;
+			}
+			entry_t *x = &e[ne++];
+			x->k = k;
+			x->g = &g[j];
+			x->oc.kernel = k;
+			x->oc.kind = g[j].kind;
+			x->oc.macs = bnn_op_macs(&p->d);
+			x->oc.tops = NAN;
+			snprintf(x->oc.repro, sizeof(x->oc.repro),
+				 "bnnbench run --seed %" PRIu64 " --kernel %s --check-only '%s'",
+				 o->seed, k->name, p->canonical);
+			rc = entry_check(p, &pd, o, x, err, errlen);
+			if (rc == 1) {
+				live[nlive++] = ne - 1;
+				rc = 0;
+			} else if (rc == 0 && cb(ctx, p, &x->oc) != 0) {
+				rc = -ECANCELED;
+			}
+		}
 		if (g[j].after)
 			g[j].after();
 	}
+	/* The rounds: every live entry once per round, in a shuffled order. */
+	double round_time = o->min_time_s / nr;
+	int round_reps = (o->min_reps + nr - 1) / nr;
+	uint64_t pseed = bnn_problem_seed(o->seed, p->canonical);
+	for (int r = 0; r < nr && rc == 0 && nlive; r++) {
+		bnn_round_order(pseed, r, nlive, perm);
+		for (size_t q = 0; q < nlive && rc == 0; q++) {
+			entry_t *x = &e[live[perm[q]]];
+			if (x->oc.check.status == BNN_FAIL)
+				continue;
+			if (bnn_interrupted) {
+				rc = -EINTR;
+				break;
+			}
+			rc = entry_round(&pd, o, x, r, (int)q, round_time,
+					 round_reps > 0 ? round_reps : 1, err, errlen);
+		}
+	}
+	/* Final outcomes, in table order. */
+	for (size_t q = 0; q < nlive; q++) {
+		entry_t *x = &e[live[q]];
+		if (rc == 0)
+			entry_finish(o, &pd, x);
+		x->k->release(x->state);
+		x->state = NULL;
+		if (rc == 0 && bnn_interrupted)
+			rc = -EINTR;
+		if (rc == 0 && cb(ctx, p, &x->oc) != 0)
+			rc = -ECANCELED;
+	}
 out:
+	for (size_t i = 0; e && i < ne; i++) {
+		if (e[i].state)
+			e[i].k->release(e[i].state);
+		entry_free(&e[i]);
+	}
+	free(e);
+	free(perm);
+	free(live);
 	data_free(&pd);
 	return rc;
 }

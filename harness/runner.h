@@ -24,7 +24,18 @@ typedef struct {
 	double min_time_s;         /* timing: at least this long ... */
 	int min_reps;              /* ... and at least this many samples */
 	int max_reps;              /* ... and at most this many */
-	int warmup;                /* untimed repetitions first */
+	int warmup;                /* untimed repetitions first (each round) */
+	/* Rounds (harness.md, Timing): every timed entry of a problem (its
+	 * kernels and peers) is timed in `rounds` rounds, min_time_s split
+	 * evenly over them; the entries' order is shuffled in each round by
+	 * bnn_round_order from the problem's seed, so a drift of the machine
+	 * reaches every entry alike. 1: one round, as a plain timing. */
+	int rounds;
+	/* Called while timing, at most every few hundred ms (and at the start
+	 * of each entry's round), for a status line; NULL: none. */
+	void (*progress)(void *ctx, const char *kernel, int round, int rounds,
+			 size_t sample, double entry_left_s);
+	void *progress_ctx;
 	const char *dump_dir;      /* write .npy files of every problem here */
 	const char *kernel_filter; /* fnmatch pattern on kernel names, or NULL */
 	int dump_blocks;           /* --dump-blocks: network kernels' stage outputs too */
@@ -58,6 +69,18 @@ typedef struct {
 	int dev_timed;
 	const double *dev_samples;
 	bnn_stats_t dev_stats;
+	/* Rounds (o->rounds, timed results): round_ns[r] is the median of the
+	 * samples of round r, round_n[r] their count, round_pos[r] the entry's
+	 * 0-based position in round r's shuffled order; sample_round[i] the
+	 * round of samples[i]. stats then summarise the round medians (their
+	 * median, and a 95% interval from them: the rounds, not the samples,
+	 * are the replicates), except min, the fastest sample. All owned by the
+	 * runner; NULL when not timed. */
+	int nrounds;
+	const double *round_ns;
+	const size_t *round_n;
+	const int *round_pos;
+	const int *sample_round;
 	double macs, tops;
 	char repro[800];           /* a command line reproducing this outcome */
 	/* Counters (o->counters active, kernel timed): a pass of count_reps
