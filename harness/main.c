@@ -22,6 +22,7 @@
 #include "dbtools.h"
 #include "localpeak.h"
 #include "machine.h"
+#include "quiet.h"
 #include "npy.h"
 #include "weights.h"
 #include "netreport.h"
@@ -71,7 +72,10 @@ static const char usage[] =
 	"      --min-reps N       and at least N samples (default 5)\n"
 	"      --max-reps N       but at most N samples (default 10000); a sample of a\n"
 	"                         kernel under 20 us is the mean of several runs\n"
-	"      --warmup N         untimed repetitions first (default 2)\n"
+	"      --warmup N         untimed repetitions first (default 2, in each round)\n"
+	"      --rounds N         time every kernel and peer in N rounds, in an order\n"
+	"                         shuffled per round; --min-time is split over them\n"
+	"                         (default 3)\n"
 	"  -t, --threads N        worker threads for the kernels (default 1)\n"
 	"      --bind, --no-bind  bind threads to cores with hwloc (default: on when\n"
 	"                         built with hwloc)\n"
@@ -135,6 +139,14 @@ typedef struct {
 	bnn_probe_result_t probe[BNN_PROBE_MAX_RESULTS];
 	size_t nprobe;
 	bnn_netreport_t *net;    /* the ReActNet tables printed at the end */
+	/* The best peak probed so far in this run, per ISA (XOR-popcount TOPS)
+	 * and for FP32 FMA (GFLOPS): an efficiency is taken against the best
+	 * of these and the probe right beside the result. */
+	double best_tops[BNN_ISA_COUNT], best_gflops;
+	size_t mistrusted;       /* results whose efficiency came out above 1 */
+	double t_start;          /* for the progress line's estimate */
+	double t_last_progress;
+	const char *cur_problem;
 	/* The GPU kernels timed on the current problem, for the speedup line
 	 * printed under each GPU peer (peers run after the kernels). */
 	struct { const char *name; double median_ns; } gpu_k[32];
@@ -151,12 +163,16 @@ static int peer_is_fp32(const char *name)
  * Achieved over probed peak: a binary kernel's TOPS over the XOR-popcount
  * peak of its ISA; a BWN kernel's and an fp32 peer's 2 x MACs/s over the
  * FMA peak (one multiply-add per MAC), both probed again right
- * now on the same worker pool (see localpeak.h). NaN when not timed, with
- * --no-probe, or for peers without a matching probe (int8).
+ * now on the same worker pool (see localpeak.h); the peak is the best of
+ * that probe and every earlier one of the run (its start included), so a
+ * probe that ran in a slow moment does not lift the efficiency. The value
+ * is returned whatever it is: above 1 the caller marks the peak
+ * mistrusted. NaN when not timed, with --no-probe, or for peers without a
+ * matching probe (int8).
  */
 static double gpu_efficiency(const run_ctx_t *ctx, const bnn_outcome_t *o);
 
-static double efficiency(const run_ctx_t *ctx, const bnn_outcome_t *o)
+static double efficiency(run_ctx_t *ctx, const bnn_outcome_t *o)
 {
 	if (!o->timed || ctx->cli->no_probe)
 		return NAN;
@@ -164,11 +180,21 @@ static double efficiency(const run_ctx_t *ctx, const bnn_outcome_t *o)
 		return gpu_efficiency(ctx, o);
 	double window = ctx->cli->probe_time / 10;
 	/* BWN kernels add real numbers: their limit is the FMA rate, not popcount. */
-	if (!strcmp(o->kind, "kernel") && o->kernel->op != BNN_OP_BWN)
-		return o->tops / bnn_local_peak_tops(o->kernel->isa, window);
+	if (!strcmp(o->kind, "kernel") && o->kernel->op != BNN_OP_BWN) {
+		int i = (int)o->kernel->isa;
+		double now = bnn_local_peak_tops(o->kernel->isa, window);
+		if (i < 0 || i >= BNN_ISA_COUNT)
+			return o->tops / now;
+		if (!(ctx->best_tops[i] >= now))
+			ctx->best_tops[i] = now;
+		return o->tops / ctx->best_tops[i];
+	}
 	if (!strcmp(o->kind, "peer") && !peer_is_fp32(o->kernel->name))
 		return NAN;
-	return 2.0 * o->macs / o->stats.median / bnn_local_peak_gflops(window);
+	double now = bnn_local_peak_gflops(window);
+	if (!(ctx->best_gflops >= now))
+		ctx->best_gflops = now;
+	return 2.0 * o->macs / o->stats.median / ctx->best_gflops;
 }
 
 /*
@@ -280,8 +306,13 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 {
 	run_ctx_t *ctx = vctx;
 	bnn_status_t st = o->check.status;
-	double eff = efficiency(ctx, o);
+	double eff_raw = efficiency(ctx, o);
+	/* An efficiency above 1 cannot be: the peak was not an upper bound. */
+	int mistrusted = eff_raw > 1.0;
+	double eff = mistrusted ? NAN : eff_raw;
 	ctx->count[st]++;
+	if (mistrusted)
+		ctx->mistrusted++;
 	const bnn_counters_t *cs = &ctx->cli->counters;
 	bnn_counter_rec_t crec[BNN_COUNTERS_MAX + 1 + BNN_CUPTI_METRICS_MAX + BNN_PROFILE_MAX];
 	char stage_names[BNN_PROFILE_MAX][16];
@@ -373,6 +404,10 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 			printf(" (CUPTI kernels %.2f us)", o->gpu_kernel_ns / 1e3);
 		if (!isnan(eff))
 			printf(" %5.1f%% of peak", 100.0 * eff);
+		if (mistrusted)
+			printf(" peak mistrusted (%.0f%% of the probed peak)", 100.0 * eff_raw);
+		if (o->timed && o->nrounds > 1)
+			printf(" %d rounds", o->nrounds);
 		if (cyc > 0 && !isnan(ins))
 			printf(" IPC %.2f", ins / cyc);
 		if (!bnn_op_output_is_int(p->d.op) && st != BNN_SKIP)
@@ -415,6 +450,13 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 		.device_ns = o->timed && o->dev_timed ? o->dev_samples : NULL,
 		.device_min_ns = o->dev_timed ? o->dev_stats.min : NAN,
 		.device_median_ns = o->dev_timed ? o->dev_stats.median : NAN,
+		.nrounds = o->timed ? (size_t)o->nrounds : 0,
+		.round_ns = o->round_ns,
+		.round_n = o->round_n,
+		.round_pos = o->round_pos,
+		.sample_round = o->timed ? o->sample_round : NULL,
+		.efficiency_raw = eff_raw,
+		.peak_status = isnan(eff_raw) ? NULL : mistrusted ? "mistrusted" : "ok",
 	};
 	/* CUPTI's kernel records, one row per device kernel name (schema 4). */
 	bnn_gpu_kernel_rec_t *gk = o->gpu_traced && o->ngpu_kernels ?
@@ -565,6 +607,14 @@ static int probe_and_store(cli_t *cli, run_ctx_t *ctx)
 	printf("  %-30s %-42s %12s %12s\n", "probe", "method", "peak", "median");
 	for (size_t i = 0; i < ctx->nprobe; i++) {
 		const bnn_probe_result_t *r = &ctx->probe[i];
+		/* The start of the run's best peaks, at the kernels' thread count. */
+		for (int isa = 0; isa < BNN_ISA_COUNT && r->threads == cli->threads; isa++)
+			if (!strcmp(r->unit, "TOPS") && !strcmp(r->isa, bnn_isa_name((bnn_isa_t)isa)) &&
+			    !(ctx->best_tops[isa] >= r->best))
+				ctx->best_tops[isa] = r->best;
+		if (r->threads == cli->threads && !strcmp(r->unit, "GFLOPS") &&
+		    !(ctx->best_gflops >= r->best))
+			ctx->best_gflops = r->best;
 		printf("  %-30s %-42s %9.3f %-6s %9.3f\n", r->name, r->method, r->best, r->unit,
 		       r->median);
 		if (!ctx->store)
@@ -810,6 +860,58 @@ static int cmd_info(cli_t *cli)
 	return 0;
 }
 
+static double mono_now_s(void)
+{
+	return (double)bnn_now_ns() * 1e-9;
+}
+
+/*
+ * The status line while timing (runner's progress callback): the problem,
+ * the kernel, its round and sample, and an estimate of the time left in
+ * the suite from the problems finished so far. Drawn in place on stderr,
+ * only when both stdout and stderr are terminals and not with -q.
+ */
+static void on_progress(void *vctx, const char *kernel, int round, int rounds, size_t sample,
+			double entry_left_s)
+{
+	run_ctx_t *ctx = vctx;
+	double now = mono_now_s();
+	char eta[64] = "";
+	if (ctx->index > 1) {
+		double per = (now - ctx->t_start) / (double)(ctx->index - 1);
+		snprintf(eta, sizeof(eta), ", about %.0f s left in the suite",
+			 per * (double)(ctx->total - ctx->index + 1));
+	}
+	fprintf(stderr, "\r[%3zu/%zu] %s: %s round %d/%d sample %zu (%.1f s left for it)%s\033[K",
+		ctx->index, ctx->total, ctx->cur_problem ? ctx->cur_problem : "", kernel,
+		round + 1, rounds, sample, entry_left_s, eta);
+	fflush(stderr);
+	ctx->t_last_progress = now;
+}
+
+/*
+ * The probe row whose peak stands for the machine's speed in the quiet
+ * check: with len > 0, the fastest XOR-popcount row at the kernels' thread
+ * count, its name copied into name; with len 0, the row called name. NaN
+ * when there is none.
+ */
+static double speed_row(const bnn_probe_result_t *r, size_t n, int threads, char *name,
+			size_t len)
+{
+	size_t best = n;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(r[i].unit, "TOPS") || r[i].threads != threads || !strcmp(r[i].isa, "cuda"))
+			continue;
+		if (len == 0 ? !strcmp(r[i].name, name) : best == n || r[i].best > r[best].best)
+			best = i;
+	}
+	if (best == n)
+		return NAN;
+	if (len)
+		snprintf(name, len, "%s", r[best].name);
+	return r[best].best;
+}
+
 static int cmd_run(cli_t *cli, int argc, char **argv)
 {
 	bnn_suite_t suite = { 0 };
@@ -862,6 +964,8 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 					      label[0] ? label : "command line",
 				      .command_line = cmdline, .seed = cli->run.seed,
 				      .check_only = cli->run.check_only,
+				      .rounds = cli->run.check_only || cli->probe_only ? 0 :
+						cli->run.rounds,
 				      .machine_record = cli->machine.record_json };
 		if (bnn_store_begin_run(store, &mi, &bi, &ri, &ctx.run_id) != 0) {
 			fprintf(stderr, "bnnbench: %s: %s\n", cli->db_path, bnn_store_errmsg(store));
@@ -897,10 +1001,22 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 	printf("results: %s%s; TOPS = 2 ops per binary MAC / median time\n",
 	       store ? cli->db_path : "not stored (--no-db)",
 	       cli->run.check_only ? "; check only, no timing" : "");
+	if (!cli->run.check_only && !cli->probe_only)
+		printf("rounds: %d per kernel and peer, order shuffled per round from seed %" PRIu64
+		       "; a median is the median of the round medians\n",
+		       cli->run.rounds, cli->run.seed);
+	if (!cli->quiet && isatty(STDERR_FILENO) && isatty(STDOUT_FILENO)) {
+		cli->run.progress = on_progress;
+		cli->run.progress_ctx = &ctx;
+	}
+	bnn_quiet_t quiet;
+	bnn_quiet_begin(&quiet);
+	ctx.t_start = mono_now_s();
 
 	for (size_t i = 0; i < suite.count && rc == 0; i++) {
 		const bnn_problem_t *p = &suite.p[i];
 		ctx.index = i + 1;
+		ctx.cur_problem = p->name;
 		/* Progress on a terminal: the inputs and the reference of a large
 		 * problem (a batch-8 network) take seconds before its first line. */
 		if (!cli->quiet && isatty(STDERR_FILENO)) {
@@ -935,6 +1051,49 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 		fprintf(stderr, "bnnbench: %s: storing the ReActNet block shares: %s\n",
 			cli->db_path, bnn_store_errmsg(store));
 		ctx.io_error = 1;
+	}
+	/* How quiet the machine was, with the probe again at the end: the
+	 * peak moving between the two says the machine's speed changed. */
+	if (!cli->run.check_only && !cli->probe_only && !bnn_interrupted) {
+		double p0 = NAN, p1 = NAN;
+		char row[64] = "";
+		static bnn_probe_result_t endp[BNN_PROBE_MAX_RESULTS];
+		size_t nend = 0;
+		if (!cli->no_probe && ctx.nprobe) {
+			long online = sysconf(_SC_NPROCESSORS_ONLN);
+			bnn_probe_opts_t po = { .min_time_s = cli->probe_time,
+						.threads = cli->threads > 1 ? cli->threads :
+							   online > 1 ? (int)online : 1 };
+			bnn_bind_caller_release();
+			p0 = speed_row(ctx.probe, ctx.nprobe, cli->threads, row, sizeof(row));
+			if (!isnan(p0) && bnn_probe_run(&po, endp, BNN_PROBE_MAX_RESULTS, &nend) == 0)
+				p1 = speed_row(endp, nend, cli->threads, row, 0);
+			bnn_bind_caller_restore();
+		}
+		bnn_quiet_report_t qr;
+		bnn_quiet_end(&quiet, p0, p1, &qr);
+		if (!isnan(p1))
+			printf("probe again at the end: %s %.3f TOPS (start %.3f, %+.1f%%)\n", row, p1,
+			       p0, 100 * (p1 / p0 - 1));
+		printf("machine: %s: other processes %.2f CPUs, steal %.1f%%, iowait %.1f%%, "
+		       "load %.2f -> %.2f over %.0f s\n",
+		       qr.quiet > 0 ? "quiet" : qr.quiet == 0 ? "NOT QUIET" : "quietness unknown",
+		       qr.other_cpus, 100 * qr.steal, 100 * qr.iowait, qr.load1_start, qr.load1_end,
+		       qr.wall_s);
+		if (qr.quiet == 0)
+			fprintf(stderr, "bnnbench: warning: the machine was not quiet (%s): timings "
+				"of this run may be off; compare treats such changes as NOISY\n",
+				qr.reasons);
+		if (ctx.mistrusted)
+			fprintf(stderr, "bnnbench: warning: %zu results came out above 100%% of the "
+				"probed peak: the peak is mistrusted for them (efficiency not stored "
+				"as valid)\n", ctx.mistrusted);
+		char *qj = bnn_quiet_json(&qr);
+		if (store && bnn_store_run_quiet(store, ctx.run_id, qr.quiet, qj) != 0) {
+			fprintf(stderr, "bnnbench: %s: %s\n", cli->db_path, bnn_store_errmsg(store));
+			ctx.io_error = 1;
+		}
+		free(qj);
 	}
 	const char *run_status = bnn_interrupted ? "interrupted" :
 				 ctx.io_error || ctx.count[BNN_FAIL] ? "failed" : "passed";
@@ -1102,7 +1261,7 @@ static int cmd_show(cli_t *cli, const char *arg)
 }
 
 enum { O_NOPROBE = 247, O_PROBETIME = 248, O_NOPEERS = 249, O_BIND = 250, O_NOBIND, O_DB = 256, O_NODB, O_SEED, O_CHECK, O_KERNEL, O_DUMP, O_MINT, O_MINR, O_MAXR,
-       O_WARM, O_MAXMEM };
+       O_WARM, O_MAXMEM, O_ROUNDS };
 enum { O_INPUT = 320, O_DUMPBLOCKS, O_WEIGHTS };
 enum { O_EVENTS = 300, O_NOCOUNTERS, O_JSON };
 enum { O_GPUMETRICS = 340 };
@@ -1122,6 +1281,7 @@ int main(int argc, char **argv)
 		{ "min-reps", required_argument, 0, O_MINR },
 		{ "max-reps", required_argument, 0, O_MAXR },
 		{ "warmup", required_argument, 0, O_WARM },
+		{ "rounds", required_argument, 0, O_ROUNDS },
 		{ "max-mem", required_argument, 0, O_MAXMEM },
 		{ "threads", required_argument, 0, 't' },
 		{ "no-peers", no_argument, 0, O_NOPEERS },
@@ -1142,7 +1302,7 @@ int main(int argc, char **argv)
 		.probe_time = 0.2,
 		.max_mem = bnn_phys_mem() / 2,
 		.run = { .seed = DEFAULT_SEED, .min_time_s = 0.2, .min_reps = 5,
-			 .max_reps = 10000, .warmup = 2 },
+			 .max_reps = 10000, .warmup = 2, .rounds = 3 },
 	};
 	if (!cli.max_mem)
 		cli.max_mem = 1ull << 32;
@@ -1193,6 +1353,10 @@ int main(int argc, char **argv)
 			break;
 		case O_MAXR:
 			if (parse_count("--max-reps", optarg, 1, &cli.run.max_reps))
+				return EXIT_USAGE;
+			break;
+		case O_ROUNDS:
+			if (parse_count("--rounds", optarg, 1, &cli.run.rounds))
 				return EXIT_USAGE;
 			break;
 		case O_WARM:

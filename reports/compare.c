@@ -17,9 +17,10 @@
 #define MIN_TEST_SAMPLES 4    /* LNT: the U test needs 4 samples a side */
 #define BOOT_SEED 0x626e6e62636d70ull
 
-typedef enum { V_IMPROVED, V_REGRESSED, V_UNCHANGED, V_NEW, V_MISSING, V_COUNT } verdict_t;
+typedef enum { V_IMPROVED, V_REGRESSED, V_UNCHANGED, V_NEW, V_MISSING, V_NOISY,
+	       V_COUNT } verdict_t;
 static const char *const verdict_name[V_COUNT] = {
-	"IMPROVED", "REGRESSED", "UNCHANGED", "NEW", "MISSING"
+	"IMPROVED", "REGRESSED", "UNCHANGED", "NEW", "MISSING", "NOISY"
 };
 
 typedef struct {
@@ -27,7 +28,12 @@ typedef struct {
 	double alpha;
 	int iters;            /* bootstrap resamples */
 	int any_machine;
+	int strict;           /* NOISY fails the exit status too */
 	enum { OUT_TEXT, OUT_CSV, OUT_JSON } format;
+	/* The machine's change between the two runs, from their probes at the
+	 * start and the end (NaN when either run has none): new / base - 1. */
+	double machine_change;
+	double machine_drift; /* the larger start-to-end drift inside a run */
 } cmp_opts_t;
 
 typedef struct {
@@ -37,14 +43,16 @@ typedef struct {
 	double change;        /* mn / mb - 1 */
 	double lo, hi;        /* bootstrap interval of mn / mb - 1 */
 	double p;             /* U test p-value, NaN when not tested */
+	int by_rounds;        /* the units were rounds (else samples) */
 	char note[200];
 } row_t;
 
 static const char usage[] =
 	"usage: bnnbench compare [--db PATH] [--threshold F] [--alpha P] [--bootstrap N]\n"
-	"                        [--any-machine] [--csv|--json] BASE NEW\n"
+	"                        [--any-machine] [--strict] [--csv|--json] BASE NEW\n"
 	"BASE, NEW: a run id, latest, latest~N (in --db), a database file (its latest\n"
-	"run) or FILE:RUN. Exit status 1 when anything REGRESSED.\n";
+	"run) or FILE:RUN. Exit status 1 when anything REGRESSED (with --strict, also\n"
+	"when anything is NOISY).\n";
 
 /* Whether a result is a timed measurement we can compare. */
 static int comparable_kind(const bnn_dbt_result_t *r)
@@ -63,10 +71,24 @@ static const bnn_dbt_result_t *find(const bnn_dbt_run_t *run, const bnn_dbt_resu
 	return NULL;
 }
 
-/* The median of a result: from its samples, else the stored one. */
+/* The median of a result: of its round medians when it has rounds, else
+ * of its samples, else the stored one. */
 static double median_of(const bnn_dbt_result_t *r)
 {
+	if (r->nrounds)
+		return bnn_stat_median(r->rounds, r->nrounds);
 	return r->nsamples ? bnn_stat_median(r->samples, r->nsamples) : r->median_ns;
+}
+
+/* max / min - 1 of n values: how far a run's own rounds spread. */
+static double spread(const double *v, size_t n)
+{
+	double lo = INFINITY, hi = -INFINITY;
+	for (size_t i = 0; i < n; i++) {
+		lo = v[i] < lo ? v[i] : lo;
+		hi = v[i] > hi ? v[i] : hi;
+	}
+	return n && lo > 0 ? hi / lo - 1 : NAN;
 }
 
 /* Seed of a pair: the same pair always draws the same resamples. */
@@ -113,31 +135,66 @@ static void classify(row_t *w, const cmp_opts_t *o)
 		snprintf(w->note, sizeof(w->note), "not timed");
 		return;
 	}
-	int tested = b->nsamples >= MIN_TEST_SAMPLES && n->nsamples >= MIN_TEST_SAMPLES;
-	if (tested) {
-		double u, lo, hi;
-		if (bnn_stat_mann_whitney(b->samples, b->nsamples, n->samples, n->nsamples,
-					  &u, &w->p) != 0)
-			w->p = NAN;
-		if (bnn_stat_bootstrap_ratio(b->samples, b->nsamples, n->samples, n->nsamples,
-					     o->iters, pair_seed(b), 0.95, &lo, &hi) == 0) {
-			w->lo = lo - 1;
-			w->hi = hi - 1;
-		}
+	/* The unit of replication: rounds when both sides have them (samples
+	 * of one run are not independent of each other), else samples. */
+	const double *ub = b->samples, *un = n->samples;
+	size_t nb = b->nsamples, nn = n->nsamples;
+	w->by_rounds = b->nrounds >= 2 && n->nrounds >= 2;
+	if (w->by_rounds) {
+		ub = b->rounds, nb = b->nrounds;
+		un = n->rounds, nn = n->nrounds;
 	}
+	int tested = nb >= MIN_TEST_SAMPLES && nn >= MIN_TEST_SAMPLES;
+	double lo, hi, u;
+	if (tested && bnn_stat_mann_whitney(ub, nb, un, nn, &u, &w->p) != 0)
+		w->p = NAN;
+	if (nb >= 2 && nn >= 2 &&
+	    bnn_stat_bootstrap_ratio(ub, nb, un, nn, o->iters, pair_seed(b), 0.95, &lo, &hi) == 0) {
+		w->lo = lo - 1;
+		w->hi = hi - 1;
+	}
+	double sb = w->by_rounds ? spread(ub, nb) : NAN, sn = w->by_rounds ? spread(un, nn) : NAN;
 	if (fabs(w->change) <= o->threshold) {
 		snprintf(w->note, sizeof(w->note), "within the %.3g%% noise threshold",
 			 100 * o->threshold);
-	} else if (!tested) {
-		snprintf(w->note, sizeof(w->note), "too few samples to test (%zu and %zu, need %d)",
-			 b->nsamples, n->nsamples, MIN_TEST_SAMPLES);
-	} else if (!(w->p < o->alpha)) {
+	} else if (nb < 2 || nn < 2 || isnan(w->lo)) {
+		snprintf(w->note, sizeof(w->note), "too few %s to test (%zu and %zu)",
+			 w->by_rounds ? "rounds" : "samples", nb, nn);
+	} else if (w->lo <= 0 && w->hi >= 0) {
+		snprintf(w->note, sizeof(w->note), "not significant: the interval spans zero");
+	} else if (tested && !(w->p < o->alpha)) {
 		snprintf(w->note, sizeof(w->note), "not significant (p %.2g >= %.3g)", w->p,
 			 o->alpha);
+	} else if (fabs(o->machine_change) > o->threshold / 2) {
+		/* The machine itself changed: its probed peak moved between runs. */
+		w->verdict = V_NOISY;
+		snprintf(w->note, sizeof(w->note), "%s, but the machine's probed peak moved %+.0f%% "
+			 "between the runs", w->change > 0 ? "slower" : "faster",
+			 100 * o->machine_change);
+	} else if (o->machine_drift > o->threshold) {
+		w->verdict = V_NOISY;
+		snprintf(w->note, sizeof(w->note), "%s, but the probed peak drifted %.0f%% within "
+			 "a run", w->change > 0 ? "slower" : "faster", 100 * o->machine_drift);
+	} else if (sb > o->threshold || sn > o->threshold) {
+		/* A run whose own rounds differ by more than the change sought
+		 * cannot tell it from the machine's drift. */
+		w->verdict = V_NOISY;
+		snprintf(w->note, sizeof(w->note), "%s, but the rounds spread by %.0f%% (base) and "
+			 "%.0f%% (new), more than the threshold", w->change > 0 ? "slower" : "faster",
+			 100 * sb, 100 * sn);
 	} else {
 		w->verdict = w->change > 0 ? V_REGRESSED : V_IMPROVED;
 		snprintf(w->note, sizeof(w->note), "%s", w->change > 0 ? "slower" : "faster");
 	}
+}
+
+/* The machine's speed in a run: the mean of its probe at the start and at
+ * the end, NaN when unknown. */
+static double run_speed(const bnn_dbt_run_t *r)
+{
+	if (r->probe_start > 0 && r->probe_end > 0)
+		return 0.5 * (r->probe_start + r->probe_end);
+	return NAN;
 }
 
 /* Formats x with f, or "-" when it is not a finite number. */
@@ -199,10 +256,11 @@ static void print_text(const bnn_dbt_run_t *rb, const bnn_dbt_run_t *rn, row_t *
 	print_run_line("base:", rb);
 	print_run_line("new: ", rn);
 	printf("verdicts: correctness first (PASS to anything else is REGRESSED), then a "
-	       "noise threshold of %.3g%% on the change of the median, then a two-sided "
-	       "Mann-Whitney U test at %.3g (both sides >= %d samples); CI: %d-resample "
-	       "bootstrap of the ratio of medians\n", 100 * o->threshold, o->alpha,
-	       MIN_TEST_SAMPLES, o->iters);
+	       "noise threshold of %.3g%% on the change of the median, then the CI must exclude "
+	       "zero and a two-sided Mann-Whitney U test at %.3g pass (where both sides have "
+	       ">= %d units), then NOISY when the machine changed as much; the units are rounds "
+	       "where both runs have them, else samples; CI: %d-resample bootstrap of the ratio "
+	       "of medians\n", 100 * o->threshold, o->alpha, MIN_TEST_SAMPLES, o->iters);
 	for (int i = 0; i < NCOL; i++)
 		width[i] = (int)strlen(head[i]);
 	for (int pass = 0; pass < 2; pass++) {
@@ -246,6 +304,19 @@ static void print_text(const bnn_dbt_run_t *rb, const bnn_dbt_run_t *rn, row_t *
 		printf("%s %zu %s", v ? "," : "", count[v], verdict_name[v]);
 	printf("\n");
 	print_probes(rb, rn);
+	if (isfinite(o->machine_change))
+		printf("machine speed (probe at the start and the end of each run): %+.1f%% from "
+		       "base to new; the larger drift within a run %.1f%%\n",
+		       100 * o->machine_change, 100 * o->machine_drift);
+	const bnn_dbt_run_t *runs[2] = { rb, rn };
+	for (int i = 0; i < 2; i++)
+		if (runs[i]->quiet == 0)
+			printf("warning: the %s run was not quiet: %s\n", i ? "new" : "base",
+			       runs[i]->quiet_reasons ? runs[i]->quiet_reasons : "?");
+	if (count[V_NOISY])
+		printf("NOISY: the change exceeds the threshold and its interval excludes zero, but "
+		       "the machine changed as much (probes or rounds); rerun on a quiet machine "
+		       "or use `bnnbench ab`%s\n", o->strict ? "; --strict: this fails" : "");
 }
 
 /* One CSV row per pair; numbers in full precision, empty when unknown. */
@@ -328,6 +399,7 @@ static json_t *json_row(const row_t *w)
 	bad |= json_array_append_new(ci, bnn_dbt_jnum(w->hi)) != 0;
 	bad |= bnn_dbt_jset(j, "ci", ci);
 	bad |= bnn_dbt_jset(j, "p_value", bnn_dbt_jnum(w->p));
+	bad |= bnn_dbt_jset(j, "unit", json_string(w->by_rounds ? "rounds" : "samples"));
 	bad |= bnn_dbt_jset(j, "verdict", json_string(verdict_name[w->verdict]));
 	bad |= bnn_dbt_jset(j, "note", bnn_dbt_jstr(w->note));
 	if (bad) {
@@ -350,6 +422,8 @@ static int print_json(const bnn_dbt_run_t *rb, const bnn_dbt_run_t *rn, row_t *r
 	bad |= bnn_dbt_jset(doc, "alpha", bnn_dbt_jnum(o->alpha));
 	bad |= bnn_dbt_jset(doc, "bootstrap", json_integer(o->iters));
 	bad |= bnn_dbt_jset(doc, "min_test_samples", json_integer(MIN_TEST_SAMPLES));
+	bad |= bnn_dbt_jset(doc, "machine_change", bnn_dbt_jnum(o->machine_change));
+	bad |= bnn_dbt_jset(doc, "machine_drift", bnn_dbt_jnum(o->machine_drift));
 	for (size_t r = 0; r < nrows && !bad; r++)
 		bad |= json_array_append_new(list, json_row(&rows[r])) != 0;
 	bad |= bnn_dbt_jset(doc, "rows", list);
@@ -388,6 +462,7 @@ int bnn_cmd_compare(int argc, char **argv)
 		{ "alpha", required_argument, 0, 'a' },
 		{ "bootstrap", required_argument, 0, 'b' },
 		{ "any-machine", no_argument, 0, 'm' },
+		{ "strict", no_argument, 0, 's' },
 		{ "csv", no_argument, 0, 'c' },
 		{ "json", no_argument, 0, 'j' },
 		{ "help", no_argument, 0, 'h' },
@@ -432,6 +507,7 @@ int bnn_cmd_compare(int argc, char **argv)
 			o.iters = (int)v;
 			break;
 		case 'm': o.any_machine = 1; break;
+		case 's': o.strict = 1; break;
 		case 'c': o.format = OUT_CSV; break;
 		case 'j': o.format = OUT_JSON; break;
 		case 'h': fputs(usage, stdout); return 0;
@@ -475,6 +551,14 @@ int bnn_cmd_compare(int argc, char **argv)
 	for (size_t i = 0; i < rb.nres; i++)
 		if (comparable_kind(&rb.res[i]) && !find(&rn, &rb.res[i]))
 			rows[nrows++].base = &rb.res[i];
+	double sb = run_speed(&rb), sn = run_speed(&rn);
+	o.machine_change = sb > 0 && sn > 0 ? sn / sb - 1 : NAN;
+	o.machine_drift = 0;
+	if (rb.probe_start > 0 && rb.probe_end > 0)
+		o.machine_drift = fabs(rb.probe_end / rb.probe_start - 1);
+	if (rn.probe_start > 0 && rn.probe_end > 0 &&
+	    fabs(rn.probe_end / rn.probe_start - 1) > o.machine_drift)
+		o.machine_drift = fabs(rn.probe_end / rn.probe_start - 1);
 	for (size_t r = 0; r < nrows; r++) {
 		classify(&rows[r], &o);
 		count[rows[r].verdict]++;
@@ -491,7 +575,8 @@ int bnn_cmd_compare(int argc, char **argv)
 		status = BNN_DBT_IO;
 		goto out;
 	}
-	status = count[V_REGRESSED] ? BNN_DBT_REGRESSED : BNN_DBT_OK;
+	status = count[V_REGRESSED] || (o.strict && count[V_NOISY]) ? BNN_DBT_REGRESSED :
+									BNN_DBT_OK;
 out:
 	free(rows);
 	bnn_dbt_free_run(&rb);

@@ -244,7 +244,7 @@ static void free_result(bnn_dbt_result_t *r)
 {
 	free(r->problem); free(r->canonical); free(r->op); free(r->kernel); free(r->kind);
 	free(r->isa); free(r->status); free(r->reason); free(r->repro); free(r->binding);
-	free(r->unit); free(r->samples);
+	free(r->unit); free(r->samples); free(r->rounds); free(r->peak_status);
 }
 
 /* See dbtools.h. */
@@ -254,6 +254,7 @@ void bnn_dbt_free_run(bnn_dbt_run_t *run)
 	free(run->isa_features); free(run->record_json); free(run->version);
 	free(run->compiler); free(run->cflags); free(run->suite); free(run->command_line);
 	free(run->host); free(run->start_time); free(run->end_time); free(run->status);
+	free(run->quiet_reasons);
 	for (size_t i = 0; i < run->nres; i++)
 		free_result(&run->res[i]);
 	free(run->res);
@@ -287,7 +288,80 @@ out:
 	return rc;
 }
 
-/* See dbtools.h. Only columns of schema version 1 are read. */
+/* Loads result r's rounds and peak status (schema 5); a database of an
+ * older schema has none, which is no error. */
+static int load_rounds(sqlite3 *db, bnn_dbt_result_t *r)
+{
+	sqlite3_stmt *s = NULL;
+	size_t cap = 0;
+	int src;
+	if (sqlite3_prepare_v2(db, "SELECT median_ns FROM round WHERE result_id = ?1"
+			       " AND median_ns IS NOT NULL ORDER BY round", -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(s, 1, r->id);
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		if (r->nrounds == cap) {
+			cap = cap ? 2 * cap : 8;
+			double *p = realloc(r->rounds, cap * sizeof(*p));
+			if (!p) {
+				sqlite3_finalize(s);
+				return -1;
+			}
+			r->rounds = p;
+		}
+		r->rounds[r->nrounds++] = sqlite3_column_double(s, 0);
+	}
+	sqlite3_finalize(s);
+	if (src != SQLITE_DONE)
+		return -1;
+	if (sqlite3_prepare_v2(db, "SELECT peak_status, efficiency_raw FROM result WHERE id = ?1",
+			       -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(s, 1, r->id);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(s, 0);
+		r->peak_status = t ? strdup((const char *)t) : NULL;
+		r->efficiency_raw = sqlite3_column_type(s, 1) == SQLITE_NULL ? NAN :
+				    sqlite3_column_double(s, 1);
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+/* The run's rounds and quietness (schema 5); absent in older databases. */
+static void load_run_quiet(sqlite3 *db, bnn_dbt_run_t *run)
+{
+	sqlite3_stmt *s = NULL;
+	run->quiet = -1;
+	run->probe_start = run->probe_end = NAN;
+	if (sqlite3_prepare_v2(db, "SELECT rounds, quiet, quiet_json FROM run WHERE id = ?1", -1,
+			       &s, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(s, 1, run->id);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		run->rounds = sqlite3_column_int64(s, 0);
+		run->quiet = sqlite3_column_type(s, 1) == SQLITE_NULL ? -1 :
+			     sqlite3_column_int(s, 1);
+		const char *j = (const char *)sqlite3_column_text(s, 2);
+		json_t *doc = j ? json_loads(j, 0, NULL) : NULL;
+		if (doc) {
+			json_t *v = json_object_get(doc, "reasons");
+			if (json_is_string(v) && json_string_value(v)[0])
+				run->quiet_reasons = strdup(json_string_value(v));
+			v = json_object_get(doc, "probe_start");
+			if (json_is_number(v))
+				run->probe_start = json_number_value(v);
+			v = json_object_get(doc, "probe_end");
+			if (json_is_number(v))
+				run->probe_end = json_number_value(v);
+			json_decref(doc);
+		}
+	}
+	sqlite3_finalize(s);
+}
+
+/* See dbtools.h. Only columns of schema version 1 are read here; later
+ * ones by load_rounds and load_run_quiet, which tolerate their absence. */
 int bnn_dbt_load_run(sqlite3 *db, const char *path, int64_t run_id, int with_samples,
 		     bnn_dbt_run_t *run, char *err, size_t errlen)
 {
@@ -390,8 +464,9 @@ int bnn_dbt_load_run(sqlite3 *db, const char *path, int64_t run_id, int with_sam
 		goto sqlfail;
 	if (with_samples)
 		for (size_t i = 0; i < run->nres; i++)
-			if (load_samples(db, &run->res[i]) != 0)
+			if (load_samples(db, &run->res[i]) != 0 || load_rounds(db, &run->res[i]) != 0)
 				goto sqlfail;
+	load_run_quiet(db, run);
 	rc = 0;
 	goto out;
 sqlfail:

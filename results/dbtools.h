@@ -44,6 +44,13 @@ typedef struct {
 	int64_t threads;
 	double *samples;   /* ns per repetition, in order; NULL when not loaded */
 	size_t nsamples;
+	/* Schema 5 (loaded with the samples): each round's median (ns, by
+	 * round; NULL / 0 in older runs), and whether the efficiency's peak is
+	 * trusted ("ok", "mistrusted", NULL) with the raw ratio. */
+	double *rounds;
+	size_t nrounds;
+	char *peak_status;
+	double efficiency_raw;
 } bnn_dbt_result_t;
 
 /* One stored run with its machine, build and (optionally) results. */
@@ -55,6 +62,13 @@ typedef struct {
 	char *version, *compiler, *cflags;
 	char *suite, *command_line, *host, *start_time, *end_time, *status;
 	int64_t seed, check_only, pid;
+	/* Schema 5: rounds per entry (0 before), whether the machine was quiet
+	 * (1, 0, -1 unknown), why not, and the speed probe at both ends (NaN
+	 * when unknown). */
+	int64_t rounds;
+	int quiet;
+	char *quiet_reasons;
+	double probe_start, probe_end;
 	bnn_dbt_result_t *res;
 	size_t nres;
 } bnn_dbt_run_t;

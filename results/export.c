@@ -297,7 +297,9 @@ static int json_result(json_t *list, const bnn_dbt_result_t *x, long family,
 	double sd = x->nsamples > 1 ? sqrt(sq / (n - 1)) : 0;
 	bad |= json_array_append_new(list, json_aggregate(x, family, "mean", mean, 0, g)) != 0;
 	bad |= json_array_append_new(list, json_aggregate(x, family, "median",
-		bnn_stat_median(x->samples, x->nsamples), 0, g)) != 0;
+		/* The stored median: with rounds, the median of the round medians. */
+		isfinite(x->median_ns) ? x->median_ns : bnn_stat_median(x->samples, x->nsamples),
+		0, g)) != 0;
 	bad |= json_array_append_new(list, json_aggregate(x, family, "stddev", sd, 0, g)) != 0;
 	bad |= json_array_append_new(list, json_aggregate(x, family, "cv",
 		mean > 0 ? sd / mean : NAN, 1, g)) != 0;

@@ -43,6 +43,8 @@
 #include "schema_v3_sql.h"
 /* Generated from results/schema_v4.sql (bnn_schema_v4_sql). */
 #include "schema_v4_sql.h"
+/* Generated from results/schema_v5.sql (bnn_schema_v5_sql). */
+#include "schema_v5_sql.h"
 
 /* PRAGMA application_id of a bnnbench database: "BNNB". */
 #define STORE_APP_ID 0x424e4e42
@@ -63,6 +65,7 @@ static const char *const migrations[] = {
 	bnn_schema_v2_sql,	/* version 2: topology, per-run record, counters */
 	bnn_schema_v3_sql,	/* version 3: ReActNet-A per-block breakdown */
 	bnn_schema_v4_sql,	/* version 4: GPU device time, CUPTI kernel records */
+	bnn_schema_v5_sql,	/* version 5: rounds, honest efficiency, quietness */
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])) - 1)
 
@@ -811,8 +814,10 @@ int bnn_store_begin_run(bnn_store_t *st, const bnn_machine_info_t *m,
 	if (rc)
 		goto out;
 	rc = prep(st, "INSERT INTO run (machine_id, build_id, suite, command_line,"
-		  " seed, check_only, pid, host, start_time, status, machine_record)"
-		  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, " NOW_SQL ", 'running', ?9)", &s);
+		  " seed, check_only, pid, host, start_time, status, machine_record, rounds,"
+		  " order_seed)"
+		  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, " NOW_SQL ", 'running', ?9, ?10, ?11)",
+		  &s);
 	if (rc)
 		goto out;
 	bc = sqlite3_bind_int64(s, 1, mid);
@@ -824,6 +829,9 @@ int bnn_store_begin_run(bnn_store_t *st, const bnn_machine_info_t *m,
 	bc |= sqlite3_bind_int64(s, 7, (sqlite3_int64)getpid());
 	bc |= st->host[0] ? bind_text(s, 8, st->host) : sqlite3_bind_null(s, 8);
 	bc |= bind_text(s, 9, r->machine_record);
+	bc |= r->rounds > 0 ? sqlite3_bind_int(s, 10, r->rounds) : sqlite3_bind_null(s, 10);
+	bc |= r->rounds > 0 ? sqlite3_bind_int64(s, 11, (sqlite3_int64)r->seed) :
+			      sqlite3_bind_null(s, 11);
 	rc = bind_step(st, s, bc, "storing the run");
 	if (!rc)
 		*run_id = sqlite3_last_insert_rowid(st->db);
@@ -1027,6 +1035,29 @@ out:
 }
 
 /* The CUPTI kernel records of result id (schema 4), inside the result's transaction. */
+/* The round rows of result id (schema 5), inside the result's transaction. */
+static int store_rounds(bnn_store_t *st, int64_t id, const bnn_result_rec_t *r)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = 0, b;
+	if (!r->nrounds || !r->round_ns || !r->round_n)
+		return 0;
+	rc = prep(st, "INSERT INTO round (result_id, round, position, nsamples, median_ns)"
+		  " VALUES (?1, ?2, ?3, ?4, ?5)", &s);
+	for (size_t i = 0; i < r->nrounds && !rc; i++) {
+		if (r->round_n[i] == 0)
+			continue;
+		b = sqlite3_bind_int64(s, 1, id);
+		b |= sqlite3_bind_int64(s, 2, (sqlite3_int64)i);
+		b |= r->round_pos ? sqlite3_bind_int(s, 3, r->round_pos[i]) : sqlite3_bind_null(s, 3);
+		b |= sqlite3_bind_int64(s, 4, (sqlite3_int64)r->round_n[i]);
+		b |= bind_real(s, 5, r->round_ns[i]);
+		rc = bind_step(st, s, b, "storing the rounds");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
 static int store_gpu_kernels(bnn_store_t *st, int64_t id, const bnn_result_rec_t *r)
 {
 	sqlite3_stmt *s = NULL;
@@ -1105,9 +1136,10 @@ int bnn_store_result(bnn_store_t *st, int64_t run_id, int64_t problem_id,
 		  " status, reason, repro, max_abs_err, max_rel_err, bound, nsamples,"
 		  " min_ns, median_ns, ci_lo_ns, ci_hi_ns, macs, tops, efficiency,"
 		  " threads, binding, value, value_median, unit, device_min_ns,"
-		  " device_median_ns)"
+		  " device_median_ns, efficiency_raw, peak_status)"
 		  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-		  " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)", &s);
+		  " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26,"
+		  " ?27, ?28)", &s);
 	if (rc)
 		goto out;
 	b = sqlite3_bind_int64(s, 1, run_id);
@@ -1136,6 +1168,8 @@ int bnn_store_result(bnn_store_t *st, int64_t run_id, int64_t problem_id,
 	b |= bind_text(s, 24, r->unit);
 	b |= bind_real(s, 25, r->device_ns ? r->device_min_ns : NAN);
 	b |= bind_real(s, 26, r->device_ns ? r->device_median_ns : NAN);
+	b |= bind_real(s, 27, r->peak_status ? r->efficiency_raw : NAN);
+	b |= bind_text(s, 28, r->peak_status);
 	rc = bind_step(st, s, b, "storing the result");
 	if (rc)
 		goto out;
@@ -1143,8 +1177,8 @@ int bnn_store_result(bnn_store_t *st, int64_t run_id, int64_t problem_id,
 	sqlite3_finalize(s);
 	s = NULL;
 
-	rc = prep(st, "INSERT INTO sample (result_id, idx, ns, device_ns) VALUES (?1, ?2, ?3, ?4)",
-		  &s);
+	rc = prep(st, "INSERT INTO sample (result_id, idx, ns, device_ns, round)"
+		  " VALUES (?1, ?2, ?3, ?4, ?5)", &s);
 	if (rc)
 		goto out;
 	if (sqlite3_bind_int64(s, 1, id) != SQLITE_OK) {
@@ -1155,6 +1189,8 @@ int bnn_store_result(bnn_store_t *st, int64_t run_id, int64_t problem_id,
 		b = sqlite3_bind_int64(s, 2, (sqlite3_int64)i);
 		b |= bind_real(s, 3, r->samples_ns[i]);
 		b |= bind_real(s, 4, r->device_ns ? r->device_ns[i] : NAN);
+		b |= r->sample_round ? sqlite3_bind_int(s, 5, r->sample_round[i]) :
+				       sqlite3_bind_null(s, 5);
 		rc = bind_step(st, s, b, "storing samples");
 		if (rc)
 			goto out;
@@ -1164,12 +1200,31 @@ int bnn_store_result(bnn_store_t *st, int64_t run_id, int64_t problem_id,
 	rc = store_counters(st, id, r);
 	if (!rc)
 		rc = store_gpu_kernels(st, id, r);
+	if (!rc)
+		rc = store_rounds(st, id, r);
 out:
 	sqlite3_finalize(s);
 	if (in_tx)
 		rc = tx_end(st, rc);
 	if (!rc && result_id)
 		*result_id = id;
+	return rc;
+}
+
+int bnn_store_run_quiet(bnn_store_t *st, int64_t run_id, int quiet, const char *json)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, b;
+	if (!st)
+		return -EINVAL;
+	rc = prep(st, "UPDATE run SET quiet = ?1, quiet_json = ?2 WHERE id = ?3", &s);
+	if (rc)
+		return rc;
+	b = quiet < 0 ? sqlite3_bind_null(s, 1) : sqlite3_bind_int(s, 1, quiet ? 1 : 0);
+	b |= bind_text(s, 2, json);
+	b |= sqlite3_bind_int64(s, 3, run_id);
+	rc = bind_step(st, s, b, "storing how quiet the machine was");
+	sqlite3_finalize(s);
 	return rc;
 }
 

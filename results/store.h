@@ -43,6 +43,7 @@ typedef struct {
 	uint64_t seed;
 	int check_only;
 	const char *machine_record; /* the machine record as this run saw it (schema 2) */
+	int rounds;                /* timed rounds per entry (schema 5); 0: not stored */
 } bnn_run_info_t;
 
 /* One counter of a result (schema 2): a counted event, or one that failed. */
@@ -108,6 +109,19 @@ typedef struct {
 	double device_min_ns, device_median_ns;
 	const bnn_gpu_kernel_rec_t *gpu_kernels;
 	size_t ngpu_kernels;
+	/* Rounds (schema 5): round_ns[r], round_n[r], round_pos[r] for r in
+	 * [0, nrounds) (a round with round_n 0 is not stored); sample_round[i]
+	 * the round of sample i, or NULL. */
+	size_t nrounds;
+	const double *round_ns;
+	const size_t *round_n;
+	const int *round_pos;
+	const int *sample_round;
+	/* Achieved over the best probed peak, whatever it is (schema 5), and
+	 * "ok" or "mistrusted" (efficiency_raw above 1: efficiency is then NaN);
+	 * NULL without an efficiency. */
+	double efficiency_raw;
+	const char *peak_status;
 } bnn_result_rec_t;
 
 /*
@@ -158,6 +172,10 @@ int bnn_store_network_blocks(bnn_store_t *st, int64_t network_result_id,
 /* Stores which events a run asked for and whether each could be counted. */
 int bnn_store_run_counters(bnn_store_t *st, int64_t run_id, const bnn_run_counter_t *c,
 			   size_t n);
+
+/* Stores what spoiled (or did not spoil) a run's timings (schema 5):
+ * quiet 1, 0, or -1 (unknown: NULL), and the measurements as JSON text. */
+int bnn_store_run_quiet(bnn_store_t *st, int64_t run_id, int quiet, const char *json);
 
 /* Ends a run: status is 'passed', 'failed' or 'interrupted'; end time now. */
 int bnn_store_end_run(bnn_store_t *st, int64_t run_id, const char *status);

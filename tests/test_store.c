@@ -506,7 +506,7 @@ static void test_refusals(void)
 	tpath(p, sizeof(p), "empty.db");
 	write_file(p, "", 0);
 	rc = bnn_store_open(&st, p, err, sizeof(err));
-	ok(rc == 0 && st && raw_int(p, "PRAGMA user_version", &v) == 0 && v == 4,
+	ok(rc == 0 && st && raw_int(p, "PRAGMA user_version", &v) == 0 && v == 5,
 	   "an empty file becomes a new database");
 	bnn_store_close(st);
 	st = NULL;

@@ -139,7 +139,7 @@ static void test_migration(void)
 	tap_ok(make_v1(p) == 0 && q(p, "PRAGMA user_version") == 1, "a version 1 database made");
 	int rc = bnn_store_open(&st, p, err, sizeof(err));
 	tap_ok(rc == 0 && st, "the version 1 database opens (%s)", err);
-	tap_ok(q(p, "PRAGMA user_version") == 4, "and is migrated to version 4 (steps 2, 3 and 4)");
+	tap_ok(q(p, "PRAGMA user_version") == 5, "and is migrated to version 5 (steps 2 to 5)");
 	tap_ok(q(p, "SELECT count(*) FROM sqlite_master WHERE name = 'network_block'") == 1,
 	       "step 3 added the network_block table");
 	tap_ok(q(p, "SELECT count(*) FROM sqlite_master WHERE name = 'gpu_kernel'") == 1 &&
@@ -183,7 +183,7 @@ static void test_topology_once(void)
 
 	tpath(p, sizeof(p), "new.db");
 	int rc = bnn_store_open(&st, p, err, sizeof(err));
-	tap_ok(rc == 0 && q(p, "PRAGMA user_version") == 4, "a new database is version 4");
+	tap_ok(rc == 0 && q(p, "PRAGMA user_version") == 5, "a new database is version 5");
 	bnn_machine_info_t m = machine(topo_xml);
 	bnn_run_info_t ri = { .suite = "s", .seed = 1 };
 	rc = bnn_store_begin_run(st, &m, &build, &ri, &r1);
