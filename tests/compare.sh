@@ -161,7 +161,7 @@ done
 rc=$?
 n=$(sqlite3 "$real" "SELECT count(*) FROM result WHERE run_id = 2 AND kind != 'probe'" 2>/dev/null ||
 	"$PY" -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"SELECT count(*) FROM result WHERE run_id = 2 AND kind != 'probe'\").fetchone()[0])" "$real")
-got=$(grep -cE ' (IMPROVED|REGRESSED|UNCHANGED|NOISY) ' "$T/out")
+got=$(grep -cE '  (IMPROVED|REGRESSED|UNCHANGED|NOISY)  ' "$T/out")
 { [ $rc -eq 0 ] || [ $rc -eq 1 ]; } && [ "$got" -eq "$n" ] && [ "$n" -ge 4 ]
 ok $? "two real runs: one verdict per (problem, kernel) ($got of $n), exit 0 or 1 (exit $rc)"
 diag "$T/out"
