@@ -169,3 +169,65 @@ out:
 	free(ratio);
 	return rc;
 }
+
+/* |d| ascending, for the ranks of bnn_stat_wilcoxon. */
+static int cmp_abs(const void *a, const void *b)
+{
+	double x = fabs(*(const double *)a), y = fabs(*(const double *)b);
+	return (x > y) - (x < y);
+}
+
+int bnn_stat_wilcoxon(const double *d, size_t n, double *p, size_t *nz)
+{
+	double v[64];
+	int r2[64];   /* twice the ranks: ties' mean ranks stay integers */
+	size_t m = 0;
+	*p = 1;
+	*nz = 0;
+	if (n > 64)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (d[i] != 0 && !isnan(d[i]))
+			v[m++] = d[i];
+	*nz = m;
+	if (m == 0)
+		return 0;
+	qsort(v, m, sizeof(*v), cmp_abs);
+	for (size_t i = 0; i < m;) {
+		size_t j = i;
+		while (j + 1 < m && fabs(v[j + 1]) == fabs(v[i]))
+			j++;
+		for (size_t k = i; k <= j; k++)
+			r2[k] = (int)(i + j + 2);   /* 2 x mean of ranks i+1 .. j+1 */
+		i = j + 1;
+	}
+	int total = 0, wplus = 0;
+	for (size_t i = 0; i < m; i++) {
+		total += r2[i];
+		if (v[i] > 0)
+			wplus += r2[i];
+	}
+	/* count[s]: sign patterns whose positive (doubled) rank sum is s. */
+	double *count = calloc((size_t)total + 1, sizeof(*count));
+	if (!count)
+		return -1;
+	count[0] = 1;
+	int reach = 0;
+	for (size_t i = 0; i < m; i++) {
+		for (int s2 = reach; s2 >= 0; s2--)
+			if (count[s2] != 0)
+				count[s2 + r2[i]] += count[s2];
+		reach += r2[i];
+	}
+	double all = ldexp(1.0, (int)m), lo = 0, hi = 0;
+	for (int s2 = 0; s2 <= total; s2++) {
+		if (s2 <= wplus)
+			lo += count[s2];
+		if (s2 >= wplus)
+			hi += count[s2];
+	}
+	free(count);
+	double q = 2 * (lo < hi ? lo : hi) / all;
+	*p = q < 1 ? q : 1;
+	return 0;
+}

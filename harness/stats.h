@@ -34,4 +34,14 @@ int bnn_stat_mann_whitney(const double *a, size_t na, const double *b, size_t nb
 int bnn_stat_bootstrap_ratio(const double *a, size_t na, const double *b, size_t nb,
 			     int iters, uint64_t seed, double level, double *lo, double *hi);
 
+/*
+ * Exact two-sided Wilcoxon signed-rank test of the paired differences
+ * d[0..n): zeros are dropped, ties share their mean rank, and the null
+ * distribution of the positive-rank sum is counted exactly (every sign
+ * pattern equally likely). *p is the two-sided p-value (1 when no nonzero
+ * difference is left), *nz the count of nonzero differences. Returns 0,
+ * or -1 when n > 64 or memory runs out.
+ */
+int bnn_stat_wilcoxon(const double *d, size_t n, double *p, size_t *nz);
+
 #endif

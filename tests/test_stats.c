@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "stats.h"
+#include "gen.h"
+#include "timing.h"
 #include "tap.h"
 
 static int cmp(const void *x, const void *y)
@@ -48,7 +50,7 @@ static double gauss(double mean, double sd)
 
 int main(void)
 {
-	tap_plan(13);
+	tap_plan(22);
 
 	/* Median: every size up to 200, with and without many ties. */
 	int bad = 0;
@@ -112,5 +114,55 @@ int main(void)
 	tap_ok(bnn_stat_bootstrap_ratio(one, 1, one, 1, 100, 1, 0.95, &lo, &hi) == 0 && lo == 1 &&
 	       hi == 1 && bnn_stat_bootstrap_ratio(one, 0, one, 1, 100, 1, 0.95, &lo, &hi) != 0,
 	       "one sample a side gives [1, 1]; an empty side is refused");
+
+	/* Rounds: a figure is the median of the round medians, its interval
+	 * from order statistics of the rounds (the whole range under 6). */
+	double r3[] = { 120, 100, 110 }, r20[20];
+	bnn_stats_t st;
+	tap_ok(bnn_stats(r3, 3, &st) == 0 && st.median == 110 && st.ci_lo == 100 &&
+	       st.ci_hi == 120 && st.min == 100,
+	       "3 rounds 120, 100, 110: median 110, interval [100, 120]");
+	for (int i = 0; i < 20; i++)
+		r20[i] = 20 - i;
+	/* n = 20: ranks floor(10 - 1.96 sqrt(20) / 2) = 5 and ceil(11 + 4.38) = 16. */
+	tap_ok(bnn_stats(r20, 20, &st) == 0 && st.median == 10.5 && st.ci_lo == 5 &&
+	       st.ci_hi == 16, "20 rounds 1..20: median 10.5, 95%% interval [5, 16] (ranks 5, 16)");
+
+	/* The shuffled order of a round: a permutation, reproducible. */
+	size_t pa[9], pb[9], seen[9] = { 0 };
+	int perm_ok = 1, again = 1, differs = 0;
+	bnn_round_order(77, 2, 9, pa);
+	bnn_round_order(77, 2, 9, pb);
+	for (int i = 0; i < 9; i++) {
+		perm_ok &= pa[i] < 9 && !seen[pa[i]]++;
+		again &= pa[i] == pb[i];
+	}
+	tap_ok(perm_ok, "a round's order is a permutation of the entries");
+	tap_ok(again, "the same seed and round give the same order");
+	for (int r = 0; r < 8 && !differs; r++) {
+		bnn_round_order(77, 3 + r, 9, pb);
+		for (int i = 0; i < 9; i++)
+			differs |= pa[i] != pb[i];
+	}
+	tap_ok(differs, "other rounds are shuffled otherwise");
+
+	/* Wilcoxon signed-rank, exact: 6 pairs all one way: 2 / 2^6. */
+	double d6[] = { 0.01, 0.02, 0.03, 0.04, 0.05, 0.06 }, pw;
+	size_t nz;
+	tap_ok(bnn_stat_wilcoxon(d6, 6, &pw, &nz) == 0 && nz == 6 && fabs(pw - 2.0 / 64) < 1e-12,
+	       "Wilcoxon: 6 positive differences give p = 2/64 (%g)", pw);
+	/* The smallest one reversed: W+ = 20, P(W+ >= 20) = 2/64, p = 4/64. */
+	d6[0] = -0.01;
+	tap_ok(bnn_stat_wilcoxon(d6, 6, &pw, &nz) == 0 && fabs(pw - 4.0 / 64) < 1e-12,
+	       "Wilcoxon: the smallest reversed gives p = 4/64 (%g)", pw);
+	/* Ties and zeros: {0, 1, -1, 2}: zero dropped, ranks 1.5, 1.5, 3;
+	 * W+ = 4.5 of 6; the 8 sign patterns give sums 0, 1.5, 1.5, 3, 3,
+	 * 4.5, 4.5, 6, so P(W+ >= 4.5) = 3/8 and p = 0.75. */
+	double dt[] = { 0, 1, -1, 2 };
+	tap_ok(bnn_stat_wilcoxon(dt, 4, &pw, &nz) == 0 && nz == 3 && fabs(pw - 0.75) < 1e-12,
+	       "Wilcoxon: a zero is dropped and tied ranks are shared (p %g)", pw);
+	double dz[] = { 0, 0 };
+	tap_ok(bnn_stat_wilcoxon(dz, 2, &pw, &nz) == 0 && nz == 0 && pw == 1,
+	       "Wilcoxon: no nonzero difference gives p = 1");
 	return tap_exit();
 }
