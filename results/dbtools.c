@@ -18,7 +18,7 @@
 int bnn_dbt_is_command(const char *name)
 {
 	return !strcmp(name, "compare") || !strcmp(name, "report") ||
-	       !strcmp(name, "export") || !strcmp(name, "merge");
+	       !strcmp(name, "export") || !strcmp(name, "merge") || !strcmp(name, "ab");
 }
 
 /* See dbtools.h; argv[0] is one of the four command names. */
@@ -30,6 +30,8 @@ int bnn_dbt_main(int argc, char **argv)
 		return bnn_cmd_report(argc, argv);
 	if (!strcmp(argv[0], "export"))
 		return bnn_cmd_export(argc, argv);
+	if (!strcmp(argv[0], "ab"))
+		return bnn_cmd_ab(argc, argv);
 	return bnn_cmd_merge(argc, argv);
 }
 

@@ -83,6 +83,7 @@ int bnn_cmd_compare(int argc, char **argv);
 int bnn_cmd_report(int argc, char **argv);
 int bnn_cmd_export(int argc, char **argv);
 int bnn_cmd_merge(int argc, char **argv);
+int bnn_cmd_ab(int argc, char **argv);
 
 /*
  * Opens path read-only and checks it is a bnnbench database (application
