@@ -306,10 +306,10 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 {
 	run_ctx_t *ctx = vctx;
 	bnn_status_t st = o->check.status;
-	double eff_raw = efficiency(ctx, o);
+	double eff_raw = efficiency(ctx, o), eff;
 	/* An efficiency above 1 cannot be: the peak was not an upper bound. */
-	int mistrusted = eff_raw > 1.0;
-	double eff = mistrusted ? NAN : eff_raw;
+	const char *peak_status = bnn_peak_verdict(eff_raw, &eff);
+	int mistrusted = peak_status && !strcmp(peak_status, "mistrusted");
 	ctx->count[st]++;
 	if (mistrusted)
 		ctx->mistrusted++;
@@ -456,7 +456,7 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 		.round_pos = o->round_pos,
 		.sample_round = o->timed ? o->sample_round : NULL,
 		.efficiency_raw = eff_raw,
-		.peak_status = isnan(eff_raw) ? NULL : mistrusted ? "mistrusted" : "ok",
+		.peak_status = peak_status,
 	};
 	/* CUPTI's kernel records, one row per device kernel name (schema 4). */
 	bnn_gpu_kernel_rec_t *gk = o->gpu_traced && o->ngpu_kernels ?

@@ -48,3 +48,14 @@ int bnn_stats(const double *samples, size_t n, bnn_stats_t *st)
 	free(s);
 	return 0;
 }
+
+const char *bnn_peak_verdict(double raw, double *eff)
+{
+	*eff = NAN;
+	if (isnan(raw))
+		return NULL;
+	if (raw > 1.0)
+		return "mistrusted";
+	*eff = raw;
+	return "ok";
+}

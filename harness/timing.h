@@ -21,4 +21,12 @@ typedef struct {
  */
 int bnn_stats(const double *samples, size_t n, bnn_stats_t *st);
 
+/*
+ * An efficiency (achieved over a probed peak) as it may be shown and
+ * stored: "ok" with *eff = raw when raw is at most 1, "mistrusted" with
+ * *eff = NaN above 1 (the probe was no upper bound then: the result is
+ * kept, its efficiency is not), NULL with *eff = NaN when raw is NaN.
+ */
+const char *bnn_peak_verdict(double raw, double *eff);
+
 #endif

@@ -19,6 +19,35 @@
 #include "cuda/bconv_cuda.h"
 #endif
 
+/*
+ * A planted slowdown, for measuring how well `compare` and `ab` detect one
+ * (tools/ab-calibrate.sh): built with -DBNN_PLANT_SLOWDOWN_PCT=P, the AVX2
+ * GEMM spins after each run for P% of that run's time. Never defined in a
+ * normal build.
+ */
+#if defined(BNN_PLANT_SLOWDOWN_PCT) && defined(BNN_HAVE_AVX2)
+#include <time.h>
+static double planted_now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int planted_bgemm_run__avx2(void *state, void *out)
+{
+	double t0 = planted_now();
+	int rc = bnn_bgemm_run__avx2(state, out);
+	double until = t0 + (planted_now() - t0) * (1.0 + BNN_PLANT_SLOWDOWN_PCT / 100.0);
+	while (planted_now() < until)
+		;
+	return rc;
+}
+#define BGEMM_RUN_AVX2 planted_bgemm_run__avx2
+#else
+#define BGEMM_RUN_AVX2 bnn_bgemm_run__avx2
+#endif
+
 /* ReActNet kernels: the block and network templates over one ISA's conv. */
 #define BNN_REACTNET_GLUE(isa, conv)                                                    \
 	static int rblock_prepare__##isa(const bnn_op_desc_t *d, const bnn_inputs_t *in, \
@@ -103,7 +132,7 @@ const bnn_kernel_t bnn_kernels[] = {
 		.isa = BNN_ISA_AVX2,
 		.summary = "2x4 microkernel, vpshufb nibble popcount, K/M cache blocking, threads",
 		.prepare = bnn_bgemm_prepare__avx2,
-		.run = bnn_bgemm_run__avx2,
+		.run = BGEMM_RUN_AVX2,
 		.release = bnn_bgemm_release__avx2,
 	},
 	{

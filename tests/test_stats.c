@@ -50,7 +50,7 @@ static double gauss(double mean, double sd)
 
 int main(void)
 {
-	tap_plan(22);
+	tap_plan(24);
 
 	/* Median: every size up to 200, with and without many ties. */
 	int bad = 0;
@@ -164,5 +164,13 @@ int main(void)
 	double dz[] = { 0, 0 };
 	tap_ok(bnn_stat_wilcoxon(dz, 2, &pw, &nz) == 0 && nz == 0 && pw == 1,
 	       "Wilcoxon: no nonzero difference gives p = 1");
+
+	/* Efficiency: above 1 the peak is mistrusted and nothing valid is kept. */
+	double eff;
+	const char *v1 = bnn_peak_verdict(0.93, &eff);
+	tap_ok(v1 && !strcmp(v1, "ok") && eff == 0.93, "an efficiency of 93%% is ok and kept");
+	const char *v2 = bnn_peak_verdict(1.28, &eff);
+	tap_ok(v2 && !strcmp(v2, "mistrusted") && isnan(eff) && bnn_peak_verdict(NAN, &eff) == NULL,
+	       "128%% marks the peak mistrusted and keeps no efficiency; NaN has no verdict");
 	return tap_exit();
 }
