@@ -47,11 +47,13 @@ static const char usage[] =
 	"       bnnbench selftest [--suite NAME|PATH] [--seed N]\n"
 	"       bnnbench show [--db PATH] [RUN_ID]\n"
 	"       bnnbench info [--json] [--events LIST] [--gpu-metrics LIST]\n"
-	"       bnnbench compare [--db PATH] [--threshold F] [--any-machine] [--csv|--json] BASE NEW\n"
+	"       bnnbench compare [--db PATH] [--threshold F] [--strict] [--any-machine] [--csv|--json]\n"
+	"                        BASE NEW\n"
 	"       bnnbench report [--db PATH] -o DIR [RUN...]\n"
 	"       bnnbench export [--db PATH] --format csv|json [-o FILE] [RUN...]\n"
 	"       bnnbench merge SOURCE.db... -o DEST.db\n"
-	"       (compare, report, export and merge take their options after the command;\n"
+	"       bnnbench ab --base OLD [--new NEW] [--pairs N] [run options] SUITE|DESCRIPTOR...\n"
+	"       (compare, report, export, merge and ab take their options after the command;\n"
 	"       `bnnbench COMMAND --help` lists them)\n"
 	"\n"
 	"run: checks every kernel this machine can run against the golden reference\n"
@@ -1358,6 +1360,11 @@ int main(int argc, char **argv)
 		case O_ROUNDS:
 			if (parse_count("--rounds", optarg, 1, &cli.run.rounds))
 				return EXIT_USAGE;
+			if (cli.run.rounds > 1000) {
+				fprintf(stderr, "bnnbench: --rounds: %d is more than 1000\n",
+					cli.run.rounds);
+				return EXIT_USAGE;
+			}
 			break;
 		case O_WARM:
 			if (parse_count("--warmup", optarg, 0, &cli.run.warmup))

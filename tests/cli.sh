@@ -108,8 +108,9 @@ rows=$(results_in "$T/probe.db")
 [ $rc -eq 0 ] && [ "$n" -eq 1 ] && [ -n "$rows" ] && [ "$rows" -ge 4 ]
 ok $? "bnnbench probe measures and stores its rows ($rows)"
 "$B" run --no-db --probe-time 0.02 --min-time 0 'gemm m=64 n=64 k=256' >"$T/out" 2>&1
-grep -q 'bgemm_xor_popc__generic .* PASS .* TOPS .*% of peak' "$T/out"
-ok $? "a timed run states each kernel's efficiency against the probed peak"
+# Under load a probe can come out below a kernel: the line then says so.
+grep -Eq 'bgemm_xor_popc__generic .* PASS .* TOPS .*(% of peak|peak mistrusted \([0-9]+% of the probed peak\))' "$T/out"
+ok $? "a timed run states each kernel's efficiency against the probed peak (or that the peak is mistrusted)"
 
 "$B" list >"$T/out" 2>&1
 nsuites=$(sed -n '/^Built-in suites/,/^$/p' "$T/out" | grep -c ' problems$')
