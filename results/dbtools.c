@@ -290,8 +290,8 @@ out:
 	return rc;
 }
 
-/* Loads result r's rounds and peak status (schema 5); a database of an
- * older schema has none, which is no error. */
+/* Loads result r's round medians (schema 5); a database of an older
+ * schema has none, which is no error. */
 static int load_rounds(sqlite3 *db, bnn_dbt_result_t *r)
 {
 	sqlite3_stmt *s = NULL;
@@ -314,11 +314,17 @@ static int load_rounds(sqlite3 *db, bnn_dbt_result_t *r)
 		r->rounds[r->nrounds++] = sqlite3_column_double(s, 0);
 	}
 	sqlite3_finalize(s);
-	if (src != SQLITE_DONE)
-		return -1;
+	return src == SQLITE_DONE ? 0 : -1;
+}
+
+/* Result r's peak status and raw efficiency (schema 5); none before. */
+static void load_peak(sqlite3 *db, bnn_dbt_result_t *r)
+{
+	sqlite3_stmt *s = NULL;
+	r->efficiency_raw = NAN;
 	if (sqlite3_prepare_v2(db, "SELECT peak_status, efficiency_raw FROM result WHERE id = ?1",
 			       -1, &s, NULL) != SQLITE_OK)
-		return 0;
+		return;
 	sqlite3_bind_int64(s, 1, r->id);
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		const unsigned char *t = sqlite3_column_text(s, 0);
@@ -327,7 +333,6 @@ static int load_rounds(sqlite3 *db, bnn_dbt_result_t *r)
 				    sqlite3_column_double(s, 1);
 	}
 	sqlite3_finalize(s);
-	return 0;
 }
 
 /* The run's rounds and quietness (schema 5); absent in older databases. */
@@ -468,6 +473,8 @@ int bnn_dbt_load_run(sqlite3 *db, const char *path, int64_t run_id, int with_sam
 		for (size_t i = 0; i < run->nres; i++)
 			if (load_samples(db, &run->res[i]) != 0 || load_rounds(db, &run->res[i]) != 0)
 				goto sqlfail;
+	for (size_t i = 0; i < run->nres; i++)
+		load_peak(db, &run->res[i]);
 	load_run_quiet(db, run);
 	rc = 0;
 	goto out;

@@ -92,7 +92,8 @@ static void csv_header(FILE *f)
 	fputs("run_id,database,machine,hostname,cpu_model,build,suite,start_time,run_status,"
 	      "problem,canonical,op,kernel,kind,isa,status,reason,nsamples,min_ns,median_ns,"
 	      "ci_lo_ns,ci_hi_ns,macs,tops,efficiency,threads,binding,max_abs_err,bound,"
-	      "value,value_median,unit,device_min_ns,device_median_ns,gpu_kernel_ns\n", f);
+	      "value,value_median,unit,device_min_ns,device_median_ns,gpu_kernel_ns,"
+	      "peak_status,efficiency_raw,run_rounds,run_quiet\n", f);
 }
 
 /* One CSV row per result of r. */
@@ -136,6 +137,13 @@ static void csv_run(FILE *f, const bnn_dbt_run_t *r)
 		csv_num(f, g ? g[i].device_min_ns : NAN);
 		csv_num(f, g ? g[i].device_median_ns : NAN);
 		csv_num(f, g ? g[i].gpu_kernel_ns : NAN);
+		/* Schema 5: a mistrusted peak keeps efficiency empty; the raw
+		 * ratio and why are here. */
+		csv_text(f, x->peak_status);
+		csv_num(f, x->efficiency_raw);
+		fprintf(f, ",%lld,", (long long)r->rounds);
+		if (r->quiet >= 0)
+			fprintf(f, "%d", r->quiet);
 		fputc('\n', f);
 	}
 	free(g);
@@ -182,6 +190,10 @@ static json_t *json_aggregate(const bnn_dbt_result_t *x, long family, const char
 		bad |= bnn_dbt_jset(e, "TOPS", bnn_dbt_jnum(x->tops));
 		bad |= bnn_dbt_jset(e, "MACs", bnn_dbt_jnum(x->macs));
 		bad |= bnn_dbt_jset(e, "efficiency", bnn_dbt_jnum(x->efficiency));
+		if (x->peak_status) {
+			bad |= bnn_dbt_jset(e, "peak_status", bnn_dbt_jstr(x->peak_status));
+			bad |= bnn_dbt_jset(e, "efficiency_raw", bnn_dbt_jnum(x->efficiency_raw));
+		}
 		/* GPU kernels (schema 4): user counters, as Google Benchmark
 		 * writes them, only where known. */
 		if (g && isfinite(g->device_median_ns))

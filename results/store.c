@@ -1568,10 +1568,31 @@ static int print_counts(bnn_store_t *st, int64_t run_id, FILE *f)
  * is the 95% interval of the median. A result that did not pass gets its
  * reason on the next line. Nothing is printed for a missing run.
  */
+/* The run's rounds and how quiet the machine was (schema 5), one line. */
+static int print_quiet(bnn_store_t *st, int64_t run_id, FILE *f)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = prep(st, "SELECT rounds, quiet, json_extract(quiet_json, '$.reasons')"
+		      " FROM run WHERE id = ?1", &s);
+	if (rc)
+		return rc;
+	if (sqlite3_bind_int64(s, 1, run_id) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW) {
+		if (sqlite3_column_type(s, 0) != SQLITE_NULL)
+			fprintf(f, "rounds: %d per kernel and peer\n", sqlite3_column_int(s, 0));
+		const unsigned char *why = sqlite3_column_text(s, 2);
+		if (sqlite3_column_type(s, 1) != SQLITE_NULL && sqlite3_column_int(s, 1))
+			fprintf(f, "machine: quiet\n");
+		else if (sqlite3_column_type(s, 1) != SQLITE_NULL)
+			fprintf(f, "machine: NOT QUIET (%s)\n", why ? (const char *)why : "?");
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
 int bnn_store_print_run(bnn_store_t *st, int64_t run_id, FILE *f)
 {
 	static const char *const head[] = {
-		"problem", "kernel", "status", "median us", "CI us", "TOPS",
+		"problem", "kernel", "status", "median us", "CI us", "TOPS", "efficiency",
 		"max abs err", "bound", "samples",
 	};
 	enum { NCOL = sizeof(head) / sizeof(head[0]) };
@@ -1597,7 +1618,8 @@ int bnn_store_print_run(bnn_store_t *st, int64_t run_id, FILE *f)
 		goto out;
 	rc = prep(st, "SELECT coalesce(p.name, p.canonical), r.kernel, r.status,"
 		  " r.median_ns, r.ci_lo_ns, r.ci_hi_ns, r.tops, r.max_abs_err,"
-		  " r.bound, r.nsamples, r.reason, r.id"
+		  " r.bound, r.nsamples, r.reason, r.id, r.efficiency, r.peak_status,"
+		  " r.efficiency_raw"
 		  " FROM result r JOIN problem p ON p.id = r.problem_id"
 		  " WHERE r.run_id = ?1 ORDER BY r.id", &s);
 	if (rc)
@@ -1626,9 +1648,18 @@ int bnn_store_print_run(bnn_store_t *st, int64_t run_id, FILE *f)
 			cell[3] = fmt_num(s, 3, "%.3f", 1e-3, num[3], sizeof(num[3]));
 			cell[4] = fmt_ci(s, 4, 5, num[4], sizeof(num[4]));
 			cell[5] = fmt_num(s, 6, "%.4g", 1, num[5], sizeof(num[5]));
-			cell[6] = fmt_num(s, 7, "%.3g", 1, num[6], sizeof(num[6]));
-			cell[7] = fmt_num(s, 8, "%.3g", 1, num[7], sizeof(num[7]));
-			cell[8] = fmt_num(s, 9, "%.0f", 1, num[8], sizeof(num[8]));
+			/* A mistrusted peak shows as such, never as a percentage. */
+			const unsigned char *ps = sqlite3_column_text(s, 13);
+			if (ps && !strcmp((const char *)ps, "mistrusted")) {
+				snprintf(num[6], sizeof(num[6]), "peak mistrusted (%.0f%%)",
+					 100 * sqlite3_column_double(s, 14));
+				cell[6] = num[6];
+			} else {
+				cell[6] = fmt_num(s, 12, "%.1f%%", 100, num[6], sizeof(num[6]));
+			}
+			cell[7] = fmt_num(s, 7, "%.3g", 1, num[7], sizeof(num[7]));
+			cell[8] = fmt_num(s, 8, "%.3g", 1, num[8], sizeof(num[8]));
+			cell[9] = fmt_num(s, 9, "%.0f", 1, num[9], sizeof(num[9]));
 			for (i = 0; i < NCOL; i++) {
 				int len = (int)strlen(cell[i]);
 
@@ -1655,6 +1686,8 @@ int bnn_store_print_run(bnn_store_t *st, int64_t run_id, FILE *f)
 		sqlite3_reset(s);
 	}
 	rc = print_counts(st, run_id, f);
+	if (!rc)
+		rc = print_quiet(st, run_id, f);
 out:
 	sqlite3_finalize(s);
 	return rc;
