@@ -231,3 +231,51 @@ int bnn_stat_wilcoxon(const double *d, size_t n, double *p, size_t *nz)
 	*p = q < 1 ? q : 1;
 	return 0;
 }
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+int bnn_stat_wilcoxon_ci(const double *d, size_t n, double level, double *lo, double *hi)
+{
+	if (n == 0 || n > 64)
+		return -1;
+	size_t m = n * (n + 1) / 2, k = 0;
+	int total = (int)m;
+	double *w = malloc(m * sizeof(*w)), *count = calloc((size_t)total + 1, sizeof(*count));
+	if (!w || !count) {
+		free(w);
+		free(count);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i; j < n; j++)
+			w[k++] = 0.5 * (d[i] + d[j]);
+	qsort(w, m, sizeof(*w), cmp_dbl);
+	/* The null distribution of W+ with ranks 1..n. */
+	count[0] = 1;
+	for (int r = 1, reach = 0; r <= (int)n; reach += r, r++)
+		for (int s2 = reach; s2 >= 0; s2--)
+			if (count[s2] != 0)
+				count[s2 + r] += count[s2];
+	double all = ldexp(1.0, (int)n), tail = 0, half = (1 - level) / 2;
+	size_t c = 0;   /* P(W+ <= c - 1) <= half */
+	for (int s2 = 0; s2 <= total; s2++) {
+		tail += count[s2];
+		if (tail / all > half)
+			break;
+		c = (size_t)s2 + 1;
+	}
+	if (c == 0) {
+		*lo = w[0];
+		*hi = w[m - 1];
+	} else {
+		*lo = w[c - 1];      /* W_(C), 1-based */
+		*hi = w[m - c];      /* W_(M + 1 - C) */
+	}
+	free(w);
+	free(count);
+	return 0;
+}

@@ -44,4 +44,15 @@ int bnn_stat_bootstrap_ratio(const double *a, size_t na, const double *b, size_t
  */
 int bnn_stat_wilcoxon(const double *d, size_t n, double *p, size_t *nz);
 
+/*
+ * The interval that goes with the signed-rank test: the Hodges-Lehmann
+ * interval of the center of d[0..n), from the n(n+1)/2 Walsh averages
+ * (d_i + d_j) / 2, i <= j, sorted: [W_(C), W_(M+1-C)], C the largest count
+ * with P(W+ < C) <= (1 - level) / 2 under the exact null distribution (no
+ * ties). It excludes 0 exactly when the test rejects at 1 - level, up to
+ * the test's discreteness. With too few values for level (n <= 5 at 95%)
+ * it is [min, max] of d. Returns 0, or -1 when n is 0 or above 64.
+ */
+int bnn_stat_wilcoxon_ci(const double *d, size_t n, double level, double *lo, double *hi);
+
 #endif

@@ -9,9 +9,9 @@
  * Each process writes its own database in a scratch folder; its run is one
  * replicate. For every (problem, kernel) timed by both builds in a pair,
  * the pair's ratio is new median / base median. The verdict uses the
- * ratios only: their median, a distribution-free 95% interval of that
- * median (order statistics of the ratios, the whole range under 6 pairs)
- * and an exact Wilcoxon signed-rank test of their logarithms. REGRESSED or
+ * ratios only: their median, and an exact Wilcoxon signed-rank test of
+ * their logarithms with the 95% interval that goes with it (Hodges-Lehmann,
+ * from the Walsh averages; the whole range under 6 pairs). REGRESSED or
  * IMPROVED needs p < alpha, an interval that excludes 1 and a change
  * beyond the threshold; a status change (PASS to anything else) is
  * REGRESSED whatever the timing. Every run is merged into --db at the end
@@ -31,7 +31,6 @@
 #include <unistd.h>
 #include "dbtools.h"
 #include "stats.h"
-#include "timing.h"
 
 #define DEFAULT_DB "results/bnnbench.db"
 #define AB_MAX_PAIRS 64
@@ -380,8 +379,8 @@ int bnn_cmd_ab(int argc, char **argv)
 
 	size_t count[4] = { 0 };   /* IMPROVED, REGRESSED, UNCHANGED, untimed */
 	printf("verdicts: per (problem, kernel), the ratio new / base of each pair's medians; "
-	       "the median ratio with a 95%% interval from the pairs (order statistics), an exact "
-	       "Wilcoxon signed-rank test of the log ratios at %.3g, and a threshold of %.3g%%\n",
+	       "the median ratio, an exact Wilcoxon signed-rank test of the log ratios at %.3g "
+	       "with its 95%% interval (Hodges-Lehmann), and a threshold of %.3g%%\n",
 	       alpha, 100 * threshold);
 	printf("%-36s %-34s %5s %10s %10s %8s %19s %8s  %s\n", "problem", "kernel", "pairs",
 	       "base us", "new us", "change", "95% CI", "p", "verdict");
@@ -401,12 +400,14 @@ int bnn_cmd_ab(int argc, char **argv)
 		char note[160] = "";
 		double change = NAN, lo = NAN, hi = NAN, pv = NAN;
 		if (n >= 1) {
-			bnn_stats_t st;
 			size_t nz;
-			bnn_stats(rr, n, &st);
-			change = st.median - 1;
-			lo = st.ci_lo - 1;
-			hi = st.ci_hi - 1;
+			double llo, lhi;
+			change = bnn_stat_median(rr, n) - 1;
+			/* The interval that goes with the test (Hodges-Lehmann). */
+			if (bnn_stat_wilcoxon_ci(lr, n, 0.95, &llo, &lhi) == 0) {
+				lo = exp(llo) - 1;
+				hi = exp(lhi) - 1;
+			}
 			bnn_stat_wilcoxon(lr, n, &pv, &nz);
 		}
 		if (w->status_change[0]) {

@@ -50,7 +50,7 @@ static double gauss(double mean, double sd)
 
 int main(void)
 {
-	tap_plan(24);
+	tap_plan(26);
 
 	/* Median: every size up to 200, with and without many ties. */
 	int bad = 0;
@@ -164,6 +164,16 @@ int main(void)
 	double dz[] = { 0, 0 };
 	tap_ok(bnn_stat_wilcoxon(dz, 2, &pw, &nz) == 0 && nz == 0 && pw == 1,
 	       "Wilcoxon: no nonzero difference gives p = 1");
+
+	/* The signed-rank interval: 1..8 has 36 Walsh averages; P(W+ <= 3) =
+	 * 5/256 <= 0.025 < P(W+ <= 4) = 7/256, so C = 4: [W_(4), W_(33)] =
+	 * [2, 7] (the 4 smallest: 1, 1.5, 2, 2; the 4 largest: 8, 7.5, 7, 7). */
+	double d8[] = { 5, 3, 8, 1, 2, 7, 4, 6 }, lo8, hi8;
+	tap_ok(bnn_stat_wilcoxon_ci(d8, 8, 0.95, &lo8, &hi8) == 0 && lo8 == 2 && hi8 == 7,
+	       "signed-rank 95%% interval of 1..8 is [2, 7] ([%g, %g])", lo8, hi8);
+	/* Five values cannot reach 95%: the whole range. */
+	tap_ok(bnn_stat_wilcoxon_ci(d8, 5, 0.95, &lo8, &hi8) == 0 && lo8 == 1 && hi8 == 8,
+	       "with 5 values the interval is their range");
 
 	/* Efficiency: above 1 the peak is mistrusted and nothing valid is kept. */
 	double eff;
