@@ -411,6 +411,27 @@ static const bnn_dbt_result_t *best_kernel(const bnn_dbt_run_t *r, const char *c
 	return best;
 }
 
+/*
+ * The interval of a speedup from its rounds, paired: kernel and peer were
+ * timed in the same rounds of one run, so round r's ratio peer / kernel
+ * compares two timings of the same moment; [lo, hi] is the range of those
+ * ratios (the order statistics of fewer than 6 rounds), NaN without rounds.
+ */
+static void paired_rounds(const bnn_dbt_result_t *k, const bnn_dbt_result_t *peer, double *lo,
+			  double *hi)
+{
+	*lo = *hi = NAN;
+	if (k->nrounds < 2 || k->nrounds != peer->nrounds)
+		return;
+	for (size_t r = 0; r < k->nrounds; r++) {
+		double x = peer->rounds[r] / k->rounds[r];
+		if (!(x >= *lo))
+			*lo = x;
+		if (!(x <= *hi))
+			*hi = x;
+	}
+}
+
 /* The speedup section: table and plot; -1 when a file could not be written. */
 static int plot_speedup(report_t *rp)
 {
@@ -440,7 +461,8 @@ static int plot_speedup(report_t *rp)
 	 * problems have one or two peers, so a clustered histogram would be
 	 * mostly gaps. */
 	fprintf(dat, "# run %lld: per problem and peer, the best kernel's speedup "
-		"(peer median / kernel median)\n# problem best_kernel peer speedup peer_index\n",
+		"(peer median / kernel median), and the range of the per-round ratios\n"
+		"# problem best_kernel peer speedup peer_index round_lo round_hi\n",
 		(long long)h->id);
 	fprintf(rp->html, "<table><tr><th>problem</th><th>best kernel</th>");
 	for (int j = 0; j < peers.n; j++) {
@@ -468,11 +490,15 @@ static int plot_speedup(report_t *rp)
 				    !strcmp(h->res[i].canonical, probs.s[p]))
 					peer = &h->res[i];
 			if (peer) {
+				double lo = NAN, hi = NAN;
+				paired_rounds(k, peer, &lo, &hi);
 				dat_name(pn, sizeof(pn), peers.s[j]);
-				fprintf(dat, "\"%s\" \"%s\" \"%s\" %.6g %d\n", name, kn, pn,
-					peer->median_ns / k->median_ns, j + 1);
-				fprintf(rp->html, "<td class=\"num\">%.2fx</td>",
-					peer->median_ns / k->median_ns);
+				fprintf(dat, "\"%s\" \"%s\" \"%s\" %.6g %d %.6g %.6g\n", name, kn, pn,
+					peer->median_ns / k->median_ns, j + 1, lo, hi);
+				fprintf(rp->html, "<td class=\"num\">%.2fx", peer->median_ns / k->median_ns);
+				if (isfinite(lo))
+					fprintf(rp->html, " [%.2f, %.2f]", lo, hi);
+				fprintf(rp->html, "</td>");
 				bars++;
 			} else {
 				fprintf(rp->html, "<td class=\"num\">-</td>");

@@ -471,10 +471,14 @@ int bnn_dbt_load_run(sqlite3 *db, const char *path, int64_t run_id, int with_sam
 		goto sqlfail;
 	if (with_samples)
 		for (size_t i = 0; i < run->nres; i++)
-			if (load_samples(db, &run->res[i]) != 0 || load_rounds(db, &run->res[i]) != 0)
+			if (load_samples(db, &run->res[i]) != 0)
 				goto sqlfail;
-	for (size_t i = 0; i < run->nres; i++)
+	/* Rounds and peaks are a few rows per result: always loaded. */
+	for (size_t i = 0; i < run->nres; i++) {
+		if (load_rounds(db, &run->res[i]) != 0)
+			goto sqlfail;
 		load_peak(db, &run->res[i]);
+	}
 	load_run_quiet(db, run);
 	rc = 0;
 	goto out;

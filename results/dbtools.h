@@ -44,8 +44,8 @@ typedef struct {
 	int64_t threads;
 	double *samples;   /* ns per repetition, in order; NULL when not loaded */
 	size_t nsamples;
-	/* Schema 5 (loaded with the samples): each round's median (ns, by
-	 * round; NULL / 0 in older runs), and whether the efficiency's peak is
+	/* Schema 5 (always loaded): each round's median (ns, by round; NULL /
+	 * 0 in older runs), and whether the efficiency's peak is
 	 * trusted ("ok", "mistrusted", NULL) with the raw ratio. */
 	double *rounds;
 	size_t nrounds;

@@ -52,7 +52,7 @@ pts=$(grep -c '^[0-9]' "$rep/roofline.dat")
 ok $? "the roofline has one point per timed result of the headline run ($pts of $timed)"
 grep -q 'roof xorpopc avx2' "$rep/roofline.gp" && grep -q 'GB/s' "$rep/roofline.gp"
 ok $? "the roofline draws the probed XOR-popcount peaks and the memory bandwidth"
-grep -q 'sgemm__openblas' "$rep/speedup.dat" && grep -q '^"gemm_m32_n32_k512" "bgemm_xor_popc__[a-z0-9_]*" "sgemm__openblas" [0-9.e+-]* 1$' "$rep/speedup.dat"
+grep -q 'sgemm__openblas' "$rep/speedup.dat" && grep -q '^"gemm_m32_n32_k512" "bgemm_xor_popc__[a-z0-9_]*" "sgemm__openblas" [0-9.e+-]* 1 [0-9.e+-]* [0-9.e+-]*$' "$rep/speedup.dat"
 ok $? "speedup: the best kernel of each problem against each peer"
 [ "$(grep -c '^[0-9]' "$rep/trends.dat")" -eq 2 ]
 ok $? "trends: one row per run"
