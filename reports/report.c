@@ -884,7 +884,8 @@ static void runs_table(report_t *rp)
 	FILE *f = rp->html;
 	fprintf(f, "<h2 id=\"runs\">Runs</h2>\n<table><tr><th>run</th><th>database</th><th>suite"
 		"</th><th>status</th><th>start</th><th>end</th><th>host</th><th>machine</th>"
-		"<th>CPU</th><th>build</th><th>command line</th></tr>\n");
+		"<th>CPU</th><th>build</th><th>rounds</th><th>machine quiet</th>"
+		"<th>peaks mistrusted</th><th>command line</th></tr>\n");
 	for (size_t r = 0; r < rp->nruns; r++) {
 		const bnn_dbt_run_t *run = &rp->runs[r];
 		const char *cell[] = { run->db_path, run->suite, run->status, run->start_time,
@@ -897,6 +898,21 @@ static void runs_table(report_t *rp)
 			bnn_dbt_html(f, cell[c] ? cell[c] : "-");
 			fprintf(f, "</td>");
 		}
+		/* What spoils the timings: rounds, the quiet record, and the
+		 * results whose efficiency came out above the probed peak. */
+		size_t mistrusted = 0;
+		for (size_t i = 0; i < run->nres; i++)
+			mistrusted += run->res[i].peak_status &&
+				      !strcmp(run->res[i].peak_status, "mistrusted");
+		fprintf(f, "<td class=\"num\">%lld</td><td>", (long long)(run->rounds ? run->rounds : 1));
+		if (run->quiet > 0)
+			fprintf(f, "quiet");
+		else if (run->quiet == 0) {
+			fprintf(f, "<b>not quiet</b>: ");
+			bnn_dbt_html(f, run->quiet_reasons ? run->quiet_reasons : "?");
+		} else
+			fprintf(f, "-");
+		fprintf(f, "</td><td class=\"num\">%zu</td>", mistrusted);
 		fprintf(f, "<td><code>");
 		bnn_dbt_html(f, run->command_line);
 		fprintf(f, "</code></td></tr>\n");
