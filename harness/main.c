@@ -456,6 +456,8 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 		.round_ns = o->round_ns,
 		.round_n = o->round_n,
 		.round_pos = o->round_pos,
+		.round_other_cpus = o->round_other_cpus,
+		.round_steal = o->round_steal,
 		.sample_round = o->timed ? o->sample_round : NULL,
 		.efficiency_raw = eff_raw,
 		.peak_status = peak_status,

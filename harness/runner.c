@@ -15,6 +15,7 @@
 #include "npy.h"
 #include "reactnet.h"
 #include "runner.h"
+#include "quiet.h"
 #include "stats.h"
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -803,6 +804,7 @@ typedef struct {
 	double *round_ns;
 	size_t *round_n;
 	int *round_pos;
+	double *round_other, *round_steal;
 	int gpu_ok;                /* every device sample finite so far */
 	bnn_gpu_kagg_t kagg;
 } entry_t;
@@ -815,6 +817,8 @@ static void entry_free(entry_t *e)
 	free(e->round_ns);
 	free(e->round_n);
 	free(e->round_pos);
+	free(e->round_other);
+	free(e->round_steal);
 	bnn_gpu_kagg_free(&e->kagg);
 	memset(e, 0, sizeof(*e));
 }
@@ -904,7 +908,10 @@ static int entry_check(const bnn_problem_t *p, problem_data_t *pd, const bnn_run
 		e->round_ns = calloc((size_t)nr, sizeof(double));
 		e->round_n = calloc((size_t)nr, sizeof(size_t));
 		e->round_pos = calloc((size_t)nr, sizeof(int));
-		if (!e->round_ns || !e->round_n || !e->round_pos) {
+		e->round_other = calloc((size_t)nr, sizeof(double));
+		e->round_steal = calloc((size_t)nr, sizeof(double));
+		if (!e->round_ns || !e->round_n || !e->round_pos || !e->round_other ||
+		    !e->round_steal) {
 			snprintf(err, errlen, "out of memory keeping rounds");
 			rc = -ENOMEM;
 		} else {
@@ -933,8 +940,14 @@ static int entry_round(problem_data_t *pd, const bnn_run_opts_t *o, entry_t *e, 
 		e->g->before();
 	bnn_poison(pd->out2, pd->nout, pd->is_int);
 	cuda_clear(k);
+	bnn_quiet_t q;
+	bnn_quiet_report_t qr;
+	bnn_quiet_begin(&q);
 	int rc = time_kernel(k, e->state, pd->out2, o, min_time_s, min_reps, round, nr, &s, &ds,
 			     &n);
+	bnn_quiet_end(&q, NAN, NAN, &qr);
+	e->round_other[round] = qr.other_cpus;
+	e->round_steal[round] = qr.steal;
 	if (e->g->after)
 		e->g->after();
 	if (rc == -ENOMEM)
@@ -1002,6 +1015,8 @@ static void entry_finish(const bnn_run_opts_t *o, problem_data_t *pd, entry_t *e
 	oc->round_ns = e->round_ns;
 	oc->round_n = e->round_n;
 	oc->round_pos = e->round_pos;
+	oc->round_other_cpus = e->round_other;
+	oc->round_steal = e->round_steal;
 	if (e->gpu_ok && bnn_stats(e->dsamples, e->n, &oc->dev_stats) == 0) {
 		oc->dev_samples = e->dsamples;
 		oc->dev_timed = 1;

@@ -81,6 +81,9 @@ typedef struct {
 	const size_t *round_n;
 	const int *round_pos;
 	const int *sample_round;
+	/* What spoiled round r's timing (machine/quiet.h, measured over it):
+	 * other processes' CPUs and the stolen share, NaN when unknown. */
+	const double *round_other_cpus, *round_steal;
 	double macs, tops;
 	char repro[800];           /* a command line reproducing this outcome */
 	/* Counters (o->counters active, kernel timed): a pass of count_reps

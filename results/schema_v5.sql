@@ -31,6 +31,8 @@ CREATE TABLE round (
 	position  INTEGER,
 	nsamples  INTEGER NOT NULL CHECK (nsamples > 0),
 	median_ns REAL,
+	other_cpus REAL,  -- other processes' CPU seconds per second during this round's timing
+	steal     REAL,   -- share of all CPU time stolen by the hypervisor then
 	PRIMARY KEY (result_id, round)
 ) WITHOUT ROWID;
 

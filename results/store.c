@@ -1042,8 +1042,8 @@ static int store_rounds(bnn_store_t *st, int64_t id, const bnn_result_rec_t *r)
 	int rc = 0, b;
 	if (!r->nrounds || !r->round_ns || !r->round_n)
 		return 0;
-	rc = prep(st, "INSERT INTO round (result_id, round, position, nsamples, median_ns)"
-		  " VALUES (?1, ?2, ?3, ?4, ?5)", &s);
+	rc = prep(st, "INSERT INTO round (result_id, round, position, nsamples, median_ns,"
+		  " other_cpus, steal) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &s);
 	for (size_t i = 0; i < r->nrounds && !rc; i++) {
 		if (r->round_n[i] == 0)
 			continue;
@@ -1052,6 +1052,8 @@ static int store_rounds(bnn_store_t *st, int64_t id, const bnn_result_rec_t *r)
 		b |= r->round_pos ? sqlite3_bind_int(s, 3, r->round_pos[i]) : sqlite3_bind_null(s, 3);
 		b |= sqlite3_bind_int64(s, 4, (sqlite3_int64)r->round_n[i]);
 		b |= bind_real(s, 5, r->round_ns[i]);
+		b |= bind_real(s, 6, r->round_other_cpus ? r->round_other_cpus[i] : NAN);
+		b |= bind_real(s, 7, r->round_steal ? r->round_steal[i] : NAN);
 		rc = bind_step(st, s, b, "storing the rounds");
 	}
 	sqlite3_finalize(s);

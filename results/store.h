@@ -117,6 +117,7 @@ typedef struct {
 	const size_t *round_n;
 	const int *round_pos;
 	const int *sample_round;
+	const double *round_other_cpus, *round_steal;  /* per round, or NULL */
 	/* Achieved over the best probed peak, whatever it is (schema 5), and
 	 * "ok" or "mistrusted" (efficiency_raw above 1: efficiency is then NaN);
 	 * NULL without an efficiency. */

@@ -6,7 +6,7 @@
 B=$BNNBENCH
 PY=${PYTHON3:-python3}
 q() { "$PY" -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); r=c.execute(sys.argv[2]).fetchall(); c.commit(); print("\n".join("|".join("" if v is None else str(v) for v in row) for row in r))' "$@"; }
-plan 19
+plan 20
 db="$T/r.db"
 "$B" run --db "$db" --rounds 3 --min-time 0.03 --probe-time 0.02 --no-peers \
 	--kernel 'bgemm_xor_popc__*' 'gemm m=32 n=32 k=200' 'gemm m=8 n=40 k=65' >"$T/out" 2>"$T/err"
@@ -21,6 +21,8 @@ timed=$(q "$db" "SELECT count(*) FROM result WHERE kind = 'kernel' AND median_ns
 three=$(q "$db" "SELECT count(*) FROM (SELECT result_id FROM round GROUP BY result_id HAVING count(*) = 3 AND min(round) = 0 AND max(round) = 2)")
 [ "$timed" -ge 2 ] && [ "$three" -eq "$timed" ]
 ok $? "every timed result has rounds 0, 1 and 2 ($three of $timed)"
+[ "$(q "$db" 'SELECT count(*) FROM round WHERE other_cpus IS NULL OR steal IS NULL OR other_cpus < 0 OR steal < 0 OR steal > 1')" -eq 0 ]
+ok $? "every round records other processes' CPU use and the stolen share during it"
 # Each round's positions over a problem's entries are 0..n-1 once each.
 bad=$(q "$db" "SELECT count(*) FROM (SELECT r.problem_id, d.round, count(*) AS n, count(DISTINCT d.position) AS nd, min(d.position) AS lo, max(d.position) AS hi FROM round d JOIN result r ON r.id = d.result_id GROUP BY r.problem_id, d.round) WHERE nd != n OR lo != 0 OR hi != n - 1")
 [ "$bad" -eq 0 ]
