@@ -6,7 +6,7 @@
 B=$BNNBENCH
 PY=${PYTHON3:-python3}
 q() { "$PY" -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); r=c.execute(sys.argv[2]).fetchall(); c.commit(); print("\n".join("|".join("" if v is None else str(v) for v in row) for row in r))' "$@"; }
-plan 20
+plan 21
 db="$T/r.db"
 "$B" run --db "$db" --rounds 3 --min-time 0.03 --probe-time 0.02 --no-peers \
 	--kernel 'bgemm_xor_popc__*' 'gemm m=32 n=32 k=200' 'gemm m=8 n=40 k=65' >"$T/out" 2>"$T/err"
@@ -55,6 +55,16 @@ diag "$T/qj"
 grep -q '^machine: \(quiet\|NOT QUIET\|quietness unknown\)' "$T/out" &&
 	! grep -q 'sample [0-9]' "$T/out" "$T/err"
 ok $? "the summary says how quiet it was; no status line when not on a terminal"
+# On a terminal (script(1) gives one), the status line names the round.
+if command -v script >/dev/null 2>&1; then
+	script -qc "'$B' run --no-db --no-probe --min-time 0.03 --no-peers --kernel bgemm_xor_popc__generic 'gemm m=64 n=64 k=512' 'gemm m=32 n=32 k=64'" /dev/null 2>&1 |
+		tr '\r' '\n' >"$T/tty"
+	grep -aq 'gemm_m64_n64_k512: bgemm_xor_popc__generic round 3/3 sample [0-9]' "$T/tty" &&
+		grep -aq 's left in the suite' "$T/tty"
+	ok $? "on a terminal the status line names problem, kernel, round, sample and the time left"
+else
+	skip "script(1) is not installed: no terminal to draw the status line on"
+fi
 "$B" run --rounds 0 --no-db 'gemm m=8 n=8 k=8' >/dev/null 2>"$T/err"
 [ $? -eq 2 ] && grep -q -- '--rounds' "$T/err"
 ok $? "--rounds 0 is refused"
