@@ -46,11 +46,14 @@ typedef struct {
 
 static const char usage[] =
 	"usage: bnnbench ab --base PATH [--new PATH] [--pairs N] [--threshold F] [--alpha P]\n"
-	"                   [--db PATH] [--keep DIR] [run options] SUITE|DESCRIPTOR...\n"
+	"                   [--statistic median|min] [--db PATH] [--keep DIR] [run options]\n"
+	"                   SUITE|DESCRIPTOR...\n"
 	"Runs the builds PATH (base, A) and --new (default: this program, B) alternately in\n"
 	"ABBA order, N pairs (default 8), each run a fresh `bnnbench run` process on the\n"
 	"same seed, and gives a paired verdict per (problem, kernel). Run options (such as\n"
 	"--min-time, --threads, --no-probe, --kernel, --seed) are passed to every run.\n"
+	"--statistic min pairs each run's fastest sample instead of its median: on a\n"
+	"loaded machine, where interference only ever adds time, it is the steadier.\n"
 	"Exit status 1 when anything REGRESSED.\n";
 
 /* This program's own path, for --new's default. */
@@ -141,7 +144,7 @@ static int executable(const char *path)
 
 int bnn_cmd_ab(int argc, char **argv)
 {
-	enum { O_BASE = 300, O_NEW, O_PAIRS, O_THR, O_ALPHA, O_DB, O_KEEP };
+	enum { O_BASE = 300, O_NEW, O_PAIRS, O_THR, O_ALPHA, O_DB, O_KEEP, O_STAT };
 	static const struct option longopts[] = {
 		{ "base", required_argument, 0, O_BASE },
 		{ "new", required_argument, 0, O_NEW },
@@ -150,6 +153,7 @@ int bnn_cmd_ab(int argc, char **argv)
 		{ "alpha", required_argument, 0, O_ALPHA },
 		{ "db", required_argument, 0, O_DB },
 		{ "keep", required_argument, 0, O_KEEP },
+		{ "statistic", required_argument, 0, O_STAT },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 }
 	};
@@ -158,6 +162,7 @@ int bnn_cmd_ab(int argc, char **argv)
 	char *pass[AB_MAX_ARGS];
 	int npass = 0, pairs = 8, status = BNN_DBT_USAGE, c;
 	double threshold = 0.05, alpha = 0.05;
+	int use_min = 0;   /* --statistic min: each run's fastest sample */
 	char *end;
 	ab_row_t *rows = NULL;
 	size_t nrows = 0, cap = 0;
@@ -184,6 +189,14 @@ int bnn_cmd_ab(int argc, char **argv)
 		case O_NEW: snprintf(newexe, sizeof(newexe), "%s", optarg); break;
 		case O_DB: db = optarg; break;
 		case O_KEEP: keep = optarg; break;
+		case O_STAT:
+			if (strcmp(optarg, "median") && strcmp(optarg, "min")) {
+				fprintf(stderr, "bnnbench: ab: --statistic: '%s' is not median or min\n",
+					optarg);
+				return BNN_DBT_USAGE;
+			}
+			use_min = !strcmp(optarg, "min");
+			break;
 		case O_PAIRS:
 			errno = 0;
 			long v = strtol(optarg, &end, 10);
@@ -369,19 +382,21 @@ int bnn_cmd_ab(int argc, char **argv)
 				w->regressed_status = (!strcmp(a->status, "PASS") ||
 						       !strcmp(n->status, "FAIL"));
 			}
-			if (a->median_ns > 0 && n->median_ns > 0) {
-				w->base_ns[p] = a->median_ns;
-				w->new_ns[p] = n->median_ns;
-				w->ratio[p] = n->median_ns / a->median_ns;
+			double va = use_min ? a->min_ns : a->median_ns;
+			double vn = use_min ? n->min_ns : n->median_ns;
+			if (va > 0 && vn > 0) {
+				w->base_ns[p] = va;
+				w->new_ns[p] = vn;
+				w->ratio[p] = vn / va;
 			}
 		}
 	}
 
 	size_t count[4] = { 0 };   /* IMPROVED, REGRESSED, UNCHANGED, untimed */
-	printf("verdicts: per (problem, kernel), the ratio new / base of each pair's medians; "
+	printf("verdicts: per (problem, kernel), the ratio new / base of each pair's %s; "
 	       "the median ratio, an exact Wilcoxon signed-rank test of the log ratios at %.3g "
 	       "with its 95%% interval (Hodges-Lehmann), and a threshold of %.3g%%\n",
-	       alpha, 100 * threshold);
+	       use_min ? "fastest samples" : "medians", alpha, 100 * threshold);
 	printf("%-36s %-34s %5s %10s %10s %8s %19s %8s  %s\n", "problem", "kernel", "pairs",
 	       "base us", "new us", "change", "95% CI", "p", "verdict");
 	for (size_t i = 0; i < nrows; i++) {
