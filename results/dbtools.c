@@ -420,7 +420,7 @@ int bnn_dbt_load_run(sqlite3 *db, const char *path, int64_t run_id, int with_sam
 		"SELECT r.id, coalesce(p.name, p.canonical), p.canonical, p.op, r.kernel, r.kind,"
 		" r.isa, r.status, r.reason, r.repro, r.binding, r.unit, r.min_ns, r.median_ns,"
 		" r.ci_lo_ns, r.ci_hi_ns, r.macs, r.tops, r.efficiency, r.value, r.value_median,"
-		" r.max_abs_err, r.bound, r.threads"
+		" r.max_abs_err, r.bound, r.threads, r.nsamples"
 		" FROM result r JOIN problem p ON p.id = r.problem_id"
 		" WHERE r.run_id = ?1 ORDER BY r.id", -1, &s, NULL) != SQLITE_OK)
 		goto sqlfail;
@@ -461,6 +461,7 @@ int bnn_dbt_load_run(sqlite3 *db, const char *path, int64_t run_id, int with_sam
 		r->max_abs_err = col_real(s, 21);
 		r->bound = col_real(s, 22);
 		r->threads = col_int(s, 23);
+		r->stored_nsamples = col_int(s, 24);
 		if (!r->problem || !r->canonical || !r->kernel || !r->kind || !r->status) {
 			set_err(err, errlen, "%s: result %lld: missing text or out of memory",
 				path, (long long)r->id);

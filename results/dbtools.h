@@ -43,7 +43,8 @@ typedef struct {
 	double max_abs_err, bound;
 	int64_t threads;
 	double *samples;   /* ns per repetition, in order; NULL when not loaded */
-	size_t nsamples;
+	size_t nsamples;   /* how many were loaded */
+	int64_t stored_nsamples; /* the count the result stored, loaded or not */
 	/* Schema 5 (always loaded): each round's median (ns, by round; NULL /
 	 * 0 in older runs), and whether the efficiency's peak is
 	 * trusted ("ok", "mistrusted", NULL) with the raw ratio. */

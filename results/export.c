@@ -119,7 +119,8 @@ static void csv_run(FILE *f, const bnn_dbt_run_t *r)
 		csv_text(f, x->isa);
 		csv_text(f, x->status);
 		csv_text(f, x->reason);
-		fprintf(f, ",%zu", x->nsamples);
+		/* The stored count: CSV export does not load the samples. */
+		fprintf(f, ",%lld", (long long)x->stored_nsamples);
 		csv_num(f, x->min_ns);
 		csv_num(f, x->median_ns);
 		csv_num(f, x->ci_lo_ns);

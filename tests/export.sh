@@ -69,9 +69,13 @@ for r in rows:
     med = db.execute("SELECT median_ns FROM result r JOIN problem p ON p.id = r.problem_id WHERE p.canonical = ? AND r.kernel = ?",
                      (r["canonical"], r["kernel"])).fetchone()[0]
     assert (r["median_ns"] == "" and med is None) or float(r["median_ns"]) == med, (r, med)
+    ns = db.execute("SELECT nsamples FROM result r JOIN problem p ON p.id = r.problem_id WHERE p.canonical = ? AND r.kernel = ?",
+                    (r["canonical"], r["kernel"])).fetchone()[0]
+    assert int(r["nsamples"]) == ns, (r["nsamples"], ns)
 assert {r["kind"] for r in rows} == {"kernel", "peer", "probe"}
+assert any(int(r["nsamples"]) > 0 for r in rows)
 PYEOF
-ok $? "the CSV parses with Python's csv module: one row per result, medians exact"
+ok $? "the CSV parses with Python's csv module: one row per result, medians and sample counts exact"
 
 # Awkward text: quotes, commas, newlines, backslashes, markup, a tab.
 cat >"$T/spec.json" <<'JSON'
