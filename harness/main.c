@@ -94,6 +94,8 @@ static const char usage[] =
 	"                         'none': kernel records only\n"
 	"      --json             info: one JSON object\n"
 	"  -q, --quiet            print only failures and the summary\n"
+	"  -v, --verbose          a line for every SKIP too (default: one per reason at\n"
+	"                         the end)\n"
 	"  -h, --help             this text\n"
 	"  -V, --version          the version\n"
 	"\n"
@@ -112,6 +114,7 @@ typedef struct {
 	double probe_time;
 	char binding[256];
 	int quiet;
+	int verbose;         /* -v: a line for every SKIP too */
 	unsigned long long max_mem;
 	bnn_run_opts_t run;
 	const char *suites[64];
@@ -149,6 +152,10 @@ typedef struct {
 	double t_start;          /* for the progress line's estimate */
 	double t_last_progress;
 	const char *cur_problem;
+	/* SKIPs by reason, printed once at the end (each is in the database):
+	 * the same reason repeats for every problem a kernel cannot run. */
+	struct { char reason[256]; size_t n; char kernels[512]; } skip[64];
+	size_t nskip, skip_other;
 	/* The GPU kernels timed on the current problem, for the speedup line
 	 * printed under each GPU peer (peers run after the kernels). */
 	struct { const char *name; double median_ns; } gpu_k[32];
@@ -304,6 +311,51 @@ static void join_argv(int argc, char **argv, char *buf, size_t len)
 	}
 }
 
+/* Counts a SKIP under its reason, and its kernel among the reason's. */
+static void note_skip(run_ctx_t *ctx, const bnn_outcome_t *o)
+{
+	size_t i;
+	for (i = 0; i < ctx->nskip && strcmp(ctx->skip[i].reason, o->check.reason); i++)
+		;
+	if (i == ctx->nskip) {
+		if (ctx->nskip == sizeof(ctx->skip) / sizeof(ctx->skip[0])) {
+			ctx->skip_other++;
+			return;
+		}
+		ctx->nskip++;
+		snprintf(ctx->skip[i].reason, sizeof(ctx->skip[i].reason), "%s", o->check.reason);
+		ctx->skip[i].kernels[0] = 0;
+	}
+	ctx->skip[i].n++;
+	char *k = ctx->skip[i].kernels;
+	size_t len = strlen(o->kernel->name), have = strlen(k);
+	const char *hit = strstr(k, o->kernel->name);
+	if (hit && (hit[len] == 0 || hit[len] == ','))
+		return;
+	if (have + len + 8 < sizeof(ctx->skip[i].kernels))
+		snprintf(k + have, sizeof(ctx->skip[i].kernels) - have, "%s%s", have ? ", " : "",
+			 o->kernel->name);
+	else if (!strstr(k, "..."))
+		snprintf(k + have, sizeof(ctx->skip[i].kernels) - have, ", ...");
+}
+
+/* The SKIPs, one line per reason (-v printed them one by one instead). */
+static void print_skips(const run_ctx_t *ctx)
+{
+	size_t total = ctx->skip_other;
+	for (size_t i = 0; i < ctx->nskip; i++)
+		total += ctx->skip[i].n;
+	if (!total)
+		return;
+	printf("skipped: %zu results for %zu reasons (-v lists each; all are stored):\n", total,
+	       ctx->nskip + (ctx->skip_other ? 1 : 0));
+	for (size_t i = 0; i < ctx->nskip; i++)
+		printf("  %4zu x %s\n         kernels: %s\n", ctx->skip[i].n, ctx->skip[i].reason,
+		       ctx->skip[i].kernels);
+	if (ctx->skip_other)
+		printf("  %4zu x other reasons\n", ctx->skip_other);
+}
+
 static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o)
 {
 	run_ctx_t *ctx = vctx;
@@ -392,7 +444,9 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 			.source = "profile", .event = "stages", .status = "failed",
 			.reason = o->stage_error, .scope = "the network's stages",
 		};
-	if (!ctx->cli->quiet || st == BNN_FAIL) {
+	if (st == BNN_SKIP && !ctx->cli->verbose)
+		note_skip(ctx, o);
+	else if (!ctx->cli->quiet || st == BNN_FAIL) {
 		if (isatty(STDERR_FILENO) && isatty(STDOUT_FILENO))
 			fputs("\033[K", stderr);   /* over the progress line */
 		printf("[%3zu/%zu] %-40s %-30s %-10s", ctx->index, ctx->total, p->name,
@@ -1086,8 +1140,8 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 		       qr.wall_s);
 		if (qr.quiet == 0)
 			fprintf(stderr, "bnnbench: warning: the machine was not quiet (%s): timings "
-				"of this run may be off; compare treats such changes as NOISY\n",
-				qr.reasons);
+				"of this run may be off; `bnnbench ab` compares builds on such a "
+				"machine\n", qr.reasons);
 		if (ctx.mistrusted)
 			fprintf(stderr, "bnnbench: warning: %zu results came out above 100%% of the "
 				"probed peak: the peak is mistrusted for them (efficiency not stored "
@@ -1105,6 +1159,8 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 		fprintf(stderr, "bnnbench: %s: %s\n", cli->db_path, bnn_store_errmsg(store));
 		ctx.io_error = 1;
 	}
+	if (!cli->quiet)
+		print_skips(&ctx);
 	printf("summary: %zu PASS, %zu FAIL, %zu SKIP, %zu MISTRUSTED%s%s\n",
 	       ctx.count[BNN_PASS], ctx.count[BNN_FAIL], ctx.count[BNN_SKIP],
 	       ctx.count[BNN_MISTRUSTED], bnn_interrupted ? "; interrupted" : "",
@@ -1297,6 +1353,7 @@ int main(int argc, char **argv)
 		{ "json", no_argument, 0, O_JSON },
 		{ "gpu-metrics", required_argument, 0, O_GPUMETRICS },
 		{ "quiet", no_argument, 0, 'q' },      { "help", no_argument, 0, 'h' },
+		{ "verbose", no_argument, 0, 'v' },
 		{ "version", no_argument, 0, 'V' },    { 0, 0, 0, 0 }
 	};
 	cli_t cli = {
@@ -1314,7 +1371,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && bnn_dbt_is_command(argv[1]))
 		return bnn_dbt_main(argc - 1, argv + 1);
 	int c;
-	while ((c = getopt_long(argc, argv, "s:t:qhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:t:qvhV", longopts, NULL)) != -1) {
 		char *end;
 		switch (c) {
 		case 's':
@@ -1406,6 +1463,7 @@ int main(int argc, char **argv)
 		case O_JSON: cli.json = 1; break;
 		case O_GPUMETRICS: cli.gpu_metrics = optarg; break;
 		case 'q': cli.quiet = 1; break;
+		case 'v': cli.verbose = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
 		case 'V': printf("bnnbench %s\n", PACKAGE_VERSION); return 0;
 		default: fputs(usage, stderr); return EXIT_USAGE;

@@ -105,7 +105,7 @@ ok $? "its results are stored, with no counters, and the events' reasons with th
 # A run with a made-up event: a clear message, the run goes on, the real
 # events are stored per result and read back.
 db="$T/c.db"
-"$B" run --db "$db" --min-time 0.01 --no-probe --no-peers --events perf::TASK-CLOCK,BNN_MADE_UP,perf::PAGE-FAULTS \
+"$B" run -v --db "$db" --min-time 0.01 --no-probe --no-peers --events perf::TASK-CLOCK,BNN_MADE_UP,perf::PAGE-FAULTS \
 	'gemm m=64 n=64 k=129' 'conv h=8 c=16 k=8 pad=1' >"$T/out" 2>"$T/err"
 ok $? "a run with a made-up event exits 0"
 if [ "$sw" = yes ]; then

@@ -112,6 +112,18 @@ static void probe_device(void)
 	dev.done = 1;
 	int count = 0;
 	cudaError_t e = cudaGetDeviceCount(&count);
+	FILE *drv = NULL;
+	if (e == cudaErrorInsufficientDriver &&
+	    !(drv = fopen("/proc/driver/nvidia/version", "r"))) {
+		/* The runtime says the driver is too old when there is none at
+		 * all: say what is missing instead of asking for an upgrade. */
+		snprintf(dev.why, sizeof(dev.why), "no CUDA device: no NVIDIA driver is loaded "
+			 "on this machine (no /proc/driver/nvidia/version)");
+		cudaGetLastError();
+		return;
+	}
+	if (drv)
+		fclose(drv);
 	if (e != cudaSuccess) {
 		snprintf(dev.why, sizeof(dev.why), "no CUDA device: %s", cudaGetErrorString(e));
 		cudaGetLastError();   /* reset the runtime's last-error slot for the next caller */
