@@ -550,16 +550,39 @@ static const bnn_dbt_result_t *reactnet_best(const bnn_dbt_run_t *h, const char 
 	return best;
 }
 
-/* The ReActNet section (see reactnet_layer); -1 when a file could not be written. */
+/* Whether run r timed a ReActNet network, block or block layer. */
+static int has_reactnet(const bnn_dbt_run_t *r)
+{
+	char block[128], layer[128];
+	for (size_t i = 0; i < r->nres; i++)
+		if (timed(&r->res[i]) && !strcmp(r->res[i].kind, "kernel") &&
+		    ((r->res[i].op && !strcmp(r->res[i].op, "reactnet")) ||
+		     reactnet_layer(&r->res[i], block, sizeof(block), layer, sizeof(layer))))
+			return 1;
+	return 0;
+}
+
+/*
+ * The ReActNet section (see reactnet_layer), from the headline run when it
+ * has ReActNet results, else the newest run given that has: a reactnet run
+ * followed by a gemm run still gets its section. -1 when a file could not
+ * be written.
+ */
 static int plot_reactnet(report_t *rp)
 {
 	const bnn_dbt_run_t *h = rp->head;
+	for (size_t r = rp->nruns; !has_reactnet(h) && r-- > 0;)
+		if (has_reactnet(&rp->runs[r]))
+			h = &rp->runs[r];
 	names_t blocks = { 0 }, layers = { 0 };
 	FILE *dat = NULL, *gp = NULL;
 	int rc = -1, whole = 0, nets = 0;
 	char block[128], layer[128];
 
 	fprintf(rp->html, "<h2 id=\"reactnet\">ReActNet per-block latency</h2>\n");
+	if (h != rp->head && has_reactnet(h))
+		fprintf(rp->html, "<p>From run %lld, the newest run given with ReActNet results.</p>\n",
+			(long long)h->id);
 	for (size_t i = 0; i < h->nres; i++) {
 		const bnn_dbt_result_t *x = &h->res[i];
 		int kind;
@@ -920,6 +943,110 @@ static void runs_table(report_t *rp)
 	fprintf(f, "</table>\n");
 }
 
+/*
+ * Machines side by side: when the runs given come from more than one
+ * machine, each machine's newest timed run, per problem they share the best
+ * kernel's TOPS and efficiency on each machine and its speedup over the
+ * first machine (the baseline), then each machine's probed XOR-popcount
+ * peak and its record (CPU, cores, host).
+ */
+static void machines(report_t *rp)
+{
+	FILE *f = rp->html;
+	const bnn_dbt_run_t *m[MAX_COLS];
+	int nm = 0;
+	names_t probs = { 0 };
+	for (size_t r = rp->nruns; r-- > 0;) {
+		const bnn_dbt_run_t *x = &rp->runs[r];
+		int seen = 0, any = 0;
+		for (int j = 0; j < nm; j++)
+			seen |= !strcmp(m[j]->fingerprint ? m[j]->fingerprint : "",
+					x->fingerprint ? x->fingerprint : "");
+		for (size_t i = 0; i < x->nres; i++)
+			any |= timed(&x->res[i]);
+		if (!seen && any && nm < MAX_COLS)
+			m[nm++] = x;
+	}
+	fprintf(f, "<h2 id=\"machines\">Machines side by side</h2>\n");
+	if (nm < 2) {
+		fprintf(f, "<p>All timed runs given come from one machine; give runs of several "
+			"(<code>bnnbench merge</code> gathers a fleet's databases) to compare them.</p>\n");
+		return;
+	}
+	/* Oldest first: the first machine seen is the baseline. */
+	for (int a = 0, b = nm - 1; a < b; a++, b--) {
+		const bnn_dbt_run_t *t = m[a];
+		m[a] = m[b];
+		m[b] = t;
+	}
+	for (int j = 0; j < nm; j++)
+		for (size_t i = 0; i < m[j]->nres; i++)
+			if (timed(&m[j]->res[i]) && !strcmp(m[j]->res[i].kind, "kernel"))
+				names_add(&probs, m[j]->res[i].canonical);
+	fprintf(f, "<table><tr><th>machine</th><th>run</th><th>host</th><th>CPU</th><th>cores</th>"
+		"<th>best probed XOR-popcount peak</th></tr>\n");
+	for (int j = 0; j < nm; j++) {
+		double peak = NAN;
+		for (size_t i = 0; i < m[j]->nres; i++) {
+			const bnn_dbt_result_t *x = &m[j]->res[i];
+			if (!strcmp(x->kind, "probe") && x->unit && !strcmp(x->unit, "TOPS") &&
+			    !(peak >= x->value))
+				peak = x->value;
+		}
+		fprintf(f, "<tr><td>%d%s</td><td>%lld</td><td>", j + 1, j ? "" : " (baseline)",
+			(long long)m[j]->id);
+		bnn_dbt_html(f, m[j]->host ? m[j]->host : "-");
+		fprintf(f, "</td><td>");
+		bnn_dbt_html(f, m[j]->cpu_model ? m[j]->cpu_model : "-");
+		fprintf(f, "</td><td class=\"num\">%lld</td><td class=\"num\">", (long long)m[j]->cores);
+		if (isfinite(peak))
+			fprintf(f, "%.3f TOPS", peak);
+		else
+			fprintf(f, "-");
+		fprintf(f, "</td></tr>\n");
+	}
+	fprintf(f, "</table>\n<table><tr><th>problem</th>");
+	for (int j = 0; j < nm; j++)
+		fprintf(f, "<th>machine %d: best kernel, TOPS, efficiency</th>", j + 1);
+	for (int j = 1; j < nm; j++)
+		fprintf(f, "<th>machine %d over 1</th>", j + 1);
+	fprintf(f, "</tr>\n");
+	for (int p = 0; p < probs.n; p++) {
+		const bnn_dbt_result_t *b[MAX_COLS];
+		int shared = 0;
+		for (int j = 0; j < nm; j++)
+			shared += (b[j] = best_kernel(m[j], probs.s[p])) != NULL;
+		if (shared < 2)
+			continue;
+		fprintf(f, "<tr><td>");
+		bnn_dbt_html(f, (b[0] ? b[0] : b[1])->problem);
+		fprintf(f, "</td>");
+		for (int j = 0; j < nm; j++) {
+			if (!b[j]) {
+				fprintf(f, "<td>-</td>");
+				continue;
+			}
+			fprintf(f, "<td>");
+			bnn_dbt_html(f, b[j]->kernel);
+			fprintf(f, " %.4g", b[j]->tops);
+			if (isfinite(b[j]->efficiency))
+				fprintf(f, " (%.0f%%)", 100 * b[j]->efficiency);
+			else if (b[j]->peak_status && !strcmp(b[j]->peak_status, "mistrusted"))
+				fprintf(f, " (peak mistrusted)");
+			fprintf(f, "</td>");
+		}
+		for (int j = 1; j < nm; j++) {
+			if (b[0] && b[j])
+				fprintf(f, "<td class=\"num\">%.2fx</td>", b[0]->median_ns / b[j]->median_ns);
+			else
+				fprintf(f, "<td>-</td>");
+		}
+		fprintf(f, "</tr>\n");
+	}
+	fprintf(f, "</table>\n");
+	names_free(&probs);
+}
+
 /* Loads every run of db in id order into rp. */
 static int load_all(report_t *rp, const char *db)
 {
@@ -1054,9 +1181,11 @@ int bnn_cmd_report(int argc, char **argv)
 		"<p id=\"plot-status\" data-loaded=\"-1\">Plots: not checked (scripts are off)."
 		"</p>\n<p><a href=\"#roofline\">roofline</a> | <a href=\"#speedup\">speedup</a> | "
 		"<a href=\"#reactnet\">ReActNet</a> | <a href=\"#trends\">trends</a> | "
+		"<a href=\"#machines\">machines</a> | "
 		"<a href=\"#conformance\">conformance</a> | <a href=\"#runs\">runs</a></p>\n");
 	if (plot_roofline(&rp) || plot_speedup(&rp) || plot_reactnet(&rp) || plot_trends(&rp))
 		goto out;
+	machines(&rp);
 	conformance(&rp);
 	runs_table(&rp);
 	/* Lets a headless browser (tests/report.sh) tell that every plot loaded. */

@@ -24,7 +24,7 @@ if ! "$B" list 2>/dev/null | grep -q '^  sgemm__openblas '; then
 	echo "1..0 # SKIP this build has no OpenBLAS sgemm peer, which the speedup plot needs"
 	exit 0   # the TAP driver takes "1..0 # SKIP" as the skip; 77 would be an ERROR
 fi
-plan 20
+plan 23
 db="$T/real.db" rep="$T/rep"
 for i in 1 2; do
 	"$B" run --db "$db" --min-time 0.01 --probe-time 0.02 -q 'gemm m=32 n=32 k=512' \
@@ -107,4 +107,29 @@ rc=$?
 ok $? "without gnuplot: exit 3, the page says so, the .gp and .dat are written (exit $rc)"
 expect_fail 2 "report needs -o DIR" "report without -o" -- "$B" report --db "$db"
 expect_fail 3 "$T/none.db: No such file" "report of a database that does not exist" -- "$B" report --db "$T/none.db" -o "$T/x"
+# Two machines: a copy of the real database as another machine, twice as
+# slow, merged with the first: the machines section puts them side by side.
+cp "$db" "$T/other.db"
+"$PY" - "$T/other.db" <<'PYEOF'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("UPDATE machine SET fingerprint = 'feedfacefeedface', hostname = 'other', cpu_model = 'Other CPU'")
+c.execute("UPDATE run SET host = 'other'")
+c.execute("UPDATE result SET median_ns = 2 * median_ns")
+c.commit()
+PYEOF
+"$B" merge "$db" "$T/other.db" -o "$T/fleet.db" >/dev/null 2>&1 &&
+	"$B" report --db "$T/fleet.db" -o "$T/rep3" >/dev/null 2>&1
+ok $? "report of a fleet of two machines"
+"$PY" - "$T/rep3/index.html" <<'PYEOF'
+import re, sys
+h = open(sys.argv[1]).read()
+sec = h[h.index('id="machines"'):h.index('id="conformance"')]
+assert "Other CPU" in sec and "(baseline)" in sec, sec[:400]
+rows = re.findall(r"<tr><td>(gemm_m32_n32_k512|conv_[^<]*)</td>.*?<td class=\"num\">([0-9.]+)x</td></tr>", sec)
+assert rows and all(abs(float(x) - 0.5) < 0.01 for _, x in rows), rows
+PYEOF
+ok $? "machines side by side: both machines, and the second at 0.50x of the baseline per problem"
+"$B" report --db "$db" -o "$T/rep4" >/dev/null 2>&1 && grep -q 'All timed runs given come from one machine' "$T/rep4/index.html"
+ok $? "one machine: the section says how to compare several"
 finish
