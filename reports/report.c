@@ -315,7 +315,8 @@ static int plot_roofline(report_t *rp)
 	}
 	gp_head(gp, "roofline", "Roofline: achieved TOPS (2 ops per MAC) against the probed peaks",
 		1100);
-	fprintf(gp, "set logscale xy\nset xlabel 'operational intensity (ops per byte of "
+	fprintf(gp, "set logscale xy\nset format y '%%g'\nset format x '%%g'\n"
+		"set xlabel 'operational intensity (ops per byte of "
 		"compulsory traffic)'\nset ylabel 'TOPS'\nset xrange [0.01:*]\n"
 		"min(a, b) = a < b ? a : b\nset samples 400\n");
 	/* Roofs: the best compute peak per probe kernel and the best

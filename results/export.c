@@ -20,9 +20,10 @@
 #define DEFAULT_DB "results/bnnbench.db"
 
 static const char usage[] =
-	"usage: bnnbench export [--db PATH] [--format csv|json] [-o FILE] [RUN...]\n"
+	"usage: bnnbench export [--db PATH] [--format csv|json|junit] [-o FILE] [RUN...]\n"
 	"RUN: a run id, latest (the default), latest~N, a database file or FILE:RUN.\n"
-	"csv: every result of every run given; json: one run in Google Benchmark's format.\n";
+	"csv: every result of every run given; json: one run in Google Benchmark's format;\n"
+	"junit: every run given as JUnit XML for CI dashboards (a test case per result).\n";
 
 /* The GPU figures of one result (schema 4): CUDA-event device time and the
  * sum over its CUPTI kernel records of the pure kernel time per
@@ -148,6 +149,86 @@ static void csv_run(FILE *f, const bnn_dbt_run_t *r)
 		fputc('\n', f);
 	}
 	free(g);
+}
+
+/* s with XML's five special characters escaped. */
+static void xml_text(FILE *f, const char *s)
+{
+	for (; s && *s; s++)
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&apos;", f); break;
+		default:
+			/* Control characters are not allowed in XML 1.0. */
+			fputc((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n' ? '?' : *s, f);
+		}
+}
+
+/*
+ * JUnit XML, as CI systems (Jenkins, GitLab, GitHub's test reporters)
+ * read it: one <testsuite> per run, one <testcase> per kernel or peer
+ * result, named problem/kernel with the class bnnbench.OP; FAIL is a
+ * <failure> with the reason and the repro line, SKIP is <skipped> with the
+ * reason, MISTRUSTED a <failure> of type MISTRUSTED; time is the median
+ * in seconds. Probe rows are no test cases.
+ */
+static void junit_write(FILE *f, const bnn_dbt_run_t *runs, int n)
+{
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"bnnbench\">\n", f);
+	for (int i = 0; i < n; i++) {
+		const bnn_dbt_run_t *r = &runs[i];
+		size_t tests = 0, fail = 0, skip = 0;
+		for (size_t k = 0; k < r->nres; k++) {
+			const bnn_dbt_result_t *x = &r->res[k];
+			if (!strcmp(x->kind, "probe"))
+				continue;
+			tests++;
+			fail += !strcmp(x->status, "FAIL") || !strcmp(x->status, "MISTRUSTED");
+			skip += !strcmp(x->status, "SKIP");
+		}
+		fprintf(f, "  <testsuite name=\"run %lld: ", (long long)r->id);
+		xml_text(f, r->suite);
+		fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" "
+			"timestamp=\"", tests, fail, skip);
+		xml_text(f, r->start_time);
+		fprintf(f, "\" hostname=\"");
+		xml_text(f, r->host);
+		fprintf(f, "\">\n");
+		for (size_t k = 0; k < r->nres; k++) {
+			const bnn_dbt_result_t *x = &r->res[k];
+			if (!strcmp(x->kind, "probe"))
+				continue;
+			fprintf(f, "    <testcase classname=\"bnnbench.");
+			xml_text(f, x->op);
+			fprintf(f, "\" name=\"");
+			xml_text(f, x->problem);
+			fputc('/', f);
+			xml_text(f, x->kernel);
+			fprintf(f, "\" time=\"%.9f\"", isfinite(x->median_ns) ? x->median_ns * 1e-9 : 0.0);
+			if (!strcmp(x->status, "PASS")) {
+				fprintf(f, "/>\n");
+				continue;
+			}
+			fprintf(f, ">\n      ");
+			if (!strcmp(x->status, "SKIP")) {
+				fprintf(f, "<skipped message=\"");
+				xml_text(f, x->reason);
+				fprintf(f, "\"/>\n");
+			} else {
+				fprintf(f, "<failure type=\"%s\" message=\"", x->status);
+				xml_text(f, x->reason);
+				fprintf(f, "\">");
+				xml_text(f, x->repro);
+				fprintf(f, "</failure>\n");
+			}
+			fprintf(f, "    </testcase>\n");
+		}
+		fprintf(f, "  </testsuite>\n");
+	}
+	fputs("</testsuites>\n", f);
 }
 
 /* The name of a benchmark: problem/kernel, as Google Benchmark names
@@ -366,9 +447,10 @@ int bnn_cmd_export(int argc, char **argv)
 		default: fputs(usage, stderr); return BNN_DBT_USAGE;
 		}
 	}
-	int json = !strcmp(format, "json");
-	if (!json && strcmp(format, "csv")) {
-		fprintf(stderr, "bnnbench: export: --format: '%s' is not csv or json\n", format);
+	int json = !strcmp(format, "json"), junit = !strcmp(format, "junit");
+	if (!json && !junit && strcmp(format, "csv")) {
+		fprintf(stderr, "bnnbench: export: --format: '%s' is not csv, json or junit\n",
+			format);
 		return BNN_DBT_USAGE;
 	}
 	int nruns = argc - optind;
@@ -411,6 +493,8 @@ int bnn_cmd_export(int argc, char **argv)
 			status = BNN_DBT_IO;
 			goto out;
 		}
+	} else if (junit) {
+		junit_write(f, runs, n);
 	} else {
 		csv_header(f);
 		for (int i = 0; i < n; i++)

@@ -11,7 +11,7 @@ if ! "$PY" -c 'import sqlite3, json, csv' 2>/dev/null; then
 	echo "1..0 # SKIP python3 with sqlite3, json and csv is needed to read the exports"
 	exit 0   # the TAP driver takes "1..0 # SKIP" as the skip; 77 would be an ERROR
 fi
-plan 14
+plan 16
 db="$T/real.db"
 "$B" run --db "$db" --min-time 0.01 --probe-time 0.02 -q 'gemm m=32 n=32 k=200' \
 	'conv h=6 c=8 k=4 pad=1' 'gemm m=4 n=4 k=4096 name=tiny' >/dev/null 2>&1
@@ -107,7 +107,7 @@ ok $? "quotes, commas, newlines, tabs and backslashes survive CSV and JSON"
 "$B" export --db "$db" 1 latest >"$T/two.csv" 2>&1
 ok $? "csv takes several runs"
 expect_fail 2 "json takes one run" "json refuses several runs" -- "$B" export --db "$db" --format json 1 1
-expect_fail 2 "--format: 'xml' is not csv or json" "unknown format" -- "$B" export --db "$db" --format xml
+expect_fail 2 "--format: 'xml' is not csv, json or junit" "unknown format" -- "$B" export --db "$db" --format xml
 "$B" export --db "$db" --format json -o "$T/none.json" 42 >/dev/null 2>&1
 [ $? -eq 2 ] && [ ! -e "$T/none.json" ]
 ok $? "a run that does not exist: exit 2 and no output file"
@@ -160,6 +160,25 @@ for f, get in ((sys.argv[1], lambda d: d["context"]["bnnbench_database"]),
     assert get(d).endswith("/r?s.db"), get(d)
 PYEOF
 ok $? "a database path that is not UTF-8: export's and compare's JSON are strict UTF-8, the byte written as '?'"
+# JUnit XML for CI: one test case per kernel or peer result, SKIP and FAIL marked.
+"$B" export --db "$db" --format junit -o "$T/j.xml" &&
+	"$B" export --db "$T/odd.db" --format junit -o "$T/odd.xml"
+ok $? "export --format junit"
+"$PY" - "$T/j.xml" "$db" "$T/odd.xml" <<'PYEOF'
+import sqlite3, sys, xml.etree.ElementTree as ET
+db = sqlite3.connect(sys.argv[2])
+cases = ET.parse(sys.argv[1]).findall(".//testcase")
+last = "run_id = (SELECT max(id) FROM run) AND kind != 'probe'"   # no RUN: the latest
+n = db.execute("SELECT count(*) FROM result WHERE " + last).fetchone()[0]
+skips = db.execute("SELECT count(*) FROM result WHERE status = 'SKIP' AND " + last).fetchone()[0]
+fails = db.execute("SELECT count(*) FROM result WHERE status IN ('FAIL', 'MISTRUSTED') AND " + last).fetchone()[0]
+assert len(cases) == n, (len(cases), n)
+assert sum(c.find("skipped") is not None for c in cases) == skips
+assert sum(c.find("failure") is not None for c in cases) == fails
+odd = ET.parse(sys.argv[3]).getroot()   # names with quotes, <, & parse back
+assert len(odd.findall(".//testcase")) >= 1
+PYEOF
+ok $? "the JUnit XML parses: a test case per result, skipped and failures as stored, odd names escaped"
 expect_fail 3 "$T/missing.db: No such file" "a database that does not exist is not created" -- \
 	"$B" export --db "$T/missing.db"
 finish
