@@ -75,6 +75,8 @@ static const char usage[] =
 	"      --max-reps N       but at most N samples (default 10000); a sample of a\n"
 	"                         kernel under 20 us is the mean of several runs\n"
 	"      --warmup N         untimed repetitions first (default 2, in each round)\n"
+	"      --shard I/N        run only problems I, I+N, I+2N, ... of the suite (1-based;\n"
+	"                         for splitting a suite over N machines; merge joins them)\n"
 	"      --rounds N         time every kernel and peer in N rounds, in an order\n"
 	"                         shuffled per round; --min-time is split over them\n"
 	"                         (default 3)\n"
@@ -115,6 +117,7 @@ typedef struct {
 	char binding[256];
 	int quiet;
 	int verbose;         /* -v: a line for every SKIP too */
+	int shard, nshards;  /* --shard I/N: problems i with i % N == I - 1; 0/0: all */
 	unsigned long long max_mem;
 	bnn_run_opts_t run;
 	const char *suites[64];
@@ -618,6 +621,18 @@ static int load_problems(cli_t *cli, bnn_suite_t *suite)
 			goto bad;
 		}
 	}
+	/* --shard: after the whole suite validated, so every shard of a fleet
+	 * refuses the same bad suite; round robin, so that a suite's expensive
+	 * problems, which tend to stand together, spread over the shards. */
+	if (cli->nshards) {
+		size_t all = suite->count, kept = 0;
+		for (size_t i = 0; i < all; i++)
+			if ((int)(i % (size_t)cli->nshards) == cli->shard - 1)
+				suite->p[kept++] = suite->p[i];
+		suite->count = kept;
+		printf("shard %d of %d: %zu of the %zu problems\n", cli->shard, cli->nshards, kept,
+		       all);
+	}
 	if (cli->input_path && load_images(cli, suite, err, sizeof(err)) != 0)
 		goto bad;
 	if (cli->weights_path) {
@@ -1018,6 +1033,9 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 		for (int i = 0; i < cli->nsuites; i++)
 			snprintf(label + strlen(label), sizeof(label) - strlen(label), "%s%s",
 				 i ? "," : "", cli->suites[i]);
+		if (cli->nshards && label[0])
+			snprintf(label + strlen(label), sizeof(label) - strlen(label), " shard %d/%d",
+				 cli->shard, cli->nshards);
 		bnn_run_info_t ri = { .suite = cli->probe_only ? "probe" :
 					      label[0] ? label : "command line",
 				      .command_line = cmdline, .seed = cli->run.seed,
@@ -1321,7 +1339,7 @@ static int cmd_show(cli_t *cli, const char *arg)
 }
 
 enum { O_NOPROBE = 247, O_PROBETIME = 248, O_NOPEERS = 249, O_BIND = 250, O_NOBIND, O_DB = 256, O_NODB, O_SEED, O_CHECK, O_KERNEL, O_DUMP, O_MINT, O_MINR, O_MAXR,
-       O_WARM, O_MAXMEM, O_ROUNDS };
+       O_WARM, O_MAXMEM, O_ROUNDS, O_SHARD };
 enum { O_INPUT = 320, O_DUMPBLOCKS, O_WEIGHTS };
 enum { O_EVENTS = 300, O_NOCOUNTERS, O_JSON };
 enum { O_GPUMETRICS = 340 };
@@ -1342,6 +1360,7 @@ int main(int argc, char **argv)
 		{ "max-reps", required_argument, 0, O_MAXR },
 		{ "warmup", required_argument, 0, O_WARM },
 		{ "rounds", required_argument, 0, O_ROUNDS },
+		{ "shard", required_argument, 0, O_SHARD },
 		{ "max-mem", required_argument, 0, O_MAXMEM },
 		{ "threads", required_argument, 0, 't' },
 		{ "no-peers", no_argument, 0, O_NOPEERS },
@@ -1416,6 +1435,25 @@ int main(int argc, char **argv)
 			if (parse_count("--max-reps", optarg, 1, &cli.run.max_reps))
 				return EXIT_USAGE;
 			break;
+		case O_SHARD: {
+			char *end2;
+			errno = 0;
+			long a = strtol(optarg, &end2, 10), b = 0;
+			if (!errno && *end2 == '/' && end2 > optarg) {
+				char *e3;
+				b = strtol(end2 + 1, &e3, 10);
+				if (errno || *e3 || e3 == end2 + 1)
+					b = 0;
+			}
+			if (!(a >= 1 && b >= 1 && a <= b && b <= 100000)) {
+				fprintf(stderr, "bnnbench: --shard: '%s' is not I/N with 1 <= I <= N\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			cli.shard = (int)a;
+			cli.nshards = (int)b;
+			break;
+		}
 		case O_ROUNDS:
 			if (parse_count("--rounds", optarg, 1, &cli.run.rounds))
 				return EXIT_USAGE;

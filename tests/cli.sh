@@ -3,7 +3,7 @@
 # exit, and leaves the database as it was; --dump writes .npy files numpy
 # reads back; --help and the descriptor on the command line work.
 . "${srcdir:-.}/tests/lib.sh"
-plan 35
+plan 37
 B=$BNNBENCH
 db="$T/keep.db"
 
@@ -123,4 +123,15 @@ ok $? "--help prints the usage and the TOPS convention"
 "$B" run --no-db 'xnor mode=released h=6 c=5 k=3 pad=1' --min-time 0 >"$T/out" 2>&1
 [ $? -eq 0 ] && grep -q 'xnor_released_n1_6x6_c5_k3_3x3_s1_p1_v0_d1_g1 .* PASS .* TOPS' "$T/out"
 ok $? "a descriptor on the command line runs, timed, with a derived name"
+# --shard I/N: the shards of a suite cover it once, round robin.
+for i in 1 2 3; do
+	"$B" run --check-only -q --db "$T/shard$i.db" --shard $i/3 --suite gemm >/dev/null 2>&1 || echo "# shard $i failed"
+done
+"$B" merge "$T/shard1.db" "$T/shard2.db" "$T/shard3.db" -o "$T/shards.db" >/dev/null 2>&1
+all=$("$B" run --check-only -q --no-db --suite gemm 2>/dev/null | sed -n 's/^summary: \([0-9]*\) PASS.*/\1/p')
+got=$("$PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM result WHERE status = \"PASS\"").fetchone()[0])' "$T/shards.db" 2>/dev/null)
+suites=$("$PY" -c 'import sqlite3,sys; print(",".join(s for (s,) in sqlite3.connect(sys.argv[1]).execute("SELECT suite FROM run ORDER BY id")))' "$T/shards.db" 2>/dev/null)
+[ -n "$all" ] && [ "$got" = "$all" ] && [ "$suites" = "gemm shard 1/3,gemm shard 2/3,gemm shard 3/3" ]
+ok $? "three shards of the gemm suite merged hold its results once ($got of $all PASS; runs $suites)"
+expect_fail 2 "--shard: '4/3' is not I/N" "a shard beyond N is refused" -- "$B" run --shard 4/3 --suite gemm
 finish
