@@ -8,7 +8,8 @@
  * neighbours in time (Chromium's Pinpoint alternates builds the same way).
  * Each process writes its own database in a scratch folder; its run is one
  * replicate. For every (problem, kernel) timed by both builds in a pair,
- * the pair's ratio is new median / base median. The verdict uses the
+ * the pair's ratio is new / base of each run's fastest sample (or, with
+ * --statistic median, of its median). The verdict uses the
  * ratios only: their median, and an exact Wilcoxon signed-rank test of
  * their logarithms with the 95% interval that goes with it (Hodges-Lehmann,
  * from the Walsh averages; the whole range under 6 pairs). REGRESSED or
@@ -52,8 +53,9 @@ static const char usage[] =
 	"ABBA order, N pairs (default 8), each run a fresh `bnnbench run` process on the\n"
 	"same seed, and gives a paired verdict per (problem, kernel). Run options (such as\n"
 	"--min-time, --threads, --no-probe, --kernel, --seed) are passed to every run.\n"
-	"--statistic min pairs each run's fastest sample instead of its median: on a\n"
-	"loaded machine, where interference only ever adds time, it is the steadier.\n"
+	"--statistic: what of each run is paired: its fastest sample (min, default: on a\n"
+	"shared machine interference only ever adds time, so it is the steadier) or its\n"
+	"median (median of its round medians).\n"
 	"Exit status 1 when anything REGRESSED.\n";
 
 /* This program's own path, for --new's default. */
@@ -162,7 +164,7 @@ int bnn_cmd_ab(int argc, char **argv)
 	char *pass[AB_MAX_ARGS];
 	int npass = 0, pairs = 8, status = BNN_DBT_USAGE, c;
 	double threshold = 0.05, alpha = 0.05;
-	int use_min = 0;   /* --statistic min: each run's fastest sample */
+	int use_min = 1;   /* --statistic min (default): each run's fastest sample */
 	char *end;
 	ab_row_t *rows = NULL;
 	size_t nrows = 0, cap = 0;

@@ -2,7 +2,7 @@
 # ab-calibrate.sh: how often `bnnbench compare` and `bnnbench ab` cry wolf,
 # and how often they catch a real slowdown, on this machine as it is.
 #
-#   tools/ab-calibrate.sh [-n N] [-o OUT] SRCDIR
+#   tools/ab-calibrate.sh [-n N] [-o OUT] [-c "cmp ab"] SRCDIR
 #
 # Builds SRCDIR three times (--without-cuda, into OUT/build-{0,10,25}):
 # the normal build and two with a slowdown planted in one kernel
@@ -19,11 +19,12 @@
 # the machine's load while it ran. A benchmark, not a test: it asserts
 # nothing and takes about 15 minutes on a 2-core VM with N = 10.
 set -eu
-n=10 out=ab-calibrate
-while getopts n:o: opt; do
+n=10 out=ab-calibrate cmds="cmp ab"
+while getopts n:o:c: opt; do
 	case $opt in
 	n) n=$OPTARG ;;
 	o) out=$OPTARG ;;
+	c) cmds=$OPTARG ;;
 	*) echo "usage: $0 [-n N] [-o OUT] SRCDIR" >&2; exit 2 ;;
 	esac
 done
@@ -74,8 +75,8 @@ EOF
 i=1
 while [ $i -le "$n" ]; do
 	for pct in 0 10 25; do
-		cmp_round "$out/build-0" "$out/build-$pct" "$pct" $i
-		ab_round "$out/build-$pct" "$pct" $i
+		case " $cmds " in *" cmp "*) cmp_round "$out/build-0" "$out/build-$pct" "$pct" $i ;; esac
+		case " $cmds " in *" ab "*) ab_round "$out/build-$pct" "$pct" $i ;; esac
 	done
 	echo "round $i of $n done, load $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$log"
 	i=$((i + 1))
@@ -102,7 +103,7 @@ tally() {   # $1 cmp|ab, $2 pct
 	fi
 }
 echo "end: $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$log"
-for c in cmp ab; do
+for c in $cmds; do
 	for pct in 0 10 25; do
 		tally $c $pct | tee -a "$log"
 	done
