@@ -29,6 +29,7 @@
 #include "peers.h"
 #include "runner.h"
 #include "store.h"
+#include "spool.h"
 #include "suite.h"
 
 #define EXIT_FAILED 1      /* some (problem, kernel) FAILED */
@@ -38,6 +39,10 @@
 
 #define DEFAULT_SEED 20161008u   /* fixed, so runs are comparable */
 #define DEFAULT_DB "results/bnnbench.db"
+/* How long a result waits for a locked database before it is spooled, and
+ * how long the end of a run waits to store the spooled ones. */
+#define STORE_RESULT_BUSY_MS 10000
+#define STORE_FINAL_BUSY_MS 300000
 
 static const char usage[] =
 	"usage: bnnbench [run] [--suite NAME|PATH]... [DESCRIPTOR]... [options]\n"
@@ -128,6 +133,9 @@ typedef struct {
 typedef struct {
 	cli_t *cli;
 	bnn_store_t *store;
+	bnn_spool_t *spool;      /* results waiting while the database is locked */
+	int64_t spool_tag;       /* the last tag given to a spooled result */
+	int spool_said;          /* the user was told results are being kept */
 	int64_t run_id, problem_id;
 	size_t index, total;
 	size_t count[4];
@@ -432,16 +440,90 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 	r.gpu_kernels = gk;
 	r.ngpu_kernels = gk ? o->ngpu_kernels : 0;
 	int64_t result_id = 0;
-	int stored = bnn_store_result(ctx->store, ctx->run_id, ctx->problem_id, &r, &result_id);
+	bnn_spool_problem_t pr = { p->canonical, p->name, bnn_op_name(p->d.op) };
+	int stored = bnn_spool_put(ctx->spool, ctx->store, ctx->run_id, ctx->problem_id, &pr, &r,
+				   ++ctx->spool_tag, &result_id);
 	free(gk);
+	if (stored == 0 && bnn_spool_count(ctx->spool) && !ctx->spool_said) {
+		fprintf(stderr, "bnnbench: %s: the database is locked by another process; results "
+			"are kept until it is free\n", ctx->cli->db_path);
+		ctx->spool_said = 1;
+	}
 	if (stored != 0) {
 		fprintf(stderr, "bnnbench: %s: storing the result failed: %s\n",
 			ctx->cli->db_path, bnn_store_errmsg(ctx->store));
 		ctx->io_error = 1;
+		ctx->count[st]--;   /* the summary counts what is kept */
 		return -1;
 	}
-	bnn_netreport_add(ctx->net, p, o, result_id);
+	/* A spooled result gets its id when it is stored (spool_stored). */
+	bnn_netreport_add(ctx->net, p, o, result_id ? result_id : -ctx->spool_tag);
 	return 0;
+}
+
+/*
+ * How long a result waits for a locked database before it is spooled:
+ * STORE_RESULT_BUSY_MS, or BNNBENCH_BUSY_MS when that is a whole number of
+ * milliseconds from 0 to 3600000 (anything else is ignored).
+ */
+static int result_busy_ms(void)
+{
+	const char *e = getenv("BNNBENCH_BUSY_MS");
+	char *end;
+	long v;
+
+	if (!e || !*e)
+		return STORE_RESULT_BUSY_MS;
+	errno = 0;
+	v = strtol(e, &end, 10);
+	if (errno || *end || v < 0 || v > 3600000)
+		return STORE_RESULT_BUSY_MS;
+	return (int)v;
+}
+
+/* The spool's callback: a spooled result stored at last (tag: on_outcome's). */
+static void spool_stored(void *vctx, int64_t tag, int64_t id)
+{
+	run_ctx_t *ctx = vctx;
+	bnn_netreport_resolve(ctx->net, -tag, id);
+}
+
+/*
+ * Stores what is still spooled at the end of a run, waiting up to
+ * STORE_FINAL_BUSY_MS for the database; then ends the run. What cannot be
+ * stored is counted as lost. Returns 0, or -1 (the message printed).
+ */
+static int store_run_end(cli_t *cli, run_ctx_t *ctx, const char *status)
+{
+	size_t n = bnn_spool_count(ctx->spool);
+	int rc = 0;
+
+	if (n) {
+		fprintf(stderr, "bnnbench: %s: storing %zu result%s kept while the database was "
+			"locked...\n", cli->db_path, n, n == 1 ? "" : "s");
+		int frc = bnn_spool_flush(ctx->spool, ctx->store, STORE_FINAL_BUSY_MS);
+		/* A failure other than a lock drops the result it was storing. */
+		size_t lost = bnn_spool_count(ctx->spool) + (frc && frc != -EBUSY);
+		if (frc) {
+			fprintf(stderr, "bnnbench: %s: %zu result%s not stored: %s\n", cli->db_path,
+				lost, lost == 1 ? "" : "s", bnn_store_errmsg(ctx->store));
+			rc = -1;
+		}
+	}
+	if (bnn_netreport_store(ctx->net, ctx->store) != 0) {
+		fprintf(stderr, "bnnbench: %s: storing the ReActNet block shares: %s\n",
+			cli->db_path, bnn_store_errmsg(ctx->store));
+		rc = -1;
+	}
+	if (rc && !strcmp(status, "passed"))
+		status = "failed";
+	int was = bnn_store_set_busy(ctx->store, STORE_FINAL_BUSY_MS);
+	if (bnn_store_end_run(ctx->store, ctx->run_id, status) != 0) {
+		fprintf(stderr, "bnnbench: %s: %s\n", cli->db_path, bnn_store_errmsg(ctx->store));
+		rc = -1;
+	}
+	bnn_store_set_busy(ctx->store, was);
+	return rc;
 }
 
 /* Loads every suite and descriptor of the command line, then validates sizes. */
@@ -570,7 +652,6 @@ static int probe_and_store(cli_t *cli, run_ctx_t *ctx)
 		if (!ctx->store)
 			continue;
 		char canon[96], name[96], kernel[64];
-		int64_t pid;
 		snprintf(canon, sizeof(canon), "probe %s", r->name);
 		snprintf(name, sizeof(name), "probe_%s", r->name);
 		for (char *c = name; *c; c++)
@@ -589,8 +670,8 @@ static int probe_and_store(cli_t *cli, run_ctx_t *ctx)
 			.efficiency = NAN, .threads = r->threads, .binding = "probe threads, own binding",
 			.value = r->best, .value_median = r->median, .unit = r->unit,
 		};
-		if (bnn_store_problem(ctx->store, canon, name, "probe", &pid) != 0 ||
-		    bnn_store_result(ctx->store, ctx->run_id, pid, &rec, NULL) != 0) {
+		bnn_spool_problem_t pr = { canon, name, "probe" };
+		if (bnn_spool_put(ctx->spool, ctx->store, ctx->run_id, 0, &pr, &rec, 0, NULL) != 0) {
 			fprintf(stderr, "bnnbench: %s: %s\n", cli->db_path,
 				bnn_store_errmsg(ctx->store));
 			ctx->io_error = 1;
@@ -606,7 +687,6 @@ static int store_probe_row(cli_t *cli, run_ctx_t *ctx, const char *rowname, cons
 			   const char *status, const char *reason, const bnn_probe_result_t *r)
 {
 	char canon[96], name[96];
-	int64_t pid;
 	snprintf(canon, sizeof(canon), "probe %s", rowname);
 	snprintf(name, sizeof(name), "probe_%s", rowname);
 	for (char *c = name; *c; c++)
@@ -621,8 +701,8 @@ static int store_probe_row(cli_t *cli, run_ctx_t *ctx, const char *rowname, cons
 		.value = r ? r->best : NAN, .value_median = r ? r->median : NAN,
 		.unit = r ? r->unit : NULL,
 	};
-	if (bnn_store_problem(ctx->store, canon, name, "probe", &pid) != 0 ||
-	    bnn_store_result(ctx->store, ctx->run_id, pid, &rec, NULL) != 0) {
+	bnn_spool_problem_t pr = { canon, name, "probe" };
+	if (bnn_spool_put(ctx->spool, ctx->store, ctx->run_id, 0, &pr, &rec, 0, NULL) != 0) {
 		fprintf(stderr, "bnnbench: %s: %s\n", cli->db_path, bnn_store_errmsg(ctx->store));
 		ctx->io_error = 1;
 		return -1;
@@ -863,6 +943,9 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 				      .command_line = cmdline, .seed = cli->run.seed,
 				      .check_only = cli->run.check_only,
 				      .machine_record = cli->machine.record_json };
+		/* A run starts even while another process holds the database
+		 * for a while (a merge): it waits as long as for its last results. */
+		bnn_store_set_busy(store, STORE_FINAL_BUSY_MS);
 		if (bnn_store_begin_run(store, &mi, &bi, &ri, &ctx.run_id) != 0) {
 			fprintf(stderr, "bnnbench: %s: %s\n", cli->db_path, bnn_store_errmsg(store));
 			status = EXIT_IO;
@@ -870,6 +953,15 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 		}
 	}
 	ctx.store = store;
+	if (store) {
+		ctx.spool = bnn_spool_new(spool_stored, &ctx);
+		if (!ctx.spool) {
+			fprintf(stderr, "bnnbench: out of memory\n");
+			status = EXIT_IO;
+			goto out;
+		}
+		bnn_store_set_busy(store, result_busy_ms());
+	}
 	ctx.total = suite.count;
 	bnn_install_signals();
 	char isa[300];
@@ -908,11 +1000,18 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 				ctx.index, ctx.total, p->name);
 			fflush(stderr);
 		}
-		if (store && bnn_store_problem(store, p->canonical, p->name, bnn_op_name(p->d.op),
-					       &ctx.problem_id) != 0) {
-			fprintf(stderr, "bnnbench: %s: %s\n", cli->db_path, bnn_store_errmsg(store));
-			ctx.io_error = 1;
-			break;
+		/* A problem that cannot be written while the database is
+		 * locked is written with its results, from the spool. */
+		ctx.problem_id = 0;
+		if (store && !bnn_spool_count(ctx.spool)) {
+			int prc = bnn_store_problem(store, p->canonical, p->name,
+						    bnn_op_name(p->d.op), &ctx.problem_id);
+			if (prc != 0 && prc != -EBUSY) {
+				fprintf(stderr, "bnnbench: %s: %s\n", cli->db_path,
+					bnn_store_errmsg(store));
+				ctx.io_error = 1;
+				break;
+			}
 		}
 		/* One set of inputs and one reference for the kernels and the peers. */
 		bnn_kernel_group_t groups[2] = {
@@ -931,23 +1030,17 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 	if (!cli->quiet && isatty(STDERR_FILENO))
 		fprintf(stderr, "\033[K");   /* clear the last progress line */
 	bnn_netreport_print(ctx.net, stdout);   /* part of the summary, even with -q */
-	if (store && bnn_netreport_store(ctx.net, store) != 0) {
-		fprintf(stderr, "bnnbench: %s: storing the ReActNet block shares: %s\n",
-			cli->db_path, bnn_store_errmsg(store));
-		ctx.io_error = 1;
-	}
 	const char *run_status = bnn_interrupted ? "interrupted" :
 				 ctx.io_error || ctx.count[BNN_FAIL] ? "failed" : "passed";
-	if (store && bnn_store_end_run(store, ctx.run_id, run_status) != 0) {
-		fprintf(stderr, "bnnbench: %s: %s\n", cli->db_path, bnn_store_errmsg(store));
+	if (store && store_run_end(cli, &ctx, run_status) != 0)
 		ctx.io_error = 1;
-	}
 	printf("summary: %zu PASS, %zu FAIL, %zu SKIP, %zu MISTRUSTED%s%s\n",
 	       ctx.count[BNN_PASS], ctx.count[BNN_FAIL], ctx.count[BNN_SKIP],
 	       ctx.count[BNN_MISTRUSTED], bnn_interrupted ? "; interrupted" : "",
 	       store ? "" : "; nothing stored");
 	if (store)
-		printf("stored as run %" PRId64 " in %s\n", ctx.run_id, cli->db_path);
+		printf("%s run %" PRId64 " in %s\n", ctx.io_error ? "stored (in part) as" :
+		       "stored as", ctx.run_id, cli->db_path);
 	status = bnn_interrupted ? EXIT_INTERRUPTED :
 		 ctx.io_error ? EXIT_IO :
 		 ctx.count[BNN_FAIL] ? EXIT_FAILED : 0;
@@ -964,6 +1057,7 @@ out:
 	bnn_bind_stop();
 	bnn_local_peak_free();
 	bnn_store_close(store);
+	bnn_spool_free(ctx.spool);
 	bnn_suite_free(&suite);
 	return status;
 }
