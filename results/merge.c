@@ -336,6 +336,13 @@ static int merge_table(sqlite3 *db, const table_t *t, long long *added, long lon
 		goto out;
 	win = wcol ? sqlite3_mprintf("s.\"%w\" >= ?1 AND s.\"%w\" < ?2", wcol, wcol)
 		   : sqlite3_mprintf("?1 <= ?2");
+	/* The source is read in several transactions: a row whose parent was
+	 * written to the source after the parent's table was copied waits
+	 * for the next merge (with its parent). */
+	for (int f = 0; f < MAX_FK && t->fk[f] && win && has_col(&sc, t->fk[f]); f++)
+		win = sqlite3_mprintf("%z AND (s.\"%w\" IS NULL OR s.\"%w\" IN"
+				      " (SELECT old FROM temp.\"map_%w\"))", win, t->fk[f],
+				      t->fk[f], t->parent[f]);
 	cols = sqlite3_mprintf("");
 	vals = sqlite3_mprintf("");
 	int n = 0;
