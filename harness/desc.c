@@ -121,9 +121,11 @@ static int parse_int(const char *v, int64_t *out)
 	return 0;
 }
 
+/* A name is also a folder of --dump: "." and ".." (and hidden names) are
+ * not names, or the files would land beside or above the dump folder. */
 static int valid_name(const char *s)
 {
-	if (!*s)
+	if (!*s || *s == '.')
 		return 0;
 	for (; *s; s++)
 		if (!isalnum((unsigned char)*s) && !strchr("_-.", *s))
@@ -243,7 +245,8 @@ int bnn_problem_parse(const char *line, const char *origin, bnn_problem_t *p, ch
 			if (!valid_name(v) || strlen(v) >= sizeof(name))
 				return fail(err, errlen, origin,
 					    "field 'name': '%s' is not a name (letters, digits, "
-					    "'_', '-', '.', at most %zu)", v, sizeof(name) - 1);
+					    "'_', '-', '.', not starting with '.', at most %zu)", v,
+					    sizeof(name) - 1);
 			strcpy(name, v);
 		} else if (id == K_MODE) {
 			if (strcmp(v, "paper") == 0)

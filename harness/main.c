@@ -546,6 +546,19 @@ static int load_images(cli_t *cli, const bnn_suite_t *suite, char *err, size_t e
 			 "(NCHW, as PyTorch holds them)", cli->input_path);
 		return -1;
 	}
+	/* The input rule (check.h), before any reference or kernel sees them. */
+	size_t count = (size_t)(dims[0] * dims[1] * dims[2] * dims[3]);
+	const char *why = NULL;
+	size_t bad = bnn_first_bad_input(cli->images, count, &why);
+	if (bad < count) {
+		size_t x = bad % (size_t)dims[3], y = bad / (size_t)dims[3] % (size_t)dims[2];
+		size_t c = bad / (size_t)(dims[3] * dims[2]) % 3;
+		size_t n = bad / (size_t)(dims[3] * dims[2] * 3);
+		snprintf(err, errlen, "--input %s: element %zu (image %zu, channel %zu, row %zu, "
+			 "column %zu) is %s: inputs must be finite and at most 2^40 in magnitude",
+			 cli->input_path, bad, n, c, y, x, why);
+		return -1;
+	}
 	for (size_t i = 0; i < suite->count; i++) {
 		const bnn_problem_t *p = &suite->p[i];
 		if (p->d.op != BNN_OP_RNET)
@@ -568,6 +581,43 @@ static int load_images(cli_t *cli, const bnn_suite_t *suite, char *err, size_t e
 	cli->run.images_h = dims[2];
 	cli->run.images_w = dims[3];
 	return 0;
+}
+
+/* Orders problems by name (qsort on pointers), then by origin. */
+static int by_name(const void *a, const void *b)
+{
+	const bnn_problem_t *x = *(const bnn_problem_t *const *)a;
+	const bnn_problem_t *y = *(const bnn_problem_t *const *)b;
+	int c = strcmp(x->name, y->name);
+	return c ? c : (x < y ? -1 : x > y);
+}
+
+/*
+ * --dump writes each problem into a folder of its name: two problems of one
+ * name would overwrite each other's files. Returns 0, or -1 naming both
+ * (file and line) in err.
+ */
+static int same_names(const bnn_suite_t *suite, char *err, size_t errlen)
+{
+	const bnn_problem_t **v = malloc(suite->count * sizeof(*v));
+	int rc = 0;
+	if (!v) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < suite->count; i++)
+		v[i] = &suite->p[i];
+	qsort(v, suite->count, sizeof(*v), by_name);
+	for (size_t i = 1; i < suite->count && !rc; i++)
+		if (!strcmp(v[i - 1]->name, v[i]->name)) {
+			const bnn_problem_t *a = v[i - 1] < v[i] ? v[i - 1] : v[i];
+			const bnn_problem_t *b = a == v[i] ? v[i - 1] : v[i];
+			snprintf(err, errlen, "%s: field 'name': '%s' is also the name of %s: --dump "
+				 "would write both into one folder", b->origin, b->name, a->origin);
+			rc = -1;
+		}
+	free(v);
+	return rc;
 }
 
 static int load_problems(cli_t *cli, bnn_suite_t *suite)
@@ -600,6 +650,8 @@ static int load_problems(cli_t *cli, bnn_suite_t *suite)
 			goto bad;
 		}
 	}
+	if (cli->run.dump_dir && same_names(suite, err, sizeof(err)) != 0)
+		goto bad;
 	if (cli->input_path && load_images(cli, suite, err, sizeof(err)) != 0)
 		goto bad;
 	if (cli->weights_path) {
