@@ -583,6 +583,32 @@ static int load_images(cli_t *cli, const bnn_suite_t *suite, char *err, size_t e
 	return 0;
 }
 
+/*
+ * --kernel must name something that can run on the suite: a kernel or a
+ * peer (--no-peers: a kernel) of one of its ops. A pattern that matches
+ * nothing ran nothing, and a CI job would take that run for a pass.
+ * Returns 0, or -1 with the reason in err.
+ */
+static int filter_matches(const cli_t *cli, const bnn_suite_t *suite, char *err, size_t errlen)
+{
+	const bnn_kernel_t *tabs[2] = { bnn_kernels, bnn_peers };
+	size_t ns[2] = { bnn_kernel_count, cli->no_peers ? 0 : bnn_peer_count };
+	int named = 0;
+	for (int t = 0; t < 2; t++)
+		for (size_t i = 0; i < ns[t]; i++) {
+			if (fnmatch(cli->run.kernel_filter, tabs[t][i].name, 0) != 0)
+				continue;
+			named = 1;
+			for (size_t j = 0; j < suite->count; j++)
+				if (suite->p[j].d.op == tabs[t][i].op)
+					return 0;
+		}
+	snprintf(err, errlen, "--kernel '%s': %s (`bnnbench list` shows the kernels)",
+		 cli->run.kernel_filter, named ? "matches no kernel of the problems' operations" :
+		 cli->no_peers ? "matches no kernel" : "matches no kernel or peer");
+	return -1;
+}
+
 /* Orders problems by name (qsort on pointers), then by origin. */
 static int by_name(const void *a, const void *b)
 {
@@ -650,6 +676,8 @@ static int load_problems(cli_t *cli, bnn_suite_t *suite)
 			goto bad;
 		}
 	}
+	if (cli->run.kernel_filter && filter_matches(cli, suite, err, sizeof(err)) != 0)
+		goto bad;
 	if (cli->run.dump_dir && same_names(suite, err, sizeof(err)) != 0)
 		goto bad;
 	if (cli->input_path && load_images(cli, suite, err, sizeof(err)) != 0)
