@@ -1412,6 +1412,9 @@ int main(int argc, char **argv)
 		default: fputs(usage, stderr); return EXIT_USAGE;
 		}
 	}
+	cli.run.input_path = cli.input_path;
+	cli.run.weights_path = cli.weights_path;
+	cli.run.threads = cli.threads;
 	if (cli.run.dump_blocks && !cli.run.dump_dir) {
 		fprintf(stderr, "bnnbench: --dump-blocks needs --dump DIR\n");
 		return EXIT_USAGE;

@@ -365,6 +365,46 @@ static int mkdirs(const char *path)
 	return 0;
 }
 
+/* Appends " OPT 'VALUE'" to buf at *n, VALUE quoted for a POSIX shell. */
+static void add_quoted(char *buf, size_t len, size_t *n, const char *opt, const char *v)
+{
+	if (*n < len)
+		*n += (size_t)snprintf(buf + *n, len - *n, *opt ? " %s '" : "%s '", opt);
+	for (; *v && *n + 5 < len; v++) {
+		if (*v == '\'') {
+			memcpy(buf + *n, "'\\''", 4);
+			*n += 4;
+		} else {
+			buf[(*n)++] = *v;
+		}
+	}
+	if (*n + 2 < len)
+		buf[(*n)++] = '\'';
+	buf[*n < len ? *n : len - 1] = '\0';
+}
+
+/*
+ * The command line that reproduces kernel k on problem p: the seed, the
+ * kernel, --threads, and the --input and --weights the problem used (rerun
+ * without them, a failure on a given image or trained weights passed).
+ */
+static void format_repro(char *buf, size_t len, const bnn_run_opts_t *o, const bnn_kernel_t *k,
+			 const bnn_problem_t *p)
+{
+	size_t n = (size_t)snprintf(buf, len, "bnnbench run --seed %" PRIu64 " --kernel %s",
+				    o->seed, k->name);
+	if (o->threads > 0 && n < len)
+		n += (size_t)snprintf(buf + n, len - n, " --threads %d", o->threads);
+	if (o->input_path && p->d.op == BNN_OP_RNET && o->images)
+		add_quoted(buf, len, &n, "--input", o->input_path);
+	if (o->weights_path && o->weights &&
+	    (p->d.op == BNN_OP_RNET || p->d.op == BNN_OP_RBLOCK))
+		add_quoted(buf, len, &n, "--weights", o->weights_path);
+	if (n < len)
+		n += (size_t)snprintf(buf + n, len - n, " --check-only");
+	add_quoted(buf, len, &n, "", p->canonical);
+}
+
 /* Writes one array of the problem into DIR/NAME/file.npy. */
 static int dump(const bnn_run_opts_t *o, const bnn_problem_t *p, const char *file,
 		const char *descr, const void *data, int ndim, const int64_t *dims, char *err,
@@ -797,9 +837,7 @@ static int run_group(const bnn_problem_t *p, problem_data_t *ppd, const bnn_kern
 		oc.kind = kind;
 		oc.macs = bnn_op_macs(&p->d);
 		oc.tops = NAN;
-		snprintf(oc.repro, sizeof(oc.repro),
-			 "bnnbench run --seed %" PRIu64 " --kernel %s --check-only '%s'", o->seed,
-			 k->name, p->canonical);
+		format_repro(oc.repro, sizeof(oc.repro), o, k, p);
 
 		char why[200] = "";
 		bnn_inputs_t in = { .a = pd.a, .b = pd.b, .alpha = pd.alpha, .params = pd.params };
