@@ -228,12 +228,18 @@ static void gpu_ratios(run_ctx_t *ctx, const bnn_outcome_t *o)
 	printf("\n");
 }
 
+/*
+ * A size: a positive number with an optional K, M, G or T (powers of 1024)
+ * and B or iB. Returns 0, or -1 for anything else, NaN and infinity
+ * included, and for a size of 2^64 bytes or more (or under one byte),
+ * which the conversion to an integer cannot hold.
+ */
 static int parse_size(const char *s, unsigned long long *out)
 {
 	char *end;
 	errno = 0;
 	double v = strtod(s, &end);
-	if (errno || end == s || v <= 0)
+	if (errno || end == s || !(v > 0) || !isfinite(v))
 		return -1;
 	switch (*end) {
 	case 'T': case 't': v *= 1024.0; /* fall through */
@@ -244,6 +250,8 @@ static int parse_size(const char *s, unsigned long long *out)
 	default: return -1;
 	}
 	if (*end && strcmp(end, "B") && strcmp(end, "iB"))
+		return -1;
+	if (!(v >= 1.0 && v < 0x1p64))
 		return -1;
 	*out = (unsigned long long)v;
 	return 0;
@@ -1264,7 +1272,11 @@ static int cmd_show(cli_t *cli, const char *arg)
 		fprintf(stderr, "bnnbench: show: %s: %s\n", cli->db_path, strerror(errno));
 		return EXIT_IO;
 	}
-	if (bnn_store_open(&store, cli->db_path, err, sizeof(err)) != 0) {
+	/* A file (or file system) show may not write is read as it is. */
+	int orc = bnn_store_open(&store, cli->db_path, err, sizeof(err));
+	if (orc == -EACCES || orc == -EROFS || orc == -EPERM)
+		orc = bnn_store_open_read(&store, cli->db_path, err, sizeof(err));
+	if (orc != 0) {
 		fprintf(stderr, "bnnbench: %s\n", err);
 		return EXIT_IO;
 	}

@@ -310,13 +310,24 @@ static int merge_table(sqlite3 *db, const table_t *t, long long *added, long lon
 	long long lo = 0, max = 0;
 	int rc = -1;
 	*added = *seen = 0;
-	if (table_cols(db, "main", t->name, &dc) || table_cols(db, "src", t->name, &sc)) {
-		snprintf(err, len, "reading the columns of %s: %s", t->name, sqlite3_errmsg(db));
+	if (table_cols(db, "main", t->name, &dc)) {
+		snprintf(err, len, "the destination: reading the columns of %s: %s", t->name,
+			 sqlite3_errmsg(db));
 		return -1;
 	}
-	if (sc.n == 0 && t >= tables && t < tables + NTABLES) {
+	if (table_cols(db, "src", t->name, &sc)) {
+		snprintf(err, len, "the source: reading the columns of %s: %s", t->name,
+			 sqlite3_errmsg(db));
+		cols_free(&dc);
+		return -1;
+	}
+	int core = 0;   /* one of the seven tables every schema version has */
+	for (size_t i = 0; i < NTABLES; i++)
+		core |= !strcmp(tables[i].name, t->name);
+	if (sc.n == 0 && core) {
 		/* Every schema version has the seven first tables. */
-		snprintf(err, len, "it has no table %s: a damaged bnnbench database", t->name);
+		snprintf(err, len, "the source has no table %s: a damaged bnnbench database",
+			 t->name);
 		goto out;
 	}
 	if (sc.n == 0) {   /* an older source without this table: nothing to copy */
@@ -329,7 +340,8 @@ static int merge_table(sqlite3 *db, const table_t *t, long long *added, long lon
 	}
 	for (int k = 0; k < MAX_KEY && t->key[k]; k++)
 		if (!has_col(&dc, t->key[k]) || !has_col(&sc, t->key[k])) {
-			snprintf(err, len, "table %s lacks its key column %s", t->name, t->key[k]);
+			snprintf(err, len, "table %s of the %s lacks its key column %s", t->name,
+				 has_col(&dc, t->key[k]) ? "source" : "destination", t->key[k]);
 			goto out;
 		}
 	if (window_col(db, t, &wcol, &lo, &max, err, len))
@@ -390,7 +402,8 @@ static int merge_table(sqlite3 *db, const table_t *t, long long *added, long lon
 		 * unique in the destination. */
 		char why[640];
 		snprintf(why, sizeof(why), "%.600s", err);
-		snprintf(err, len, "copying the rows of %s: %.600s", t->name, why);
+		snprintf(err, len, "copying the rows of %s into the destination: %.600s", t->name,
+			 why);
 		goto out;
 	}
 	sqlite3_free(sql);
@@ -709,9 +722,10 @@ static int finish_runs(sqlite3 *db, char *err, size_t len)
 		    " JOIN src.run s ON s.id = m.old WHERE s.status != 'running')", err, len);
 }
 
-/* Merges one source into the open destination with plan p, in one
- * transaction. */
-static int merge_one(sqlite3 *db, const plan_t *p, const char *path, char *err, size_t len)
+/* Merges source path into the open destination dest with plan p, in
+ * short transactions (merge_table); errors name both files. */
+static int merge_one(sqlite3 *db, const plan_t *p, const char *path, const char *dest,
+		     char *err, size_t len)
 {
 	sqlite3_stmt *s = NULL;
 	char *uri = NULL;
@@ -738,7 +752,7 @@ static int merge_one(sqlite3 *db, const plan_t *p, const char *path, char *err, 
 		char why[800];
 		if (merge_table(db, &p->t[i], &added[i], &seen[i], why, sizeof(why)) != 0 ||
 		    (!strcmp(p->t[i].name, "run") && finish_runs(db, why, sizeof(why)) != 0)) {
-			snprintf(err, len, "%s: %s", path, why);
+			snprintf(err, len, "%s into %s: %s", path, dest, why);
 			goto out;
 		}
 	}
@@ -819,9 +833,9 @@ int bnn_cmd_merge(int argc, char **argv)
 			printf("merged %s: it is the destination, nothing to add\n", argv[i]);
 			continue;
 		}
-		if (merge_one(db, &plan, argv[i], err, sizeof(err)) != 0) {
-			fprintf(stderr, "bnnbench: merge: %s (the sources before it are merged)\n",
-				err);
+		if (merge_one(db, &plan, argv[i], dest, err, sizeof(err)) != 0) {
+			fprintf(stderr, "bnnbench: merge: %s (the sources before it are merged, "
+				"this one in part: merging it again completes it)\n", err);
 			goto out;
 		}
 	}

@@ -756,6 +756,74 @@ out:
 }
 
 /*
+ * Opens the store read-only; see store.h. mode=ro first; a WAL database on
+ * read-only media (no -shm can be made there, and no -wal is left) is
+ * opened immutable. Nothing is written: no WAL switch, no migration, no
+ * stale-run marking.
+ */
+int bnn_store_open_read(bnn_store_t **out, const char *path, char *err, size_t errlen)
+{
+	static const char *const how[] = { "mode=ro", "immutable=1" };
+	bnn_store_t *st = NULL;
+	int version = 0, rc = -EINVAL;
+	char *wal = NULL;
+
+	if (out)
+		*out = NULL;
+	if (err && errlen)
+		err[0] = '\0';
+	if (!out || !path || !*path || strpbrk(path, "?#%")) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s: cannot be opened read-only by URI",
+				 path ? path : "(no path)");
+		return -EINVAL;
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st || !(st->path = strdup(path)) || !(wal = sqlite3_mprintf("%s-wal", path))) {
+		rc = -ENOMEM;
+		if (st)
+			set_err(st, rc, "%s: out of memory", path);
+		goto out;
+	}
+	st->live_fd = -1;
+	for (int i = 0; i < 2; i++) {
+		char *uri = sqlite3_mprintf("file:%s?%s", path, how[i]);
+
+		if (i == 1 && access(wal, F_OK) == 0)
+			break;   /* immutable would not see what the WAL holds */
+		sqlite3_close_v2(st->db);
+		st->db = NULL;
+		int src = uri ? sqlite3_open_v2(uri, &st->db, SQLITE_OPEN_READONLY |
+						SQLITE_OPEN_URI, NULL) : SQLITE_NOMEM;
+		sqlite3_free(uri);
+		if (src != SQLITE_OK) {
+			rc = set_err(st, sql_rc(src), "%s: cannot open read-only: %s", path,
+				     st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(src));
+			continue;
+		}
+		sqlite3_extended_result_codes(st->db, 1);
+		bnn_store_set_busy(st, STORE_BUSY_MS);
+		rc = identify(st, &version);
+		if (rc == 0)
+			break;
+	}
+	if (rc == 0 && version != SCHEMA_VERSION)
+		rc = set_err(st, -EINVAL, "%s: schema version %d; reading it here needs write "
+			     "access to bring it to version %d (`bnnbench export` reads it as it is)",
+			     path, version, SCHEMA_VERSION);
+out:
+	sqlite3_free(wal);
+	if (rc) {
+		if (st && err && errlen && st->err[0])
+			snprintf(err, errlen, "%s", st->err);
+		bnn_store_close(st);
+	} else {
+		*out = st;
+	}
+	return rc;
+}
+
+/*
  * Closes the connection (the last one checkpoints and removes the WAL file)
  * and frees st. st may be NULL.
  */
@@ -768,6 +836,12 @@ void bnn_store_close(bnn_store_t *st)
 		close(st->live_fd);   /* releases the run's liveness lock */
 	free(st->path);
 	free(st);
+}
+
+/* See store.h. */
+int bnn_store_schema_version(void)
+{
+	return SCHEMA_VERSION;
 }
 
 /* The reason of st's last failure; "" when none. st may be NULL. */
