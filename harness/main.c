@@ -723,10 +723,15 @@ static int probe_and_store(cli_t *cli, run_ctx_t *ctx)
 	long online = sysconf(_SC_NPROCESSORS_ONLN);
 	bnn_probe_opts_t po = { .min_time_s = cli->probe_time,
 				.threads = cli->threads > 1 ? cli->threads :
-					   online > 1 ? (int)online : 1 };
+					   online > 1 ? (int)online : 1,
+				.stop = &bnn_interrupted };
 	printf("probe: measuring peaks (%.2f s per row)...\n", cli->probe_time);
 	fflush(stdout);
 	int rc = bnn_probe_run(&po, ctx->probe, BNN_PROBE_MAX_RESULTS, &ctx->nprobe);
+	if (rc == -EINTR) {
+		ctx->nprobe = 0;
+		return -1;   /* the run stops: Ctrl-C */
+	}
 	if (rc != 0) {
 		fprintf(stderr, "bnnbench: probe: %s (efficiencies left empty)\n", strerror(-rc));
 		ctx->nprobe = 0;

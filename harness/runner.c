@@ -25,9 +25,24 @@
 
 volatile sig_atomic_t bnn_interrupted;
 
+/*
+ * The first SIGINT or SIGTERM asks the run to stop at the next step (the
+ * results so far stored, the run ended 'interrupted'); a second one stops
+ * the process at once, even inside a long step (a large problem's golden
+ * reference takes tens of seconds): the default action, re-raised. The
+ * run's liveness lock goes with the process, so the next open of the
+ * database marks it 'interrupted'.
+ */
 static void on_signal(int sig)
 {
-	(void)sig;
+	static const char msg[] = "\nbnnbench: interrupted again: stopping now\n";
+	if (bnn_interrupted) {
+		ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+		(void)w;
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
 	bnn_interrupted = 1;
 }
 
