@@ -197,13 +197,13 @@ static double now_ms(void)
  * the same database is never kept waiting long. *changes sums the rows
  * the first statement (the copy) changed. Returns 0 or -1 (err).
  */
-#define MERGE_TX_MS 100
-#define MERGE_PAUSE_MS 15
+#define MERGE_TX_MS 200
+#define MERGE_PAUSE_MS 4   /* over the 2 ms a waiting bnnbench polls at */
 static int windowed(sqlite3 *db, const char *copy_sql, const char *map_sql, long long lo,
 		    long long max, long long *changes, char *err, size_t len)
 {
 	sqlite3_stmt *c = NULL, *m = NULL;
-	long long w = 256;
+	long long w = 1;   /* grows while windows stay short: rows can be large */
 	int rc = -1;
 	*changes = 0;
 	if (sqlite3_prepare_v2(db, copy_sql, -1, &c, NULL) != SQLITE_OK ||
@@ -809,7 +809,9 @@ int bnn_cmd_merge(int argc, char **argv)
 	status = BNN_DBT_IO;
 	if (sqlite3_open_v2(dest, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, NULL) != SQLITE_OK ||
 	    one_int(db, "PRAGMA user_version", &dest_version) != 0 ||
-	    sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK) {
+	    sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK ||
+	    /* as the store's (WAL): no fsync per commit of a window */
+	    sqlite3_exec(db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL) != SQLITE_OK) {
 		fprintf(stderr, "bnnbench: merge: %s: %s\n", dest, db ? sqlite3_errmsg(db) : "?");
 		goto out;
 	}

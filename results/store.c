@@ -512,11 +512,11 @@ out:
 }
 
 /*
- * The busy handler: while another connection holds the lock, sleeps 1, 2,
- * 4, 8, then 10 ms between tries until st->busy_ms have passed since the
- * first try, then gives up (the call returns SQLITE_BUSY). SQLite's own
- * timeout sleeps up to 100 ms between tries, which rarely lands in the
- * short gaps between the transactions of another writer (a merge).
+ * The busy handler: while another connection holds the lock, sleeps 1,
+ * then 2 ms between tries until st->busy_ms have passed since the first
+ * try, then gives up (the call returns SQLITE_BUSY). SQLite's own timeout
+ * sleeps up to 100 ms between tries, which rarely lands in the short gaps
+ * a merge leaves between its transactions (merge.c: MERGE_PAUSE_MS).
  */
 static int busy_backoff(void *arg, int count)
 {
@@ -531,7 +531,7 @@ static int busy_backoff(void *arg, int count)
 		 (double)(now.tv_nsec - st->busy_since.tv_nsec) / 1e6;
 	if (waited >= st->busy_ms)
 		return 0;
-	sqlite3_sleep(count < 4 ? 1 << count : 10);
+	sqlite3_sleep(count < 2 ? 1 : 2);
 	return 1;
 }
 
