@@ -21,6 +21,20 @@ double bnn_gamma(double n)
 	return n * u / (1.0 - n * u);
 }
 
+/* See check.h. */
+size_t bnn_first_bad_input(const float *x, size_t n, const char **why)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (isfinite(x[i]) && fabsf(x[i]) <= BNN_INPUT_MAX)
+			continue;
+		if (why)
+			*why = isnan(x[i]) ? "NaN" : isinf(x[i]) ? "infinite" :
+				"larger in magnitude than 2^40";
+		return i;
+	}
+	return n;
+}
+
 void bnn_poison(void *out, size_t n, int is_int)
 {
 	if (is_int) {

@@ -35,4 +35,21 @@ void bnn_check_float(const float *ref, const float *out, const float *bound, siz
 /* gamma_n = n*u / (1 - n*u), u = 2^-24 (spec section 3). */
 double bnn_gamma(double n);
 
+/*
+ * The input rule, one for every value a problem is given (--input images,
+ * --weights tensors, generated data): finite and |v| <= BNN_INPUT_MAX.
+ * NaN has no sign (spec bnn-math.md section 1: a NaN input is an error the
+ * harness reports), an infinity none of the float bounds can hold, and past
+ * 2^40 a product with a weight summed over up to 2^24 terms could overflow
+ * float32 (2^40 * 2^40 * 2^24 < 2^128).
+ */
+#define BNN_INPUT_MAX 0x1p40
+
+/*
+ * Index of the first of x[0..n) that breaks the input rule, or n when none
+ * does; *why (may be NULL) then names the fault: "NaN", "infinite" or
+ * "larger in magnitude than 2^40".
+ */
+size_t bnn_first_bad_input(const float *x, size_t n, const char **why);
+
 #endif

@@ -62,6 +62,52 @@ static int fail(char *err, size_t errlen, const char *origin, const char *fmt, .
 	return -1;
 }
 
+/*
+ * The float outputs of bwn and xnor mode=paper are checked against
+ * gamma_n * (a sum of magnitudes), gamma_n = n*u/(1 - n*u), u = 2^-24, n
+ * the number of rounded terms (check.c, runner.c). The bound must tell a
+ * wrong output from a right one: with +-1 weights a right output is about
+ * sum|x| / sqrt(n), so the bound (about n*u*sum|x|) passes anything once
+ * n^1.5*u nears 1, goes vacuous (gamma_n >= 1) at n*u = 1/2 and negative
+ * past n*u = 1. So gamma_n may not exceed 2^-8: n <= MAX_BOUND_TERMS.
+ */
+#define MAX_BOUND_TERMS 65280   /* 2^16 / (1 + 2^-8): gamma_n = 2^-8 */
+
+/*
+ * Refuses (-1, the reason in err) a bwn or paper-mode xnor problem whose
+ * error bound would not be meaningful (see MAX_BOUND_TERMS); red is the
+ * problem's reduction kh*kw*c/groups. The terms counted are the ones
+ * runner.c's bound uses.
+ */
+static int check_bound_terms(const bnn_problem_t *p, int64_t red, char *err, size_t errlen,
+			     const char *origin)
+{
+	const bnn_conv_shape_t *s = &p->d.conv;
+	int64_t n;
+
+	if (p->d.op == BNN_OP_BWN)
+		n = red + 4;
+	else if (p->d.op == BNN_OP_XNOR && p->d.xnor_mode == BNN_XNOR_PAPER)
+		n = s->c + s->kh * s->kw + 6;
+	else
+		return 0;
+	double nu = (double)n / 16777216.0;
+	char g[48];
+
+	if (n <= MAX_BOUND_TERMS)
+		return 0;
+	if (nu < 1.0)
+		snprintf(g, sizeof(g), "%.3g", nu / (1.0 - nu));
+	else
+		snprintf(g, sizeof(g), "no bound (n*u >= 1)");
+	return fail(err, errlen, origin,
+		    "field 'c': the float error bound of %s sums n = %" PRId64 " rounded terms "
+		    "(%s), more than %d: gamma_n would be %s, over 2^-8, and the check could "
+		    "not tell a wrong output from a right one", bnn_op_name(p->d.op), n,
+		    p->d.op == BNN_OP_BWN ? "kh*kw*c/groups + 4" : "c + kh*kw + 6",
+		    MAX_BOUND_TERMS, g);
+}
+
 static int parse_int(const char *v, int64_t *out)
 {
 	char *end;
@@ -75,9 +121,11 @@ static int parse_int(const char *v, int64_t *out)
 	return 0;
 }
 
+/* A name is also a folder of --dump: "." and ".." (and hidden names) are
+ * not names, or the files would land beside or above the dump folder. */
 static int valid_name(const char *s)
 {
-	if (!*s)
+	if (!*s || *s == '.')
 		return 0;
 	for (; *s; s++)
 		if (!isalnum((unsigned char)*s) && !strchr("_-.", *s))
@@ -197,7 +245,8 @@ int bnn_problem_parse(const char *line, const char *origin, bnn_problem_t *p, ch
 			if (!valid_name(v) || strlen(v) >= sizeof(name))
 				return fail(err, errlen, origin,
 					    "field 'name': '%s' is not a name (letters, digits, "
-					    "'_', '-', '.', at most %zu)", v, sizeof(name) - 1);
+					    "'_', '-', '.', not starting with '.', at most %zu)", v,
+					    sizeof(name) - 1);
 			strcpy(name, v);
 		} else if (id == K_MODE) {
 			if (strcmp(v, "paper") == 0)
@@ -311,10 +360,14 @@ int bnn_problem_parse(const char *line, const char *origin, bnn_problem_t *p, ch
 				    ", pad %" PRId64 ") is smaller than the dilated kernel (%" PRId64
 				    "x%" PRId64 ")", s->h, s->w, s->pad, s->dil * (s->kh - 1) + 1,
 				    s->dil * (s->kw - 1) + 1);
-		if (s->kh * s->kw * (s->c / s->groups) >= MAX_REDUCTION)
+		int64_t red;
+		if (__builtin_mul_overflow(s->kh, s->kw, &red) ||
+		    __builtin_mul_overflow(red, s->c / s->groups, &red) || red >= MAX_REDUCTION)
 			return fail(err, errlen, origin,
 				    "field 'c': the reduction kh*kw*c/groups must be below 2^24");
 		p->d.xnor_mode = (bnn_xnor_mode_t)mode;
+		if (check_bound_terms(p, red, err, errlen, origin) != 0)
+			return -1;
 	}
 	if (name[0])
 		strcpy(p->name, name);

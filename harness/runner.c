@@ -26,9 +26,24 @@
 
 volatile sig_atomic_t bnn_interrupted;
 
+/*
+ * The first SIGINT or SIGTERM asks the run to stop at the next step (the
+ * results so far stored, the run ended 'interrupted'); a second one stops
+ * the process at once, even inside a long step (a large problem's golden
+ * reference takes tens of seconds): the default action, re-raised. The
+ * run's liveness lock goes with the process, so the next open of the
+ * database marks it 'interrupted'.
+ */
 static void on_signal(int sig)
 {
-	(void)sig;
+	static const char msg[] = "\nbnnbench: interrupted again: stopping now\n";
+	if (bnn_interrupted) {
+		ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+		(void)w;
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
 	bnn_interrupted = 1;
 }
 
@@ -364,6 +379,46 @@ static int mkdirs(const char *path)
 	if (mkdir(buf, 0777) != 0 && errno != EEXIST)
 		return -errno;
 	return 0;
+}
+
+/* Appends " OPT 'VALUE'" to buf at *n, VALUE quoted for a POSIX shell. */
+static void add_quoted(char *buf, size_t len, size_t *n, const char *opt, const char *v)
+{
+	if (*n < len)
+		*n += (size_t)snprintf(buf + *n, len - *n, *opt ? " %s '" : "%s '", opt);
+	for (; *v && *n + 5 < len; v++) {
+		if (*v == '\'') {
+			memcpy(buf + *n, "'\\''", 4);
+			*n += 4;
+		} else {
+			buf[(*n)++] = *v;
+		}
+	}
+	if (*n + 2 < len)
+		buf[(*n)++] = '\'';
+	buf[*n < len ? *n : len - 1] = '\0';
+}
+
+/*
+ * The command line that reproduces kernel k on problem p: the seed, the
+ * kernel, --threads, and the --input and --weights the problem used (rerun
+ * without them, a failure on a given image or trained weights passed).
+ */
+static void format_repro(char *buf, size_t len, const bnn_run_opts_t *o, const bnn_kernel_t *k,
+			 const bnn_problem_t *p)
+{
+	size_t n = (size_t)snprintf(buf, len, "bnnbench run --seed %" PRIu64 " --kernel %s",
+				    o->seed, k->name);
+	if (o->threads > 0 && n < len)
+		n += (size_t)snprintf(buf + n, len - n, " --threads %d", o->threads);
+	if (o->input_path && p->d.op == BNN_OP_RNET && o->images)
+		add_quoted(buf, len, &n, "--input", o->input_path);
+	if (o->weights_path && o->weights &&
+	    (p->d.op == BNN_OP_RNET || p->d.op == BNN_OP_RBLOCK))
+		add_quoted(buf, len, &n, "--weights", o->weights_path);
+	if (n < len)
+		n += (size_t)snprintf(buf + n, len - n, " --check-only");
+	add_quoted(buf, len, &n, "", p->canonical);
 }
 
 /* Writes one array of the problem into DIR/NAME/file.npy. */
@@ -1081,9 +1136,7 @@ int bnn_run_problem_groups(const bnn_problem_t *p, const bnn_kernel_group_t *g, 
 			x->oc.kind = g[j].kind;
 			x->oc.macs = bnn_op_macs(&p->d);
 			x->oc.tops = NAN;
-			snprintf(x->oc.repro, sizeof(x->oc.repro),
-				 "bnnbench run --seed %" PRIu64 " --kernel %s --check-only '%s'",
-				 o->seed, k->name, p->canonical);
+			format_repro(x->oc.repro, sizeof(x->oc.repro), o, k, p);
 			rc = entry_check(p, &pd, o, x, err, errlen);
 			if (rc == 1) {
 				live[nlive++] = ne - 1;

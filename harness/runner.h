@@ -51,6 +51,10 @@ typedef struct {
 	/* GPU kernels: CUPTI's kernel records and metrics read after timing
 	 * (and after the counters), or NULL. */
 	bnn_cupti_t *cupti;
+	/* What a repro line must repeat besides the seed and the problem:
+	 * --input and --weights (NULL: none given) and --threads (0: unknown). */
+	const char *input_path, *weights_path;
+	int threads;
 } bnn_run_opts_t;
 
 typedef struct {

@@ -14,12 +14,18 @@
 typedef struct {
 	bnn_problem_t *p;
 	size_t count, cap;
+	/* Private to suite.c: a hash index of the canonical forms (so that
+	 * de-duplication stays linear), and the files already read. */
+	size_t *hash, hcap;
+	struct { unsigned long long dev, ino; int reading; } *files;
+	size_t nfiles;
 } bnn_suite_t;
 
 /*
  * Reads suite `name` (a path, or a built-in name) and every suite it
  * includes, in order, into s (which must be zeroed). A problem whose
- * canonical form is already in s is dropped with a note on stderr. The whole
+ * canonical form is already in s is dropped with a note on stderr; a file
+ * included again (by any path) is read once. The whole
  * suite is validated before anything runs. Returns 0, or -1 with the reason
  * (file, line, field) in err; on failure s may hold a prefix: free it.
  */

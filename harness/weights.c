@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <jansson.h>
+#include "check.h"
 #include "weights.h"
 
 /* The reference implementation refuses larger headers; so do we, before
@@ -154,7 +155,8 @@ static want_t *add(load_t *L, const char *name, int ndim, const int64_t *shape, 
 	memset(x, 0, sizeof(*x));
 	snprintf(x->name, sizeof(x->name), "%s", name);
 	x->ndim = ndim;
-	memcpy(x->shape, shape, (size_t)ndim * sizeof(int64_t));
+	if (ndim)   /* a scalar passes no shape: memcpy wants a pointer even for 0 bytes */
+		memcpy(x->shape, shape, (size_t)ndim * sizeof(int64_t));
 	x->map = map;
 	x->dst = dst;
 	return x;
@@ -323,9 +325,10 @@ static int parse_entry(load_t *L, const char *key, json_t *v, uint64_t dsize, st
 		t->shape[i] = json_count(json_array_get(sh, (size_t)i), (int64_t)1 << 40);
 		if (t->shape[i] < 0)
 			return fail(L, -EINVAL, "tensor '%s': shape entry %d is not a size", key, i);
-		t->numel *= (uint64_t)t->shape[i];
-		if (t->numel > (uint64_t)1 << 40)
-			return fail(L, -EINVAL, "tensor '%s' has too many elements", key);
+		/* Checked before it wraps: [2^40, 2^40] is not 0 elements. */
+		if (__builtin_mul_overflow(t->numel, (uint64_t)t->shape[i], &t->numel) ||
+		    t->numel > (uint64_t)1 << 40)
+			return fail(L, -EINVAL, "tensor '%s' has too many elements (over 2^40)", key);
 	}
 	if (!json_is_array(off) || json_array_size(off) != 2)
 		return fail(L, -EINVAL, "tensor '%s': \"data_offsets\" is not [begin, end]", key);
@@ -517,9 +520,11 @@ static int convert(load_t *L, const want_t *x, const unsigned char *d)
 	int64_t kh = x->ndim == 4 ? x->shape[2] : 1, kw = x->ndim == 4 ? x->shape[3] : 1;
 	for (uint64_t j = 0; j < t->numel; j++) {
 		float v = element(t, d, j);
-		if (!isfinite(v))
-			return fail(L, -EINVAL, "tensor '%s': element %llu is %s", t->name,
-				    (unsigned long long)j, isnan(v) ? "NaN" : "infinite");
+		const char *why = NULL;
+		if (bnn_first_bad_input(&v, 1, &why) == 0)   /* the input rule, check.h */
+			return fail(L, -EINVAL, "tensor '%s': element %llu is %s: weights must be "
+				    "finite and at most 2^40 in magnitude", t->name,
+				    (unsigned long long)j, why);
 		if (x->is_var && v < 0)
 			return fail(L, -EINVAL, "tensor '%s': element %llu is negative (%g)",
 				    t->name, (unsigned long long)j, (double)v);
@@ -556,7 +561,8 @@ int bnn_rnet_weights_load(const char *path, const bnn_rnet_shape_t *r, bnn_weigh
 	L->path = path, L->err = err, L->errlen = errlen, L->w = w;
 
 	struct stat st;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO would block open() until a writer came. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		rc = -errno;
 		fail(L, rc, "cannot open: %s", strerror(errno));

@@ -429,7 +429,8 @@ int bnn_probe_run(const bnn_probe_opts_t *o, bnn_probe_result_t *out, size_t max
 			continue;
 		probe_spec_t spec = { .kind = PROBE_XORPOPC, .xorpopc = xorpopc_probes[k].fn };
 		for (int c = 0; c < nc; c++) {
-			rc = measure(&spec, counts[c], d.min_time_s, d.repeats,
+			rc = d.stop && *d.stop ? -EINTR :
+			     measure(&spec, counts[c], d.min_time_s, d.repeats,
 				     2.0 * BNN_PROBE_XORPOPC_BITS(BNN_PROBE_WORDS, 1),
 				     counts[c] * 1e-12, &best, &median);
 			if (rc != 0)
@@ -464,7 +465,8 @@ int bnn_probe_run(const bnn_probe_opts_t *o, bnn_probe_result_t *out, size_t max
 	for (int c = 0; c < nc; c++) {
 		char name[32];
 		snprintf(name, sizeof(name), "fma %s", bnn_isa_name(fisa));
-		rc = measure(&fma, counts[c], d.min_time_s, d.repeats, fma.flops_per_rep,
+		rc = d.stop && *d.stop ? -EINTR :
+		     measure(&fma, counts[c], d.min_time_s, d.repeats, fma.flops_per_rep,
 			     counts[c] * 1e-9, &best, &median);
 		if (rc != 0)
 			goto out;
@@ -482,7 +484,8 @@ int bnn_probe_run(const bnn_probe_opts_t *o, bnn_probe_result_t *out, size_t max
 		snprintf(tmethod, sizeof(tmethod), "STREAM triad 3x%zu KiB, 12 B/element",
 			 d.triad_bytes >> 10);
 	for (int c = 0; c < nc; c++) {
-		rc = measure(&triad, counts[c], d.min_time_s, d.repeats,
+		rc = d.stop && *d.stop ? -EINTR :
+		     measure(&triad, counts[c], d.min_time_s, d.repeats,
 			     BNN_PROBE_TRIAD_BYTES(triad.triad_n, 1), 1e-9, &best, &median);
 		if (rc != 0)
 			goto out;

@@ -15,6 +15,7 @@
 #ifndef BNN_PEAK_H
 #define BNN_PEAK_H
 
+#include <signal.h>
 #include <stddef.h>
 
 /* Words per row of the XOR-popcount probes: 2 x 4 rows x 256 x 8 bytes =
@@ -30,6 +31,9 @@ typedef struct {
 	int repeats;         /* repetitions per measurement; <= 0: 5; at most 64 */
 	size_t triad_bytes;  /* bytes per triad array; 0: 64 MiB (3 arrays, well
 				beyond a 32 MiB L3); rounded down to whole floats */
+	/* Set (by a signal handler) to stop between measurements: the probe
+	 * then returns -EINTR. NULL: never. */
+	volatile sig_atomic_t *stop;
 } bnn_probe_opts_t;
 
 typedef struct {

@@ -9,19 +9,23 @@
 #include "bnn_ref.h"
 
 /*
- * sign(x) = +1 if x >= 0 else -1. The comparison is IEEE, so -0.0 >= 0
- * holds and gives +1, as the spec requires. NaN compares false and gives -1;
- * the harness rejects NaN before any reference or kernel sees it.
+ * sign(x) = +1 if x >= 0 else -1. The comparison is IEEE, so -0.0 < 0 is
+ * false and gives +1, as the spec requires. The harness rejects NaN inputs
+ * before any reference or kernel sees them (harness/check.h, the input
+ * rule); a NaN that still arrives gives +1, as in every kernel.
  */
 float bnn_ref_sign(float x)
 {
-	return x >= 0.0f ? 1.0f : -1.0f;
+	/* -1 only for x < 0: a NaN, which the harness rejects in inputs but an
+	 * overflowing intermediate could still make, gives +1, as in every
+	 * kernel (they pack bit = x < 0) and the ReActNet reference. */
+	return x < 0.0f ? -1.0f : 1.0f;
 }
 
 /*
  * Written as the bit of bnn_ref_sign rather than as (x < 0): the two agree on
  * every number (including -0.0, which gives bit 0), and writing it this way
- * keeps them in agreement on NaN too (bit 1, value -1).
+ * keeps them in agreement on NaN too (bit 0, value +1).
  */
 int bnn_ref_bit(float x)
 {

@@ -52,7 +52,7 @@ static const char usage[] =
 	"                        [--any-machine] [--strict] [--csv|--json] BASE NEW\n"
 	"BASE, NEW: a run id, latest, latest~N (in --db), a database file (its latest\n"
 	"run) or FILE:RUN. Exit status 1 when anything REGRESSED (with --strict, also\n"
-	"when anything is NOISY).\n";
+	"when anything is NOISY), or when NEW has no results or did not end 'passed'.\n";
 
 /* Whether a result is a timed measurement we can compare. */
 static int comparable_kind(const bnn_dbt_result_t *r)
@@ -453,7 +453,30 @@ static int parse_threshold(const char *s, double *out)
 	return 0;
 }
 
-/* See dbtools.h: 1 when a pair REGRESSED, 2 bad input or other machines, 3 I/O. */
+/*
+ * A CI gate must not pass a NEW run that cannot stand for the build: one
+ * without results (a --kernel that matched nothing) or one that did not
+ * end 'passed' (failed, interrupted, or still running or dead). Says why
+ * on stderr and returns -1; 0 when the run is fit to compare.
+ */
+static int new_run_unfit(const bnn_dbt_run_t *rn)
+{
+	const char *st = rn->status ? rn->status : "?";
+	if (rn->nres == 0) {
+		fprintf(stderr, "bnnbench: compare: the new run %lld has no results: nothing "
+			"was measured\n", (long long)rn->id);
+		return -1;
+	}
+	if (strcmp(st, "passed")) {
+		fprintf(stderr, "bnnbench: compare: the new run %lld %s '%s', not 'passed'\n",
+			(long long)rn->id, strcmp(st, "running") ? "ended" : "is still", st);
+		return -1;
+	}
+	return 0;
+}
+
+/* See dbtools.h: 1 when a pair REGRESSED or NEW is unfit (new_run_unfit),
+ * 2 bad input or other machines, 3 I/O. */
 int bnn_cmd_compare(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -577,6 +600,8 @@ int bnn_cmd_compare(int argc, char **argv)
 	}
 	status = count[V_REGRESSED] || (o.strict && count[V_NOISY]) ? BNN_DBT_REGRESSED :
 									BNN_DBT_OK;
+	if (status == BNN_DBT_OK && new_run_unfit(&rn) != 0)
+		status = BNN_DBT_REGRESSED;
 out:
 	free(rows);
 	bnn_dbt_free_run(&rb);

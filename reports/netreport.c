@@ -11,7 +11,7 @@ typedef struct {
 	char family[96];       /* the kernel's name after its op prefix: "xor_popc__avx2" */
 	int is_peer;
 	double median_ns, tops;
-	int64_t result_id;     /* 0: not stored */
+	int64_t result_id;     /* 0: not stored; < 0: spooled, not stored yet */
 	int nstages;           /* a network's stages timed inside it (profile hook) */
 	double stage_ns[BNN_PROFILE_MAX];
 } entry_t;
@@ -69,6 +69,14 @@ void bnn_netreport_add(bnn_netreport_t *r, const bnn_problem_t *p, const bnn_out
 	e->result_id = result_id;
 	e->nstages = o->nstages;
 	memcpy(e->stage_ns, o->stage_ns, sizeof(e->stage_ns));
+}
+
+/* See netreport.h. */
+void bnn_netreport_resolve(bnn_netreport_t *r, int64_t pending, int64_t result_id)
+{
+	for (size_t i = 0; r && pending < 0 && i < r->n; i++)
+		if (r->e[i].result_id == pending)
+			r->e[i].result_id = result_id;
 }
 
 static int same_block(const bnn_rblock_shape_t *a, const bnn_rblock_shape_t *b)
@@ -213,12 +221,12 @@ int bnn_netreport_store(const bnn_netreport_t *r, bnn_store_t *store)
 		const entry_t *net = &r->e[i];
 		bnn_network_block_t rows[BNN_RNET_BLOCKS];
 		size_t n = 0;
-		if (net->d.op != BNN_OP_RNET || !net->result_id)
+		if (net->d.op != BNN_OP_RNET || net->result_id <= 0)
 			continue;
 		for (int b = 0; b < BNN_RNET_BLOCKS; b++) {
 			bnn_rblock_shape_t shape = bnn_rnet_block(&net->d.rnet, b);
 			const entry_t *e = find_block(r, net->family, &shape);
-			if (e && e->result_id)
+			if (e && e->result_id > 0)
 				rows[n++] = (bnn_network_block_t){ b + 1, e->result_id,
 								   e->median_ns / net->median_ns };
 		}

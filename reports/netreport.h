@@ -18,9 +18,13 @@ typedef struct bnn_netreport bnn_netreport_t;
 /* A new, empty report, or NULL when out of memory (reports are optional). */
 bnn_netreport_t *bnn_netreport_new(void);
 /* Keeps what the tables need of a finished outcome (stored as result_id, 0
- * when not stored); ignores other ops. */
+ * when not stored, negative while it waits in the run's spool); ignores
+ * other ops. */
 void bnn_netreport_add(bnn_netreport_t *r, const bnn_problem_t *p, const bnn_outcome_t *o,
 		       int64_t result_id);
+/* A spooled outcome added with result_id pending (< 0) was stored as
+ * result_id. */
+void bnn_netreport_resolve(bnn_netreport_t *r, int64_t pending, int64_t result_id);
 /* Prints the tables to f (nothing when no ReActNet result was timed). */
 void bnn_netreport_print(const bnn_netreport_t *r, FILE *f);
 /* Stores the per-block shares of each network result, from the blocks

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "dbtools.h"
+#include "store.h"
 
 #define BNN_APP_ID 0x424e4e42   /* "BNNB", as results/store.c sets it */
 
@@ -67,32 +69,22 @@ out:
 	return rc;
 }
 
-/* See dbtools.h. The file is never created or written. */
-int bnn_dbt_open_ro(const char *path, sqlite3 **db, char *err, size_t errlen)
+/*
+ * Opens path read-only at the URI (mode=ro, or immutable=1) into *db and
+ * reads its application_id and user_version; -1 with err on failure (*db
+ * closed). A name with '?', '#' or '%' is opened plainly, as a file name.
+ */
+static int open_ro_as(const char *path, const char *how, sqlite3 **db, int64_t *app,
+		      int64_t *uv, char *err, size_t errlen)
 {
-	struct stat sb;
-	char *uri = NULL;
-	int64_t app = 0, uv = 0;
-	int rc = -1;
-
+	char *uri = sqlite3_mprintf("file:%s?%s", path, how);
+	int flags = SQLITE_OPEN_READONLY, rc = -1;
+	const char *name = path;
 	*db = NULL;
-	if (stat(path, &sb) != 0) {
-		set_err(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		set_err(err, errlen, "%s: not a regular file", path);
-		return -1;
-	}
-	/* mode=ro: nothing this connection does can change the file. */
-	uri = sqlite3_mprintf("file:%s?mode=ro", path);
 	if (!uri) {
 		set_err(err, errlen, "%s: out of memory", path);
 		return -1;
 	}
-	/* A URI needs '?' and '#' escaped; a plain open takes any name. */
-	int flags = SQLITE_OPEN_READONLY;
-	const char *name = path;
 	if (!strpbrk(path, "?#%")) {
 		flags |= SQLITE_OPEN_URI;
 		name = uri;
@@ -103,15 +95,9 @@ int bnn_dbt_open_ro(const char *path, sqlite3 **db, char *err, size_t errlen)
 		goto out;
 	}
 	sqlite3_busy_timeout(*db, 5000);
-	if (query_int(*db, path, "PRAGMA application_id", &app, err, errlen) ||
-	    query_int(*db, path, "PRAGMA user_version", &uv, err, errlen))
+	if (query_int(*db, path, "PRAGMA application_id", app, err, errlen) ||
+	    query_int(*db, path, "PRAGMA user_version", uv, err, errlen))
 		goto out;
-	if (app != BNN_APP_ID || uv < 1) {
-		set_err(err, errlen, "%s: not a bnnbench database (application_id %#llx, "
-			"user_version %lld)", path, (unsigned long long)(uint32_t)app,
-			(long long)uv);
-		goto out;
-	}
 	rc = 0;
 out:
 	sqlite3_free(uri);
@@ -120,6 +106,52 @@ out:
 		*db = NULL;
 	}
 	return rc;
+}
+
+/*
+ * See dbtools.h. The file is never created or written. A WAL database on
+ * a read-only file system (an archive) cannot be opened read-only without
+ * its -shm file, which cannot be made there: when there is no -wal file
+ * either (nothing left to checkpoint), it is opened immutable instead.
+ */
+int bnn_dbt_open_ro(const char *path, sqlite3 **db, char *err, size_t errlen)
+{
+	struct stat sb;
+	int64_t app = 0, uv = 0;
+	char wal[4200];
+
+	*db = NULL;
+	if (stat(path, &sb) != 0) {
+		set_err(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		set_err(err, errlen, "%s: not a regular file", path);
+		return -1;
+	}
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	/* mode=ro: nothing this connection does can change the file. */
+	if (open_ro_as(path, "mode=ro", db, &app, &uv, err, errlen) != 0 &&
+	    (access(wal, F_OK) == 0 || strpbrk(path, "?#%") ||
+	     open_ro_as(path, "immutable=1", db, &app, &uv, err, errlen) != 0))
+		return -1;
+	if (app != BNN_APP_ID || uv < 1) {
+		set_err(err, errlen, "%s: not a bnnbench database (application_id %#llx, "
+			"user_version %lld)", path, (unsigned long long)(uint32_t)app,
+			(long long)uv);
+		goto fail;
+	}
+	if (uv > bnn_store_schema_version()) {
+		set_err(err, errlen, "%s: schema version %lld is newer than this bnnbench (%d): "
+			"read it with the bnnbench that wrote it", path, (long long)uv,
+			bnn_store_schema_version());
+		goto fail;
+	}
+	return 0;
+fail:
+	sqlite3_close(*db);
+	*db = NULL;
+	return -1;
 }
 
 /* Parses a positive decimal id; -1 when s is not one. */
@@ -187,7 +219,7 @@ int bnn_dbt_resolve(sqlite3 *db, const char *path, const char *spec, int64_t *ru
 sqlfail:
 	set_err(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
 	sqlite3_finalize(s);
-	return -1;
+	return -2;
 }
 
 /* See dbtools.h. A run spec wins over a file of the same name ("latest"). */
@@ -509,8 +541,11 @@ int bnn_dbt_load_arg(const char *arg, const char *default_db, int with_samples,
 	status = BNN_DBT_IO;
 	if (bnn_dbt_open_ro(path, &db, err, sizeof(err)) != 0)
 		goto fail;
-	status = BNN_DBT_USAGE;
-	if (bnn_dbt_resolve(db, path, spec, &id, err, sizeof(err)) != 0)
+	/* A spec naming no run is bad input; a database that cannot answer
+	 * (a damaged file) is an I/O failure, as for show. */
+	int rrc = bnn_dbt_resolve(db, path, spec, &id, err, sizeof(err));
+	status = rrc == -2 ? BNN_DBT_IO : BNN_DBT_USAGE;
+	if (rrc != 0)
 		goto fail;
 	status = BNN_DBT_IO;
 	if (bnn_dbt_load_run(db, path, id, with_samples, run, err, sizeof(err)) != 0)

@@ -2,9 +2,11 @@
  * dbtools.h: the commands that read stored results (compare, report,
  * export) and the one that combines databases (merge).
  *
- * The read-only commands open databases read-only (SQLite URI mode=ro) and
- * read only columns of schema version 1, so a database of a later version
- * (which only adds columns and tables) still reads. Each command parses its
+ * The read-only commands open databases read-only (SQLite URI mode=ro, or
+ * immutable=1 for an archived WAL database on read-only media) and read
+ * only columns of schema version 1, so a database of any earlier version
+ * reads; one of a newer version than this program is refused (its meaning
+ * may have changed). Each command parses its
  * own options and returns an exit status; nothing here calls exit().
  *
  * Exit statuses: 0 success, 1 compare found a regression, 2 bad input
@@ -95,8 +97,9 @@ int bnn_dbt_open_ro(const char *path, sqlite3 **db, char *err, size_t errlen);
 
 /*
  * Resolves a run spec within db: a positive id, "latest", or "latest~N"
- * (the Nth run before the newest, by id). Returns 0 with *run_id, or -1
- * with the reason in err.
+ * (the Nth run before the newest, by id). Returns 0 with *run_id, -1 when
+ * spec names no run, or -2 when the database cannot be read (a damaged
+ * file); the reason in err.
  */
 int bnn_dbt_resolve(sqlite3 *db, const char *path, const char *spec, int64_t *run_id,
 		    char *err, size_t errlen);

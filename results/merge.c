@@ -17,10 +17,18 @@
  * plan_t). A source newer than the destination, or one holding rows in a
  * table that cannot be merged so, is refused before anything is written:
  * its rows could not be copied faithfully.
+ *
+ * The copy is written in short transactions (windows of each table, see
+ * windowed()), never one per source: a run storing into the destination
+ * meanwhile waits at most about one window. Readers may see a source half
+ * copied while the merge lasts (a table's rows before their children's);
+ * a merge that stops half-way is completed by running it again.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -170,31 +178,183 @@ static int exec(sqlite3 *db, const char *sql, char *err, size_t len)
 	return 0;
 }
 
+/* Reads one integer pragma or count of an attached or main schema. */
+static int one_int(sqlite3 *db, const char *sql, long long *v);
+
+/* Milliseconds since an arbitrary origin (a monotonic clock). */
+static double now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/*
+ * Runs sql once per window [lo, hi) of src.t's window column, each window
+ * in its own transaction: ?1 and ?2 are lo and hi. Windows grow or shrink
+ * so that a transaction holds the lock about MERGE_TX_MS, and the merge
+ * pauses MERGE_PAUSE_MS between them, so that a run storing results into
+ * the same database is never kept waiting long. *changes sums the rows
+ * the first statement (the copy) changed. Returns 0 or -1 (err).
+ */
+#define MERGE_TX_MS 200
+#define MERGE_PAUSE_MS 4   /* over the 2 ms a waiting bnnbench polls at */
+static int windowed(sqlite3 *db, const char *copy_sql, const char *map_sql, long long lo,
+		    long long max, long long *changes, char *err, size_t len)
+{
+	sqlite3_stmt *c = NULL, *m = NULL;
+	long long w = 1;   /* grows while windows stay short: rows can be large */
+	int rc = -1;
+	*changes = 0;
+	if (sqlite3_prepare_v2(db, copy_sql, -1, &c, NULL) != SQLITE_OK ||
+	    (map_sql && sqlite3_prepare_v2(db, map_sql, -1, &m, NULL) != SQLITE_OK)) {
+		snprintf(err, len, "%s", sqlite3_errmsg(db));
+		goto out;
+	}
+	while (lo <= max) {
+		long long hi = w > LLONG_MAX - lo ? LLONG_MAX : lo + w;
+		double t0 = now_ms();
+		if (exec(db, "BEGIN IMMEDIATE", err, len))
+			goto out;
+		sqlite3_bind_int64(c, 1, lo);
+		sqlite3_bind_int64(c, 2, hi);
+		int src = sqlite3_step(c);
+		sqlite3_reset(c);
+		if (src == SQLITE_DONE) {
+			*changes += sqlite3_changes(db);
+			if (m) {
+				sqlite3_bind_int64(m, 1, lo);
+				sqlite3_bind_int64(m, 2, hi);
+				src = sqlite3_step(m);
+				sqlite3_reset(m);
+			}
+		}
+		if (src != SQLITE_DONE || exec(db, "COMMIT", err, len)) {
+			if (src != SQLITE_DONE)
+				snprintf(err, len, "%s", sqlite3_errmsg(db));
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			goto out;
+		}
+		double took = now_ms() - t0;
+		if (hi == LLONG_MAX)
+			break;
+		lo = hi;
+		if (took < MERGE_TX_MS / 2 && w < (1LL << 40))
+			w *= 2;
+		else if (took > MERGE_TX_MS * 2 && w > 1)
+			w /= 2;
+		sqlite3_sleep(MERGE_PAUSE_MS);
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(c);
+	sqlite3_finalize(m);
+	return rc;
+}
+
+/*
+ * The column src.t is walked by, in windows: its rowid (the id of a table
+ * with ids), or for a WITHOUT ROWID table its first key column. Sets *lo
+ * and *max to its range in the source (*lo > *max when it is empty); a
+ * column that is not all integers gives one window over everything.
+ */
+static int window_col(sqlite3 *db, const table_t *t, const char **col, long long *lo,
+		      long long *max, char *err, size_t len)
+{
+	sqlite3_stmt *s = NULL;
+	char *sql = sqlite3_mprintf("SELECT rowid FROM src.\"%w\" LIMIT 1", t->name);
+	int rowid = sql && sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK;
+	sqlite3_finalize(s);
+	sqlite3_free(sql);
+	*col = rowid ? "rowid" : t->key[0];
+	sql = sqlite3_mprintf("SELECT min(s.\"%w\"), max(s.\"%w\"), count(*),"
+			      " sum(typeof(s.\"%w\") != 'integer') FROM src.\"%w\" s",
+			      *col, *col, *col, t->name);
+	if (!sql || sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK ||
+	    sqlite3_step(s) != SQLITE_ROW) {
+		snprintf(err, len, "reading %s: %s", t->name, sqlite3_errmsg(db));
+		sqlite3_finalize(s);
+		sqlite3_free(sql);
+		return -1;
+	}
+	if (sqlite3_column_int64(s, 2) == 0) {
+		*lo = 1;
+		*max = 0;
+	} else if (sqlite3_column_int64(s, 3) != 0) {
+		*lo = LLONG_MIN;   /* one window: the bounds cover every integer */
+		*max = LLONG_MIN;
+		*col = NULL;
+	} else {
+		*lo = sqlite3_column_int64(s, 0);
+		*max = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	sqlite3_free(sql);
+	return 0;
+}
+
 /*
  * Copies the rows of src.t whose key main.t lacks, then (for tables with
  * ids) fills temp.map_t with old id -> new id for every source row.
- * *added counts the copied rows. Runs inside the caller's transaction.
+ * *added counts the copied rows. The copy goes in windows of the source,
+ * each in its own short transaction (see windowed): parents are complete
+ * before their children start, and a merge stopped half-way is completed
+ * by running it again (rows already there are not copied twice).
  */
 static int merge_table(sqlite3 *db, const table_t *t, long long *added, long long *seen,
 		       char *err, size_t len)
 {
 	cols_t dc, sc;
-	char *sql = NULL, *cols = NULL, *vals = NULL;
+	char *sql = NULL, *cols = NULL, *vals = NULL, *map = NULL, *win = NULL;
+	const char *wcol = NULL;
+	long long lo = 0, max = 0;
 	int rc = -1;
 	*added = *seen = 0;
-	if (table_cols(db, "main", t->name, &dc) || table_cols(db, "src", t->name, &sc)) {
-		snprintf(err, len, "reading the columns of %s: %s", t->name, sqlite3_errmsg(db));
+	if (table_cols(db, "main", t->name, &dc)) {
+		snprintf(err, len, "the destination: reading the columns of %s: %s", t->name,
+			 sqlite3_errmsg(db));
 		return -1;
+	}
+	if (table_cols(db, "src", t->name, &sc)) {
+		snprintf(err, len, "the source: reading the columns of %s: %s", t->name,
+			 sqlite3_errmsg(db));
+		cols_free(&dc);
+		return -1;
+	}
+	int core = 0;   /* one of the seven tables every schema version has */
+	for (size_t i = 0; i < NTABLES; i++)
+		core |= !strcmp(tables[i].name, t->name);
+	if (sc.n == 0 && core) {
+		/* Every schema version has the seven first tables. */
+		snprintf(err, len, "the source has no table %s: a damaged bnnbench database",
+			 t->name);
+		goto out;
 	}
 	if (sc.n == 0) {   /* an older source without this table: nothing to copy */
 		rc = 0;
 		goto out;
 	}
+	if (dc.n == 0) {
+		snprintf(err, len, "the destination has no table %s", t->name);
+		goto out;
+	}
 	for (int k = 0; k < MAX_KEY && t->key[k]; k++)
 		if (!has_col(&dc, t->key[k]) || !has_col(&sc, t->key[k])) {
-			snprintf(err, len, "table %s lacks its key column %s", t->name, t->key[k]);
+			snprintf(err, len, "table %s of the %s lacks its key column %s", t->name,
+				 has_col(&dc, t->key[k]) ? "source" : "destination", t->key[k]);
 			goto out;
 		}
+	if (window_col(db, t, &wcol, &lo, &max, err, len))
+		goto out;
+	win = wcol ? sqlite3_mprintf("s.\"%w\" >= ?1 AND s.\"%w\" < ?2", wcol, wcol)
+		   : sqlite3_mprintf("?1 <= ?2");
+	/* The source is read in several transactions: a row whose parent was
+	 * written to the source after the parent's table was copied waits
+	 * for the next merge (with its parent). */
+	for (int f = 0; f < MAX_FK && t->fk[f] && win && has_col(&sc, t->fk[f]); f++)
+		win = sqlite3_mprintf("%z AND (s.\"%w\" IS NULL OR s.\"%w\" IN"
+				      " (SELECT old FROM temp.\"map_%w\"))", win, t->fk[f],
+				      t->fk[f], t->parent[f]);
 	cols = sqlite3_mprintf("");
 	vals = sqlite3_mprintf("");
 	int n = 0;
@@ -208,8 +368,8 @@ static int merge_table(sqlite3 *db, const table_t *t, long long *added, long lon
 		n++;
 	}
 	sql = sqlite3_mprintf("INSERT INTO main.\"%w\" (%s) SELECT %s FROM src.\"%w\" s"
-			      " WHERE NOT EXISTS (SELECT 1 FROM main.\"%w\" d WHERE ",
-			      t->name, cols, vals, t->name, t->name);
+			      " WHERE %s AND NOT EXISTS (SELECT 1 FROM main.\"%w\" d WHERE ",
+			      t->name, cols, vals, t->name, win, t->name);
 	sql = key_match(sql, t);
 	/* Copy in the source's order, so that renumbered ids keep it. */
 	if (t->has_id)
@@ -218,52 +378,47 @@ static int merge_table(sqlite3 *db, const table_t *t, long long *added, long lon
 		for (int k = 0; k < MAX_KEY && t->key[k] && sql; k++)
 			sql = sqlite3_mprintf("%z%ss.\"%w\"", sql, k ? ", " : ") ORDER BY ",
 					      t->key[k]);
-	if (!cols || !vals || !sql) {
+	if (t->has_id) {
+		map = sqlite3_mprintf("INSERT INTO temp.\"map_%w\" SELECT s.id,"
+				      " (SELECT d.id FROM main.\"%w\" d WHERE ", t->name, t->name);
+		map = key_match(map, t);
+		map = sqlite3_mprintf("%z) FROM src.\"%w\" s WHERE %s", map, t->name, win);
+	}
+	if (!cols || !vals || !sql || !win || (t->has_id && !map)) {
 		snprintf(err, len, "out of memory");
 		goto out;
 	}
-	if (exec(db, sql, err, len))
-		goto out;
-	*added = sqlite3_changes(db);
-	sqlite3_free(sql);
-	sql = sqlite3_mprintf("SELECT count(*) FROM src.\"%w\"", t->name);
-	sqlite3_stmt *st = NULL;
-	if (!sql || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_ROW) {
-		snprintf(err, len, "counting %s: %s", t->name, sqlite3_errmsg(db));
-		sqlite3_finalize(st);
+	if (t->has_id) {
+		char *mk = sqlite3_mprintf("DROP TABLE IF EXISTS temp.\"map_%w\";"
+					   " CREATE TEMP TABLE \"map_%w\" (old INTEGER PRIMARY KEY,"
+					   " new INTEGER NOT NULL);", t->name, t->name);
+		int bad = !mk || exec(db, mk, err, len);
+		sqlite3_free(mk);
+		if (bad)
+			goto out;
+	}
+	if (windowed(db, sql, map, lo, max, added, err, len)) {
+		/* NOT NULL fails when a row found no match: a key that is not
+		 * unique in the destination. */
+		char why[640];
+		snprintf(why, sizeof(why), "%.600s", err);
+		snprintf(err, len, "copying the rows of %s into the destination: %.600s", t->name,
+			 why);
 		goto out;
 	}
-	*seen = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (t->has_id) {
-		sqlite3_free(sql);
-		sql = sqlite3_mprintf("DROP TABLE IF EXISTS temp.\"map_%w\";"
-				      " CREATE TEMP TABLE \"map_%w\" (old INTEGER PRIMARY KEY,"
-				      " new INTEGER NOT NULL);"
-				      " INSERT INTO temp.\"map_%w\" SELECT s.id,"
-				      " (SELECT d.id FROM main.\"%w\" d WHERE ",
-				      t->name, t->name, t->name, t->name);
-		sql = key_match(sql, t);
-		sql = sqlite3_mprintf("%z) FROM src.\"%w\" s", sql, t->name);
-		if (!sql) {
-			snprintf(err, len, "out of memory");
-			goto out;
-		}
-		if (exec(db, sql, err, len)) {
-			/* NOT NULL fails when a row found no match: a key that
-			 * is not unique in the destination. */
-			char why[640];
-			snprintf(why, sizeof(why), "%.600s", err);
-			snprintf(err, len, "matching the rows of %s: %.600s", t->name, why);
-			goto out;
-		}
+	sqlite3_free(sql);
+	sql = sqlite3_mprintf("SELECT count(*) FROM src.\"%w\"", t->name);
+	if (!sql || one_int(db, sql, seen) != 0) {
+		snprintf(err, len, "counting %s: %s", t->name, sqlite3_errmsg(db));
+		goto out;
 	}
 	rc = 0;
 out:
 	sqlite3_free(sql);
 	sqlite3_free(cols);
 	sqlite3_free(vals);
+	sqlite3_free(map);
+	sqlite3_free(win);
 	cols_free(&dc);
 	cols_free(&sc);
 	return rc;
@@ -551,6 +706,9 @@ out:
  * A run merged while it was still running (a shard merged early) and
  * finished since: the destination takes its final status and end time.
  * Its results missing so far come with the result table. Needs map_run.
+ * In the destination such a run is still 'running', or 'interrupted'
+ * with no end time: a writer opening the destination found no live
+ * writer of it there (its writer writes the source).
  */
 static int finish_runs(sqlite3 *db, char *err, size_t len)
 {
@@ -559,13 +717,15 @@ static int finish_runs(sqlite3 *db, char *err, size_t len)
 		    "           WHERE m.new = main.run.id ORDER BY s.id LIMIT 1),"
 		    " end_time = (SELECT s.end_time FROM src.run s JOIN temp.map_run m ON m.old = s.id"
 		    "             WHERE m.new = main.run.id ORDER BY s.id LIMIT 1)"
-		    " WHERE status = 'running' AND id IN (SELECT m.new FROM temp.map_run m"
+		    " WHERE (status = 'running' OR (status = 'interrupted' AND end_time IS NULL))"
+		    " AND id IN (SELECT m.new FROM temp.map_run m"
 		    " JOIN src.run s ON s.id = m.old WHERE s.status != 'running')", err, len);
 }
 
-/* Merges one source into the open destination with plan p, in one
- * transaction. */
-static int merge_one(sqlite3 *db, const plan_t *p, const char *path, char *err, size_t len)
+/* Merges source path into the open destination dest with plan p, in
+ * short transactions (merge_table); errors name both files. */
+static int merge_one(sqlite3 *db, const plan_t *p, const char *path, const char *dest,
+		     char *err, size_t len)
 {
 	sqlite3_stmt *s = NULL;
 	char *uri = NULL;
@@ -586,20 +746,15 @@ static int merge_one(sqlite3 *db, const plan_t *p, const char *path, char *err, 
 		goto out;
 	}
 	attached = 1;
-	if (exec(db, "BEGIN IMMEDIATE", err, len))
-		goto out;
+	/* Short transactions (merge_table), so that runs writing into the
+	 * destination meanwhile are not kept waiting. */
 	for (int i = 0; i < p->n; i++) {
 		char why[800];
 		if (merge_table(db, &p->t[i], &added[i], &seen[i], why, sizeof(why)) != 0 ||
 		    (!strcmp(p->t[i].name, "run") && finish_runs(db, why, sizeof(why)) != 0)) {
-			snprintf(err, len, "%s: %s", path, why);
-			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			snprintf(err, len, "%s into %s: %s", path, dest, why);
 			goto out;
 		}
-	}
-	if (exec(db, "COMMIT", err, len)) {
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		goto out;
 	}
 	printf("merged %s:", path);
 	for (int i = 0; i < p->n; i++)
@@ -654,11 +809,14 @@ int bnn_cmd_merge(int argc, char **argv)
 	status = BNN_DBT_IO;
 	if (sqlite3_open_v2(dest, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, NULL) != SQLITE_OK ||
 	    one_int(db, "PRAGMA user_version", &dest_version) != 0 ||
-	    sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK) {
+	    sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK ||
+	    /* as the store's (WAL): no fsync per commit of a window */
+	    sqlite3_exec(db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL) != SQLITE_OK) {
 		fprintf(stderr, "bnnbench: merge: %s: %s\n", dest, db ? sqlite3_errmsg(db) : "?");
 		goto out;
 	}
-	sqlite3_busy_timeout(db, 5000);
+	/* Runs storing into the destination hold it only for one result. */
+	sqlite3_busy_timeout(db, 60000);
 	stat(dest, &ds);
 	if (plan_build(db, &plan, err, sizeof(err)) != 0) {
 		fprintf(stderr, "bnnbench: merge: %s: %s\n", dest, err);
@@ -677,9 +835,9 @@ int bnn_cmd_merge(int argc, char **argv)
 			printf("merged %s: it is the destination, nothing to add\n", argv[i]);
 			continue;
 		}
-		if (merge_one(db, &plan, argv[i], err, sizeof(err)) != 0) {
-			fprintf(stderr, "bnnbench: merge: %s (the sources before it are merged)\n",
-				err);
+		if (merge_one(db, &plan, argv[i], dest, err, sizeof(err)) != 0) {
+			fprintf(stderr, "bnnbench: merge: %s (the sources before it are merged, "
+				"this one in part: merging it again completes it)\n", err);
 			goto out;
 		}
 	}

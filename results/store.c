@@ -29,8 +29,10 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -74,6 +76,9 @@ struct bnn_store {
 	char *path;
 	char host[256];		/* this host's name, "" when unknown */
 	char err[1024];
+	int live_fd;		/* holds the liveness lock of this writer's run; -1 */
+	int busy_ms;		/* how long a locked database is waited for */
+	struct timespec busy_since;	/* when the current wait began */
 };
 
 static const char *const run_end_status[] = {
@@ -510,21 +515,124 @@ out:
 }
 
 /*
- * SQL function bnn_pid_dead(pid): 1 when no process has that pid on this
- * host (kill(pid, 0) fails with ESRCH), else 0. EPERM means the process
- * exists. A pid that cannot be one (NULL, <= 0, too big) is not called dead:
- * kill(0, ...) and kill(-1, ...) mean process groups.
+ * The busy handler: while another connection holds the lock, sleeps 1,
+ * then 2 ms between tries until st->busy_ms have passed since the first
+ * try, then gives up (the call returns SQLITE_BUSY). SQLite's own timeout
+ * sleeps up to 100 ms between tries, which rarely lands in the short gaps
+ * a merge leaves between its transactions (merge.c: MERGE_PAUSE_MS).
  */
-static void sql_pid_dead(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+static int busy_backoff(void *arg, int count)
 {
-	int64_t pid;
+	bnn_store_t *st = arg;
+	struct timespec now;
+	double waited;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (count == 0)
+		st->busy_since = now;
+	waited = (double)(now.tv_sec - st->busy_since.tv_sec) * 1e3 +
+		 (double)(now.tv_nsec - st->busy_since.tv_nsec) / 1e6;
+	if (waited >= st->busy_ms)
+		return 0;
+	sqlite3_sleep(count < 2 ? 1 : 2);
+	return 1;
+}
+
+/* See store.h. */
+int bnn_store_set_busy(bnn_store_t *st, int ms)
+{
+	int was;
+
+	if (!st || !st->db)
+		return 0;
+	was = st->busy_ms;
+	st->busy_ms = ms > 0 ? ms : 0;
+	sqlite3_busy_handler(st->db, ms > 0 ? busy_backoff : NULL, st);
+	return was;
+}
+
+/*
+ * Liveness of runs. A writer holds, for as long as its process lives, a
+ * lock on byte run_id of the file "<database>-live" beside the database
+ * (an open-file-description lock: the kernel drops it when the process
+ * ends, however it ends, and any process that sees the file sees the
+ * lock, whatever its PID namespace). A run left 'running' whose byte is
+ * not locked has no writer any more.
+ */
+#ifdef F_OFD_SETLK
+#define LIVE_LOCKS 1
+#else
+#define LIVE_LOCKS 0
+#endif
+
+/* The liveness file's path, sqlite3_malloc'ed, or NULL. */
+static char *live_path(const bnn_store_t *st)
+{
+	return sqlite3_mprintf("%s-live", st->path);
+}
+
+/*
+ * Takes the liveness lock of run_id (kept in st->live_fd until close).
+ * Without it (a file system without locks) the pid test stands in: a
+ * failure here is not an error of the run.
+ */
+static void live_hold(bnn_store_t *st, int64_t run_id)
+{
+#if LIVE_LOCKS
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+			    .l_start = (off_t)run_id, .l_len = 1 };
+	char *p = live_path(st);
+	int fd = p ? open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0666) : -1;
+
+	sqlite3_free(p);
+	if (fd >= 0 && fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd >= 0) {
+		if (st->live_fd >= 0)
+			close(st->live_fd);
+		st->live_fd = fd;
+	}
+#else
+	(void)st;
+	(void)run_id;
+#endif
+}
+
+/*
+ * SQL function bnn_run_dead(id, pid): 1 when run id has no live writer.
+ * The connection's user data is the liveness file's descriptor (-1 when
+ * the file does not exist or locks do not work): then the pid test of
+ * older versions stands in, kill(pid, 0) failing with ESRCH; EPERM means
+ * the process exists. A pid that cannot be one (NULL, <= 0, too big) is
+ * not called dead: kill(0, ...) and kill(-1, ...) mean process groups.
+ */
+static void sql_run_dead(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	int fd = *(const int *)sqlite3_user_data(ctx);
+	int64_t id, pid;
 
 	(void)argc;
-	if (sqlite3_value_type(argv[0]) != SQLITE_INTEGER) {
+	id = sqlite3_value_int64(argv[0]);
+#if LIVE_LOCKS
+	if (fd >= 0 && id > 0) {
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+				    .l_start = (off_t)id, .l_len = 1 };
+
+		if (fcntl(fd, F_OFD_GETLK, &fl) == 0) {
+			sqlite3_result_int(ctx, fl.l_type == F_UNLCK);
+			return;
+		}
+	}
+#else
+	(void)fd;
+#endif
+	if (sqlite3_value_type(argv[1]) != SQLITE_INTEGER) {
 		sqlite3_result_int(ctx, 0);
 		return;
 	}
-	pid = sqlite3_value_int64(argv[0]);
+	pid = sqlite3_value_int64(argv[1]);
 	if (pid <= 0 || pid > INT_MAX) {
 		sqlite3_result_int(ctx, 0);
 		return;
@@ -533,30 +641,43 @@ static void sql_pid_dead(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 }
 
 /*
- * Marks 'interrupted' the runs left 'running' by a process of this host
- * that no longer exists. end_time stays NULL: when the process died is not
- * known (a run ended by bnn_store_end_run gets one). Runs of other hosts
- * are left alone: their pids mean nothing here. A reused pid keeps a dead
- * run 'running' until that pid is gone too.
+ * Marks 'interrupted' the runs left 'running' by a writer of this host
+ * that is gone (see sql_run_dead). end_time stays NULL: when the process
+ * died is not known (a run ended by bnn_store_end_run gets one). Runs of
+ * other hosts are left alone: a network file system may not share locks
+ * between hosts, and their pids mean nothing here.
  */
 static int mark_stale_runs(bnn_store_t *st)
 {
 	sqlite3_stmt *s = NULL;
+	char *p = NULL;
+	int fd = -1;
 	int rc;
 
 	if (!st->host[0])
 		return 0;
-	if (sqlite3_create_function(st->db, "bnn_pid_dead", 1, SQLITE_UTF8, NULL,
-				    sql_pid_dead, NULL, NULL) != SQLITE_OK)
-		return db_fail(st, "registering bnn_pid_dead");
+	p = live_path(st);
+	if (p)
+		fd = open(p, O_RDONLY | O_CLOEXEC);
+	sqlite3_free(p);
+	if (sqlite3_create_function(st->db, "bnn_run_dead", 2, SQLITE_UTF8, &fd,
+				    sql_run_dead, NULL, NULL) != SQLITE_OK) {
+		rc = db_fail(st, "registering bnn_run_dead");
+		goto out;
+	}
 	rc = prep(st, "UPDATE run SET status = 'interrupted'"
-		  " WHERE status = 'running' AND host = ?1 AND bnn_pid_dead(pid)", &s);
+		  " WHERE status = 'running' AND host = ?1 AND bnn_run_dead(id, pid)", &s);
 	if (rc)
 		goto out;
 	rc = bind_text(s, 1, st->host);
 	rc = bind_step(st, s, rc, "marking interrupted runs");
 out:
 	sqlite3_finalize(s);
+	/* The function points at fd, which is about to go. */
+	sqlite3_create_function(st->db, "bnn_run_dead", 2, SQLITE_UTF8, NULL, NULL, NULL,
+				NULL);
+	if (fd >= 0)
+		close(fd);
 	return rc;
 }
 
@@ -582,6 +703,8 @@ int bnn_store_open(bnn_store_t **out, const char *path, char *err, size_t errlen
 		return -EINVAL;
 	}
 	st = calloc(1, sizeof(*st));
+	if (st)
+		st->live_fd = -1;
 	if (!st || !(st->path = strdup(path))) {
 		if (err && errlen)
 			snprintf(err, errlen, "%s: out of memory", path);
@@ -606,7 +729,7 @@ int bnn_store_open(bnn_store_t **out, const char *path, char *err, size_t errlen
 		goto out;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
-	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
+	bnn_store_set_busy(st, STORE_BUSY_MS);
 	if (sqlite3_db_readonly(st->db, "main") == 1) {
 		rc = set_err(st, -EACCES, "%s: opened read-only", path);
 		goto out;
@@ -622,7 +745,77 @@ int bnn_store_open(bnn_store_t **out, const char *path, char *err, size_t errlen
 	if (rc)
 		goto out;
 	rc = mark_stale_runs(st);
+	if (rc == -EBUSY)
+		rc = 0;   /* housekeeping: the next open does it */
 out:
+	if (rc) {
+		if (st && err && errlen && st->err[0])
+			snprintf(err, errlen, "%s", st->err);
+		bnn_store_close(st);
+	} else {
+		*out = st;
+	}
+	return rc;
+}
+
+/*
+ * Opens the store read-only; see store.h. mode=ro first; a WAL database on
+ * read-only media (no -shm can be made there, and no -wal is left) is
+ * opened immutable. Nothing is written: no WAL switch, no migration, no
+ * stale-run marking.
+ */
+int bnn_store_open_read(bnn_store_t **out, const char *path, char *err, size_t errlen)
+{
+	static const char *const how[] = { "mode=ro", "immutable=1" };
+	bnn_store_t *st = NULL;
+	int version = 0, rc = -EINVAL;
+	char *wal = NULL;
+
+	if (out)
+		*out = NULL;
+	if (err && errlen)
+		err[0] = '\0';
+	if (!out || !path || !*path || strpbrk(path, "?#%")) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s: cannot be opened read-only by URI",
+				 path ? path : "(no path)");
+		return -EINVAL;
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st || !(st->path = strdup(path)) || !(wal = sqlite3_mprintf("%s-wal", path))) {
+		rc = -ENOMEM;
+		if (st)
+			set_err(st, rc, "%s: out of memory", path);
+		goto out;
+	}
+	st->live_fd = -1;
+	for (int i = 0; i < 2; i++) {
+		char *uri = sqlite3_mprintf("file:%s?%s", path, how[i]);
+
+		if (i == 1 && access(wal, F_OK) == 0)
+			break;   /* immutable would not see what the WAL holds */
+		sqlite3_close_v2(st->db);
+		st->db = NULL;
+		int src = uri ? sqlite3_open_v2(uri, &st->db, SQLITE_OPEN_READONLY |
+						SQLITE_OPEN_URI, NULL) : SQLITE_NOMEM;
+		sqlite3_free(uri);
+		if (src != SQLITE_OK) {
+			rc = set_err(st, sql_rc(src), "%s: cannot open read-only: %s", path,
+				     st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(src));
+			continue;
+		}
+		sqlite3_extended_result_codes(st->db, 1);
+		bnn_store_set_busy(st, STORE_BUSY_MS);
+		rc = identify(st, &version);
+		if (rc == 0)
+			break;
+	}
+	if (rc == 0 && version != SCHEMA_VERSION)
+		rc = set_err(st, -EINVAL, "%s: schema version %d; reading it here needs write "
+			     "access to bring it to version %d (`bnnbench export` reads it as it is)",
+			     path, version, SCHEMA_VERSION);
+out:
+	sqlite3_free(wal);
 	if (rc) {
 		if (st && err && errlen && st->err[0])
 			snprintf(err, errlen, "%s", st->err);
@@ -642,8 +835,16 @@ void bnn_store_close(bnn_store_t *st)
 	if (!st)
 		return;
 	sqlite3_close_v2(st->db);
+	if (st->live_fd >= 0)
+		close(st->live_fd);   /* releases the run's liveness lock */
 	free(st->path);
 	free(st);
+}
+
+/* See store.h. */
+int bnn_store_schema_version(void)
+{
+	return SCHEMA_VERSION;
 }
 
 /* The reason of st's last failure; "" when none. st may be NULL. */
@@ -835,6 +1036,10 @@ int bnn_store_begin_run(bnn_store_t *st, const bnn_machine_info_t *m,
 	rc = bind_step(st, s, bc, "storing the run");
 	if (!rc)
 		*run_id = sqlite3_last_insert_rowid(st->db);
+	/* Taken before the commit, so that no other process ever sees this
+	 * run 'running' without its lock held. */
+	if (!rc)
+		live_hold(st, *run_id);
 out:
 	sqlite3_finalize(s);
 	if (in_tx)

@@ -128,16 +128,33 @@ typedef struct {
 /*
  * Opens (creating if needed) the database at path, applies the schema or its
  * forward migrations, turns on WAL and foreign keys, and marks as
- * 'interrupted' any run left 'running' by a process of this host that no
- * longer exists. Fails, leaving the file untouched, on an unwritable path,
+ * 'interrupted' any run of this host left 'running' by a writer that is
+ * gone (each writer holds a lock on "<path>-live" while its run lasts). Fails, leaving the file untouched, on an unwritable path,
  * a file that is not an SQLite database, a database that is not bnnbench's,
  * or a schema newer than this program. On failure *out is NULL and err
  * (if not NULL) holds the reason.
  */
 int bnn_store_open(bnn_store_t **out, const char *path, char *err, size_t errlen);
 
+/*
+ * Opens the database at path for reading only (show on a file or a file
+ * system it may not write): nothing is written, so runs are not marked and
+ * the schema must already be this program's. Failures as bnn_store_open.
+ */
+int bnn_store_open_read(bnn_store_t **out, const char *path, char *err, size_t errlen);
+
+/*
+ * How long a call waits, retrying with backoff, while another process
+ * holds the database's lock, before it fails with -EBUSY (0: it fails at
+ * once). bnn_store_open sets 5000 ms. Returns the previous value.
+ */
+int bnn_store_set_busy(bnn_store_t *st, int ms);
+
 /* Closes the database; st may be NULL. */
 void bnn_store_close(bnn_store_t *st);
+
+/* The schema version this program writes (and the newest it reads). */
+int bnn_store_schema_version(void);
 
 /* The reason of the last failure on st. */
 const char *bnn_store_errmsg(const bnn_store_t *st);

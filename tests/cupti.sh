@@ -70,7 +70,15 @@ expect_fail 2 "metric 3 'a.sum' is already metric 1" "a metric named twice is re
 db="$T/gpu.db"
 "$B" run --db "$db" --min-time 0 --min-reps 1 --no-probe --no-peers --kernel '*cuda*' \
 	'gemm m=64 n=64 k=129' >"$T/out" 2>"$T/err"
-ok $? "a run of the '*cuda*' kernels exits 0"
+rc=$?
+if [ "$cuda" = yes ]; then
+	[ $rc -eq 0 ]
+	ok $? "a run of the '*cuda*' kernels exits 0"
+else
+	# Built without CUDA, '*cuda*' names no kernel: an error, not an empty run.
+	[ $rc -eq 2 ] && grep -q "kernel '\*cuda\*': matches no kernel" "$T/err"
+	ok $? "without CUDA kernels, --kernel '*cuda*' is refused (exit $rc)"
+fi
 diag "$T/out"
 if [ "$cuda" = yes ] && [ "$device" = no ]; then
 	grep -q '^gpu counters (CUPTI): .*unavailable: ' "$T/out"

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 #include "check.h"
+#include "gen.h"
 #include "desc.h"
 #include "tap.h"
 #include "timing.h"
@@ -99,11 +100,34 @@ static void test_desc(void)
 	       "and field: %s", err);
 }
 
+/* The input rule (check.h) holds for generated data, and catches each fault. */
+static void test_input_rule(void)
+{
+	static float x[1 << 16];
+	bnn_rng_t rng;
+	const char *why = NULL;
+	bnn_rng_init(&rng, 7);
+	bnn_fill_activations(&rng, x, sizeof(x) / sizeof(x[0]));
+	tap_ok(bnn_first_bad_input(x, sizeof(x) / sizeof(x[0]), NULL) == sizeof(x) / sizeof(x[0]),
+	       "generated activations keep the input rule");
+	x[100] = NAN;
+	tap_ok(bnn_first_bad_input(x, 200, &why) == 100 && !strcmp(why, "NaN"),
+	       "the input rule finds a NaN");
+	x[100] = -INFINITY;
+	tap_ok(bnn_first_bad_input(x, 200, &why) == 100 && !strcmp(why, "infinite"),
+	       "the input rule finds an infinity");
+	x[100] = 0x1p40f;
+	x[101] = -0x1.000002p40f;
+	tap_ok(bnn_first_bad_input(x, 200, &why) == 101 && strstr(why, "2^40"),
+	       "2^40 is allowed, the next float above is not");
+}
+
 int main(void)
 {
-	tap_plan(10 + 2 + 7);
+	tap_plan(10 + 2 + 7 + 4);
 	test_check();
 	test_stats();
 	test_desc();
+	test_input_rule();
 	return tap_exit();
 }

@@ -336,8 +336,10 @@ int bnn_bgemm_prepare__avx2(const bnn_op_desc_t *d, const bnn_inputs_t *in, void
 		return -ENOMEM;
 	st->s = d->gemm;
 	st->wpr = bnn_avx2_row_words(bnn_words(d->gemm.k));
-	st->a = aligned_alloc(64, (size_t)(st->s.m * st->wpr) * 8 + 64);
-	st->b = aligned_alloc(64, (size_t)(st->s.n * st->wpr) * 8 + 64);
+	/* 64 bytes of slack for the kernel's over-reads, rounded up to a
+	 * multiple of 64: C11 aligned_alloc wants one (and may fail without). */
+	st->a = aligned_alloc(64, ((size_t)(st->s.m * st->wpr) * 8 + 64 + 63) / 64 * 64);
+	st->b = aligned_alloc(64, ((size_t)(st->s.n * st->wpr) * 8 + 64 + 63) / 64 * 64);
 	if (!st->a || !st->b) {
 		bnn_bgemm_release__avx2(st);
 		return -ENOMEM;

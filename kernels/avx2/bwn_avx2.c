@@ -49,7 +49,8 @@ int bnn_bwn_prepare__avx2(const bnn_op_desc_t *d, const bnn_inputs_t *in, void *
 	st->x = in->a;
 	st->alpha = in->alpha;
 	size_t n = (size_t)(s->groups * st->nob * st->taps * st->cg * OB);
-	st->mask = aligned_alloc(32, n * sizeof(uint32_t) + 32);
+	/* 32 bytes of slack, rounded up to the multiple of 32 aligned_alloc wants */
+	st->mask = aligned_alloc(32, (n * sizeof(uint32_t) + 32 + 31) / 32 * 32);
 	st->zeros = calloc((size_t)st->cg + 8, sizeof(float));
 	if (!st->mask || !st->zeros) {
 		bnn_bwn_release__avx2(st);

@@ -1,0 +1,67 @@
+/*
+ * spool.h: results kept in memory while the database is locked by another
+ * process (a long merge, a reader checkpointing), stored later in the order
+ * they came.
+ *
+ * A run stores each result as it finishes. When the store stays locked past
+ * its busy timeout, the result is copied here instead and the run goes on;
+ * every later result first tries to store what is spooled (once, without
+ * waiting, so the run is not slowed while the lock lasts), and the end of
+ * the run stores
+ * the rest, waiting longer. A result and its problem are stored together,
+ * the problem found or inserted at that moment, so a problem whose row
+ * could not be written either is spooled too.
+ *
+ * Every function returns 0 or a negative code (as store.h); the reason is
+ * in bnn_store_errmsg() of the store used. Nothing here calls exit().
+ */
+#ifndef BNN_SPOOL_H
+#define BNN_SPOOL_H
+
+#include "store.h"
+
+typedef struct bnn_spool bnn_spool_t;
+
+/* The problem a result belongs to (store.h: bnn_store_problem). */
+typedef struct {
+	const char *canonical, *name, *op;
+} bnn_spool_problem_t;
+
+/*
+ * Called when a spooled result is finally stored: tag is the caller's
+ * (given to bnn_spool_put), id the stored result's id.
+ */
+typedef void (*bnn_spool_stored_fn)(void *arg, int64_t tag, int64_t id);
+
+/* A new, empty spool, or NULL out of memory. on_stored may be NULL. */
+bnn_spool_t *bnn_spool_new(bnn_spool_stored_fn on_stored, void *arg);
+
+/* Frees the spool and whatever it still holds; sp may be NULL. */
+void bnn_spool_free(bnn_spool_t *sp);
+
+/* How many results wait in the spool. */
+size_t bnn_spool_count(const bnn_spool_t *sp);
+
+/*
+ * Stores result r of problem pr in run run_id, or spools a copy of it.
+ * problem_id is the problem's id when known (0: found or inserted here).
+ * When the spool is empty the result is stored at once, waiting for the
+ * store's busy timeout; otherwise the spool is first flushed without
+ * waiting. *result_id (may be NULL) is the new id, or 0 when the result was
+ * spooled. Returns 0 when the result was stored or spooled; -EBUSY is
+ * never returned (it spools); any other failure of the store is returned,
+ * nothing kept.
+ */
+int bnn_spool_put(bnn_spool_t *sp, bnn_store_t *st, int64_t run_id, int64_t problem_id,
+		  const bnn_spool_problem_t *pr, const bnn_result_rec_t *r, int64_t tag,
+		  int64_t *result_id);
+
+/*
+ * Stores what is spooled, oldest first, each waiting up to busy_ms for the
+ * lock (then the store's timeout is put back). Stops at the first failure:
+ * -EBUSY leaves that result and the rest spooled; any other failure drops
+ * that one result (it cannot be stored) and returns its code.
+ */
+int bnn_spool_flush(bnn_spool_t *sp, bnn_store_t *st, int busy_ms);
+
+#endif

@@ -1,0 +1,40 @@
+#!/bin/sh
+# CI gates fail when they should: compare exits non-zero when the NEW run
+# has no results or did not end 'passed' (it exited 0 with 792 MISSING), and
+# a --kernel pattern that matches nothing is an error before anything runs
+# or is stored (it ran nothing, stored a 'passed' run and exited 0).
+. "${srcdir:-.}/tests/lib.sh"
+B=$BNNBENCH
+PY=${PYTHON3:-python3}
+command -v "$PY" >/dev/null 2>&1 || PY=python3
+if ! "$PY" -c 'import sqlite3' 2>/dev/null; then
+	echo "1..0 # SKIP python3 with sqlite3 is needed to plant run states"
+	exit 0
+fi
+plan 8
+db="$T/cmp.db"
+sql() { "$PY" -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("PRAGMA foreign_keys=ON"); c.executescript(sys.argv[2]); c.commit()' "$db" "$1"; }
+
+"$B" run --db "$db" --min-time 0.005 --no-probe --no-peers -q 'gemm m=16 n=16 k=128' \
+	>/dev/null 2>&1
+ok $? "a real run (run 1)"
+"$B" compare --db "$db" 1 1 >"$T/out" 2>&1
+ok $? "a passed run compared with itself passes the gate"
+for st in failed interrupted running; do
+	sql "UPDATE run SET status = '$st' WHERE id = 1"
+	expect_fail 1 "compare: the new run 1 (ended|is still) '$st', not 'passed'" \
+		"a new run that is '$st' fails the gate" -- "$B" compare --db "$db" 1 1
+done
+sql "UPDATE run SET status = 'passed' WHERE id = 1"
+"$B" run --db "$db" --min-time 0.005 --no-probe --no-peers -q 'gemm m=16 n=16 k=128' \
+	>/dev/null 2>&1
+sql "DELETE FROM result WHERE run_id = 2"
+expect_fail 1 "compare: the new run 2 has no results" \
+	"a new run without results fails the gate (every base result MISSING)" -- \
+	"$B" compare --db "$db" 1 2
+runs=$("$PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM run").fetchone()[0])' "$db")
+expect_fail 2 "--kernel 'zzz': matches no kernel" "--kernel matching nothing is an error" -- \
+	"$B" run --suite conformance --kernel zzz --check-only -q --db "$db"
+[ "$("$PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM run").fetchone()[0])' "$db")" = "$runs" ]
+ok $? "and stores no run"
+finish

@@ -1,0 +1,44 @@
+#!/bin/sh
+# Ctrl-C is not ignored during long phases: the peak probe stops at its
+# next measurement (it ran 5 s on), and a second Ctrl-C stops a run at once
+# even inside a golden reference of tens of seconds (the second did
+# nothing); the run is then 'interrupted' for the next open.
+. "${srcdir:-.}/tests/lib.sh"
+B=$BNNBENCH
+plan 5
+db="$T/i.db"
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+"$B" run --db "$db" --probe-time 0.5 'gemm m=16 n=16 k=128' >"$T/out1" 2>&1 &
+pid=$!
+i=0
+until grep -q "probe: measuring" "$T/out1" || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+sleep 0.3
+t0=$(now)
+kill -INT $pid
+wait $pid
+rc=$? took=$(secs "$t0" "$(now)")
+[ $rc -eq 130 ]
+ok $? "Ctrl-C during the probe ends the run with 130 (exit $rc)"
+awk -v t="$took" 'BEGIN { exit !(t < 4) }'
+ok $? "within about one probe measurement (${took} s; the probe's rows take 10 s and more)"
+
+# A reference of tens of seconds: 4096^3 float multiply-adds.
+"$B" run --db "$db" --no-probe --check-only --max-mem 2G 'gemm m=4096 n=4096 k=4096' \
+	>"$T/out2" 2>&1 &
+pid=$!
+sleep 1.5
+kill -INT $pid
+sleep 0.5
+t0=$(now)
+kill -INT $pid
+wait $pid
+rc=$? took=$(secs "$t0" "$(now)")
+[ $rc -eq 130 ]
+ok $? "a second Ctrl-C stops the run inside the reference (exit $rc)"
+awk -v t="$took" 'BEGIN { exit !(t < 3) }'
+ok $? "at once (${took} s)"
+"$B" show --db "$db" 2 2>&1 | head -n 1 | grep -q interrupted
+ok $? "and the run is 'interrupted' for the next open"
+finish
