@@ -13,7 +13,7 @@ if ! "$PY" -c 'import sqlite3' 2>/dev/null; then
 	echo "1..0 # SKIP python3 with sqlite3 is needed to hold the database's lock"
 	exit 0
 fi
-plan 13
+plan 14
 db="$T/live.db"
 
 # stored DB RUN: results stored for run RUN; counted DB RUN: the results the
@@ -63,6 +63,17 @@ ok $? "every result is stored ($n stored, $c counted)"
 [ "$(status "$db" 1)" = passed ]
 ok $? "the run ended 'passed' ($(status "$db" 1))"
 diag "$T/err1"
+"$PY" - "$db" <<'PYEOF'
+import sqlite3, statistics, sys
+db = sqlite3.connect(sys.argv[1])
+timed = db.execute("SELECT id, median_ns FROM result WHERE run_id = 1 AND median_ns IS NOT NULL AND kind != 'probe'").fetchall()
+assert timed
+for rid, med in timed:
+    r = [m for (m,) in db.execute("SELECT median_ns FROM round WHERE result_id = ? ORDER BY round", (rid,))]
+    assert len(r) == 3 and abs(statistics.median(r) - med) <= 1e-9 * med, (rid, r, med)
+    assert db.execute("SELECT count(*) FROM sample WHERE result_id = ? AND round IS NULL", (rid,)).fetchone()[0] == 0
+PYEOF
+ok $? "results kept while the database was locked keep their rounds and samples' rounds"
 
 # (2) A long merge into the database a run is writing, readers meanwhile.
 big="$T/big.db"
