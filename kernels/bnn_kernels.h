@@ -121,6 +121,9 @@ extern const size_t bnn_kernel_count;
  */
 extern const bnn_kernel_t bnn_mutants[];
 extern const size_t bnn_mutant_count;
+/* bnn_mutant_reasons[i]: a text every failure of bnn_mutants[i] must contain,
+ * naming the check that is meant to catch it. */
+extern const char *const bnn_mutant_reasons[];
 
 /*
  * The AVX-512 kernels built against SIMDe (end of kernels/table.c; none without

@@ -48,7 +48,14 @@ static void test_check(void)
 	       "bounded: one ulp over a zero bound fails: %s", r.reason);
 	bnn_poison(fout, 3, 0);
 	bnn_check_float(fref, fout, bound, 3, &r);
-	tap_ok(r.status == BNN_FAIL && strstr(r.reason, "NaN"), "bounded: NaN output fails");
+	tap_ok(r.status == BNN_FAIL && strstr(r.reason, "element 0 was never written"),
+	       "bounded: an unwritten (poisoned) output fails as such: %s", r.reason);
+	memcpy(fout, fref, sizeof(fout));
+	fout[2] = NAN;
+	bnn_check_float(fref, fout, bound, 3, &r);
+	tap_ok(r.status == BNN_FAIL && strstr(r.reason, "1 of 3") &&
+	       strstr(r.reason, "element 2 is NaN (computed)"),
+	       "bounded: a computed NaN fails as such: %s", r.reason);
 	tap_ok(fabs(bnn_gamma(1) - ldexp(1.0, -24) / (1 - ldexp(1.0, -24))) < 1e-30,
 	       "gamma_1 = u/(1-u)");
 }
@@ -101,7 +108,7 @@ static void test_desc(void)
 
 int main(void)
 {
-	tap_plan(10 + 2 + 7);
+	tap_plan(11 + 2 + 7);
 	test_check();
 	test_stats();
 	test_desc();
