@@ -22,6 +22,15 @@ static void test_check(void)
 	tap_ok(r.status == BNN_FAIL && r.max_abs_err == 2 && strstr(r.reason, "first at 4"),
 	       "exact: an off-by-two element fails and is named: %s", r.reason);
 	bnn_poison(out, 10, 1);
+	float fpois[10];
+	bnn_poison(fpois, 10, 0);
+	int all = 1;
+	for (int i = 0; i < 10; i++) {
+		uint32_t bits;
+		memcpy(&bits, &fpois[i], sizeof(bits));
+		all &= out[i] == BNN_POISON_INT && bits == BNN_POISON_FLOAT_BITS && isnan(fpois[i]);
+	}
+	tap_ok(all, "bnn_poison fills every element, int32 and float (a NaN)");
 	bnn_check_int(ref, out, 10, &r);
 	tap_ok(r.status == BNN_FAIL && strstr(r.reason, "never written"),
 	       "exact: an unwritten (poisoned) output fails: %s", r.reason);
@@ -108,7 +117,7 @@ static void test_desc(void)
 
 int main(void)
 {
-	tap_plan(11 + 2 + 7);
+	tap_plan(12 + 2 + 7);
 	test_check();
 	test_stats();
 	test_desc();
