@@ -15,9 +15,10 @@
  *    first test.
  * 2. The runner's path, with planted kernels that compute the reference
  *    themselves: an output moved just inside its bound at one element
- *    passes, one ulp further fails; and a kernel that writes nothing, or
+ *    passes, one ulp further fails; a kernel that writes nothing, or
  *    writes nothing in its timed runs, fails with that reason even when
- *    the kernel before it left a right answer in the buffers.
+ *    the kernel before it left a right answer in the buffers; and one whose
+ *    timed runs differ in the last element only fails on the timed output.
  */
 #include <float.h>
 #include <math.h>
@@ -454,7 +455,8 @@ typedef enum {
 	PLANT_INSIDE,        /* one element as far from it as its bound allows */
 	PLANT_BEYOND,        /* ... and one float further */
 	PLANT_NOTHING,       /* writes nothing */
-	PLANT_TIMED_NOTHING  /* right in its first run, writes nothing after */
+	PLANT_TIMED_NOTHING, /* right in its first run, writes nothing after */
+	PLANT_TIMED_LAST     /* right in its first run, the last element off by one step after */
 } plant_mode_t;
 
 typedef struct {
@@ -568,6 +570,11 @@ static int plant_run(void *state, void *out)
 	if (pl->mode == PLANT_NOTHING || (pl->mode == PLANT_TIMED_NOTHING && pl->runs > 1))
 		return 0;
 	memcpy(out, pl->out, pl->n * sizeof(float));
+	if (pl->mode == PLANT_TIMED_LAST && pl->runs > 1) {
+		/* int32 +1, or the next float: one step either way */
+		uint32_t *last = (uint32_t *)out + pl->n - 1;
+		*last += 1;
+	}
 	return 0;
 }
 
@@ -591,6 +598,7 @@ PLANT_PREPARE(prep_inside, PLANT_INSIDE)
 PLANT_PREPARE(prep_beyond, PLANT_BEYOND)
 PLANT_PREPARE(prep_nothing, PLANT_NOTHING)
 PLANT_PREPARE(prep_timed_nothing, PLANT_TIMED_NOTHING)
+PLANT_PREPARE(prep_timed_last, PLANT_TIMED_LAST)
 
 static bnn_kernel_t plant(const char *name, bnn_op_t op,
 			  int (*prep)(const bnn_op_desc_t *, const bnn_inputs_t *, void **))
@@ -677,6 +685,12 @@ static void poison(const char *desc, bnn_op_t op)
 	       strstr(oc.c[1].reason, "timed repetition's output differs"),
 	       "%s: a kernel right once, writing nothing in its timed runs, FAILs on the timed "
 	       "output: %s", desc, oc.c[1].reason);
+	ks[0] = plant("timed-last", op, prep_timed_last);
+	rc = run_planted(desc, ks, 1, 1, &oc);
+	tap_ok(rc == 0 && oc.c[0].status == BNN_FAIL &&
+	       strstr(oc.c[0].reason, "timed repetition's output differs"),
+	       "%s: a kernel whose timed runs differ from its checked run in the last element "
+	       "only FAILs on the timed output: %s", desc, oc.c[0].reason);
 }
 
 /* The network's classes check (bnn_rnet_check) on planted logits: ref
@@ -769,7 +783,7 @@ static const char *const edge_problems[] = {
 
 int main(void)
 {
-	tap_plan((int)(3 * NTIGHT * NSEEDS + 2 * NEDGE + 4 + 5));
+	tap_plan((int)(3 * NTIGHT * NSEEDS + 2 * NEDGE + 6 + 5));
 	for (size_t s = 0; s < NSEEDS; s++)
 		for (size_t i = 0; i < NTIGHT; i++)
 			tightness(tight_problems[i], seeds[s]);
