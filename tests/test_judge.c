@@ -10,15 +10,18 @@
  *    of the same math written here. Every element's error must lie under
  *    its bound, and the bound must not be vacuous: at the tightest element
  *    of each problem, bound / error must stay under a stated limit (see
- *    the LIMIT_* constants for the measured values and the reasoning). A
- *    bound made 10x looser breaks the limit; one made too tight breaks the
- *    first test.
+ *    the LIMIT_* constants for the measured values and the reasoning), and
+ *    the reference must use little of its bound (LOW_RATIO*). A bound made
+ *    10x looser breaks the limit; one made too tight, or a reference that
+ *    drifts from the math, breaks the first test or the low ratio.
  * 2. The runner's path, with planted kernels that compute the reference
  *    themselves: an output moved just inside its bound at one element
  *    passes, one ulp further fails; a kernel that writes nothing, or
  *    writes nothing in its timed runs, fails with that reason even when
  *    the kernel before it left a right answer in the buffers; and one whose
  *    timed runs differ in the last element only fails on the timed output.
+ * 3. The network's classes check on planted logits: what the tolerance
+ *    allows, and a wrong top-1 or 5th class named in the reason.
  */
 #include <float.h>
 #include <math.h>
@@ -36,7 +39,7 @@
 
 /*
  * The limits on bound / error at the tightest element of a problem, each
- * about three times the largest value measured over the problems and seeds
+ * two and a half to three times the largest value measured over the problems and seeds
  * below, so that a bound made 10x looser fails for every problem. The float
  * reference accumulates in double and rounds a product once, so its error
  * is about u|y| (u = 2^-24), while each bound admits a kernel that
@@ -84,8 +87,8 @@ static double sgn(double v)
 	return v >= 0 ? 1.0 : -1.0;   /* sign(-0.0) = +1 (spec section 1) */
 }
 
-/* The input element of tap (ky, kx) of output (b, oy, ox), channel ch, or
- * NULL in the padding: the convolution's geometry, written out again. */
+/* The input pixel (its c channels) under tap (ky, kx) of output (b, oy, ox),
+ * or NULL in the padding: the convolution's geometry, written out again. */
 static const float *tap(const bnn_conv_shape_t *s, const float *x, int64_t b, int64_t oy,
 			int64_t ox, int64_t ky, int64_t kx)
 {
@@ -707,6 +710,14 @@ static void classes(void)
 		for (int o = 0; o < C; o++)
 			ref[b * C + o] = 10.0f - (float)o / 100;
 	ref[5] = ref[C + 5] = ref[4] - 0.001f;
+	/* the bound, per image: image 0's largest |logit| is a negative one */
+	memcpy(out, ref, sizeof(out));
+	out[999] = -12.0f;
+	bnn_rnet_bound(&r, out, bound);
+	tap_ok(bound[0] == (float)(12.0 / 1024) && bound[999] == bound[0] &&
+	       bound[C] == (float)(10.0 / 1024) && bound[2 * C - 1] == bound[C],
+	       "bnn_rnet_bound: 1/1024 of each image's largest |logit| (%g %g)", bound[0],
+	       bound[C]);
 	bnn_rnet_bound(&r, ref, bound);
 	memcpy(out, ref, sizeof(out));
 	out[C + 4] = ref[C + 5], out[C + 5] = ref[C + 4];   /* within the bound */
@@ -783,7 +794,7 @@ static const char *const edge_problems[] = {
 
 int main(void)
 {
-	tap_plan((int)(3 * NTIGHT * NSEEDS + 2 * NEDGE + 6 + 5));
+	tap_plan((int)(3 * NTIGHT * NSEEDS + 2 * NEDGE + 6 + 6));
 	for (size_t s = 0; s < NSEEDS; s++)
 		for (size_t i = 0; i < NTIGHT; i++)
 			tightness(tight_problems[i], seeds[s]);
