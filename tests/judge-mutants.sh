@@ -18,7 +18,7 @@
 # path is printed; logs/ID.log holds each mutant's build and test output)
 # and exits 0 when every applicable, non-equivalent mutant was caught. A
 # rule that changes nothing in its file (an older revision without that
-# code) counts as not applicable; so do tests an older revision lacks.
+# code) counts as not applicable; tests it lacks are left out.
 # compare (reports/compare.c) has no mutants here.
 #
 # Format: ID~KIND~FILE~SED EXPRESSION~TESTS~WHAT (~ separates the fields:
