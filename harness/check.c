@@ -37,15 +37,18 @@ size_t bnn_first_bad_input(const float *x, size_t n, const char **why)
 
 void bnn_poison(void *out, size_t n, int is_int)
 {
-	if (is_int) {
-		int32_t *o = out;
-		for (size_t i = 0; i < n; i++)
-			o[i] = BNN_POISON_INT;
-	} else {
-		float *o = out;
-		for (size_t i = 0; i < n; i++)
-			o[i] = nanf("0x5eed");
-	}
+	uint32_t bits = is_int ? (uint32_t)BNN_POISON_INT : BNN_POISON_FLOAT_BITS;
+	unsigned char *o = out;
+	for (size_t i = 0; i < n; i++)
+		memcpy(o + i * sizeof(bits), &bits, sizeof(bits));
+}
+
+/* Whether v is the float poison, bit for bit. */
+static int is_poison(float v)
+{
+	uint32_t bits;
+	memcpy(&bits, &v, sizeof(bits));
+	return bits == BNN_POISON_FLOAT_BITS;
 }
 
 static void init(bnn_check_t *r)
@@ -120,10 +123,14 @@ void bnn_check_float(const float *ref, const float *out, const float *bound, siz
 	}
 	if (bad) {
 		r->status = BNN_FAIL;
-		if (isnan(out[first]))
+		if (is_poison(out[first]))
 			snprintf(r->reason, sizeof(r->reason),
-				 "%zu of %zu elements out of bound; element %zu is NaN "
-				 "(never written, or computed)", bad, n, first);
+				 "%zu of %zu elements out of bound; element %zu was never written",
+				 bad, n, first);
+		else if (isnan(out[first]))
+			snprintf(r->reason, sizeof(r->reason),
+				 "%zu of %zu elements out of bound; element %zu is NaN (computed)",
+				 bad, n, first);
 		else
 			snprintf(r->reason, sizeof(r->reason),
 				 "%zu of %zu elements out of bound; first at %zu: got %.9g, want "

@@ -21,8 +21,11 @@ typedef struct {
 } bnn_check_t;
 
 /* The sentinels outputs are poisoned with before each run: an element a
- * kernel does not write shows up as a failure. */
+ * kernel does not write shows up as a failure. The float one is a quiet NaN
+ * with its own payload, so that the checker tells an element never written
+ * from a NaN a kernel computed. */
 #define BNN_POISON_INT INT32_MIN
+#define BNN_POISON_FLOAT_BITS 0x7fc05eedu
 void bnn_poison(void *out, size_t n, int is_int);
 
 /* Exact comparison of int32 out against the integer-valued float ref. */

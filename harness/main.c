@@ -1430,6 +1430,12 @@ static int cmd_list(void)
 typedef struct {
 	size_t fail, pass, skip, mistrusted;
 	const char *first_fail;
+	char first_reason[256];
+	/* Mutants: the text every failure's reason must contain, the failures
+	 * whose reason lacks it, and the first of those. */
+	const char *expect;
+	size_t wrong;
+	char wrong_reason[400];
 } tally_t;
 
 static int on_selftest(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o)
@@ -1437,8 +1443,13 @@ static int on_selftest(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *
 	tally_t *t = vctx;
 	switch (o->check.status) {
 	case BNN_FAIL:
-		if (!t->fail++)
+		if (!t->fail++) {
 			t->first_fail = p->name;
+			snprintf(t->first_reason, sizeof(t->first_reason), "%s", o->check.reason);
+		}
+		if (t->expect && !strstr(o->check.reason, t->expect) && !t->wrong++)
+			snprintf(t->wrong_reason, sizeof(t->wrong_reason), "%s: %s", p->name,
+				 o->check.reason);
 		break;
 	case BNN_PASS: t->pass++; break;
 	case BNN_SKIP: t->skip++; break;
@@ -1448,7 +1459,9 @@ static int on_selftest(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *
 }
 
 /* Runs the suite on the real kernels (all must pass), then on each mutant
- * (each must fail somewhere). Stores nothing. */
+ * (each must fail somewhere, or on every problem of its op where its rule
+ * says so, every failure for the reason bnn_mutant_rules gives). The mutants are timed too, briefly, so that the check of the timed
+ * output against the checked one is exercised. Stores nothing. */
 static int cmd_selftest(cli_t *cli)
 {
 	bnn_suite_t suite = { 0 };
@@ -1474,20 +1487,32 @@ static int cmd_selftest(cli_t *cli)
 		       " (first failure: %s)\n", real.first_fail ? real.first_fail : "-");
 		bad = 1;
 	}
+	bnn_run_opts_t mo = cli->run;
+	mo.check_only = 0;
+	mo.min_time_s = 0;
+	mo.min_reps = mo.max_reps = 1;
+	mo.warmup = 0;
+	mo.counters = NULL;
+	mo.cupti = NULL;
 	for (size_t m = 0; m < bnn_mutant_count; m++) {
-		tally_t t = { 0 };
+		tally_t t = { .expect = bnn_mutant_rules[m].reason };
 		for (size_t i = 0; i < suite.count; i++)
-			if (bnn_run_problem(&suite.p[i], &bnn_mutants[m], 1, "kernel",
-					    &cli->run, on_selftest, &t, err, sizeof(err)) != 0)
+			if (bnn_run_problem(&suite.p[i], &bnn_mutants[m], 1, "kernel", &mo,
+					    on_selftest, &t, err, sizeof(err)) != 0)
 				goto broken;
-		printf("  %-38s %-38s %s", bnn_mutants[m].name, bnn_mutants[m].summary,
-		       t.fail ? "caught" : "NOT CAUGHT");
+		int missed = bnn_mutant_rules[m].every && t.pass + t.mistrusted > 0;
+		printf("  %-40s %-38s %s", bnn_mutants[m].name, bnn_mutants[m].summary,
+		       !t.fail ? "NOT CAUGHT" : t.wrong ? "WRONG REASON" :
+		       missed ? "MISSED ON SOME PROBLEMS" : "caught");
 		if (t.fail)
-			printf(" (%zu of %zu problems fail; first: %s)\n", t.fail,
-			       t.fail + t.pass + t.mistrusted, t.first_fail);
+			printf(" (%zu of %zu problems fail; first: %s)\n      reason: %s\n", t.fail,
+			       t.fail + t.pass + t.mistrusted, t.first_fail, t.first_reason);
 		else
 			printf("\n");
-		bad |= t.fail == 0;
+		if (t.wrong)
+			printf("      %zu failures lack \"%s\"; first: %s\n", t.wrong, t.expect,
+			       t.wrong_reason);
+		bad |= t.fail == 0 || t.wrong || missed;
 	}
 	printf("selftest: %s\n", bad ? "FAILED" : "every mutant caught");
 	bnn_suite_free(&suite);

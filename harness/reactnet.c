@@ -304,10 +304,14 @@ int bnn_rnet_check_topk(const bnn_rnet_shape_t *r, const float *ref, const float
 void bnn_rnet_check(const bnn_rnet_shape_t *r, const float *ref, const float *out,
 		    const float *bound, bnn_check_t *c)
 {
+	char classes[120], logits[sizeof(c->reason)];
 	bnn_check_float(ref, out, bound, (size_t)(r->n * BNN_RNET_CLASSES), c);
-	if (c->status != BNN_FAIL &&
-	    bnn_rnet_check_topk(r, ref, out, bound, c->reason, sizeof(c->reason)) != 0)
-		c->status = BNN_FAIL;
+	if (bnn_rnet_check_topk(r, ref, out, bound, classes, sizeof(classes)) == 0)
+		return;
+	snprintf(logits, sizeof(logits), "%s", c->status == BNN_FAIL ? c->reason : "");
+	snprintf(c->reason, sizeof(c->reason), "%s%s%.*s", classes, logits[0] ? "; " : "",
+		 (int)(sizeof(c->reason) - sizeof(classes) - 2), logits);
+	c->status = BNN_FAIL;
 }
 
 void bnn_rnet_counts(const bnn_rnet_shape_t *r, bnn_rnet_counts_t *c)

@@ -75,9 +75,13 @@ int bnn_rnet_check_topk(const bnn_rnet_shape_t *r, const float *ref, const float
 
 /*
  * The network's whole check of logits out against ref, as the harness
- * runs it: every logit within its bound (bnn_check_float, into c), then,
- * unless that failed, the classes (bnn_rnet_check_topk): c becomes FAIL
- * with its reason when they differ.
+ * runs it: every logit within its bound (bnn_check_float, into c), and the
+ * classes (bnn_rnet_check_topk): when they differ, c becomes FAIL and its
+ * reason names the classes first (what a user of the network sees), then
+ * the logits' failure if they failed too. Logits within their bound imply
+ * the classes check (the tolerance is twice the bound), so classes that
+ * differ always come with logits out of bound; the classes' reason says
+ * what that did.
  */
 void bnn_rnet_check(const bnn_rnet_shape_t *r, const float *ref, const float *out,
 		    const float *bound, bnn_check_t *c);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "bnn_ref.h"
+#include "bounds.h"
 #include "gen.h"
 #include "npy.h"
 #include "reactnet.h"
@@ -333,24 +334,11 @@ static int data_make(const bnn_problem_t *p, const bnn_run_opts_t *o, problem_da
 		return -ENOMEM;
 	bnn_ref_alpha(pd->b, s->k, taps * cg, pd->alpha);
 	if (p->d.op == BNN_OP_BWN) {
-		/* Spec section 3: |y - y_ref| <= gamma_n * alpha * sum|x|; n grows by
-		 * the alpha product, the reference's own rounding and that of the
-		 * |x| sum. */
-		double g = bnn_gamma((double)(taps * cg + 4));
 		bnn_ref_bwn_conv(s, pd->a, pd->b, pd->alpha, pd->ref);
-		bnn_ref_abs_sum(s, pd->a, pd->bound);
-		for (size_t i = 0; i < pd->nout; i++)
-			pd->bound[i] = (float)(g * pd->alpha[i % (size_t)s->k] * pd->bound[i]);
+		bnn_bwn_bound(s, pd->a, pd->alpha, pd->bound);
 	} else {
-		/* XNOR: the dot product is exact; the float part is the channel mean
-		 * (c terms), the box filter (taps terms) and two products, all of
-		 * positive terms, so the error is relative to |y|. Released mode has
-		 * the products only. */
-		double g = p->d.xnor_mode == BNN_XNOR_PAPER ?
-				   bnn_gamma((double)(s->c + taps + 6)) : bnn_gamma(3.0);
 		bnn_ref_xnor_conv(s, p->d.xnor_mode, pd->a, pd->b, pd->alpha, pd->ref);
-		for (size_t i = 0; i < pd->nout; i++)
-			pd->bound[i] = (float)(g * fabs((double)pd->ref[i]));
+		bnn_xnor_bound(s, p->d.xnor_mode, pd->ref, pd->bound);
 	}
 	return 0;
 }

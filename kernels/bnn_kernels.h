@@ -121,6 +121,14 @@ extern const size_t bnn_kernel_count;
  */
 extern const bnn_kernel_t bnn_mutants[];
 extern const size_t bnn_mutant_count;
+/* bnn_mutant_rules[i]: how bnn_mutants[i] must fail: reason, a text every
+ * failure must contain (naming the check meant to catch it); every, whether
+ * every problem of its op must fail. */
+typedef struct {
+	const char *reason;
+	int every;
+} bnn_mutant_rule_t;
+extern const bnn_mutant_rule_t bnn_mutant_rules[];
 
 /*
  * The AVX-512 kernels built against SIMDe (end of kernels/table.c; none without

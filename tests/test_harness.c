@@ -23,6 +23,15 @@ static void test_check(void)
 	tap_ok(r.status == BNN_FAIL && r.max_abs_err == 2 && strstr(r.reason, "first at 4"),
 	       "exact: an off-by-two element fails and is named: %s", r.reason);
 	bnn_poison(out, 10, 1);
+	float fpois[10];
+	bnn_poison(fpois, 10, 0);
+	int all = 1;
+	for (int i = 0; i < 10; i++) {
+		uint32_t bits;
+		memcpy(&bits, &fpois[i], sizeof(bits));
+		all &= out[i] == BNN_POISON_INT && bits == BNN_POISON_FLOAT_BITS && isnan(fpois[i]);
+	}
+	tap_ok(all, "bnn_poison fills every element, int32 and float (a NaN)");
 	bnn_check_int(ref, out, 10, &r);
 	tap_ok(r.status == BNN_FAIL && strstr(r.reason, "never written"),
 	       "exact: an unwritten (poisoned) output fails: %s", r.reason);
@@ -49,7 +58,14 @@ static void test_check(void)
 	       "bounded: one ulp over a zero bound fails: %s", r.reason);
 	bnn_poison(fout, 3, 0);
 	bnn_check_float(fref, fout, bound, 3, &r);
-	tap_ok(r.status == BNN_FAIL && strstr(r.reason, "NaN"), "bounded: NaN output fails");
+	tap_ok(r.status == BNN_FAIL && strstr(r.reason, "element 0 was never written"),
+	       "bounded: an unwritten (poisoned) output fails as such: %s", r.reason);
+	memcpy(fout, fref, sizeof(fout));
+	fout[2] = NAN;
+	bnn_check_float(fref, fout, bound, 3, &r);
+	tap_ok(r.status == BNN_FAIL && strstr(r.reason, "1 of 3") &&
+	       strstr(r.reason, "element 2 is NaN (computed)"),
+	       "bounded: a computed NaN fails as such: %s", r.reason);
 	tap_ok(fabs(bnn_gamma(1) - ldexp(1.0, -24) / (1 - ldexp(1.0, -24))) < 1e-30,
 	       "gamma_1 = u/(1-u)");
 }
@@ -124,7 +140,7 @@ static void test_input_rule(void)
 
 int main(void)
 {
-	tap_plan(10 + 2 + 7 + 4);
+	tap_plan(12 + 2 + 7 + 4);
 	test_check();
 	test_stats();
 	test_desc();
