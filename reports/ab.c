@@ -50,7 +50,7 @@ static const char usage[] =
 	"                   [--statistic median|min] [--db PATH] [--keep DIR] [run options]\n"
 	"                   SUITE|DESCRIPTOR...\n"
 	"Runs the builds PATH (base, A) and --new (default: this program, B) alternately in\n"
-	"ABBA order, N pairs (default 8), each run a fresh `bnnbench run` process on the\n"
+	"ABBA order, N pairs (default 16), each run a fresh `bnnbench run` process on the\n"
 	"same seed, and gives a paired verdict per (problem, kernel). Run options (such as\n"
 	"--min-time, --threads, --no-probe, --kernel, --seed) are passed to every run.\n"
 	"--statistic: what of each run is paired: its fastest sample (min, default: on a\n"
@@ -162,7 +162,7 @@ int bnn_cmd_ab(int argc, char **argv)
 	const char *base = NULL, *db = DEFAULT_DB, *keep = NULL;
 	char newexe[4096], dir[4096], path[4200], logp[4200];
 	char *pass[AB_MAX_ARGS];
-	int npass = 0, pairs = 8, status = BNN_DBT_USAGE, c;
+	int npass = 0, pairs = 16, status = BNN_DBT_USAGE, c;
 	double threshold = 0.05, alpha = 0.05;
 	int use_min = 1;   /* --statistic min (default): each run's fastest sample */
 	char *end;
