@@ -11,6 +11,9 @@
 
 #define MAX_THREADS 256
 #define WINDOWS 3
+/* The longest window, and the most windows one probe takes. */
+#define SHORT_WINDOW_S 5e-4
+#define MAX_WINDOWS 400
 
 typedef int64_t (*xorpopc_fn)(const uint64_t *, const uint64_t *, int64_t, int64_t);
 
@@ -78,14 +81,18 @@ static double best_rate(job_t *j, double work_per_rep, double seconds)
 	j->reps = 1;
 	pass_here(j); /* first touch of thread 0's buffers */
 	double t;
-	while ((t = pass_here(j)) < seconds / 8 && j->reps < ((int64_t)1 << 40))
+	/* Short windows, as many as WINDOWS x seconds hold: a long window on a
+	 * shared machine always contains another process's time slice. */
+	double win = seconds < SHORT_WINDOW_S ? seconds : SHORT_WINDOW_S;
+	while ((t = pass_here(j)) < win / 8 && j->reps < ((int64_t)1 << 40))
 		j->reps *= 2;
 	if (t > 0)
-		j->reps = (int64_t)((double)j->reps * seconds / t) + 1;
+		j->reps = (int64_t)((double)j->reps * win / t) + 1;
 	pass(j); /* first touch of the other threads' buffers */
-	double best = 0;
-	for (int w = 0; w < WINDOWS; w++) {
+	double best = 0, spent = 0;
+	for (int w = 0; w < WINDOWS || (spent < WINDOWS * seconds && w < MAX_WINDOWS); w++) {
 		t = pass(j);
+		spent += t;
 		double r = work_per_rep * (double)j->reps * bnn_parallel_threads() / t;
 		if (r > best)
 			best = r;
