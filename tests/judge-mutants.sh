@@ -13,6 +13,8 @@
 #     tests/judge-mutants.sh              # the working tree's tracked files
 #     tests/judge-mutants.sh -r REV       # a committed revision instead
 #     tests/judge-mutants.sh -j 4 -o ID   # 4 make jobs; only mutant ID
+#     tests/judge-mutants.sh -o 'C1 B2' -t 'tests/selftest.sh tests/cli.sh'
+#                                         # those mutants, against those tests
 #
 # It prints one line per mutant and the score, keeps the scratch folder (its
 # path is printed; logs/ID.log holds each mutant's build and test output)
@@ -26,13 +28,14 @@
 # equiv (changes no behaviour; WHAT says why). Lines sharing an ID form one
 # mutant (the same mistake where older revisions had the code).
 set -u
-jobs=2 rev= only=
-while getopts 'j:r:o:' opt; do
+jobs=2 rev= only= override=
+while getopts 'j:r:o:t:' opt; do
 	case $opt in
 	j) jobs=$OPTARG ;;
 	r) rev=$OPTARG ;;
-	o) only=$OPTARG ;;
-	*) echo "usage: $0 [-j JOBS] [-r REV] [-o ID]" >&2; exit 2 ;;
+	o) only=$OPTARG ;;      # mutant IDs, separated by spaces
+	t) override=$OPTARG ;;  # the tests run for every mutant, instead of its own
+	*) echo "usage: $0 [-j JOBS] [-r REV] [-o 'ID...'] [-t 'TEST...']" >&2; exit 2 ;;
 	esac
 done
 top=$(git rev-parse --show-toplevel) || exit 2
@@ -133,7 +136,7 @@ run_tests() {
 	return $rc
 }
 
-all_tests=$(mutants | cut -d'~' -f5 | tr ' ' '\n' | sort -u | tr '\n' ' ')
+all_tests=${override:-$(mutants | cut -d'~' -f5 | tr ' ' '\n' | sort -u | tr '\n' ' ')}
 all_tests=$(present "$all_tests")
 echo "judge-mutants: unmutated: $all_tests"
 if ! failed=$(run_tests "$all_tests" "$scratch/logs/unmutated.log"); then
@@ -144,7 +147,10 @@ fi
 caught=0 survived=0 equiv=0 na=0 broken=0
 ids=$(mutants | cut -d'~' -f1 | awk '!seen[$0]++')
 for id in $ids; do
-	[ -n "$only" ] && [ "$id" != "$only" ] && continue
+	case " $only " in
+	"  " | *" $id "*) ;;
+	*) continue ;;
+	esac
 	applied= kind= tests= what=
 	while IFS='~' read -r mid mkind mfile mexpr mtests mwhat; do
 		[ "$mid" = "$id" ] || continue
@@ -163,7 +169,7 @@ for id in $ids; do
 			esac
 		fi
 	done < <(mutants)
-	tests=$(present "$tests")
+	tests=$(present "${override:-$tests}")
 	log=$scratch/logs/$id.log
 	if [ -z "$applied" ]; then
 		result="n/a (the rule matches nothing here)"
