@@ -1720,7 +1720,10 @@ int main(int argc, char **argv)
 		case 'q': cli.quiet = 1; break;
 		case 'v': cli.verbose = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
-		case 'V': printf("bnnbench %s\n", PACKAGE_VERSION); return 0;
+		case 'V':
+			printf("bnnbench %s (%s)\n%s\nLicense %s: see the file LICENSE.\n",
+			       PACKAGE_VERSION, BNN_GIT_VERSION, BNN_COPYRIGHT, BNN_LICENSE);
+			return 0;
 		default: fputs(usage, stderr); return EXIT_USAGE;
 		}
 	}

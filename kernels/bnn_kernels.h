@@ -4,7 +4,7 @@
  * One list of kernels (kernels/table.c), each entry naming the operation it
  * implements and the ISA it needs. That one list drives dispatch, the
  * conformance checks and the benchmarks: a kernel in the list is checked and
- * timed everywhere without being registered twice (STYLE.md, "Kernels").
+ * timed everywhere without being registered twice (doc/STYLE.md, "Kernels").
  * The list is filled reference-first: every operation has a generic entry,
  * and ISA folders add entries beside it.
  *

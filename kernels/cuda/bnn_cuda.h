@@ -1,7 +1,7 @@
 /*
  * kernels/cuda: binary GEMM on an NVIDIA GPU (nvcc, kernels/cuda/bgemm_cuda.cu).
  *
- * C sees only these extern "C" functions, never launch syntax (STYLE.md).
+ * C sees only these extern "C" functions, never launch syntax (doc/STYLE.md).
  * Each kernel-table entry does the whole operation on the GPU, with its
  * data resident there (the kernel table's fetch contract, bnn_kernels.h):
  * prepare copies A and B to the device as floats, packs B once (weights

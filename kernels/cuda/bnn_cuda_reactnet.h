@@ -1,7 +1,7 @@
 /*
  * The ReActNet block and ReActNet-A on an NVIDIA GPU
  * (kernels/cuda/reactnet_cuda.cu; the design: reactnet_cuda_impl.cuh).
- * C sees only these extern "C" functions (STYLE.md). The kernel table's
+ * C sees only these extern "C" functions (doc/STYLE.md). The kernel table's
  * fetch contract (bnn_kernels.h): prepare copies the op's input and every
  * parameter to the device, packs the binary weights there and poisons the
  * output; run does the whole block or network on the default stream and
