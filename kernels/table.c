@@ -78,6 +78,17 @@ const bnn_kernel_t bnn_kernels[] = {
 		.run = bnn_gemm_run,
 		.release = bnn_gemm_release,
 	},
+	/* The worked example of doc/adding-a-kernel.md: a whole kernel in one
+	 * file, checked and timed like every entry. */
+	{
+		.name = "bgemm_xor_popc__example_1x1",
+		.op = BNN_OP_GEMM,
+		.isa = BNN_ISA_GENERIC,
+		.summary = "the example kernel: packed XOR-popcount GEMM, one output at a time",
+		.prepare = bnn_bgemm_prepare__example,
+		.run = bnn_bgemm_run__example,
+		.release = bnn_bgemm_release__example,
+	},
 	{
 		.name = "bconv_xor_popc__generic",
 		.op = BNN_OP_CONV,

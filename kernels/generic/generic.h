@@ -166,6 +166,15 @@ static inline void bnn_put_taps(uint64_t *dst, int64_t words, const uint64_t *ta
 int bnn_bgemm_prepare__generic(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);
 int bnn_conv_prepare__generic(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);
 
+/*
+ * bgemm_xor_popc__example_1x1 (bgemm_example.c): the worked example of
+ * doc/adding-a-kernel.md. prepare packs A and B (untimed; 0 or -ENOMEM),
+ * run writes C (timed; 0), release frees the state (NULL allowed).
+ */
+int bnn_bgemm_prepare__example(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);
+int bnn_bgemm_run__example(void *state, void *out);
+void bnn_bgemm_release__example(void *state);
+
 int bnn_bconv_run__generic(void *state, void *out);
 int bnn_bwn_run__generic(void *state, void *out);
 int bnn_xnor_run__generic(void *state, void *out);
