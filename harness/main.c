@@ -45,22 +45,30 @@
 #define STORE_RESULT_BUSY_MS 10000
 #define STORE_FINAL_BUSY_MS 300000
 
-static const char usage[] =
+/*
+ * The help text: one string per command, printed by `bnnbench COMMAND --help`
+ * (the database commands keep theirs beside their code). doc/bnnbench.1
+ * documents the same commands and options; tests/manpage.sh fails when the
+ * two disagree.
+ */
+static const char usage_commands[] =
 	"usage: bnnbench [run] [--suite NAME|PATH]... [DESCRIPTOR]... [options]\n"
-	"       bnnbench probe [--threads N] [--probe-time SEC] [--db PATH]\n"
+	"       bnnbench probe [--threads N] [--bind|--no-bind] [--probe-time SEC] [--db PATH]\n"
 	"       bnnbench list\n"
-	"       bnnbench selftest [--suite NAME|PATH] [--seed N]\n"
+	"       bnnbench selftest [--suite NAME|PATH]... [DESCRIPTOR]... [--seed N]\n"
 	"       bnnbench show [--db PATH] [RUN_ID]\n"
 	"       bnnbench info [--json] [--events LIST] [--gpu-metrics LIST]\n"
 	"       bnnbench compare [--db PATH] [--threshold F] [--strict] [--any-machine] [--csv|--json]\n"
 	"                        BASE NEW\n"
 	"       bnnbench report [--db PATH] -o DIR [RUN...]\n"
-	"       bnnbench export [--db PATH] --format csv|json [-o FILE] [RUN...]\n"
+	"       bnnbench export [--db PATH] --format csv|json|junit [-o FILE] [RUN...]\n"
 	"       bnnbench merge SOURCE.db... -o DEST.db\n"
 	"       bnnbench ab --base OLD [--new NEW] [--pairs N] [run options] SUITE|DESCRIPTOR...\n"
 	"       (compare, report, export, merge and ab take their options after the command;\n"
-	"       `bnnbench COMMAND --help` lists them)\n"
-	"\n"
+	"       `bnnbench COMMAND --help` lists a command's options)\n"
+	"\n";
+
+static const char help_run[] =
 	"run: checks every kernel this machine can run against the golden reference\n"
 	"on each problem, times it, and stores the results in SQLite.\n"
 	"  -s, --suite NAME|PATH  a suite: a built-in name (see `bnnbench list`) or a file\n"
@@ -99,16 +107,84 @@ static const char usage[] =
 	"      --gpu-metrics LIST CUPTI metrics of the GPU kernels, read after timing,\n"
 	"                         comma separated (default " BNN_CUPTI_METRICS_DEFAULT ");\n"
 	"                         'none': kernel records only\n"
-	"      --json             info: one JSON object\n"
 	"  -q, --quiet            print only failures and the summary\n"
 	"  -v, --verbose          a line for every SKIP too (default: one per reason at\n"
-	"                         the end)\n"
-	"  -h, --help             this text\n"
-	"  -V, --version          the version\n"
+	"                         the end)\n";
+
+static const char help_probe[] =
+	"usage: bnnbench probe [--threads N] [--bind|--no-bind] [--probe-time SEC]\n"
+	"                      [--db PATH|--no-db] [-q]\n"
+	"Measures the machine's peaks (XOR-popcount per ISA and method, FP32 FMA,\n"
+	"STREAM triad; on a CUDA build also the GPU's) on one thread and on all,\n"
+	"prints them and stores them as a run of their own.\n"
+	"  -t, --threads N        threads of the all-threads rows (default: every\n"
+	"                         online CPU)\n"
+	"      --bind, --no-bind  bind threads to cores with hwloc\n"
+	"      --probe-time SEC   time per probe row (default 0.2)\n"
+	"      --db PATH          results database (default " DEFAULT_DB ")\n"
+	"      --no-db            store nothing\n"
+	"  -q, --quiet            print only the summary\n";
+
+static const char help_list[] =
+	"usage: bnnbench list\n"
+	"Prints the built-in suites with their problem counts, the detected CPU ISA,\n"
+	"and the kernel table with whether each kernel runs here. No options.\n";
+
+static const char help_selftest[] =
+	"usage: bnnbench selftest [--suite NAME|PATH]... [DESCRIPTOR]... [--seed N]\n"
+	"Proves the checker can fail: runs the conformance suite (or the problems\n"
+	"given) check-only on the real kernels, which must all pass, then on each\n"
+	"deliberately wrong kernel, each of which must fail somewhere. Stores nothing.\n"
+	"  -s, --suite NAME|PATH  a suite instead of conformance\n"
+	"      --seed N           input seed (default " "20161008" ")\n";
+
+static const char help_show[] =
+	"usage: bnnbench show [--db PATH] [RUN_ID]\n"
+	"Prints one stored run (the latest without RUN_ID): a header line, then one\n"
+	"line per result with its status, median, interval, TOPS and efficiency.\n"
+	"      --db PATH          results database (default " DEFAULT_DB ")\n";
+
+static const char help_info[] =
+	"usage: bnnbench info [--json] [--events LIST|--no-counters] [--gpu-metrics LIST]\n"
+	"Prints the machine record, the build and library versions, the GPU, each\n"
+	"counter event with whether it can be counted here (and why not), and the\n"
+	"kernels and peers this machine can run. Needs no database.\n"
+	"      --json             one JSON object, for scripts\n"
+	"      --events LIST      the PAPI events to probe (default: a run's)\n"
+	"      --no-counters      the same as --events none\n"
+	"      --gpu-metrics LIST the CUPTI metrics to probe (default: a run's)\n";
+
+static const char usage_tail[] =
+	"\n"
+	"  -h, --help             this text (`bnnbench COMMAND --help`: that command's)\n"
+	"  -V, --version          the version and the license\n"
 	"\n"
 	"TOPS count 2 operations per binary MAC (the vendor convention).\n"
 	"Exit status: 0 all passed (or skipped), 1 something FAILED, 2 bad input,\n"
 	"3 database or I/O error, 130 interrupted. See bnnbench(1) and README.md.\n";
+
+/* Prints the help of cmd ("run" for the whole usage) to f. */
+static void print_help(FILE *f, const char *cmd, int whole)
+{
+	if (whole) {
+		fputs(usage_commands, f);
+		fputs(help_run, f);
+	} else if (!strcmp(cmd, "probe")) {
+		fputs(help_probe, f);
+	} else if (!strcmp(cmd, "list")) {
+		fputs(help_list, f);
+	} else if (!strcmp(cmd, "selftest")) {
+		fputs(help_selftest, f);
+	} else if (!strcmp(cmd, "show")) {
+		fputs(help_show, f);
+	} else if (!strcmp(cmd, "info")) {
+		fputs(help_info, f);
+	} else {
+		fputs("usage: bnnbench [run] [--suite NAME|PATH]... [DESCRIPTOR]... [options]\n", f);
+		fputs(help_run, f);
+	}
+	fputs(usage_tail, f);
+}
 
 typedef struct {
 	const char *db_path;
@@ -1606,7 +1682,7 @@ int main(int argc, char **argv)
 	/* Commands over stored results parse their own options (dbtools.h). */
 	if (argc > 1 && bnn_dbt_is_command(argv[1]))
 		return bnn_dbt_main(argc - 1, argv + 1);
-	int c;
+	int c, want_help = 0;
 	while ((c = getopt_long(argc, argv, "s:t:qvhV", longopts, NULL)) != -1) {
 		char *end;
 		switch (c) {
@@ -1719,12 +1795,12 @@ int main(int argc, char **argv)
 		case O_GPUMETRICS: cli.gpu_metrics = optarg; break;
 		case 'q': cli.quiet = 1; break;
 		case 'v': cli.verbose = 1; break;
-		case 'h': fputs(usage, stdout); return 0;
+		case 'h': want_help = 1; break;
 		case 'V':
 			printf("bnnbench %s (%s)\n%s\nLicense %s: see the file LICENSE.\n",
 			       PACKAGE_VERSION, BNN_GIT_VERSION, BNN_COPYRIGHT, BNN_LICENSE);
 			return 0;
-		default: fputs(usage, stderr); return EXIT_USAGE;
+		default: print_help(stderr, "run", 1); return EXIT_USAGE;
 		}
 	}
 	cli.run.input_path = cli.input_path;
@@ -1748,8 +1824,9 @@ int main(int argc, char **argv)
 		cmd = argv[optind];
 		first++;
 	}
-	if (!strcmp(cmd, "help")) {
-		fputs(usage, stdout);
+	if (want_help || !strcmp(cmd, "help")) {
+		/* bnnbench --help: everything; bnnbench COMMAND --help: that command. */
+		print_help(stdout, cmd, first == optind || !strcmp(cmd, "help"));
 		return 0;
 	}
 	if (!strcmp(cmd, "show")) {
