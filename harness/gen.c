@@ -1,22 +1,17 @@
-/* splitmix64: tiny, fast, and good enough for test data. */
+/* Seeded input data (gen.h), from the project's generator and hash
+ * (bnn_rand.h). */
 #include <float.h>
+#include "bnn_rand.h"
 #include "gen.h"
 
 uint64_t bnn_problem_seed(uint64_t run_seed, const char *canonical)
 {
-	uint64_t h = 1469598103934665603ull;  /* FNV-1a */
-	for (const unsigned char *p = (const unsigned char *)canonical; *p; p++)
-		h = (h ^ *p) * 1099511628211ull;
-	return run_seed ^ h;
+	return run_seed ^ bnn_fnv1a_str(BNN_FNV1A_INIT, canonical);
 }
 
 uint64_t bnn_hash_bytes(const void *p, size_t n)
 {
-	uint64_t h = 1469598103934665603ull;
-	const unsigned char *c = p;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ c[i]) * 1099511628211ull;
-	return h;
+	return bnn_fnv1a(BNN_FNV1A_INIT, p, n);
 }
 
 void bnn_round_order(uint64_t seed, int round, size_t n, size_t *perm)
@@ -41,10 +36,7 @@ void bnn_rng_init(bnn_rng_t *r, uint64_t seed)
 
 uint64_t bnn_rng_next(bnn_rng_t *r)
 {
-	uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return bnn_splitmix64(&r->s);
 }
 
 void bnn_fill_activations(bnn_rng_t *r, float *x, size_t n)

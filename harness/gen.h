@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A stream of the project's generator (splitmix64, bnn_rand.h). */
 typedef struct {
 	uint64_t s;
 } bnn_rng_t;
@@ -16,7 +17,7 @@ typedef struct {
 /* Seed of a problem: the run seed mixed with a hash of its canonical text. */
 uint64_t bnn_problem_seed(uint64_t run_seed, const char *canonical);
 
-/* FNV-1a of n bytes: the fingerprint of a checked output, compared with
+/* FNV-1a of n bytes (bnn_rand.h): the fingerprint of a checked output, compared with
  * each timed round's output. */
 uint64_t bnn_hash_bytes(const void *p, size_t n);
 

@@ -1,11 +1,14 @@
 /*
  * stats.c: see stats.h. The U test follows the textbook normal
  * approximation (as LNT and scipy's asymptotic method do); the bootstrap
- * uses splitmix64 so its draws do not depend on the C library.
+ * uses the project's splitmix64 (bnn_rand.h) so its draws do not depend on
+ * the C library.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "bnn_rand.h"
 #include "stats.h"
 
 /* qsort order of doubles (no NaN reaches here). */
@@ -76,6 +79,38 @@ double bnn_stat_median(const double *v, size_t n)
 }
 
 /* See stats.h. */
+int bnn_stats(const double *samples, size_t n, bnn_stats_t *st)
+{
+	double *s = malloc(n * sizeof(*s));
+	if (!s || n == 0) {
+		free(s);
+		return -ENOMEM;
+	}
+	memcpy(s, samples, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), cmp_double);
+	st->n = n;
+	st->min = s[0];
+	if (n < 6) {
+		st->ci_lo = s[0];
+		st->ci_hi = s[n - 1];
+	} else {
+		/* 1-based ranks j and k with P(x_(j) <= median <= x_(k)) >= 0.95. */
+		double half = 1.96 * sqrt((double)n) / 2.0;
+		long j = (long)floor((double)n / 2.0 - half);
+		long k = (long)ceil(1.0 + (double)n / 2.0 + half);
+		if (j < 1)
+			j = 1;
+		if (k > (long)n)
+			k = (long)n;
+		st->ci_lo = s[j - 1];
+		st->ci_hi = s[k - 1];
+	}
+	st->median = select_median(s, n);   /* last: it reorders s */
+	free(s);
+	return 0;
+}
+
+/* See stats.h. */
 int bnn_stat_mann_whitney(const double *a, size_t na, const double *b, size_t nb,
 			  double *u, double *p)
 {
@@ -123,18 +158,10 @@ int bnn_stat_mann_whitney(const double *a, size_t na, const double *b, size_t nb
 	return 0;
 }
 
-static uint64_t splitmix64(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 /* A uniform index below n (n small: the modulo bias is far below noise). */
 static size_t draw(uint64_t *s, size_t n)
 {
-	return (size_t)(splitmix64(s) % n);
+	return (size_t)(bnn_splitmix64(s) % n);
 }
 
 /* See stats.h. */
@@ -232,12 +259,6 @@ int bnn_stat_wilcoxon(const double *d, size_t n, double *p, size_t *nz)
 	return 0;
 }
 
-static int cmp_dbl(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 int bnn_stat_wilcoxon_ci(const double *d, size_t n, double level, double *lo, double *hi)
 {
 	if (n == 0 || n > 64)
@@ -253,7 +274,7 @@ int bnn_stat_wilcoxon_ci(const double *d, size_t n, double level, double *lo, do
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = i; j < n; j++)
 			w[k++] = 0.5 * (d[i] + d[j]);
-	qsort(w, m, sizeof(*w), cmp_dbl);
+	qsort(w, m, sizeof(*w), cmp_double);
 	/* The null distribution of W+ with ranks 1..n. */
 	count[0] = 1;
 	for (int r = 1, reach = 0; r <= (int)n; reach += r, r++)

@@ -14,6 +14,21 @@
  * n == 0 or out of memory. v is not modified. */
 double bnn_stat_median(const double *v, size_t n);
 
+/* The summary kept of a timed result's samples (or of its round medians). */
+typedef struct {
+	size_t n;
+	double min, median;
+	double ci_lo, ci_hi;   /* distribution-free 95% interval of the median */
+} bnn_stats_t;
+
+/*
+ * Statistics of n samples (unchanged; n >= 1): the minimum, the median (as
+ * bnn_stat_median) and a 95% interval of the median from the binomial order
+ * statistics around it; with fewer than 6 samples it cannot reach 95% and
+ * is the whole range [min, max]. Returns 0, or -ENOMEM (also for n == 0).
+ */
+int bnn_stats(const double *samples, size_t n, bnn_stats_t *st);
+
 /*
  * Two-sided Mann-Whitney U test of a against b: *u is U of a (the number of
  * pairs with a > b, ties counting one half), *p the two-sided p-value from

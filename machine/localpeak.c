@@ -3,6 +3,7 @@
 #endif
 #include <math.h>
 #include <stdlib.h>
+#include "bnn_rand.h"
 #include "localpeak.h"
 #include "peak.h"
 #include "parallel.h"
@@ -44,10 +45,8 @@ static void task(void *vjob, int64_t b, int64_t e, int tid)
 		if (!bufs[tid])
 			return;
 		uint64_t s = 0x9e3779b97f4a7c15ull * (uint64_t)(tid + 1);
-		for (size_t i = 0; i < n; i++) {
-			s ^= s << 13, s ^= s >> 7, s ^= s << 17;
-			bufs[tid][i] = s;
-		}
+		for (size_t i = 0; i < n; i++)
+			bufs[tid][i] = bnn_splitmix64(&s);
 	}
 	const uint64_t *a = bufs[tid], *bb = a + BNN_PROBE_ROWS * BNN_PROBE_WORDS;
 	j->sink[tid] = (double)j->xp(a, bb, BNN_PROBE_WORDS, j->reps);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#include "bnn_rand.h"
 #include "bnn_kernels.h"
 #include "cuda/bnn_cuda.h"   /* declarations only; used when BNN_HAVE_CUDA */
 #include "cuda/bnn_cuda_info.h"   /* the same: the GPU record */
@@ -235,9 +236,7 @@ void bnn_machine_read(bnn_machine_t *m)
 				 ci.sms);
 	}
 #endif
-	uint64_t h = 1469598103934665603ull;
-	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
-		h = (h ^ *p) * 1099511628211ull;
+	uint64_t h = bnn_fnv1a_str(BNN_FNV1A_INIT, key);
 	snprintf(m->fingerprint, sizeof(m->fingerprint), "%016" PRIx64, h);
 
 	frequency(m);

@@ -20,7 +20,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "bnn_rand.h"
 #include "peak.h"
+#include "timing.h"
 #include "probe.h"
 #include "bnn_kernels.h"
 #ifdef BNN_HAVE_CUDA
@@ -78,22 +80,6 @@ struct pool {
 	worker_t *w;
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t xorshift(uint64_t *s)
-{
-	uint64_t x = *s;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
-
 /* Takes the worker's buffers and touches them: 0, or -ENOMEM. */
 static int worker_setup(worker_t *w)
 {
@@ -106,8 +92,8 @@ static int worker_setup(worker_t *w)
 			return -ENOMEM;
 		uint64_t seed = 0x9e3779b97f4a7c15ull * (uint64_t)(w->id + 1);
 		for (int i = 0; i < BNN_PROBE_ROWS * BNN_PROBE_WORDS; i++) {
-			w->a[i] = xorshift(&seed);
-			w->b[i] = xorshift(&seed);
+			w->a[i] = bnn_splitmix64(&seed);
+			w->b[i] = bnn_splitmix64(&seed);
 		}
 		/* The answer the probe must give per rep (only a bug breaks it). */
 		int64_t p = 0;
@@ -191,9 +177,9 @@ static void *worker_main(void *arg)
 			break;
 		for (int r = 0; r < p->nrep; r++) {
 			pthread_barrier_wait(&p->bar);   /* start together */
-			w->t0[r] = now_ns();
+			w->t0[r] = bnn_now_ns();
 			worker_run(w, p->reps);
-			w->t1[r] = now_ns();
+			w->t1[r] = bnn_now_ns();
 		}
 		pthread_barrier_wait(&p->bar);   /* all done */
 	}

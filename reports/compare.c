@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "bnn_rand.h"
 #include "dbtools.h"
 #include "stats.h"
 
@@ -94,12 +95,7 @@ static double spread(const double *v, size_t n)
 /* Seed of a pair: the same pair always draws the same resamples. */
 static uint64_t pair_seed(const bnn_dbt_result_t *r)
 {
-	uint64_t h = BOOT_SEED;
-	for (const char *s = r->canonical; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	for (const char *s = r->kernel; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
+	return bnn_fnv1a_str(bnn_fnv1a_str(BOOT_SEED, r->canonical), r->kernel);
 }
 
 /* Decides one pair's verdict; see the file comment for the order. */
