@@ -1,5 +1,5 @@
 /*
- * check.h: comparing a kernel's output with the reference (harness.md,
+ * check.h: comparing a kernel's output with the reference (doc/harness-design.md,
  * "Tolerance"). Integer results of +-1 arithmetic must be equal exactly;
  * float results must lie within a bound derived from the arithmetic, given
  * per element by the caller.
@@ -35,7 +35,7 @@ void bnn_check_int(const float *ref, const int32_t *out, size_t n, bnn_check_t *
 void bnn_check_float(const float *ref, const float *out, const float *bound, size_t n,
 		     bnn_check_t *r);
 
-/* gamma_n = n*u / (1 - n*u), u = 2^-24 (spec section 3). */
+/* gamma_n = n*u / (1 - n*u), u = 2^-24 (doc/bnn-math.md section 3). */
 double bnn_gamma(double n);
 
 /*

@@ -1,7 +1,7 @@
 /*
  * reactnet.h: the harness side of the ReActNet ops: synthetic weights shaped
  * like trained ones, the block's error bound, the network's check, and the
- * op counts of ReActNet-A (spec section 6).
+ * op counts of ReActNet-A (doc/bnn-math.md section 6).
  */
 #ifndef BNN_HARNESS_REACTNET_H
 #define BNN_HARNESS_REACTNET_H
@@ -45,7 +45,7 @@ void bnn_rblock_fill_input(bnn_rng_t *rng, const bnn_rblock_shape_t *b,
 
 /*
  * The per-element bound of a block's output against bnn_ref_rblock, from
- * the reference's trace (spec section 3's way: the rounding of each step
+ * the reference's trace (doc/bnn-math.md section 3's way: the rounding of each step
  * relative to the magnitudes it adds, carried through RPReLU's slope). Where
  * the second RSign's input lies within the error already made of its
  * threshold, a kernel may binarize it either way: each such channel adds
@@ -86,7 +86,7 @@ int bnn_rnet_check_topk(const bnn_rnet_shape_t *r, const float *ref, const float
 void bnn_rnet_check(const bnn_rnet_shape_t *r, const float *ref, const float *out,
 		    const float *bound, bnn_check_t *c);
 
-/* ReActNet-A's op counts (spec sections 6 and 7) for one image. */
+/* ReActNet-A's op counts (doc/bnn-math.md sections 6 and 7) for one image. */
 typedef struct {
 	double bops;            /* binary MACs */
 	double flops;           /* real MACs: stem conv and FC */

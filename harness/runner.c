@@ -686,7 +686,7 @@ static int time_kernel(const bnn_kernel_t *k, void *state, void *out, const bnn_
 #define MIN_COUNT_NS 5e6
 
 /*
- * The counters' own pass, right after the timed samples (harness.md:
+ * The counters' own pass, right after the timed samples (doc/harness-design.md:
  * reading counters perturbs timing, so the timed samples never include
  * it): enough repetitions of the same kernel on the same inputs for about
  * MIN_COUNT_NS at the median time, at least one. Fills o's counter fields.
@@ -717,7 +717,7 @@ static void count_kernel(const bnn_kernel_t *k, void *state, void *out,
 
 /*
  * The profile hook's pass, after the samples: PROFILE_REPS runs with their
- * stages timed, the median of each stage kept in o (harness.md: what
+ * stages timed, the median of each stage kept in o (doc/harness-design.md: what
  * perturbs timing stays out of the samples). A failure leaves its reason
  * and the result stands.
  */
@@ -772,7 +772,7 @@ static int run_once(void *arg)
  * the Activity API's kernel records over enough repetitions for about
  * MIN_TRACE_NS at the median time (at least one), aggregated by name into
  * agg (the caller frees it), then the Range Profiler's metrics over one
- * repetition. Neither is in the timed samples (harness.md). Fills o's GPU
+ * repetition. Neither is in the timed samples (doc/harness-design.md). Fills o's GPU
  * fields; a pass that fails leaves its reason and the result stands.
  */
 static void gpu_pass(const bnn_kernel_t *k, void *state, void *out, const bnn_run_opts_t *ro,

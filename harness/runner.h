@@ -1,5 +1,5 @@
 /*
- * runner.h: the path of one problem (harness.md): inputs from the seed, the
+ * runner.h: the path of one problem (doc/harness-design.md): inputs from the seed, the
  * reference output, then for each kernel of the op that this machine can
  * run: prepare, poisoned output, run, check, timing, and the comparison of
  * the last timed output with the checked one. Each finished (problem,
@@ -25,7 +25,7 @@ typedef struct {
 	int min_reps;              /* ... and at least this many samples */
 	int max_reps;              /* ... and at most this many */
 	int warmup;                /* untimed repetitions first (each round) */
-	/* Rounds (harness.md, Timing): every timed entry of a problem (its
+	/* Rounds (doc/harness-design.md, Timing): every timed entry of a problem (its
 	 * kernels and peers) is timed in `rounds` rounds, min_time_s split
 	 * evenly over them; the entries' order is shuffled in each round by
 	 * bnn_round_order from the problem's seed, so a drift of the machine

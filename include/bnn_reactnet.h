@@ -1,6 +1,6 @@
 /*
  * bnn_reactnet.h: the parameters of a ReActNet block and of ReActNet-A
- * (shared/spec/bnn-math.md section 6), as the official PyTorch model holds
+ * (doc/bnn-math.md section 6), as the official PyTorch model holds
  * them, shared by reference/, kernels/ and harness/. Every array is float,
  * owned by whoever filled the struct (the harness: synthetic weights or a
  * loaded checkpoint), and stays valid while a kernel uses it.
@@ -35,7 +35,7 @@ typedef struct {
  *   u = RPReLU1(t + (stride 2 ? AvgPool2x2(x) : x))
  *   v = BN2(alpha1 * bconv1x1(RSign2(u))) + u   (reduction: filters [0, c)
  *       are binary_pw_down1 with bn2_1, [c, 2c) binary_pw_down2 with bn2_2,
- *       each adding u: the concat of spec section 6)
+ *       each adding u: the concat of doc/bnn-math.md section 6)
  *   out = RPReLU2(v)
  * alpha per filter is mean |w| of that filter (HardBinaryConv).
  */

@@ -1,7 +1,7 @@
 /*
  * bnn_shape.h: problem shapes shared by reference/, kernels/ and harness/.
  *
- * The encoding and the math are those of shared/spec/bnn-math.md:
+ * The encoding and the math are those of doc/bnn-math.md:
  *   - GEMM:  C[m][n] = sum_k sign(A[m][k]) * sign(B[n][k])  (both operands K-contiguous)
  *   - conv:  NHWC activations, OHWI filters (O = k filters of kh x kw x c/groups),
  *            NHWC output [n][oh][ow][k]; group g uses channels [g*c/G, (g+1)*c/G)
@@ -21,7 +21,7 @@ typedef enum {
 	BNN_OP_CONV,     /* binary (XNOR) convolution, int32 output */
 	BNN_OP_BWN,      /* binary-weight convolution: float x, alpha*sign(W), float output */
 	BNN_OP_XNOR,     /* XNOR-Net convolution: alpha (and K-map in paper mode), float output */
-	BNN_OP_RBLOCK,   /* one ReActNet block (spec section 6), float NHWC in and out */
+	BNN_OP_RBLOCK,   /* one ReActNet block (doc/bnn-math.md section 6), float NHWC in and out */
 	BNN_OP_RNET,     /* ReActNet-A end to end: float NCHW image in, logits out */
 	BNN_OP_COUNT
 } bnn_op_t;
@@ -45,7 +45,7 @@ typedef struct {
 } bnn_conv_shape_t;
 
 /*
- * A ReActNet block (spec section 6): n images of h x w x c, NHWC, to
+ * A ReActNet block (doc/bnn-math.md section 6): n images of h x w x c, NHWC, to
  * oh x ow x k. Normal: k == c, stride 1. Reduction: k == 2c, stride 1 or 2
  * (stride 2 needs even h and w, so that the 2x2 average pool of the
  * shortcut and the strided 3x3 conv agree on the output size).
@@ -70,7 +70,7 @@ typedef struct {
 	bnn_rnet_shape_t rnet;       /* BNN_OP_RNET */
 } bnn_op_desc_t;
 
-/* The ReActNet-A layer table (spec section 6), for input h x w. */
+/* The ReActNet-A layer table (doc/bnn-math.md section 6), for input h x w. */
 #define BNN_RNET_BLOCKS 13
 #define BNN_RNET_STEM_C 32
 #define BNN_RNET_FC_IN 1024
@@ -128,7 +128,7 @@ static inline int bnn_conv_shape_finish(bnn_conv_shape_t *s)
 	return 0;
 }
 
-/* Binary MACs of an op (spec section 7). */
+/* Binary MACs of an op (doc/bnn-math.md section 7). */
 static inline double bnn_rblock_macs(const bnn_rblock_shape_t *b)
 {
 	/* The 3x3 conv C -> C, then the 1x1 conv(s) C -> k. */

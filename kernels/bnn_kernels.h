@@ -36,7 +36,7 @@ typedef enum {
  *   RNET:        a = images NCHW, params = bnn_rnet_params_t
  * rsign (CONV and XNOR only, optional): a per-input-channel RSign shift
  * fused into packing, so the conv binarizes sign(x + rsign[c]) instead of
- * sign(x) (spec section 6); NULL means plain sign. The harness passes NULL;
+ * sign(x) (doc/bnn-math.md section 6); NULL means plain sign. The harness passes NULL;
  * the ReActNet block kernels, which compose conv kernels, set it.
  */
 typedef struct {

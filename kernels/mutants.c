@@ -84,7 +84,7 @@ static int prepare_conv(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **s
 	return bnn_conv_prepare_with(bnn_pack_rows__generic, d, in, (bnn_conv_state_t **)state);
 }
 
-/* Bug: zero padding treated as +1 (the correction of spec section 5 is skipped). */
+/* Bug: zero padding treated as +1 (the correction of doc/bnn-math.md section 5 is skipped). */
 static int run_pad_as_one(void *state, void *out)
 {
 	bnn_conv_state_t *st = state;

@@ -31,7 +31,7 @@
  * Returns reps * sum over the 16 pairs (i, j) of
  * sum_w popcount(a[i][w] ^ b[j][w]), exactly: the total is returned so
  * the work cannot be dropped. Binary MACs done: reps * 16 * words * 64
- * (BNN_PROBE_XORPOPC_BITS), TOPS = 2 * that / seconds / 1e12 (spec 7).
+ * (BNN_PROBE_XORPOPC_BITS), TOPS = 2 * that / seconds / 1e12 (doc/bnn-math.md section 7).
  *
  * words >= 1 (any value: tails below a vector are counted too); reps >= 0.
  * The buffers are only read. Keep 2 * 4 * words * 8 bytes well inside L1

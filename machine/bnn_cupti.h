@@ -1,7 +1,7 @@
 /*
  * bnn_cupti.h: GPU kernel times and hardware metrics through CUPTI (CUDA 13),
  * read in passes of their own right after a GPU kernel's timed samples, as
- * the PAPI counters are for CPU kernels (harness.md: reading counters
+ * the PAPI counters are for CPU kernels (doc/harness-design.md: reading counters
  * perturbs timing).
  *
  * Two CUPTI interfaces, never the legacy Event and Metric APIs (gone in

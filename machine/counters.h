@@ -1,6 +1,6 @@
 /*
  * counters.h: PAPI counters read around a kernel, in a pass of their own
- * right after its timed samples (harness.md: reading counters perturbs
+ * right after its timed samples (doc/harness-design.md: reading counters perturbs
  * timing), on every thread of the worker pool.
  *
  * At start every requested event is probed on the calling thread and keeps

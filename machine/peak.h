@@ -52,7 +52,7 @@ typedef struct {
  * the barrier to the last one's finish, the aggregate rate reported):
  *   - XOR-popcount TOPS of every ISA bnn_isa_available() allows here
  *     (generic; AVX2 three ways: nibble LUT, scalar POPCNT, Harley-Seal;
- *     AVX-512 VPOPCNTQ); a binary MAC counts as 2 ops (spec section 7);
+ *     AVX-512 VPOPCNTQ); a binary MAC counts as 2 ops (doc/bnn-math.md section 7);
  *   - FP32 multiply-add GFLOPS with the best ISA allowed;
  *   - STREAM triad bandwidth in GB/s (3 arrays of o->triad_bytes, 12 bytes
  *     per element as STREAM counts, the arrays split over the threads).
@@ -77,7 +77,7 @@ double bnn_probe_peak_tops(const bnn_probe_result_t *r, size_t n, const char *is
  * The GPU's peaks (CUDA builds, device 0; kernels/cuda/probe_cuda.cu): the
  * 1-bit tensor-core rate of a tight mma.sync m16n8k256 .and.popc loop, the
  * int8 (m16n8k32) and fp16 (m16n8k16, f32 accumulators) mma rates, all in
- * TOPS with 2 ops per multiply-add (spec section 7), and the device memory
+ * TOPS with 2 ops per multiply-add (doc/bnn-math.md section 7), and the device memory
  * bandwidth (read, and copy) over a buffer far beyond L2, in GB/s. Rows
  * are named "mma_b1 cuda" ... "dram_copy cuda", isa "cuda", threads 1.
  * Appends up to max rows to out and their number to *n. Returns 0;

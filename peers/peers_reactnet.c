@@ -1,6 +1,6 @@
 /*
  * The ReActNet peers (peers_reactnet.h): one ReActNet block and the whole
- * ReActNet-A (spec section 6) as a user would deploy them with oneDNN, so
+ * ReActNet-A (doc/bnn-math.md section 6) as a user would deploy them with oneDNN, so
  * that bnnbench's binarized block and network kernels have a speedup
  * measured in the same run.
  *
@@ -474,7 +474,7 @@ out:
 	return rc;
 }
 
-/* RPReLU (spec section 6) as bnnbench's block kernel writes it: a select of
+/* RPReLU (doc/bnn-math.md section 6) as bnnbench's block kernel writes it: a select of
  * the slope, so that the loops vectorize; v - g > 0 exactly when v > g. */
 static inline float rn_rprelu(float v, float g, float slope, float z)
 {

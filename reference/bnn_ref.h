@@ -1,7 +1,7 @@
 /*
  * bnn_ref.h: the golden references. Plain float C, no ISA flags, written to be
  * obviously right rather than fast. Every function follows
- * shared/spec/bnn-math.md; the section is named beside each one.
+ * doc/bnn-math.md; the section is named beside each one.
  *
  * Conventions: tensors are dense row-major arrays; NHWC activations, OHWI
  * filters (see bnn_shape.h). Callers own every buffer. bnn_ref_bgemm,

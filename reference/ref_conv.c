@@ -1,5 +1,5 @@
 /*
- * ref_conv.c: the reference convolutions (shared/spec/bnn-math.md,
+ * ref_conv.c: the reference convolutions (doc/bnn-math.md,
  * sections 3, 4 and 5).
  *
  * Every output is visited in the order of the NHWC output tensor: image b,

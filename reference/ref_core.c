@@ -1,6 +1,6 @@
 /*
  * ref_core.c: the sign rule, the bit encoding and the +-1 GEMM
- * (shared/spec/bnn-math.md, sections 1 and 2).
+ * (doc/bnn-math.md, sections 1 and 2).
  */
 #include <assert.h>
 

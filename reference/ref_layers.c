@@ -1,6 +1,6 @@
 /*
  * ref_layers.c: the real-valued layers around the binary convolutions
- * (shared/spec/bnn-math.md, section 6): batch norm, RSign, RPReLU, the
+ * (doc/bnn-math.md, section 6): batch norm, RSign, RPReLU, the
  * pools and the final fully connected layer. Arithmetic is done in double
  * and rounded once to float per output.
  */

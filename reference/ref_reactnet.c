@@ -1,5 +1,5 @@
 /*
- * ref_reactnet.c: the golden ReActNet block and ReActNet-A (spec section 6),
+ * ref_reactnet.c: the golden ReActNet block and ReActNet-A (doc/bnn-math.md section 6),
  * written as the float network computes them: RSign to +-1 values, a
  * convolution with alpha-scaled +-1 weights and zero padding, batch norm,
  * the shortcut, RPReLU; then the stem, the 13 blocks, the pool and the FC.

@@ -3,7 +3,7 @@
  * of the median, a bootstrap interval of the ratio of medians, a
  * Mann-Whitney U test on the stored samples, and a verdict. Correctness
  * first (PASS to anything else is a regression), then the noise threshold,
- * then the test (harness.md, "Comparing runs").
+ * then the test (doc/harness-design.md, "Comparing runs").
  */
 #include <errno.h>
 #include <getopt.h>

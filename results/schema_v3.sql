@@ -4,7 +4,7 @@
 -- update. Never edited once released; version 4 adds a step 4. Only adds.
 
 -- The ReActNet-A per-block breakdown of a network result: for each block
--- of the network (1 to 13, spec section 6), the result of the same kernel
+-- of the network (1 to 13, doc/bnn-math.md section 6), the result of the same kernel
 -- family on that block's shape timed alone in the same run, and its share
 -- of the network's median time (block median / network median; blocks 7
 -- to 11 share a shape, so they share a block result). Written at the end

@@ -4,11 +4,11 @@
  * shared by tests/test_cuda.c and tests/test_cuda_peers.c.
  *
  * The check: seeded +-1-valued data with exact +0.0 and -0.0 (both
- * binarize to +1, spec section 1); prepare; fetch before any run must show
+ * binarize to +1, doc/bnn-math.md section 1); prepare; fetch before any run must show
  * the poison (no element equal to the reference, so a kernel that writes
  * nothing cannot pass); then run and fetch twice (runs must be repeatable),
  * each time over a host buffer filled with another pattern, and every
- * element equal to the reference (binary GEMM is exact, spec section 2).
+ * element equal to the reference (binary GEMM is exact, doc/bnn-math.md section 2).
  */
 #ifndef BNN_TEST_GEMM_CHECK_H
 #define BNN_TEST_GEMM_CHECK_H

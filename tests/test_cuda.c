@@ -4,7 +4,7 @@
  * mma step and the tiled kernel's 512-bit stage (1, 63, 64, 65, 255, 256,
  * 257, 511, 512, 513, 4097), M and N of 1, odd, one under, at and over the
  * 64-row block tile and at and over the tiled kernel's 128 x 256 tile. Binary results are exact
- * (spec section 2), so the check (tests/gemm_check.h: poisoned before the
+ * (doc/bnn-math.md section 2), so the check (tests/gemm_check.h: poisoned before the
  * first run, then two runs) is equality. Without a GPU (or without CUDA in
  * the build) the whole test is a TAP SKIP with the reason.
  */

@@ -1,7 +1,7 @@
 /*
  * test_cuda_conv: every CUDA convolution of the kernel table (ops conv,
  * bwn, xnor) against the float reference on a GPU: binary results exactly
- * (spec section 2), BWN and XNOR-Net within the harness's bounds (spec
+ * (doc/bnn-math.md section 2), BWN and XNOR-Net within the harness's bounds (doc/bnn-math.md
  * section 3, harness/runner.c), each run twice (runs must be repeatable);
  * the binary convs also with an RSign shift fused into packing (the
  * ReActNet blocks' use), against bnn_ref_rsign then bnn_ref_bconv. Shapes:
@@ -50,7 +50,7 @@ static void fill(float *x, int64_t n, uint64_t seed)
 	}
 }
 
-/* gamma_n of spec section 3 (the harness's bnn_gamma). */
+/* gamma_n of doc/bnn-math.md section 3 (the harness's bnn_gamma). */
 static double gamma_n(double n)
 {
 	double u = ldexp(1.0, -24);

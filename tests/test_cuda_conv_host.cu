@@ -90,7 +90,7 @@ static void fill(float *x, int64_t n, uint64_t seed)
 	}
 }
 
-/* gamma_n of spec section 3 (the harness's bnn_gamma). */
+/* gamma_n of doc/bnn-math.md section 3 (the harness's bnn_gamma). */
 static double gamma_n(double n)
 {
 	double u = ldexp(1.0, -24);

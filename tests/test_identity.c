@@ -1,5 +1,5 @@
 /*
- * The identities the binary kernels rest on (spec section 2), and packing:
+ * The identities the binary kernels rest on (doc/bnn-math.md section 2), and packing:
  *  - dot = n - 2*popc(a xor b), and the XNOR and AND forms, exhaustively
  *    for every pair of +-1 vectors with n <= 12;
  *  - the same against the float reference on random vectors up to n = 100000;
@@ -158,7 +158,7 @@ static const struct {
 #define NRSIGN (sizeof(rsign_packers) / sizeof(rsign_packers[0]))
 
 /* Fused RSign packing equals the reference RSign, then the reference
- * packing, with ties x == -b in every row (spec section 6: they give +1). */
+ * packing, with ties x == -b in every row (doc/bnn-math.md section 6: they give +1). */
 static int rsign_roundtrip(bnn_pack_shift_fn fn, int64_t len, bnn_rng_t *rng)
 {
 	const int64_t rows = 4, ld = len + 3, wpr = bnn_words(len);
@@ -325,7 +325,7 @@ int main(void)
 			       (long long)lens[i]);
 		}
 	}
-	/* sign(-0.0) is +1: bit 0 (spec section 1). */
+	/* sign(-0.0) is +1: bit 0 (doc/bnn-math.md section 1). */
 	float z[2] = { -0.0f, 0.0f };
 	uint64_t w = ~0ull;
 	bnn_pack_rows__generic(z, 1, 2, 2, &w, 1);

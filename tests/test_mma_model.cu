@@ -8,7 +8,7 @@
  * __host__ __device__ functions the kernels call (kernels/cuda/bgemm_mma.cuh);
  * the instructions themselves go through the host model of the PTX ISA's
  * documented fragment layouts (kernels/cuda/mma_model.h). The results must
- * equal the float reference exactly (spec section 2) on K tails around the
+ * equal the float reference exactly (doc/bnn-math.md section 2) on K tails around the
  * 256-bit step and the 512-bit stage, odd M and N, one row or column.
  *
  * What this cannot check: the hardware itself (only its documented

@@ -2,10 +2,10 @@
  * The peers (peers/peers.c) against a naive computation written here:
  *  - GEMM and binary conv peers are fed +-1 data, so they must be exact;
  *  - the BWN peer must stay within the harness's rounding bound,
- *    gamma_{n+4} * alpha_o * sum|x| (spec section 3);
+ *    gamma_{n+4} * alpha_o * sum|x| (doc/bnn-math.md section 3);
  *  - binary conv peers refuse pad_value = 1 through supports (a SKIP with
  *    a reason); BWN has no pad_value (its real activations pad with 0).
- * Inputs hold exact +0.0 and -0.0 (both binarize to +1, spec section 1).
+ * Inputs hold exact +0.0 and -0.0 (both binarize to +1, doc/bnn-math.md section 1).
  * Shapes: the tile-free corner cases of the oneDNN and BLAS paths: 1x1x1,
  * odd k and c, stride, dilation, groups, depthwise, 1x1 filters, batch 2.
  */

@@ -125,7 +125,7 @@ int main(void)
 		table_ok &= b.k == cout[i] && b.oh == oh[i] && b.ow == oh[i] &&
 			    b.c == (i ? cout[i - 1] : 32) && b.stride == (b.h == b.oh ? 1 : 2);
 	}
-	tap_ok(table_ok, "bnn_rnet_block follows the ReActNet-A table of spec section 6");
+	tap_ok(table_ok, "bnn_rnet_block follows the ReActNet-A table of doc/bnn-math.md section 6");
 	bnn_rnet_counts(&r, &c);
 	tap_ok(fabs(c.bops - 4.817e9) < 0.0005e9, "BOPs %.4g reproduce the published 4.817e9",
 	       c.bops);

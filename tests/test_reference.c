@@ -3,7 +3,7 @@
  * code), printed as TAP.
  *
  * Every expected value below was worked out by hand from the formulas of
- * shared/spec/bnn-math.md and is written literally; nothing is computed by
+ * doc/bnn-math.md and is written literally; nothing is computed by
  * the reference under test. The comments beside the numbers show the working.
  * Integer-valued results are compared exactly; other float results within
  * |got - want| <= 1e-6 * max(|want|, 1) (TOL_REL below).

@@ -4,7 +4,7 @@
  * "bit im2col" of one block at a time, 32x smaller than a float im2col and
  * never of the whole image), then the AVX2 XOR-popcount core multiplies them
  * with the filters, whose rows are the same tap-major words. The image is
- * packed with +1 padding and the zero-padding correction of spec section 5
+ * packed with +1 padding and the zero-padding correction of doc/bnn-math.md section 5
  * is applied after, from the per-tap weight sums computed in prepare.
  * XNOR-Net convolution is the same integer conv, then the generic scaling
  * (alpha, and the K-map in paper mode), which is O(outputs).

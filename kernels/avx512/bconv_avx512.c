@@ -5,7 +5,7 @@
  * image), written straight into A panels, and the AVX-512 GEMM core
  * multiplies them with the filters, packed once into B panels in prepare.
  * The image is packed with +1 padding (512-bit sign-and-pack) and the
- * zero-padding correction of spec section 5 is applied after, from the
+ * zero-padding correction of doc/bnn-math.md section 5 is applied after, from the
  * per-tap weight sums of the generic template, computed in prepare.
  * XNOR-Net is the same integer conv, then the shared scaling (alpha, and
  * the K-map in paper mode).

@@ -6,7 +6,7 @@
  * bodies over the whole grid on the CPU, with no GPU, against reference/.
  * C++ only (nvcc); never included from C.
  *
- * Shapes, encoding and padding: include/bnn_shape.h, spec sections 1 to 5.
+ * Shapes, encoding and padding: include/bnn_shape.h, doc/bnn-math.md sections 1 to 5.
  * Packed layouts (32-bit words, bit j of word wd is channel 32*wd + j of the
  * row, bit = (v < 0): bit 1 means -1, spare bits past cg are 0):
  *   image   xb[(pix * groups + g) * cw + wd], pix = (b * h + iy) * w + ix,
@@ -82,7 +82,7 @@ BC_HD int bc_popc32(uint32_t x)
  * values: row r, group g, word wd takes values r * ld + g * cg + 32 * wd + j
  * for the j with 32 * wd + j < cg. shift (may be NULL) is added per channel
  * g * cg + ci first, in float, as the CPU kernels' RSign packing does
- * (spec section 6: x == -shift gives +1).
+ * (doc/bnn-math.md section 6: x == -shift gives +1).
  */
 BC_HD uint32_t bc_pack_word(const float *x, const float *shift, int64_t groups, int64_t cg,
 			    int64_t ld, int64_t cw, int64_t idx)
@@ -126,7 +126,7 @@ BC_HD int32_t bc_row_popc(const uint32_t *p, int64_t cw, int64_t idx)
  * Host side, in prepare: wsum[o * taps + t] = cg - 2 * (the -1 count of
  * filter o's tap t), what a +1-padded tap adds, and wpop[o] = the -1 count
  * of filter o over all taps, from the float OHWI weights (sign rule of
- * spec section 1: -0.0 is +1, the same test as bc_pack_word).
+ * doc/bnn-math.md section 1: -0.0 is +1, the same test as bc_pack_word).
  */
 static inline void bc_weight_sums(const bc_geom_t &s, const float *w, int32_t *wsum,
 				  int32_t *wpop)
@@ -181,7 +181,7 @@ BC_HD bc_fo_t bc_fo_map(const bc_geom_t &s, int64_t idx)
  * threads, neighbouring pixels, the same filters: the weight loads are the
  * same address across a warp), filters o0 .. o0 + nf - 1 of one group.
  * Out-of-image taps are skipped; each adds wsum[o][t] = sum of the tap's
- * signed weights when the padding is +1, nothing when it is 0 (spec
+ * signed weights when the padding is +1, nothing when it is 0 (doc/bnn-math.md
  * section 5). dot = valid * cg - 2 popc(x XOR w) over the valid taps.
  */
 BC_HD void bc_popc_thread(const bc_geom_t &s, const uint32_t *xb, const uint32_t *wb,
@@ -232,7 +232,7 @@ BC_HD void bc_popc_thread(const bc_geom_t &s, const uint32_t *xb, const uint32_t
 /*
  * Thread idx of the BWN conv (same mapping as bc_popc_thread): real x
  * plus or minus by the weight bit, summed in float in the order of the
- * generic kernel (taps, then channels); padding contributes 0 (spec
+ * generic kernel (taps, then channels); padding contributes 0 (doc/bnn-math.md
  * section 3: real activations pad with 0). y = alpha[o] * sum.
  */
 BC_HD void bc_bwn_thread(const bc_geom_t &s, const float *x, const uint32_t *wb,
@@ -278,7 +278,7 @@ BC_HD void bc_bwn_thread(const bc_geom_t &s, const float *x, const uint32_t *wb,
 			out[p * s.k + o0 + f] = alpha[o0 + f] * acc[f];
 }
 
-/* ---- XNOR-Net scaling (spec section 4) ---- */
+/* ---- XNOR-Net scaling (doc/bnn-math.md section 4) ---- */
 
 /* Input pixel q: A = (sum of |x| over all c channels, in float) / c. */
 BC_HD void bc_amap_thread(const bc_geom_t &s, const float *x, int64_t q, float *amap)
@@ -473,7 +473,7 @@ BC_HD void bc_lane_rows(const bc_geom_t &s, int64_t bx, int warp, int gq,
  * apop (the image's per-pixel, per-group popcounts) over the in-image taps
  * and wpop is the filter's popcount over all taps. For zero padding, each
  * out-of-image tap's wsum (what +1 padding added there) is subtracted
- * (spec section 5). Writes out[p * k + o], p < pix and j < kg only.
+ * (doc/bnn-math.md section 5). Writes out[p * k + o], p < pix and j < kg only.
  */
 BC_HD void bc_lane_store(const bc_geom_t &s, const int32_t *apop, const int32_t *wpop,
 			 const int32_t *wsum, const bc_row_t (&rows)[BC_WM][2], int64_t bx,

@@ -15,9 +15,9 @@
  *   bgemm_and_popc__cuda_wgmma_b1  Hopper wgmma m64n256k256 .and.popc, sm_90a
  *                               only (kernels/cuda/bgemm_wgmma.cu).
  *   bgemm_xor_popc__cuda_mma_b1 the simple kernel with .xor.popc: dot = k - 2 popc(A XOR B).
- *                               Native on sm_80..89 only: sm_90 emulates it (spec
+ *                               Native on sm_80..89 only: sm_90 emulates it (doc/bnn-math.md
  *                               section 8), so that build traps and supports() skips.
- * The AND identity (spec section 2) is stated for the encoding +1 -> 1, but
+ * The AND identity (doc/bnn-math.md section 2) is stated for the encoding +1 -> 1, but
  * it holds for ours (bit 1 = -1) unchanged: with x = 1 - 2u, y = 1 - 2v,
  * x*y = 1 - 2u - 2v + 4uv, the same polynomial as (2u-1)(2v-1). No
  * complement is needed, and the zero spare bits stay zero in all popcounts.

@@ -30,7 +30,7 @@ template <typename T> BNN_HD T bnn_ldg(const T *p)
 }
 
 /*
- * The AND identity (spec section 2) for one output: and_pc = popc(A AND B)
+ * The AND identity (doc/bnn-math.md section 2) for one output: and_pc = popc(A AND B)
  * over the row pair, pa, pb the rows' popcounts, k the true length.
  */
 BNN_HD int32_t bnn_dot_from_and(int32_t and_pc, int32_t pa, int32_t pb, int64_t k)

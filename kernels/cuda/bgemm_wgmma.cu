@@ -1,6 +1,6 @@
 /*
  * Binary GEMM with the Hopper warpgroup MMA: wgmma.mma_async m64n256k256
- * .b1 .and.popc (sm_90a only; spec section 8: .and only). Table entry
+ * .b1 .and.popc (sm_90a only; doc/bnn-math.md section 8: .and only). Table entry
  * bgemm_and_popc__cuda_wgmma_b1; the packing, state and the AND identity
  * are those of kernels/cuda/bgemm_cuda.cu.
  *

@@ -11,12 +11,12 @@
  * network, and never a host-device transfer.
  *
  * Packed layout (both operands, K-contiguous): 32-bit words, bit j of word w
- * is element 32*w + j, bit = (x < 0) (spec section 1: bit 1 means -1), the
+ * is element 32*w + j, bit = (x < 0) (doc/bnn-math.md section 1: bit 1 means -1), the
  * row padded with zero bits to a multiple of 256 (one m16n8k256 step), and
  * the rows padded with all-zero rows to a multiple of the block tile (64).
  * Read as little-endian 64-bit words the same memory is the 64-bit layout
  * the CUDA-core kernel uses. Zero spare bits add nothing to popc(A XOR B),
- * popc(A AND B), popc(A) or popc(B), so both identities of spec section 2
+ * popc(A AND B), popc(A) or popc(B), so both identities of doc/bnn-math.md section 2
  * hold with the true k.
  */
 #ifndef BNN_KERNELS_CUDA_H

@@ -72,7 +72,7 @@ static inline int64_t bnn_cuda_probe_mma_macs(bnn_cuda_probe_kind_t kind)
 }
 
 /*
- * Operations of one MMA probe launch, counted as spec section 7 does (2 per
+ * Operations of one MMA probe launch, counted as doc/bnn-math.md section 7 does (2 per
  * multiply-add, a binary MAC included): each of the blocks x threads / 32
  * warps issues NACC mma per iteration.
  */

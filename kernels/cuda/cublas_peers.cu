@@ -200,7 +200,7 @@ static void binarize(peer_t type, const float *x, size_t n, void *out)
 	if (type == PEER_S8) {
 		int8_t *o = (int8_t *)out;
 		for (size_t i = 0; i < n; i++)
-			o[i] = x[i] >= 0.0f ? 1 : -1;   /* spec section 1: sign(-0.0) = +1 */
+			o[i] = x[i] >= 0.0f ? 1 : -1;   /* doc/bnn-math.md section 1: sign(-0.0) = +1 */
 	} else {
 		uint16_t *o = (uint16_t *)out;
 		for (size_t i = 0; i < n; i++)

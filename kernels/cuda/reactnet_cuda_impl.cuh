@@ -1,6 +1,6 @@
 /*
  * reactnet_cuda_impl.cuh: the ReActNet block and ReActNet-A on the GPU
- * (spec section 6), written once for two back ends (C++ only):
+ * (doc/bnn-math.md section 6), written once for two back ends (C++ only):
  *
  *   - the device (kernels/cuda/reactnet_cuda.cu): memory is cudaMalloc'd and
  *     every stage is a kernel launched on the default stream;
@@ -17,7 +17,7 @@
  *   - RSign fused into packing: bit = (x + rsign[c] < 0), 32 channels per
  *     word, spare bits zero; the 3x3 conv's input is packed with a one-pixel
  *     border of zero words (bit 0 = +1), so every tap reads in range and the
- *     zero padding of spec section 5 is restored by subtracting, per output,
+ *     zero padding of doc/bnn-math.md section 5 is restored by subtracting, per output,
  *     the weight sums sum_c w[o][tap][c] = c - 2 popc(wbits) of the taps that
  *     fall outside the image;
  *   - one thread computes one output pixel for 32 filters (one packed word
@@ -185,7 +185,7 @@ struct rn_wpack_k {
 };
 
 /* sum_c sign(w[o][tap][c]) = c - 2 popc(bits) per (filter, tap): the zero
- * padding correction of spec section 5. One thread per (o, tap). */
+ * padding correction of doc/bnn-math.md section 5. One thread per (o, tap). */
 struct rn_wsum_k {
 	const uint32_t *wp;
 	int32_t *out;

@@ -1,4 +1,4 @@
-/* Portable packed XOR-popcount GEMM and the GEMM template (spec section 2). */
+/* Portable packed XOR-popcount GEMM and the GEMM template (doc/bnn-math.md section 2). */
 #include <errno.h>
 #include <stdlib.h>
 #include "generic.h"

@@ -1,6 +1,6 @@
 /*
  * Portable binary, BWN and XNOR-Net convolutions and the convolution
- * template they share (spec sections 3 to 5).
+ * template they share (doc/bnn-math.md sections 3 to 5).
  */
 #include <errno.h>
 #include <math.h>

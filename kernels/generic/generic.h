@@ -24,7 +24,7 @@ typedef void (*bnn_bgemm_fn)(const uint64_t *a, const uint64_t *b, int64_t m, in
 void bnn_pack_rows__generic(const float *x, int64_t rows, int64_t len, int64_t ld,
 			    uint64_t *out, int64_t words_per_row);
 
-/* RSign fused into packing (spec section 6): bit i = (x[i] + shift[i] < 0),
+/* RSign fused into packing (doc/bnn-math.md section 6): bit i = (x[i] + shift[i] < 0),
  * i.e. sign(x + b_c) with shift = b the per-channel RSign shift, the same
  * shift for every row; x == -b gives +0 and packs as +1. */
 typedef void (*bnn_pack_shift_fn)(const float *x, const float *shift, int64_t rows,
@@ -89,7 +89,7 @@ void bnn_conv_pack_input(bnn_conv_state_t *st);
 /* The XOR-popcount convolution over the padded packed image, as if the
  * padding were +1: out[n][oy][ox][o] = taps*cg - 2*popc. */
 void bnn_bconv_xor_popc__generic(const bnn_conv_state_t *st, int32_t *out);
-/* Spec section 5: for pad_value 0, subtracts from every output the weight
+/* doc/bnn-math.md section 5: for pad_value 0, subtracts from every output the weight
  * sums of its out-of-image taps. No-op for pad_value 1 or pad 0. */
 void bnn_bconv_pad_correct(const bnn_conv_state_t *st, int32_t *out);
 

@@ -1,4 +1,4 @@
-/* Portable sign-and-pack (spec section 1), and RSign fused into it (section 6). */
+/* Portable sign-and-pack (doc/bnn-math.md section 1), and RSign fused into it (section 6). */
 #include "generic.h"
 
 /* bit i = (x[i] + shift[i] < 0), or (x[i] < 0) without a shift; inlined

@@ -1,5 +1,5 @@
 /*
- * The binarized ReActNet block and ReActNet-A (spec section 6), built from
+ * The binarized ReActNet block and ReActNet-A (doc/bnn-math.md section 6), built from
  * the binary convolution kernels of the table: a block kernel of an ISA is
  * this template over that ISA's conv kernel, found by name.
  *

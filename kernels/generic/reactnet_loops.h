@@ -44,7 +44,7 @@ struct bnn_rblock_state {
 	float *y;                      /* output of the current run */
 };
 
-/* RPReLU (spec section 6); at v == g both branches give z. Written as a
+/* RPReLU (doc/bnn-math.md section 6); at v == g both branches give z. Written as a
  * select of the slope so that the loops around it vectorize: v - g > 0
  * exactly when v > g (gradual underflow), and 1 * d is d. */
 static inline float rprelu(float v, float g, float slope, float z)
