@@ -3,8 +3,8 @@
  *
  *   OP key=value ...
  *
- * OP is gemm, conv, bwn or xnor; keys are listed in README.md ("Descriptor
- * syntax"). Missing keys take their defaults; the canonical form prints every
+ * OP is gemm, conv, bwn or xnor; keys are listed in doc/descriptors-and-suites.md
+ * ("Descriptor syntax"). Missing keys take their defaults; the canonical form prints every
  * key in a fixed order and is the problem's identity (database, repro lines).
  */
 #ifndef BNN_DESC_H

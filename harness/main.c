@@ -161,7 +161,7 @@ static const char usage_tail[] =
 	"\n"
 	"TOPS count 2 operations per binary MAC (the vendor convention).\n"
 	"Exit status: 0 all passed (or skipped), 1 something FAILED, 2 bad input,\n"
-	"3 database or I/O error, 130 interrupted. See bnnbench(1) and README.md.\n";
+	"3 database or I/O error, 130 interrupted. See bnnbench(1) and doc/.\n";
 
 /* Prints the help of cmd ("run" for the whole usage) to f. */
 static void print_help(FILE *f, const char *cmd, int whole)

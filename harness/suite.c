@@ -5,17 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "bnn_rand.h"
 #include "suite.h"
 
 #define MAX_DEPTH 8
 
-/* FNV-1a of a canonical form. */
+/* FNV-1a of a canonical form (bnn_rand.h). */
 static size_t hash_str(const char *t)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (; *t; t++)
-		h = (h ^ (unsigned char)*t) * 1099511628211ull;
-	return (size_t)h;
+	return (size_t)bnn_fnv1a_str(BNN_FNV1A_INIT, t);
 }
 
 /*

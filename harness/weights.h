@@ -2,7 +2,8 @@
  * weights.h: trained ReActNet-A parameters from a .safetensors file holding
  * the state_dict of the official PyTorch model (liuzechun/ReActNet,
  * mobilenet/2_step2/reactnet.py), converted into the layouts of
- * bnn_reactnet.h. README.md "Real weights (--weights)" lists the names.
+ * bnn_reactnet.h. doc/weights-and-dump.md "Real weights (--weights)" lists the
+ * names.
  */
 #ifndef BNN_HARNESS_WEIGHTS_H
 #define BNN_HARNESS_WEIGHTS_H
