@@ -85,7 +85,7 @@ F8~kill~reference/ref_reactnet.c~s@bnn_ref_sign_i8(x\[i\] + shift\[i % c\])@bnn_
 F9~kill~reference/ref_reactnet.c~s@v\[i\] = (float)((double)v\[i\] + u\[@v[i] = (float)((double)v[i] - u[@~tests/test_judge~block's second shortcut subtracted
 F10~equiv~reference/ref_reactnet.c~s@u\[i / k \* c + i % k % c\]@u[i / k * c + i % c]@~tests/test_judge~shortcut channel i % c for i % k % c: equivalent, since k is c or 2c (both divisible by c), so (q*k + o) % c = o % c
 F11~kill~reference/ref_layers.c~s@#define BNN_REF_BN_EPS 1e-5@#define BNN_REF_BN_EPS 1e-4@~tests/test_judge~batch norm epsilon 1e-4
-F12~equiv~reference/ref_layers.c~s@if (x\[i\] > g\[ch\])@if (x[i] >= g[ch])@~tests/test_judge~RPReLU tie x == g to the upper branch: equivalent, both branches give z there (spec section 6)
+F12~equiv~reference/ref_layers.c~s@if (x\[i\] > g\[ch\])@if (x[i] >= g[ch])@~tests/test_judge~RPReLU tie x == g to the upper branch: equivalent, both branches give z there (doc/bnn-math.md section 6)
 F13~kill~reference/ref_layers.c~s@out\[ch\] = (float)(sum / 4.0);@out[ch] = (float)(sum / 3.0);@~tests/test_judge~2x2 average pool divides by 3
 F14~kill~reference/ref_reactnet.c~s@p->fc_w, p->fc_b, logits)@p->fc_w, NULL, logits)@~tests/test_judge~network reference drops the FC bias (less than the logits' bound)
 F15~kill~reference/ref_layers.c~s@y\[b \* c + ch\] = (float)(sum / (double)(h \* w));@y[b * c + ch] = (float)(sum / (double)(h * w + 1));@~tests/test_judge~global average pool divides by h*w + 1

@@ -84,7 +84,7 @@
 
 static double sgn(double v)
 {
-	return v >= 0 ? 1.0 : -1.0;   /* sign(-0.0) = +1 (spec section 1) */
+	return v >= 0 ? 1.0 : -1.0;   /* sign(-0.0) = +1 (doc/bnn-math.md section 1) */
 }
 
 /* The input pixel (its c channels) under tap (ky, kx) of output (b, oy, ox),
@@ -201,7 +201,7 @@ static double bconv3x3_64(const bnn_rblock_shape_t *bs, const bnn_rblock_params_
 	return acc;
 }
 
-/* The ReActNet block (spec section 6) in float64, x and y NHWC. */
+/* The ReActNet block (doc/bnn-math.md section 6) in float64, x and y NHWC. */
 static void rblock64(const bnn_rblock_shape_t *bs, const bnn_rblock_params_t *p,
 		     const double *x, double *y)
 {
