@@ -21,7 +21,7 @@
 # and exits 0 when every applicable, non-equivalent mutant was caught. A
 # rule that changes nothing in its file (an older revision without that
 # code) counts as not applicable; tests it lacks are left out.
-# compare (reports/compare.c) has no mutants here.
+# compare (reports/compare.c): the V mutants.
 #
 # Format: ID~KIND~FILE~SED EXPRESSION~TESTS~WHAT (~ separates the fields:
 # the code these rules match has none). KIND is kill (a test must fail) or
@@ -97,6 +97,11 @@ N5~kill~harness/reactnet.c~s@double tol = 2.0 \* bound@double tol = 20.0 * bound
 N6~kill~harness/reactnet.c~s@if (bnn_rnet_check_topk(r, ref, out, bound, classes@if (c->status == BNN_FAIL || bnn_rnet_check_topk(r, ref, out, bound, classes@~tests/selftest.sh tests/test_judge~classes not checked once the logits failed
 N7~kill~harness/reactnet.c~s@bnn_check_float(ref, out, bound, (size_t)(r->n \* BNN_RNET_CLASSES), c);@bnn_check_float(ref, out, bound, (size_t)BNN_RNET_CLASSES, c);@~tests/test_judge~logits of the first image only
 N8~kill~harness/reactnet.c~s@top5(yr, tr);@top5(yk, tr);@~tests/selftest.sh tests/test_judge~reference's top 5 taken from the kernel's logits
+V1~kill~reports/compare.c~s@if ((bpass \&\& !npass) || !strcmp(n->status, "FAIL"))@if (bpass \&\& !npass)@~tests/compare_table.sh~compare: SKIP or MISTRUSTED to FAIL no longer regresses
+V2~kill~reports/compare.c~s@else if (npass)@else if (0)@~tests/compare_table.sh~compare: a change to PASS is not IMPROVED
+V3~kill~reports/compare.c~s@if (fabs(w->change) <= o->threshold) {@if (fabs(w->change) < 0.5 * o->threshold) {@~tests/compare_table.sh~compare: half the noise threshold
+V4~kill~reports/compare.c~s@} else if (w->lo <= 0 \&\& w->hi >= 0) {@} else if (0) {@~tests/rounds.sh~compare: REGRESSED beside an interval spanning zero
+V5~kill~reports/compare.c~s@count\[V_REGRESSED\] || (o.strict \&\& count\[V_NOISY\])@count[V_REGRESSED]@~tests/rounds.sh~compare: --strict ignores NOISY
 EOF
 }
 
