@@ -94,7 +94,7 @@ static int collect(const char *path, char ***list, int *n)
 /*
  * Runs every input and prints TAP, one line per input. Without arguments
  * (make check) the inputs are the corpus of the program's name:
- * $srcdir/tests/fuzz/corpus/NAME. A crash ends the process: the TAP driver
+ * tests/fuzz/corpus/NAME of the build tree, else of $srcdir. A crash ends the process: the TAP driver
  * reports the missing lines and the signal.
  */
 int main(int argc, char **argv)
@@ -106,7 +106,12 @@ int main(int argc, char **argv)
 		const char *src = getenv("srcdir");
 		if (!strncmp(name, "lt-", 3))
 			name += 3;
-		snprintf(dir, sizeof(dir), "%s/tests/fuzz/corpus/%s", src && *src ? src : ".", name);
+		/* The build tree's corpus first (merge's is written there at
+		 * check time), then the source tree's. */
+		snprintf(dir, sizeof(dir), "tests/fuzz/corpus/%s", name);
+		if (access(dir, R_OK) != 0)
+			snprintf(dir, sizeof(dir), "%s/tests/fuzz/corpus/%s", src && *src ? src : ".",
+				 name);
 		if (collect(dir, &list, &n) != 0 || n == 0) {
 			printf("1..0 # SKIP no corpus at %s\n", dir);
 			return 0;
