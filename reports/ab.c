@@ -119,24 +119,6 @@ static ab_row_t *row_of(ab_row_t *rows, size_t *n, size_t cap, const bnn_dbt_res
 	return w;
 }
 
-/* Parses a threshold: a fraction (0.05) or a percentage (5%). */
-static int parse_fraction(const char *s, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s)
-		return -1;
-	if (*end == '%') {
-		v /= 100;
-		end++;
-	}
-	if (*end || !(v >= 0) || v >= 10)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* Whether path names an executable regular file. */
 static int executable(const char *path)
 {
@@ -210,7 +192,7 @@ int bnn_cmd_ab(int argc, char **argv)
 			pairs = (int)v;
 			break;
 		case O_THR:
-			if (parse_fraction(optarg, &threshold) != 0) {
+			if (bnn_dbt_parse_threshold(optarg, &threshold) != 0) {
 				fprintf(stderr, "bnnbench: ab: --threshold: '%s' is not a fraction (0.05) "
 					"or a percentage (5%%)\n", optarg);
 				return BNN_DBT_USAGE;

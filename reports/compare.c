@@ -431,24 +431,6 @@ static int print_json(const bnn_dbt_run_t *rb, const bnn_dbt_run_t *rn, row_t *r
 	return rc;
 }
 
-/* Parses a threshold: a fraction (0.05) or a percentage (5%). */
-static int parse_threshold(const char *s, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s)
-		return -1;
-	if (*end == '%') {
-		v /= 100;
-		end++;
-	}
-	if (*end || !(v >= 0) || v >= 10)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /*
  * A CI gate must not pass a NEW run that cannot stand for the build: one
  * without results (a --kernel that matched nothing) or one that did not
@@ -500,7 +482,7 @@ int bnn_cmd_compare(int argc, char **argv)
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 't':
-			if (parse_threshold(optarg, &o.threshold) != 0) {
+			if (bnn_dbt_parse_threshold(optarg, &o.threshold) != 0) {
 				fprintf(stderr, "bnnbench: compare: --threshold: '%s' is not a "
 					"fraction (0.05) or a percentage (5%%)\n", optarg);
 				return BNN_DBT_USAGE;

@@ -634,3 +634,21 @@ void bnn_dbt_html(FILE *f, const char *s)
 		}
 	}
 }
+
+/* See dbtools.h. */
+int bnn_dbt_parse_threshold(const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s)
+		return -1;
+	if (*end == '%') {
+		v /= 100;
+		end++;
+	}
+	if (*end || !(v >= 0) || v >= 10)
+		return -1;
+	*out = v;
+	return 0;
+}

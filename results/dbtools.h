@@ -131,6 +131,10 @@ void bnn_dbt_free_run(bnn_dbt_run_t *run);
 int bnn_dbt_load_arg(const char *arg, const char *default_db, int with_samples,
 		     bnn_dbt_run_t *run);
 
+/* A threshold of compare and ab: a fraction (0.05) or a percentage (5%) in
+ * [0, 10); 0 with *out set, or -1 when s is neither. */
+int bnn_dbt_parse_threshold(const char *s, double *out);
+
 /* Writers that escape what they print. */
 void bnn_dbt_csv_field(FILE *f, const char *s);     /* RFC 4180 quoting */
 void bnn_dbt_html(FILE *f, const char *s);          /* &, <, >, ", ' */

@@ -82,23 +82,8 @@ static char *dup_or_null(const char *s, int *bad)
 	return d;
 }
 
-/* A copy of n doubles (NULL for none); *bad is set when out of memory. */
-static double *dup_doubles(const double *x, size_t n, int *bad)
-{
-	double *d;
-
-	if (!x || !n)
-		return NULL;
-	d = malloc(n * sizeof(*d));
-	if (!d) {
-		*bad = 1;
-		return NULL;
-	}
-	memcpy(d, x, n * sizeof(*d));
-	return d;
-}
-
-/* A copy of n elements of size sz at x (NULL for NULL or none). */
+/* A copy of n elements of size sz at x (NULL for NULL or none); *bad is set
+ * when out of memory. */
 static void *dup_bytes(const void *x, size_t n, size_t sz, int *bad)
 {
 	void *d;
@@ -112,6 +97,12 @@ static void *dup_bytes(const void *x, size_t n, size_t sz, int *bad)
 	}
 	memcpy(d, x, n * sz);
 	return d;
+}
+
+/* A copy of n doubles, as dup_bytes. */
+static double *dup_doubles(const double *x, size_t n, int *bad)
+{
+	return dup_bytes(x, n, sizeof(double), bad);
 }
 
 /* A deep copy of (pr, r) as a new entry, or NULL out of memory. */
