@@ -33,6 +33,7 @@ CREATE TABLE round (
 	median_ns REAL,
 	other_cpus REAL,  -- other processes' CPU seconds per second during this round's timing
 	steal     REAL,   -- share of all CPU time stolen by the hypervisor then
+	                  -- (both NULL when no 10 ms clock tick passed in the round)
 	PRIMARY KEY (result_id, round)
 ) WITHOUT ROWID;
 
