@@ -632,8 +632,12 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 				   ++ctx->spool_tag, &result_id);
 	free(gk);
 	if (stored == 0 && bnn_spool_count(ctx->spool) && !ctx->spool_said) {
+		const char *ferr = bnn_spool_file_error(ctx->spool);
 		fprintf(stderr, "bnnbench: %s: the database is locked by another process; results "
 			"are kept until it is free\n", ctx->cli->db_path);
+		if (ferr)
+			fprintf(stderr, "bnnbench: the spool file could not be written (%s): the "
+				"kept results are in memory only\n", ferr);
 		ctx->spool_said = 1;
 	}
 	if (stored != 0) {
@@ -692,8 +696,17 @@ static int store_run_end(cli_t *cli, run_ctx_t *ctx, const char *status)
 		/* A failure other than a lock drops the result it was storing. */
 		size_t lost = bnn_spool_count(ctx->spool) + (frc && frc != -EBUSY);
 		if (frc) {
-			fprintf(stderr, "bnnbench: %s: %zu result%s not stored: %s\n", cli->db_path,
-				lost, lost == 1 ? "" : "s", bnn_store_errmsg(ctx->store));
+			const char *kept = bnn_spool_file(ctx->spool);
+			if (kept && frc == -EBUSY)
+				fprintf(stderr, "bnnbench: %s: %zu result%s not stored yet (%s): "
+					"kept in %s, which the next run on this database stores "
+					"(or: bnnbench merge %s -o %s)\n", cli->db_path, lost,
+					lost == 1 ? "" : "s", bnn_store_errmsg(ctx->store), kept, kept,
+					cli->db_path);
+			else
+				fprintf(stderr, "bnnbench: %s: %zu result%s not stored: %s\n",
+					cli->db_path, lost, lost == 1 ? "" : "s",
+					bnn_store_errmsg(ctx->store));
 			rc = -1;
 		}
 	}
@@ -1273,6 +1286,10 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 			status = EXIT_IO;
 			goto out;
 		}
+		/* Results an earlier run kept in its spool file and could not
+		 * store before its process ended: stored now (a failure is
+		 * said and the file kept; this run goes on). */
+		bnn_merge_spools(cli->db_path, stderr);
 		bnn_machine_info_t mi;
 		bnn_build_info_t bi;
 		bnn_machine_info(&cli->machine, &mi);
@@ -1304,7 +1321,7 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 	ctx.store = store;
 	if (store) {
 		ctx.spool = bnn_spool_new(spool_stored, &ctx);
-		if (!ctx.spool) {
+		if (!ctx.spool || bnn_spool_set_file(ctx.spool, cli->db_path, ctx.run_id) != 0) {
 			fprintf(stderr, "bnnbench: out of memory\n");
 			status = EXIT_IO;
 			goto out;

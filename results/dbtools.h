@@ -89,6 +89,22 @@ int bnn_cmd_merge(int argc, char **argv);
 int bnn_cmd_ab(int argc, char **argv);
 
 /*
+ * Merges the nsrc databases srcs into dest (created when missing), as
+ * `bnnbench merge`: rows matched by their natural keys, so what dest holds
+ * already is not copied again. "merged" lines go to out (NULL: none),
+ * errors to stderr. Returns a BNN_DBT_* status.
+ */
+int bnn_merge_files(const char *dest, char *const *srcs, int nsrc, FILE *out);
+
+/*
+ * Stores the spool files (spool.h) of db_path whose runs have no live
+ * writer any more, merging each into db_path and removing it; a line per
+ * file goes to msg (NULL: none). Returns 0, or -1 when one could not be
+ * stored (it is left in place, and said so).
+ */
+int bnn_merge_spools(const char *db_path, FILE *msg);
+
+/*
  * Opens path read-only and checks it is a bnnbench database (application
  * id "BNNB", schema version >= 1). A missing file is an error (nothing is
  * created). Returns 0 with *db set, or -1 with the reason in err.

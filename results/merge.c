@@ -30,9 +30,11 @@
 #include <stdlib.h>
 #include <time.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "dbtools.h"
+#include "spool.h"
 #include "store.h"
 
 #define MAX_KEY 6
@@ -725,7 +727,7 @@ static int finish_runs(sqlite3 *db, char *err, size_t len)
 /* Merges source path into the open destination dest with plan p, in
  * short transactions (merge_table); errors name both files. */
 static int merge_one(sqlite3 *db, const plan_t *p, const char *path, const char *dest,
-		     char *err, size_t len)
+		     FILE *out, char *err, size_t len)
 {
 	sqlite3_stmt *s = NULL;
 	char *uri = NULL;
@@ -756,10 +758,13 @@ static int merge_one(sqlite3 *db, const plan_t *p, const char *path, const char 
 			goto out;
 		}
 	}
-	printf("merged %s:", path);
-	for (int i = 0; i < p->n; i++)
-		printf("%s %s %lld of %lld", i ? "," : "", p->t[i].name, added[i], seen[i]);
-	printf(" new\n");
+	if (out) {
+		fprintf(out, "merged %s:", path);
+		for (int i = 0; i < p->n; i++)
+			fprintf(out, "%s %s %lld of %lld", i ? "," : "", p->t[i].name, added[i],
+				seen[i]);
+		fprintf(out, " new\n");
+	}
 	rc = 0;
 out:
 	sqlite3_finalize(s);
@@ -769,35 +774,21 @@ out:
 	return rc;
 }
 
-/* See dbtools.h. Every source is checked before the first is copied. */
-int bnn_cmd_merge(int argc, char **argv)
+/*
+ * See dbtools.h. Every source is checked before the first is copied.
+ * Messages go to stderr prefixed "bnnbench: merge: ", the "merged" lines
+ * to out (none when out is NULL).
+ */
+int bnn_merge_files(const char *dest, char *const *srcs, int nsrc, FILE *out)
 {
-	static const struct option longopts[] = {
-		{ "output", required_argument, 0, 'o' },
-		{ "help", no_argument, 0, 'h' },
-		{ 0, 0, 0, 0 }
-	};
-	const char *dest = NULL;
 	char err[1200];
 	bnn_store_t *st = NULL;
 	sqlite3 *db = NULL;
 	struct stat ds, ss;
 	plan_t plan = { 0 };
 	long long dest_version = 0;
-	int status = BNN_DBT_USAGE, c, created;
+	int status, created;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'o': dest = optarg; break;
-		case 'h': fputs(usage, stdout); return 0;
-		default: fputs(usage, stderr); return BNN_DBT_USAGE;
-		}
-	}
-	if (!dest || optind == argc) {
-		fprintf(stderr, "bnnbench: merge needs sources and -o DEST\n%s", usage);
-		return BNN_DBT_USAGE;
-	}
 	created = stat(dest, &ds) != 0;
 	/* bnn_store_open creates or migrates the destination to this program's
 	 * schema and refuses anything that is not a bnnbench database. */
@@ -823,19 +814,21 @@ int bnn_cmd_merge(int argc, char **argv)
 		goto out;
 	}
 	/* Every source is checked before anything is written. */
-	for (int i = optind; i < argc; i++) {
-		if (check_source(argv[i], dest_version, &plan, err, sizeof(err)) != 0) {
+	for (int i = 0; i < nsrc; i++) {
+		if (check_source(srcs[i], dest_version, &plan, err, sizeof(err)) != 0) {
 			fprintf(stderr, "bnnbench: merge: %s\n", err);
 			status = strstr(err, "No such file") ? BNN_DBT_USAGE : BNN_DBT_IO;
 			goto out;
 		}
 	}
-	for (int i = optind; i < argc; i++) {
-		if (stat(argv[i], &ss) == 0 && ss.st_dev == ds.st_dev && ss.st_ino == ds.st_ino) {
-			printf("merged %s: it is the destination, nothing to add\n", argv[i]);
+	for (int i = 0; i < nsrc; i++) {
+		if (stat(srcs[i], &ss) == 0 && ss.st_dev == ds.st_dev && ss.st_ino == ds.st_ino) {
+			if (out)
+				fprintf(out, "merged %s: it is the destination, nothing to add\n",
+					srcs[i]);
 			continue;
 		}
-		if (merge_one(db, &plan, argv[i], dest, err, sizeof(err)) != 0) {
+		if (merge_one(db, &plan, srcs[i], dest, out, err, sizeof(err)) != 0) {
 			fprintf(stderr, "bnnbench: merge: %s (the sources before it are merged, "
 				"this one in part: merging it again completes it)\n", err);
 			goto out;
@@ -856,4 +849,95 @@ out:
 		unlink(side);
 	}
 	return status;
+}
+
+/* See dbtools.h. */
+int bnn_cmd_merge(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, 0, 'o' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 }
+	};
+	const char *dest = NULL;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': dest = optarg; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: fputs(usage, stderr); return BNN_DBT_USAGE;
+		}
+	}
+	if (!dest || optind == argc) {
+		fprintf(stderr, "bnnbench: merge needs sources and -o DEST\n%s", usage);
+		return BNN_DBT_USAGE;
+	}
+	return bnn_merge_files(dest, argv + optind, argc - optind, stdout);
+}
+
+/* See dbtools.h. */
+int bnn_merge_spools(const char *db_path, FILE *msg)
+{
+	const char *slash = strrchr(db_path, '/');
+	const char *base = slash ? slash + 1 : db_path;
+	char dir[4096];
+	size_t blen = strlen(base);
+	struct dirent *de;
+	DIR *d;
+	int rc = 0;
+
+	if (slash)
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash == db_path ? 1 : slash - db_path),
+			 db_path);
+	else
+		snprintf(dir, sizeof(dir), ".");
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		const char *n = de->d_name, *digits;
+		char *file, *end;
+		long long run;
+
+		if (strncmp(n, base, blen) != 0 || strncmp(n + blen, "-spool-", 7) != 0)
+			continue;
+		digits = n + blen + 7;
+		if (*digits < '1' || *digits > '9')
+			continue;
+		run = strtoll(digits, &end, 10);
+		if (*end || run <= 0)
+			continue;   /* SQLite's -wal, -shm beside it */
+		/* A live writer still owns it; unknown liveness leaves it too. */
+		if (bnn_store_run_live(db_path, run) != 0)
+			continue;
+		file = bnn_spool_file_name(db_path, run);
+		if (!file) {
+			rc = -1;
+			break;
+		}
+		if (bnn_merge_files(db_path, &file, 1, NULL) == BNN_DBT_OK) {
+			static const char *const side[] = { "", "-wal", "-shm", "-journal" };
+			char p[4200];
+
+			for (size_t i = 0; i < sizeof(side) / sizeof(side[0]); i++) {
+				snprintf(p, sizeof(p), "%s%s", file, side[i]);
+				unlink(p);
+			}
+			if (msg)
+				fprintf(msg, "bnnbench: %s: stored the results of run %lld kept in %s "
+					"(its process ended before it could store them)\n", db_path,
+					run, file);
+		} else {
+			if (msg)
+				fprintf(msg, "bnnbench: %s: the results of run %lld kept in %s could "
+					"not be stored; the file is left in place\n", db_path, run,
+					file);
+			rc = -1;
+		}
+		free(file);
+	}
+	closedir(d);
+	return rc;
 }

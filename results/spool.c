@@ -8,8 +8,10 @@
 #include "spool.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Wait of the flush tried before each new result while results are
  * spooled: none, one try, so that a run under a long lock is not slowed. */
@@ -35,6 +37,13 @@ struct bnn_spool {
 	size_t n;
 	bnn_spool_stored_fn on_stored;
 	void *arg;
+	/* The spool file (bnn_spool_set_file): NULL when results are kept in
+	 * memory only. */
+	char *file, *db_path;
+	int64_t run_id;
+	bnn_store_t *fst;            /* the file, open while it holds results */
+	int fbad;                    /* writing it failed: memory only now */
+	char ferr[512];
 };
 
 /* Frees e and everything it owns; e may be NULL. */
@@ -195,6 +204,10 @@ void bnn_spool_free(bnn_spool_t *sp)
 		sp->head = e->next;
 		entry_free(e);
 	}
+	/* A file still holding results stays for the next open to store. */
+	bnn_store_close(sp->fst);
+	free(sp->file);
+	free(sp->db_path);
 	free(sp);
 }
 
@@ -219,6 +232,100 @@ static int store_one(bnn_store_t *st, int64_t run_id, int64_t problem_id,
 	if (!rc)
 		rc = bnn_store_result(st, run_id, problem_id, r, id);
 	return rc;
+}
+
+/* See spool.h. */
+char *bnn_spool_file_name(const char *db_path, int64_t run_id)
+{
+	size_t n = strlen(db_path) + 32;
+	char *p = malloc(n);
+
+	if (p)
+		snprintf(p, n, "%s-spool-%lld", db_path, (long long)run_id);
+	return p;
+}
+
+/* See spool.h. */
+int bnn_spool_set_file(bnn_spool_t *sp, const char *db_path, int64_t run_id)
+{
+	if (!sp || !db_path || run_id <= 0)
+		return -EINVAL;
+	free(sp->file);
+	free(sp->db_path);
+	sp->file = bnn_spool_file_name(db_path, run_id);
+	sp->db_path = strdup(db_path);
+	sp->run_id = run_id;
+	if (!sp->file || !sp->db_path)
+		return -ENOMEM;
+	return 0;
+}
+
+/* See spool.h. */
+const char *bnn_spool_file(const bnn_spool_t *sp)
+{
+	return sp && sp->fst ? sp->file : NULL;
+}
+
+/* See spool.h. */
+const char *bnn_spool_file_error(const bnn_spool_t *sp)
+{
+	return sp && sp->fbad ? sp->ferr : NULL;
+}
+
+/* Removes the spool file and what SQLite keeps beside it. */
+static void file_remove(const char *file)
+{
+	static const char *const side[] = { "", "-wal", "-shm", "-journal" };
+	char p[4200];
+
+	for (size_t i = 0; i < sizeof(side) / sizeof(side[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", file, side[i]);
+		unlink(p);
+	}
+}
+
+/* Everything spooled is stored: the file's copy is not needed any more. */
+static void file_drop(bnn_spool_t *sp)
+{
+	if (!sp->fst)
+		return;
+	bnn_store_close(sp->fst);
+	sp->fst = NULL;
+	file_remove(sp->file);
+}
+
+/*
+ * Writes e into the spool file too (opened, and given the run's rows, at
+ * the first result spooled), so that a process killed before it could
+ * store its spooled results loses none of them. A failure is not the
+ * run's: the result stays in memory and the reason is kept.
+ */
+static void file_put(bnn_spool_t *sp, const entry_t *e)
+{
+	bnn_spool_problem_t pr = { e->canonical, e->name, e->op };
+	int64_t id;
+	int rc;
+
+	if (!sp->file || sp->fbad)
+		return;
+	if (!sp->fst) {
+		rc = bnn_store_open(&sp->fst, sp->file, sp->ferr, sizeof(sp->ferr));
+		if (rc == 0 && bnn_store_copy_run(sp->fst, sp->db_path, sp->run_id) != 0) {
+			snprintf(sp->ferr, sizeof(sp->ferr), "%s", bnn_store_errmsg(sp->fst));
+			bnn_store_close(sp->fst);
+			sp->fst = NULL;
+			file_remove(sp->file);
+			rc = -1;
+		}
+		if (rc) {
+			sp->fbad = 1;
+			return;
+		}
+	}
+	if (store_one(sp->fst, sp->run_id, 0, &pr, &e->r, &id) != 0) {
+		snprintf(sp->ferr, sizeof(sp->ferr), "%s", bnn_store_errmsg(sp->fst));
+		sp->fbad = 1;
+	}
 }
 
 /* See spool.h. */
@@ -248,6 +355,8 @@ int bnn_spool_flush(bnn_spool_t *sp, bnn_store_t *st, int busy_ms)
 			break;
 	}
 	bnn_store_set_busy(st, was);
+	if (!sp->head)
+		file_drop(sp);
 	return rc;
 }
 
@@ -284,5 +393,6 @@ int bnn_spool_put(bnn_spool_t *sp, bnn_store_t *st, int64_t run_id, int64_t prob
 	*sp->tail = e;
 	sp->tail = &e->next;
 	sp->n++;
+	file_put(sp, e);
 	return 0;
 }

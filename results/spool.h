@@ -12,6 +12,14 @@
  * the problem found or inserted at that moment, so a problem whose row
  * could not be written either is spooled too.
  *
+ * With a spool file (bnn_spool_set_file), every spooled result is also
+ * written to "<database>-spool-<run id>", a database of the same schema
+ * holding a copy of the run's rows, and the file is removed once the
+ * spool is empty. A process that dies holding spooled results (SIGKILL,
+ * a crash, a lock that outlasts the run) leaves the file, and the next
+ * run on the database merges it in (dbtools.h: bnn_merge_spools), so no
+ * finished result is lost.
+ *
  * Every function returns 0 or a negative code (as store.h); the reason is
  * in bnn_store_errmsg() of the store used. Nothing here calls exit().
  */
@@ -64,4 +72,19 @@ int bnn_spool_put(bnn_spool_t *sp, bnn_store_t *st, int64_t run_id, int64_t prob
  */
 int bnn_spool_flush(bnn_spool_t *sp, bnn_store_t *st, int busy_ms);
 
+/*
+ * Keeps spooled results of run run_id of the database at db_path in its
+ * spool file too (see above). Returns 0, -EINVAL or -ENOMEM.
+ */
+int bnn_spool_set_file(bnn_spool_t *sp, const char *db_path, int64_t run_id);
+
+/* The spool file's name for run run_id of db_path, malloc'ed, or NULL. */
+char *bnn_spool_file_name(const char *db_path, int64_t run_id);
+
+/* The spool file's path while it holds results, else NULL. */
+const char *bnn_spool_file(const bnn_spool_t *sp);
+
+/* Why the spool file could not be written (results then are in memory
+ * only), or NULL. */
+const char *bnn_spool_file_error(const bnn_spool_t *sp);
 #endif

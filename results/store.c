@@ -640,6 +640,32 @@ static void sql_run_dead(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int(ctx, kill((pid_t)pid, 0) != 0 && errno == ESRCH);
 }
 
+/* See store.h. */
+int bnn_store_run_live(const char *db_path, int64_t run_id)
+{
+#if LIVE_LOCKS
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+			    .l_start = (off_t)run_id, .l_len = 1 };
+	char *p = sqlite3_mprintf("%s-live", db_path);
+	int fd = p ? open(p, O_RDONLY | O_CLOEXEC) : -1;
+	int live = -1;
+
+	sqlite3_free(p);
+	if (fd < 0 || run_id <= 0)
+		goto out;
+	if (fcntl(fd, F_OFD_GETLK, &fl) == 0)
+		live = fl.l_type != F_UNLCK;
+out:
+	if (fd >= 0)
+		close(fd);
+	return live;
+#else
+	(void)db_path;
+	(void)run_id;
+	return -1;
+#endif
+}
+
 /*
  * Marks 'interrupted' the runs left 'running' by a writer of this host
  * that is gone (see sql_run_dead). end_time stays NULL: when the process
@@ -1462,6 +1488,78 @@ int bnn_store_end_run(bnn_store_t *st, int64_t run_id, const char *status)
 		rc = set_err(st, -ENOENT, "end run: no run %lld", (long long)run_id);
 out:
 	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Copies the rows of table t that sql selects from src into st's main
+ * database, column by column as st's table names them. */
+static int copy_rows(bnn_store_t *st, const char *t, const char *where, int64_t id)
+{
+	sqlite3_stmt *s = NULL;
+	char *cols = NULL, *sql = NULL;
+	int rc;
+
+	rc = prep(st, "SELECT group_concat('\"' || replace(name, '\"', '\"\"') || '\"', ', ')"
+		  " FROM pragma_table_info(?1, 'main')",
+		  &s);
+	if (rc)
+		return rc;
+	if (bind_text(s, 1, t) != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW ||
+	    !sqlite3_column_text(s, 0)) {
+		rc = db_fail(st, "reading the spool file's columns");
+		goto out;
+	}
+	cols = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	s = NULL;
+	sql = cols ? sqlite3_mprintf("INSERT OR IGNORE INTO main.%s (%s) SELECT %s FROM src.%s"
+				     " WHERE %s", t, cols, cols, t, where) : NULL;
+	if (!sql) {
+		rc = set_err(st, -ENOMEM, "spool file: out of memory");
+		goto out;
+	}
+	rc = prep(st, sql, &s);
+	if (rc)
+		goto out;
+	rc = bind_step(st, s, sqlite3_bind_int64(s, 1, id), "copying the run into the spool file");
+out:
+	sqlite3_finalize(s);
+	sqlite3_free(cols);
+	sqlite3_free(sql);
+	return rc;
+}
+
+/* See store.h. */
+int bnn_store_copy_run(bnn_store_t *st, const char *src_path, int64_t run_id)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, in_tx = 0;
+
+	if (!st || !src_path)
+		return -EINVAL;
+	/* A plain path (this connection takes no URIs): the file exists, the
+	 * run being in it, and only SELECTs read it. */
+	rc = prep(st, "ATTACH DATABASE ?1 AS src", &s);
+	if (!rc)
+		rc = bind_step(st, s, bind_text(s, 1, src_path), "attaching the database");
+	sqlite3_finalize(s);
+	if (rc)
+		return rc;
+	/* BEGIN (deferred), not tx_begin's IMMEDIATE, which would ask for the
+	 * write lock of the attached database too. */
+	rc = exec_sql(st, "BEGIN", "starting a transaction");
+	in_tx = !rc;
+	if (!rc)
+		rc = copy_rows(st, "machine",
+			       "id = (SELECT machine_id FROM src.run WHERE id = ?1)", run_id);
+	if (!rc)
+		rc = copy_rows(st, "build", "id = (SELECT build_id FROM src.run WHERE id = ?1)",
+			       run_id);
+	if (!rc)
+		rc = copy_rows(st, "run", "id = ?1", run_id);
+	if (in_tx)
+		rc = tx_end(st, rc);
+	sqlite3_exec(st->db, "DETACH DATABASE src", NULL, NULL, NULL);
 	return rc;
 }
 

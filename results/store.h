@@ -198,6 +198,22 @@ int bnn_store_run_quiet(bnn_store_t *st, int64_t run_id, int quiet, const char *
 /* Ends a run: status is 'passed', 'failed' or 'interrupted'; end time now. */
 int bnn_store_end_run(bnn_store_t *st, int64_t run_id, const char *status);
 
+/*
+ * Copies run run_id of the database at src_path, with its machine and
+ * build, into st under the same ids (rows already there are kept): st is
+ * a spool file (spool.h) that `merge` later folds back into src_path,
+ * where the natural keys match. src_path is only read; it may be locked
+ * for writing by another process (WAL readers do not wait for writers).
+ */
+int bnn_store_copy_run(bnn_store_t *st, const char *src_path, int64_t run_id);
+
+/*
+ * 1 when some process holds the liveness lock of run run_id of the
+ * database at db_path (its writer lives), 0 when none does, -1 when it
+ * cannot be told (no liveness file, or no open-file-description locks).
+ */
+int bnn_store_run_live(const char *db_path, int64_t run_id);
+
 /* The id of the newest run, or 0 when there is none. */
 int bnn_store_latest_run(bnn_store_t *st, int64_t *run_id);
 

@@ -13,7 +13,7 @@ if ! "$PY" -c 'import sqlite3' 2>/dev/null; then
 	echo "1..0 # SKIP python3 with sqlite3 is needed to hold the database's lock"
 	exit 0
 fi
-plan 14
+plan 15
 db="$T/live.db"
 
 # stored DB RUN: results stored for run RUN; counted DB RUN: the results the
@@ -62,6 +62,8 @@ n=$(stored "$db" 1) c=$(summed "$T/out1")
 ok $? "every result is stored ($n stored, $c counted)"
 [ "$(status "$db" 1)" = passed ]
 ok $? "the run ended 'passed' ($(status "$db" 1))"
+[ -z "$(ls "$db"-spool-* 2>/dev/null)" ]
+ok $? "a run that stored every kept result leaves no spool file"
 diag "$T/err1"
 "$PY" - "$db" <<'PYEOF'
 import sqlite3, statistics, sys
