@@ -33,7 +33,7 @@ for t in desc npy safetensors merge; do
 	desc) files="harness/suite.c harness/desc.c $build/harness/suites_embedded.c" ;;
 	npy) files="harness/npy.c" ;;
 	safetensors) files="harness/weights.c harness/reactnet.c harness/gen.c harness/check.c" ;;
-	merge) files="results/merge.c results/dbtools.c results/store.c" ;;
+	merge) files="results/merge.c results/dbtools.c results/store.c results/spool.c" ;;
 	esac
 	set --
 	for f in $files; do
