@@ -40,10 +40,14 @@ for t in desc npy safetensors merge; do
 		case $f in /*) set -- "$@" "$f" ;; *) set -- "$@" "$src/$f" ;; esac
 	done
 	# The kernels and the reference (desc and weights use their tables).
+	# In a CUDA build the table names the CUDA kernels too: their library
+	# and the CUDA runtime (CUDA_LIBS of the build's Makefile) come along.
 	libs="$build/libbnntable.a $build/libbnnkern_avx2.a $build/libbnnkern_avx512.a
-	 $build/libbnnkern.a $build/libbnnref.a"
+	 $build/libbnnkern_avx512emu.a $build/libbnnkern.a $build/libbnnkern_cuda.a
+	 $build/libbnnref.a"
 	have=""
 	for l in $libs; do [ -f "$l" ] && have="$have $l"; done
+	[ -f "$build/libbnnkern_cuda.a" ] && have="$have $(sed -n 's/^CUDA_LIBS = //p' "$build/Makefile")"
 	# shellcheck disable=SC2086
 	if ! "$CLANG" $FLAGS $INC "$src/tests/fuzz/fuzz_$t.c" "$src/tests/fuzz/driver.c" "$@" \
 		$have $PKG -lpthread -lm -o "fuzz-work/fuzz_$t" 2>"fuzz-work/build-$t.log"; then
@@ -52,8 +56,11 @@ for t in desc npy safetensors merge; do
 		continue
 	fi
 	mkdir -p "fuzz-work/$t"
+	# merge's seeds are written by make check into the build tree.
+	corpus="$src/tests/fuzz/corpus/fuzz_$t"
+	[ -d "$build/tests/fuzz/corpus/fuzz_$t" ] && corpus="$build/tests/fuzz/corpus/fuzz_$t"
 	"fuzz-work/fuzz_$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-		-artifact_prefix="fuzz-work/crash-$t-" "fuzz-work/$t" "$src/tests/fuzz/corpus/fuzz_$t" \
+		-artifact_prefix="fuzz-work/crash-$t-" "fuzz-work/$t" "$corpus" \
 		>"fuzz-work/run-$t.log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^#\([0-9]*\).*DONE.*/\1/p' "fuzz-work/run-$t.log" | tail -n 1)
