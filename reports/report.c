@@ -241,6 +241,15 @@ static int names_add(names_t *n, const char *s)
 	return n->s[n->n] ? n->n++ : -1;
 }
 
+/* The index of s in n, or -1. */
+static int names_find(const names_t *n, const char *s)
+{
+	for (int i = 0; i < n->n; i++)
+		if (!strcmp(n->s[i], s))
+			return i;
+	return -1;
+}
+
 /* Frees the names of n and empties it. */
 static void names_free(names_t *n)
 {
@@ -261,9 +270,15 @@ static const char *const palette[] = { "#0072b2", "#d55e00", "#009e73", "#cc79a7
 				       "#7f7f7f", "#bcbd22", "#17becf", "#000000" };
 #define NPAL ((int)(sizeof(palette) / sizeof(palette[0])))
 /* Point types of gnuplot's svg terminal, one per machine: filled circle,
- * square, triangle, diamond, inverted triangle, then open ones. */
-static const int ptypes[] = { 7, 5, 9, 13, 11, 6, 4, 8, 12, 10 };
+ * square, triangle, diamond, inverted triangle; open_pt is the open one of
+ * each, for the kernels past the palette's twelfth. */
+static const int ptypes[] = { 7, 5, 9, 13, 11 };
+static const int open_pt[] = { 6, 4, 8, 12, 10 };
 #define NPT ((int)(sizeof(ptypes) / sizeof(ptypes[0])))
+/* The roofs' colours, one per machine, darker than the points'. */
+static const char *const roof_colour[] = { "#333333", "#a50026", "#313695", "#006837",
+					   "#7f3b08" };
+#define NROOFC ((int)(sizeof(roof_colour) / sizeof(roof_colour[0])))
 
 /* Whether two runs have the same machine fingerprint. */
 static int same_machine(const bnn_dbt_run_t *a, const bnn_dbt_run_t *b)
@@ -432,6 +447,13 @@ static int by_key(const void *a, const void *b)
 	return x < y ? -1 : x > y ? 1 : *(const int *)a - *(const int *)b;
 }
 
+/* A roof's label: its text, height (graph coordinates) and colour. */
+typedef struct {
+	char text[700];
+	double gy;
+	const char *col;
+} rlabel_t;
+
 /* The attainable TOPS of a roof at intensity x (its best peak). */
 static double roof_at(const roofs_t *rf, double x)
 {
@@ -453,6 +475,7 @@ static int plot_roofline(report_t *rp)
 	double *pint = NULL;
 	int *order = NULL, *num = NULL, npt = 0, cap = 0, nm = machine_count(rp);
 	roofs_t *roofs = calloc((size_t)nm, sizeof(*roofs));
+	rlabel_t *lab = NULL;
 	FILE *dat = NULL, *gp = NULL;
 	int rc = -1;
 
@@ -569,30 +592,53 @@ static int plot_roofline(report_t *rp)
 		xmin = c / sqrt(10);
 		xmax = c * sqrt(10);
 	}
-	gp_head(gp, "roofline", "Roofline: achieved TOPS (2 ops per MAC) against the probed peaks",
-		1100);
+	gp_head_h(gp, "roofline", "Roofline: achieved TOPS (2 ops per MAC) against the probed "
+		  "peaks", 1100, 700);
 	fprintf(gp, "set logscale xy\nset format y '%%g'\nset format x '%%g'\n"
 		"set xlabel 'operational intensity (ops per byte of compulsory traffic)'\n"
 		"set ylabel 'TOPS'\nset xrange [%.4g:%.4g]\nset yrange [%.4g:%.4g]\n"
 		"set grid xtics ytics mxtics mytics lc rgb '#e4e4e4', lc rgb '#f2f2f2'\n"
-		"set key outside right top font ',9' spacing 1.1\n"
+		"set key outside below center horizontal font ',9' spacing 1.1 width 1 height 1.5\n"
 		"min(a, b) = a < b ? a : b\nset samples 400\n", xmin, xmax, ymin, ymax);
 	gp_log_tics(gp, "xtics", xmin, xmax, "%g");
 	gp_log_tics(gp, "ytics", ymin, ymax, "%g");
-	/* Roofs: a line each, named by a label at the right end of its flat
-	 * part (or, when that part is off the frame, in the key); labels of
-	 * close peaks take turns above and below their lines. Labels first:
-	 * gnuplot reads them before the plot command. */
-	int first = 1, nlab = 0;
+	/* Roofs: a line each, named by a label right of the frame at its
+	 * height (pushed apart where peaks are close), or in the key when its
+	 * flat part is off the frame. Labels first: gnuplot reads them before
+	 * the plot command. */
+	int first = 1, nlab = 0, nl = 0, nroof = 0;
+	for (int m = 0; m < nm; m++)
+		nroof += roofs[m].kernels.n;
+	lab = calloc((size_t)nroof + 1, sizeof(*lab));
+	if (!lab)
+		goto out;
 	for (int pass = 0; pass < 2; pass++) {
-		if (pass)
+		if (pass) {
+			/* Highest first, each at least a line below the one above. */
+			size_t maxlen = 0;
+			for (int a = 0; a < nl; a++)
+				for (int b = a + 1; b < nl; b++)
+					if (lab[b].gy > lab[a].gy) {
+						rlabel_t t = lab[a];
+						lab[a] = lab[b];
+						lab[b] = t;
+					}
+			for (int a = 0; a < nl; a++) {
+				if (a && lab[a].gy > lab[a - 1].gy - 0.028)
+					lab[a].gy = lab[a - 1].gy - 0.028;
+				maxlen = strlen(lab[a].text) > maxlen ? strlen(lab[a].text) : maxlen;
+				fprintf(gp, "set label %d \"%s\" at graph 1.012, graph %.4f left font ',8' "
+					"tc rgb '%s' front\n", ++nlab, lab[a].text, lab[a].gy, lab[a].col);
+			}
+			if (nl)
+				fprintf(gp, "set rmargin %d\n", (int)(0.72 * (double)maxlen) + 3);
 			fprintf(gp, "plot ");
+		}
 		for (int m = 0; m < nm; m++) {
 			const roofs_t *rf = &roofs[m];
-			const char *col = nm > 1 ? palette[(NPAL - 1 - m) % NPAL] : "#555555";
+			const char *col = nm > 1 ? roof_colour[m % NROOFC] : "#555555";
 			char ml[300];
-			int *ord = calloc((size_t)rf->kernels.n + 1, sizeof(int)), below = 0;
-			double last = NAN;
+			int *ord = calloc((size_t)rf->kernels.n + 1, sizeof(int));
 			if (!ord)
 				goto out;
 			machine_label(ml, sizeof(ml), rp, rf->from ? rf->from : rp->head);
@@ -608,12 +654,10 @@ static int plot_roofline(report_t *rp)
 				if (!pass) {
 					if (!flat)
 						continue;
-					below = isfinite(last) && last / rf->peak[j] < 1.35 && !below;
-					last = rf->peak[j];
-					fprintf(gp, "set label %d \"%s%s%s %.3g TOPS\" at graph 0.99, first "
-						"%.6g right offset 0,%s font ',8' tc rgb '%s' front\n", ++nlab,
-						nm > 1 ? ml : "", nm > 1 ? ": " : "", t, rf->peak[j],
-						rf->peak[j], below ? "-0.7" : "0.6", col);
+					snprintf(lab[nl].text, sizeof(lab[nl].text), "%s%s%s %.3g TOPS",
+						 nm > 1 ? ml : "", nm > 1 ? ": " : "", t, rf->peak[j]);
+					lab[nl].gy = log(rf->peak[j] / ymin) / log(ymax / ymin);
+					lab[nl++].col = col;
 					continue;
 				}
 				fprintf(gp, "%s", first ? "" : ", \\\n     ");
@@ -649,14 +693,14 @@ static int plot_roofline(report_t *rp)
 				continue;
 			fprintf(gp, "%s'roofline.dat' index %d using 1:2 with points pt %d ps 1.1 "
 				"lc rgb '%s' notitle", first ? "" : ", \\\n     ", block++,
-				ptypes[(m + k / NPAL) % NPT], palette[k % NPAL]);
+				(k / NPAL) % 2 ? open_pt[m % NPT] : ptypes[m % NPT], palette[k % NPAL]);
 			first = 0;
 		}
 	for (int k = 0; k < kernels.n; k++) {
 		char t[300];
 		dat_name(t, sizeof(t), kernels.s[k]);
 		fprintf(gp, ", \\\n     NaN with points pt %d ps 1.1 lc rgb '%s' title \"%s\"",
-			ptypes[(k / NPAL) % NPT], palette[k % NPAL], t);
+			(k / NPAL) % 2 ? open_pt[0] : ptypes[0], palette[k % NPAL], t);
 	}
 	for (int m = 0; nm > 1 && m < nm; m++) {
 		char ml[300];
@@ -699,7 +743,9 @@ static int plot_roofline(report_t *rp)
 	fprintf(rp->html, ". FP32 FMA GFLOPS are drawn as TOPS/1000 for the fp32 peers. Intensity "
 		"counts 2 ops per MAC over the compulsory bytes of the timed region (packed "
 		"operands for gemm, float activations, packed weights and 4-byte outputs for the "
-		"convolutions).</p>\n");
+		"convolutions). In the table, \"of the roof\" is the best point over its machine's "
+		"roof at that intensity; above 100%% the operands stayed in cache, where the "
+		"memory bandwidth roof does not bind.</p>\n");
 	emit_plot(rp, "roofline", "Roofline: achieved TOPS of every run given against the "
 		  "probed peaks and memory bandwidth");
 	/* The key to the numbers: per problem its best point and how far
@@ -759,6 +805,7 @@ out:
 	for (int m = 0; roofs && m < nm; m++)
 		roofs_free(&roofs[m]);
 	free(roofs);
+	free(lab);
 	free(pt);
 	free(pint);
 	free(order);
@@ -906,6 +953,8 @@ static int plot_speedup(report_t *rp)
 		b->x = x;
 		x += 1;
 		double lo = isfinite(b->lo) ? b->lo : b->s, hi = isfinite(b->hi) ? b->hi : b->s;
+		lo = lo < b->s / 3 ? b->s / 3 : lo;   /* a whisker is cut at 3x its bar */
+		hi = hi > b->s * 3 ? b->s * 3 : hi;
 		ylo = lo < ylo ? lo : ylo;
 		ylo = b->s < ylo ? b->s : ylo;
 		yhi = hi > yhi ? hi : yhi;
@@ -934,7 +983,8 @@ static int plot_speedup(report_t *rp)
 		else
 			fprintf(dat, "- -");
 		fprintf(dat, " %u %.6g %lld \"%s\" \"%s\" \"%s\"\n", rgb,
-			isfinite(b->hi) && b->hi > b->s ? b->hi : b->s, (long long)b->run->id, name,
+			isfinite(b->hi) && b->hi > b->s ? (b->hi < 3 * b->s ? b->hi : 3 * b->s) : b->s,
+			(long long)b->run->id, name,
 			kn, pn);
 	}
 	int width = (int)(xend + 1) * 16 + 360;
@@ -945,7 +995,7 @@ static int plot_speedup(report_t *rp)
 		"set logscale y\nset yrange [%.4g:%.4g]\nset xrange [-1:%g]\n"
 		"set ylabel 'speedup (log scale); whiskers: per-round range'\nset bmargin 15\n"
 		"set grid noxtics ytics lc rgb '#e4e4e4'\nset key outside right top font ',9'\n"
-		"set pointintervalbox 0\n", ylo / 1.4, yhi * 1.6, xend + 1);
+		"", ylo / 1.4, yhi * 1.6, xend + 1);
 	gp_log_tics(gp, "ytics", ylo / 1.4, yhi * 1.6, "%gx");
 	/* A tick per problem at the middle of its group; a line between groups. */
 	fprintf(gp, "set xtics rotate by -50 left font ',8' scale 0 (");
@@ -967,7 +1017,11 @@ static int plot_speedup(report_t *rp)
 		i = j;
 	}
 	fprintf(gp, ")\nplot 'speedup.dat' using 1:2:5 with boxes lc rgb variable notitle, \\\n"
-		"     '' using 1:2:3:4 with yerrorbars pt 7 ps 0 lw 1.2 lc rgb '#222222' notitle");
+		"     '' using 1:3:(0):($4-$3) with vectors nohead lw 1.2 lc rgb '#222222' notitle, \\\n"
+		"     '' using ($1-0.18):3:(0.36):(0) with vectors nohead lw 1.2 lc rgb '#222222' "
+		"notitle, \\\n"
+		"     '' using ($1-0.18):4:(0.36):(0) with vectors nohead lw 1.2 lc rgb '#222222' "
+		"notitle");
 	if (ntimedruns > 1)
 		fprintf(gp, ", \\\n     '' using 1:6:(sprintf('r%%d', $7)) with labels offset 0,0.6 "
 			"font ',7' tc rgb '#444444' notitle");
@@ -984,7 +1038,8 @@ static int plot_speedup(report_t *rp)
 		"against each peer timed in the same run (peer median / kernel median). Problems "
 		"are sorted by the geometric mean of their speedups; whiskers are the range of the "
 		"per-round ratios (paired: both timed in the same round), or, for a run without "
-		"rounds, the ratio of the two results' intervals.%s</p>\n", nbar, ntimedruns,
+		"rounds, the ratio of the two results' intervals (a whisker past 3x its bar is cut "
+		"at the frame when it would stretch the scale).%s</p>\n", nbar, ntimedruns,
 		ntimedruns == 1 ? "" : "s",
 		ntimedruns > 1 ? " Each bar is labelled with its run (r12: run 12)." : "");
 	emit_plot(rp, "speedup", "Speedup of the best kernel over each peer, grouped by problem");
@@ -1229,7 +1284,7 @@ static int plot_network(report_t *rp)
 			goto out;
 		fprintf(dat, "# per network result profiled (%s): \"label\" stem block01 ... block13 "
 			"head, each timed inside the network (median of the profiled runs), then the "
-			"network's median timed whole\n", uname);
+			"network's median timed whole, then the stages' sum\n", uname);
 	}
 	for (size_t a = 0; a < rp->nruns; a++)
 		for (size_t i = 0; i < rp->runs[a].nres; i++) {
@@ -1264,7 +1319,7 @@ static int plot_network(report_t *rp)
 			fprintf(dat, "\"%s %s r%lld\"", kn, pn, (long long)run->id);
 			for (int s = 0; s < NSTAGES; s++)
 				fprintf(dat, " %.6g", st[s] / unit);
-			fprintf(dat, " %.6g\n", x->median_ns / unit);
+			fprintf(dat, " %.6g %.6g\n", x->median_ns / unit, sum / unit);
 		}
 	fprintf(rp->html, "</table>\n");
 	if (!bars) {
@@ -1274,33 +1329,56 @@ static int plot_network(report_t *rp)
 		goto out;
 	}
 	gp_head(gp, "network", "ReActNet-A: where the whole network's time goes (stages timed "
-		"inside the network)", bars * 70 + 700 > 1000 ? bars * 70 + 700 : 1000);
-	fprintf(gp, "set style data histograms\nset style histogram rowstacked\n"
+		"inside the network)", bars * 110 + 800 > 1200 ? bars * 110 + 800 : 1200);
+	/* Two panels: the times (the fast kernels' bars are short beside the
+	 * generic one's), and each bar's stages as shares of its sum. */
+	fprintf(gp, "unset title\nset multiplot title \"ReActNet-A: where the whole network's "
+		"time goes (stages timed inside the network)\"\n"
+		"set style data histograms\nset style histogram rowstacked\n"
 		"set style fill solid 0.92 border rgb '#ffffff'\nset boxwidth 0.6\n"
-		"set ylabel 'time (%s)'\nset yrange [0:%.4g]\nset xtics rotate by -25 left font ',9'\n"
-		"set bmargin 10\nset grid noxtics ytics lc rgb '#e4e4e4'\n"
-		"set key outside right top font ',9' spacing 1.05 reverse Left\nplot ", uname,
-		1.12 * maxns / unit);
-	for (int s = 0; s < NSTAGES; s++) {
-		char t[64];
-		if (s == 0)
-			snprintf(t, sizeof(t), "stem (conv, BN)");
-		else if (s == NSTAGES - 1)
-			snprintf(t, sizeof(t), "head (pool, FC)");
+		"set xtics rotate by -30 left font ',9'\nset bmargin 11\nset tmargin 3\n"
+		"set grid noxtics ytics lc rgb '#e4e4e4'\n");
+	for (int panel = 0; panel < 2; panel++) {
+		if (!panel)
+			fprintf(gp, "set origin 0,0\nset size 0.42,1\nunset key\n"
+				"set ylabel 'time (%s)'\nset yrange [0:%.4g]\nplot ", uname,
+				1.12 * maxns / unit);
 		else
-			snprintf(t, sizeof(t), "block %d", s);
-		fprintf(gp, "%s'network.dat' using %d%s lc rgb '%s' title \"%s\"",
-			s ? ", \\\n     " : "", 2 + s, s ? "" : ":xtic(1)", stage_colour[s], t);
+			fprintf(gp, "set origin 0.42,0\nset size 0.58,1\nset ylabel 'share of the "
+				"stages (%%)'\nset yrange [0:100]\nset key outside right top font ',9' "
+				"spacing 1.05 reverse Left\nplot ");
+		for (int s = 0; s < NSTAGES; s++) {
+			char t[64];
+			if (s == 0)
+				snprintf(t, sizeof(t), "stem (conv, BN)");
+			else if (s == NSTAGES - 1)
+				snprintf(t, sizeof(t), "head (pool, FC)");
+			else
+				snprintf(t, sizeof(t), "block %d", s);
+			if (!panel)
+				fprintf(gp, "%s'network.dat' using %d%s lc rgb '%s' notitle",
+					s ? ", \\\n     " : "", 2 + s, s ? "" : ":xtic(1)", stage_colour[s]);
+			else
+				fprintf(gp, "%s'network.dat' using (100 * $%d / $%d)%s lc rgb '%s' "
+					"title \"%s\"", s ? ", \\\n     " : "", 2 + s, 3 + NSTAGES,
+					s ? "" : ":xtic(1)", stage_colour[s], t);
+		}
+		if (!panel)
+			fprintf(gp, ", \\\n     'network.dat' using 0:%d with points pt 9 ps 1.8 "
+				"lc rgb '#d00000' notitle\n", 2 + NSTAGES);
+		else
+			fprintf(gp, ", \\\n     NaN with points pt 9 ps 1.8 lc rgb '#d00000' title "
+				"\"whole network timed alone (left)\"\n");
 	}
-	fprintf(gp, ", \\\n     'network.dat' using 0:%d with points pt 9 ps 1.8 lc rgb '#d00000' "
-		"title \"whole network timed alone (median)\"\n", 2 + NSTAGES);
+	fprintf(gp, "unset multiplot\n");
 	if (close_plot_files(rp, &dat, &gp, "network") != 0)
 		goto out;
 	fprintf(rp->html, "<p>Each bar is one network result, its stages stacked as timed inside "
 		"the network (the stem, blocks 1 to 13 from dark to light, the head), the median of "
-		"the profiled runs that follow its samples; the red triangle is the network's own "
-		"median. A stack above the triangle means the profiled runs, which time each "
-		"stage apart, were slower than the timed ones.</p>\n");
+		"the profiled runs that follow its samples; left in time, with the red triangle at "
+		"the network's own median, right as shares of the stages' sum. A stack that "
+		"differs much from its triangle means the profiled runs, which time each stage "
+		"apart, ran at another speed than the timed ones (a loaded machine).</p>\n");
 	emit_plot(rp, "network", "ReActNet-A whole-network time by stage, per kernel and run");
 	rc = 0;
 out:
@@ -1429,11 +1507,11 @@ static int plot_reactnet(report_t *rp)
 	}
 	fprintf(rp->html, "</table>\n");
 	gp_head(gp, "reactnet", "ReActNet: each block timed alone and inside the network",
-		nb * 60 + 500 > 1000 ? nb * 60 + 500 : 1000);
+		nb * 60 + 300 > 900 ? nb * 60 + 300 : 900);
 	fprintf(gp, "set style fill solid 0.9 border rgb '#333333'\nset boxwidth 0.26 absolute\n"
 		"set ylabel 'latency (us)'\nset xlabel '%s'\nset yrange [0:*]\nset xrange [-0.6:%d.6]\n"
-		"set grid noxtics ytics lc rgb '#e4e4e4'\nset key outside right top font ',9'\n"
-		"plot 'reactnet.dat' using 0:4:xtic(1) with boxes lc rgb '#009e73' "
+		"set grid noxtics ytics lc rgb '#e4e4e4'\nset offsets 0, 0, graph 0.3, 0\nset key inside top right font ',9' box "
+		"opaque\nplot 'reactnet.dat' using 0:4:xtic(1) with boxes lc rgb '#009e73' "
 		"title \"whole block alone (fused)\", \\\n"
 		"     '' using ($0-0.28):($2+$3) with boxes lc rgb '#56b4e9' "
 		"title \"1x1 conv alone (on the 3x3)\", \\\n"
@@ -1469,6 +1547,9 @@ static const bnn_dbt_result_t *find_in(const bnn_dbt_run_t *r, const char *canon
 			return &r->res[i];
 	return NULL;
 }
+
+/* Past this many kernels a trend is drawn as small multiples. */
+#define SMALL_MULTIPLES 6
 
 static const bnn_dbt_run_t *const *sort_runs;
 static int by_start(const void *a, const void *b)
@@ -1509,11 +1590,27 @@ static int plot_trend(report_t *rp, int m, const char *name)
 	}
 	sort_runs = runs;
 	qsort(order, (size_t)n, sizeof(*order), by_start);
+	/* The kernels timed in two of these runs or more: a series each. */
 	for (int q = 0; q < n; q++)
-		for (size_t i = 0; i < runs[order[q]]->nres; i++)
-			if (timed(&runs[order[q]]->res[i]) &&
-			    names_add(&kernels, runs[order[q]]->res[i].kernel) < 0)
+		for (size_t i = 0; i < runs[order[q]]->nres; i++) {
+			const bnn_dbt_result_t *x = &runs[order[q]]->res[i];
+			int times = 0;
+			if (!timed(x) || names_find(&kernels, x->kernel) >= 0)
+				continue;
+			for (int p = 0; p < n && times < 2; p++) {
+				int any = 0;
+				for (size_t j = 0; j < runs[order[p]]->nres && !any; j++)
+					any = timed(&runs[order[p]]->res[j]) &&
+					      !strcmp(runs[order[p]]->res[j].kernel, x->kernel);
+				times += any;
+			}
+			if (times >= 2 && names_add(&kernels, x->kernel) < 0)
 				goto out;
+		}
+	if (kernels.n == 0) {
+		rc = 0;
+		goto out;
+	}
 	machine_label(ml, sizeof(ml), rp, runs[0]);
 	snprintf(fn, sizeof(fn), "%s.dat", name);
 	dat = open_in(rp, fn);
@@ -1523,7 +1620,7 @@ static int plot_trend(report_t *rp, int m, const char *name)
 		goto out;
 	fprintf(dat, "# %s (%s), its runs in the order they started: per kernel, the geometric "
 		"mean over its problems of the median relative to the first run that timed that "
-		"problem, and of the stored interval's ends\n# index \"run build date\"", ml,
+		"problem, and of the stored interval's ends\n# index \"run build date\" \"run\"", ml,
 		runs[0]->fingerprint ? runs[0]->fingerprint : "-");
 	for (int k = 0; k < kernels.n; k++)
 		fprintf(dat, " %s %s_lo %s_hi", kernels.s[k], kernels.s[k], kernels.s[k]);
@@ -1546,7 +1643,8 @@ static int plot_trend(report_t *rp, int m, const char *name)
 		snprintf(when, sizeof(when), "%.5s %.5s",
 			 run->start_time && strlen(run->start_time) >= 16 ? run->start_time + 5 : "?",
 			 run->start_time && strlen(run->start_time) >= 16 ? run->start_time + 11 : "");
-		fprintf(dat, "%d \"r%lld %s %s\"", q, (long long)run->id, v, when);
+		fprintf(dat, "%d \"r%lld %s %s\" \"r%lld\"", q, (long long)run->id, v, when,
+			(long long)run->id);
 		fprintf(rp->html, "<tr><td class=\"num\">%lld</td><td>", (long long)run->id);
 		bnn_dbt_html(rp->html, run->version);
 		fprintf(rp->html, "</td><td>");
@@ -1604,20 +1702,46 @@ static int plot_trend(report_t *rp, int m, const char *name)
 	ymin = ymin > lmin - 0.02 ? lmin - 0.02 : ymin;
 	ymax = ymax < lmax + 0.02 ? lmax + 0.02 : ymax;
 	fprintf(gp, "set yrange [%.4g:%.4g]\n", ymin > 0 ? ymin : 0, ymax);
-	fprintf(gp, "set ylabel 'median time relative to the first run (1 = unchanged)'\n"
-		"set xtics rotate by -30 left font ',9'\nset xrange [-0.3:%d.3]\nset bmargin 9\n"
-		"set grid noxtics ytics lc rgb '#e4e4e4'\nset style fill transparent solid 0.1 "
-		"noborder\nplot ", n - 1);
-	for (int k = 0; k < kernels.n; k++) {
-		char t[300];
-		const char *c = palette[k % NPAL];
-		dat_name(t, sizeof(t), kernels.s[k]);
-		fprintf(gp, "%s'%s.dat' using 1:%d:%d with filledcurves lc rgb '%s' notitle, \\\n"
-			"     '' using 1:%d%s with linespoints lw 2 pt %d ps 0.9 dt %d lc rgb '%s' "
-			"title \"%s\"", k ? ", \\\n     " : "", name, 4 + 3 * k, 5 + 3 * k, c,
-			3 + 3 * k, k ? "" : ":xtic(2)", ptypes[k % NPT], 1 + (k / NPAL) % 5, c, t);
+	if (kernels.n <= SMALL_MULTIPLES) {
+		/* Few series: one frame, a colour and a band each. */
+		fprintf(gp, "set ylabel 'median time relative to the first run (1 = unchanged)'\n"
+			"set xtics rotate by -30 left font ',9'\nset xrange [-0.3:%d.3]\nset bmargin 9\n"
+			"set grid noxtics ytics lc rgb '#e4e4e4'\nset style fill transparent solid 0.15 "
+			"noborder\nplot ", n - 1);
+		for (int k = 0; k < kernels.n; k++) {
+			char t[300];
+			const char *c = palette[k % NPAL];
+			dat_name(t, sizeof(t), kernels.s[k]);
+			fprintf(gp, "%s'%s.dat' using 1:%d:%d with filledcurves lc rgb '%s' notitle, \\\n"
+				"     '' using 1:%d%s with linespoints lw 2 pt %d ps 0.9 lc rgb '%s' "
+				"title \"%s\"", k ? ", \\\n     " : "", name, 5 + 3 * k, 6 + 3 * k, c,
+				4 + 3 * k, k ? "" : ":xtic(2)", ptypes[k % NPT], c, t);
+		}
+		fprintf(gp, ", \\\n     1 with lines lc rgb '#444444' dashtype 3 notitle\n");
+	} else {
+		/* Many series: one small frame each (same scales), so that no
+		 * band hides another; runs by id on the x axis (the table
+		 * gives each run's build and date). */
+		int cols = 5, rows = (kernels.n + cols - 1) / cols;
+		fprintf(gp, "set terminal svg size 1100,%d noenhanced font 'sans,10' background "
+			"'#ffffff'\nset output '%s.svg'\nunset title\n"
+			"set multiplot layout %d,%d title \"%s\" margins 0.05,0.99,%.3f,%.3f spacing "
+			"0.035,%.3f\nset xrange [-0.3:%d.3]\nset xtics font ',8' scale 0.5\n"
+			"set ytics font ',8'\nset grid noxtics ytics lc rgb '#e4e4e4'\nunset key\n"
+			"set style fill transparent solid 0.2 noborder\n", rows * 165 + 90, name, rows,
+			cols, tt, 50.0 / (rows * 165 + 90), 1 - 55.0 / (rows * 165 + 90),
+			45.0 / (rows * 165 + 90), n - 1);
+		for (int k = 0; k < kernels.n; k++) {
+			char t[300];
+			const char *c = palette[k % NPAL];
+			dat_name(t, sizeof(t), kernels.s[k]);
+			fprintf(gp, "set title \"%s\" font ',9' offset 0,-0.6\nplot '%s.dat' using "
+				"1:%d:%d with filledcurves lc rgb '%s', '' using 1:%d:xtic(3) with linespoints "
+				"lw 2 pt 7 ps 0.6 lc rgb '%s', 1 with lines lc rgb '#444444' dashtype 3\n",
+				t, name, 5 + 3 * k, 6 + 3 * k, c, 4 + 3 * k, c);
+		}
+		fprintf(gp, "unset multiplot\n");
 	}
-	fprintf(gp, ", \\\n     1 with lines lc rgb '#444444' dashtype 3 notitle\n");
 	snprintf(fn, sizeof(fn), "%s", name);
 	if (close_plot_files(rp, &dat, &gp, fn) != 0)
 		goto out;
@@ -1657,8 +1781,8 @@ static int plot_trends(report_t *rp)
 		drawn += rc;
 	}
 	if (!drawn)
-		fprintf(rp->html, "<p>Trends need at least two timed runs of one machine; these runs "
-			"have fewer on every machine.</p>\n");
+		fprintf(rp->html, "<p>Trends need a kernel timed in at least two runs of one "
+			"machine; these runs have none.</p>\n");
 	return 0;
 }
 /* Counts per run and, for the headline, per kernel; then what did not pass. */
@@ -1791,66 +1915,87 @@ static void runs_table(report_t *rp)
 	fprintf(f, "</table>\n");
 }
 
-/* The best probe value of run r in unit (of kernels whose name has sub,
- * when sub is not NULL); NaN when none. */
-static double best_probe(const bnn_dbt_run_t *r, const char *unit)
+/* The best probe value in unit of machine m's newest run given that
+ * probed it (*from: that run); NaN when none did. */
+static double machine_probe(const report_t *rp, int m, const char *unit,
+			    const bnn_dbt_run_t **from)
 {
-	double v = NAN;
-	for (size_t i = 0; i < r->nres; i++) {
-		const bnn_dbt_result_t *x = &r->res[i];
-		if (!strcmp(x->kind, "probe") && x->unit && !strcmp(x->unit, unit) &&
-		    !(v >= x->value))
-			v = x->value;
+	*from = NULL;
+	for (size_t k = rp->nruns; k-- > 0;) {
+		const bnn_dbt_run_t *r = &rp->runs[k];
+		double v = NAN;
+		if (machine_of(rp, r) != m)
+			continue;
+		for (size_t i = 0; i < r->nres; i++) {
+			const bnn_dbt_result_t *x = &r->res[i];
+			if (!strcmp(x->kind, "probe") && x->unit && !strcmp(x->unit, unit) &&
+			    !(v >= x->value))
+				v = x->value;
+		}
+		if (isfinite(v)) {
+			*from = r;
+			return v;
+		}
 	}
-	return v;
+	return NAN;
+}
+
+/* The fastest timed kernel for problem canonical in the newest run given
+ * of machine m that timed one; NULL when none did. */
+static const bnn_dbt_result_t *machine_best(const report_t *rp, int m, const char *canonical)
+{
+	for (size_t k = rp->nruns; k-- > 0;) {
+		const bnn_dbt_result_t *b;
+		if (machine_of(rp, &rp->runs[k]) == m && (b = best_kernel(&rp->runs[k], canonical)))
+			return b;
+	}
+	return NULL;
 }
 
 /*
  * Machines side by side: when the runs given come from more than one
- * machine, a column per machine (its newest timed run): its record (host,
- * CPU, cores, ISA features, build) and probed peaks; then per problem they
- * share the best kernel's TOPS and efficiency on each machine and its
- * speedup over the first machine (the baseline).
+ * machine, a column per machine: its record (host, CPU, cores, ISA
+ * features, newest run and build) and its probed peaks (from its newest run
+ * given that probed); then per problem timed on two machines or more, the
+ * best kernel's TOPS and efficiency on each (from the machine's newest run
+ * that timed the problem) and its speedup over the first machine.
  */
 static void machines(report_t *rp)
 {
 	FILE *f = rp->html;
+	int nm = machine_count(rp);
 	const bnn_dbt_run_t *m[MAX_COLS];
-	int nm = 0;
 	names_t probs = { 0 };
-	for (size_t r = rp->nruns; r-- > 0;) {
-		const bnn_dbt_run_t *x = &rp->runs[r];
-		int seen = 0;
-		for (int j = 0; j < nm; j++)
-			seen |= same_machine(m[j], x);
-		if (!seen && run_timed(x) && nm < MAX_COLS)
-			m[nm++] = x;
-	}
 	fprintf(f, "<h2 id=\"machines\">Machines side by side</h2>\n");
 	if (nm < 2) {
-		fprintf(f, "<p>All timed runs given come from one machine; give runs of several "
+		fprintf(f, "<p>All runs given come from one machine; give runs of several "
 			"(<code>bnnbench merge</code> gathers a fleet's databases) to compare them.</p>\n");
 		return;
 	}
-	/* In the order the runs given first show them: the first is the baseline. */
-	for (int a = 0; a < nm; a++)
-		for (int b = a + 1; b < nm; b++)
-			if (machine_of(rp, m[b]) < machine_of(rp, m[a])) {
-				const bnn_dbt_run_t *t = m[a];
-				m[a] = m[b];
-				m[b] = t;
-			}
+	nm = nm > MAX_COLS ? MAX_COLS : nm;
+	for (int j = 0; j < nm; j++) {
+		m[j] = NULL;
+		for (size_t k = rp->nruns; k-- > 0 && !m[j];)
+			if (machine_of(rp, &rp->runs[k]) == j)
+				m[j] = &rp->runs[k];
+	}
 	fprintf(f, "<table id=\"machines-hw\"><tr><th></th>");
-	for (int j = 0; j < nm; j++)
-		fprintf(f, "<th>machine %d%s</th>", machine_of(rp, m[j]) + 1, j ? "" : " (baseline)");
+	for (int j = 0; j < nm; j++) {
+		char ml[300];
+		machine_label(ml, sizeof(ml), rp, m[j]);
+		fprintf(f, "<th>");
+		bnn_dbt_html(f, ml);
+		fprintf(f, "%s</th>", j ? "" : ", the baseline");
+	}
 	fprintf(f, "</tr>\n");
 	static const char *const rows[] = { "fingerprint", "host", "CPU", "cores", "ISA features",
-					    "run (newest timed)", "build", "XOR-popcount peak",
+					    "newest run", "build", "XOR-popcount peak",
 					    "FP32 FMA peak", "memory bandwidth" };
+	static const char *const units[] = { "TOPS", "GFLOPS", "GB/s" };
 	for (size_t row = 0; row < sizeof(rows) / sizeof(rows[0]); row++) {
 		fprintf(f, "<tr><th>%s</th>", rows[row]);
 		for (int j = 0; j < nm; j++) {
-			const bnn_dbt_run_t *r = m[j];
+			const bnn_dbt_run_t *r = m[j], *from;
 			double v;
 			switch (row) {
 			case 0: case 1: case 2: case 4: case 6:
@@ -1867,10 +2012,10 @@ static void machines(report_t *rp)
 				fprintf(f, "<td class=\"num\">%lld</td>", (long long)r->id);
 				break;
 			default:
-				v = best_probe(r, row == 7 ? "TOPS" : row == 8 ? "GFLOPS" : "GB/s");
+				v = machine_probe(rp, j, units[row - 7], &from);
 				if (isfinite(v))
-					fprintf(f, "<td class=\"num\">%.3g %s</td>", v,
-						row == 7 ? "TOPS" : row == 8 ? "GFLOPS" : "GB/s");
+					fprintf(f, "<td class=\"num\">%.3g %s (run %lld)</td>", v,
+						units[row - 7], (long long)from->id);
 				else
 					fprintf(f, "<td class=\"num\">-</td>");
 			}
@@ -1878,26 +2023,23 @@ static void machines(report_t *rp)
 		fprintf(f, "</tr>\n");
 	}
 	fprintf(f, "</table>\n");
-	for (int j = 0; j < nm; j++)
-		for (size_t i = 0; i < m[j]->nres; i++)
-			if (timed(&m[j]->res[i]) && !strcmp(m[j]->res[i].kind, "kernel"))
-				names_add(&probs, m[j]->res[i].canonical);
+	for (size_t k = 0; k < rp->nruns; k++)
+		for (size_t i = 0; i < rp->runs[k].nres; i++)
+			if (timed(&rp->runs[k].res[i]) && !strcmp(rp->runs[k].res[i].kind, "kernel"))
+				names_add(&probs, rp->runs[k].res[i].canonical);
 	fprintf(f, "<table id=\"machines-problems\"><tr><th>problem</th>");
 	for (int j = 0; j < nm; j++)
-		fprintf(f, "<th>machine %d: best kernel, TOPS, efficiency</th>",
-			machine_of(rp, m[j]) + 1);
+		fprintf(f, "<th>machine %d: best kernel, TOPS, efficiency (run)</th>", j + 1);
 	for (int j = 1; j < nm; j++)
-		fprintf(f, "<th>machine %d over %d</th>", machine_of(rp, m[j]) + 1,
-			machine_of(rp, m[0]) + 1);
+		fprintf(f, "<th>machine %d over 1</th>", j + 1);
 	fprintf(f, "</tr>\n");
 	for (int p = 0; p < probs.n; p++) {
-		const bnn_dbt_result_t *b[MAX_COLS];
+		const bnn_dbt_result_t *b[MAX_COLS], *any = NULL;
 		int shared = 0;
 		for (int j = 0; j < nm; j++)
-			shared += (b[j] = best_kernel(m[j], probs.s[p])) != NULL;
+			shared += (b[j] = machine_best(rp, j, probs.s[p])) != NULL;
 		if (shared < 2)
 			continue;
-		const bnn_dbt_result_t *any = NULL;
 		for (int j = 0; j < nm && !any; j++)
 			any = b[j];
 		fprintf(f, "<tr><td>");
@@ -1915,6 +2057,9 @@ static void machines(report_t *rp)
 				fprintf(f, " (%.0f%%)", 100 * b[j]->efficiency);
 			else if (b[j]->peak_status && !strcmp(b[j]->peak_status, "mistrusted"))
 				fprintf(f, " (peak mistrusted)");
+			for (size_t k = 0; k < rp->nruns; k++)
+				if (b[j] >= rp->runs[k].res && b[j] < rp->runs[k].res + rp->runs[k].nres)
+					fprintf(f, ", run %lld", (long long)rp->runs[k].id);
 			fprintf(f, "</td>");
 		}
 		for (int j = 1; j < nm; j++) {
