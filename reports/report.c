@@ -38,6 +38,8 @@ static const char usage[] =
 typedef struct {
 	bnn_dbt_run_t *runs;
 	size_t nruns;
+	int *mach;                     /* per run, its machine (number_machines) */
+	int nmach;
 	const bnn_dbt_run_t *head;     /* the headline run */
 	const char *dir;
 	const char *gnuplot;
@@ -289,32 +291,29 @@ static int same_machine(const bnn_dbt_run_t *a, const bnn_dbt_run_t *b)
 /* The machine number (0-based, in the order the runs given first show it). */
 static int machine_of(const report_t *rp, const bnn_dbt_run_t *r)
 {
-	int m = 0;
-	for (size_t i = 0; i < rp->nruns; i++) {
-		const bnn_dbt_run_t *x = &rp->runs[i];
-		int first = 1;
-		for (size_t j = 0; j < i && first; j++)
-			first = !same_machine(&rp->runs[j], x);
-		if (!first)
-			continue;
-		if (same_machine(x, r))
-			return m;
-		m++;
-	}
-	return 0;
+	return rp->mach[r - rp->runs];
 }
 
 /* How many machines the runs given come from. */
 static int machine_count(const report_t *rp)
 {
-	int m = 0;
+	return rp->nmach;
+}
+
+/* Numbers the machines of rp's runs (see machine_of); -1 out of memory. */
+static int number_machines(report_t *rp)
+{
+	rp->mach = calloc(rp->nruns + 1, sizeof(int));
+	if (!rp->mach)
+		return -1;
+	rp->nmach = 0;
 	for (size_t i = 0; i < rp->nruns; i++) {
-		int first = 1;
-		for (size_t j = 0; j < i && first; j++)
-			first = !same_machine(&rp->runs[j], &rp->runs[i]);
-		m += first;
+		size_t j = 0;
+		while (j < i && !same_machine(&rp->runs[j], &rp->runs[i]))
+			j++;
+		rp->mach[i] = j < i ? rp->mach[j] : rp->nmach++;
 	}
-	return m;
+	return 0;
 }
 
 /* Whether run r timed anything. */
@@ -338,25 +337,27 @@ static void machine_label(char *out, size_t len, const report_t *rp, const bnn_d
 /* The thread count most of machine m's timed results ran with. */
 static int64_t machine_threads(const report_t *rp, int m)
 {
+	int64_t val[32];
+	size_t cnt[32] = { 0 }, bestn = 0;
+	int nv = 0;
 	int64_t best = 1;
-	size_t bestn = 0;
 	for (size_t a = 0; a < rp->nruns; a++) {
 		const bnn_dbt_run_t *r = &rp->runs[a];
 		if (machine_of(rp, r) != m)
 			continue;
 		for (size_t i = 0; i < r->nres; i++) {
+			int v = 0;
 			if (!timed(&r->res[i]))
 				continue;
-			size_t n = 0;
-			for (size_t b = 0; b < rp->nruns; b++) {
-				const bnn_dbt_run_t *q = &rp->runs[b];
-				if (machine_of(rp, q) != m)
+			while (v < nv && val[v] != r->res[i].threads)
+				v++;
+			if (v == nv) {
+				if (nv == 32)
 					continue;
-				for (size_t j = 0; j < q->nres; j++)
-					n += timed(&q->res[j]) && q->res[j].threads == r->res[i].threads;
+				val[nv++] = r->res[i].threads;
 			}
-			if (n > bestn)
-				bestn = n, best = r->res[i].threads;
+			if (++cnt[v] > bestn)
+				bestn = cnt[v], best = val[v];
 		}
 	}
 	return best;
@@ -2218,6 +2219,11 @@ int bnn_cmd_report(int argc, char **argv)
 		goto out;
 	}
 	rp.nruns = kept;
+	if (number_machines(&rp) != 0) {
+		fprintf(stderr, "bnnbench: report: out of memory\n");
+		status = BNN_DBT_IO;
+		goto out;
+	}
 	/* The headline: the newest run given that timed something. */
 	rp.head = &rp.runs[rp.nruns - 1];
 	for (size_t r = rp.nruns; r-- > 0;) {
@@ -2287,5 +2293,6 @@ out:
 	for (size_t r = 0; r < rp.nruns; r++)
 		bnn_dbt_free_run(&rp.runs[r]);
 	free(rp.runs);
+	free(rp.mach);
 	return status;
 }
