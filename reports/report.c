@@ -1709,14 +1709,17 @@ static int plot_trend(report_t *rp, int m, const char *name)
 			"set xtics rotate by -30 left font ',9'\nset xrange [-0.3:%d.3]\nset bmargin 9\n"
 			"set grid noxtics ytics lc rgb '#e4e4e4'\nset style fill transparent solid 0.15 "
 			"noborder\nplot ", n - 1);
+		/* The bands first, so that no band veils another's line. */
+		for (int k = 0; k < kernels.n; k++)
+			fprintf(gp, "%s'%s.dat' using 1:%d:%d%s with filledcurves lc rgb '%s' notitle",
+				k ? ", \\\n     " : "", name, 5 + 3 * k, 6 + 3 * k, k ? "" : ":xtic(2)",
+				palette[k % NPAL]);
 		for (int k = 0; k < kernels.n; k++) {
 			char t[300];
-			const char *c = palette[k % NPAL];
 			dat_name(t, sizeof(t), kernels.s[k]);
-			fprintf(gp, "%s'%s.dat' using 1:%d:%d with filledcurves lc rgb '%s' notitle, \\\n"
-				"     '' using 1:%d%s with linespoints lw 2 pt %d ps 0.9 lc rgb '%s' "
-				"title \"%s\"", k ? ", \\\n     " : "", name, 5 + 3 * k, 6 + 3 * k, c,
-				4 + 3 * k, k ? "" : ":xtic(2)", ptypes[k % NPT], c, t);
+			fprintf(gp, ", \\\n     '%s.dat' using 1:%d with linespoints lw 2 pt %d ps 0.9 "
+				"lc rgb '%s' title \"%s\"", name, 4 + 3 * k, ptypes[k % NPT],
+				palette[k % NPAL], t);
 		}
 		fprintf(gp, ", \\\n     1 with lines lc rgb '#444444' dashtype 3 notitle\n");
 	} else {

@@ -100,8 +100,17 @@ bars=$(peerbars "$db")
 	grep -Eq '^[0-9]+ [0-9.e+-]+ [0-9.e+-]+ [0-9.e+-]+ [0-9]+ [0-9.e+-]+ 2 "gemm_m32_n32_k512" "bgemm_xor_popc__[a-z0-9_]*" "sgemm__openblas"$' "$rep/speedup.dat" &&
 	grep -q 'with vectors nohead' "$rep/speedup.gp"
 ok $? "speedup: every (run, problem, peer) of both runs is a bar with its interval ($bars)"
-[ "$(grep -c '^[0-9]' "$rep/trends.dat")" -eq 2 ]
-ok $? "trends: one row per run"
+[ "$(grep -c '^[0-9]' "$rep/trends.dat")" -eq 2 ] && "$PY" - "$rep/trends.dat" "$rep/trends.gp" <<'PYEOF'
+import re, sys
+head = [l for l in open(sys.argv[1]) if l.startswith("# index")][0].split('"')[-1].split()
+series = head[0::3]
+assert len(series) >= 2 and head[1::3] == [k + "_lo" for k in series], head
+gp = open(sys.argv[2]).read()
+bands = re.findall(r"with filledcurves lc rgb '(#[0-9a-f]{6})'", gp)
+assert len(bands) == len(series), (len(bands), len(series))       # a band per series
+assert len(set(bands)) == min(len(series), 12), bands             # a colour each
+PYEOF
+ok $? "trends: one row per run, a band and a colour per kernel"
 grep -q 'No ReActNet results in these runs' "$rep/index.html" && [ ! -e "$rep/reactnet.svg" ]
 ok $? "no ReActNet problems: the page says so"
 grep -q '<h2 id="conformance">' "$rep/index.html" &&
