@@ -30,6 +30,7 @@ typedef struct {
 	int iters;            /* bootstrap resamples */
 	int any_machine;
 	int strict;           /* NOISY fails the exit status too */
+	int all;              /* the text lists pairs timed on neither side too */
 	enum { OUT_TEXT, OUT_CSV, OUT_JSON } format;
 	/* The machine's change between the two runs, from their probes at the
 	 * start and the end (NaN when either run has none): new / base - 1. */
@@ -50,10 +51,12 @@ typedef struct {
 
 static const char usage[] =
 	"usage: bnnbench compare [--db PATH] [--threshold F] [--alpha P] [--bootstrap N]\n"
-	"                        [--any-machine] [--strict] [--csv|--json] BASE NEW\n"
+	"                        [--any-machine] [--strict] [--all] [--csv|--json] BASE NEW\n"
 	"BASE, NEW: a run id, latest, latest~N (in --db), a database file (its latest\n"
 	"run) or FILE:RUN. Exit status 1 when anything REGRESSED (with --strict, also\n"
-	"when anything is NOISY), or when NEW has no results or did not end 'passed'.\n";
+	"when anything is NOISY), or when NEW has no results or did not end 'passed'.\n"
+	"The table leaves out pairs timed on neither side (SKIP to SKIP, say) unless\n"
+	"they regressed, improved or failed; --all lists them (CSV and JSON list every pair).\n";
 
 /* Whether a result is a timed measurement we can compare. */
 static int comparable_kind(const bnn_dbt_result_t *r)
@@ -240,6 +243,20 @@ static void print_probes(const bnn_dbt_run_t *rb, const bnn_dbt_run_t *rn)
 
 enum { NCOL = 9 };
 
+/*
+ * Whether the text table leaves pair w out: timed on neither side (SKIP to
+ * SKIP, a SKIP only in one run), no FAIL on either side, and a verdict
+ * that is neither REGRESSED nor IMPROVED. It still counts in the summary.
+ */
+static int quiet_row(const row_t *w, const cmp_opts_t *o)
+{
+	if (o->all || isfinite(w->mb) || isfinite(w->mn) || w->verdict == V_REGRESSED ||
+	    w->verdict == V_IMPROVED)
+		return 0;
+	return !(w->base && !strcmp(w->base->status, "FAIL")) &&
+	       !(w->new && !strcmp(w->new->status, "FAIL"));
+}
+
 /* The text table: columns as wide as their widest cell, then the counts. */
 static void print_text(const bnn_dbt_run_t *rb, const bnn_dbt_run_t *rn, row_t *rows,
 		       size_t nrows, const cmp_opts_t *o, const size_t *count)
@@ -269,6 +286,8 @@ static void print_text(const bnn_dbt_run_t *rb, const bnn_dbt_run_t *rn, row_t *
 		for (size_t r = 0; r < nrows; r++) {
 			const row_t *w = &rows[r];
 			const bnn_dbt_result_t *any = w->new ? w->new : w->base;
+			if (quiet_row(w, o))
+				continue;
 			snprintf(cell[0], sizeof(cell[0]), "%s", any->problem);
 			snprintf(cell[1], sizeof(cell[1]), "%s", any->kernel);
 			fmt(cell[2], sizeof(cell[2]), "%.3f", w->mb / 1e3);
@@ -295,6 +314,12 @@ static void print_text(const bnn_dbt_run_t *rb, const bnn_dbt_run_t *rn, row_t *
 				printf("\n");
 		}
 	}
+	size_t hidden = 0;
+	for (size_t r = 0; r < nrows; r++)
+		hidden += quiet_row(&rows[r], o);
+	if (hidden)
+		printf("(%zu pair%s timed on neither side not listed; --all lists them)\n", hidden,
+		       hidden == 1 ? "" : "s");
 	printf("summary:");
 	for (int v = 0; v < V_COUNT; v++)
 		printf("%s %zu %s", v ? "," : "", count[v], verdict_name[v]);
@@ -464,6 +489,7 @@ int bnn_cmd_compare(int argc, char **argv)
 		{ "bootstrap", required_argument, 0, 'b' },
 		{ "any-machine", no_argument, 0, 'm' },
 		{ "strict", no_argument, 0, 's' },
+		{ "all", no_argument, 0, 'A' },
 		{ "csv", no_argument, 0, 'c' },
 		{ "json", no_argument, 0, 'j' },
 		{ "help", no_argument, 0, 'h' },
@@ -509,6 +535,7 @@ int bnn_cmd_compare(int argc, char **argv)
 			break;
 		case 'm': o.any_machine = 1; break;
 		case 's': o.strict = 1; break;
+		case 'A': o.all = 1; break;
 		case 'c': o.format = OUT_CSV; break;
 		case 'j': o.format = OUT_JSON; break;
 		case 'h': fputs(usage, stdout); return 0;

@@ -4,9 +4,12 @@
  * NAME.gp script, NAME.dat data and NAME.svg, so that anyone can edit and
  * re-plot (`cd DIR && gnuplot NAME.gp`).
  *
- * The headline run (roofline, speedups, ReActNet breakdown, failures) is
- * the newest run given that timed something; trends cover every run given
- * of the headline's machine; the conformance table covers every run given.
+ * The roofline and the speedups draw every timed result of every run given
+ * (of every machine); the whole-network ReActNet breakdown every profiled
+ * network; the per-block ReActNet plot the newest run given with ReActNet
+ * results; the trends each machine with two timed runs or more; the
+ * conformance and runs tables every run. The headline run (the newest run
+ * given that timed something) has its failures listed.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -25,47 +28,18 @@
 #define MAX_COLS 64
 
 static const char usage[] =
-	"usage: bnnbench report [--db PATH] -o DIR [RUN...]\n"
+	"usage: bnnbench report [--db PATH] [--suite S] [--machine M] [--build B] -o DIR [RUN...]\n"
 	"RUN: a run id, latest, latest~N, a database file or FILE:RUN; without RUN,\n"
-	"every run of --db. Writes DIR/index.html and, per plot, NAME.gp, NAME.dat, NAME.svg.\n";
+	"every run of --db. --suite, --machine (fingerprint prefix or host) and --build\n"
+	"(version prefix) keep the runs that match. Writes DIR/index.html and, per plot,\n"
+	"NAME.gp, NAME.dat, NAME.svg.\n";
 
-/*
- * Which results belong to the ReActNet per-block breakdown, and how they
- * split into block and layer: the one place to adapt when the suite's
- * names change. The reactnet suite names a block's binary convolutions
- * reactnet_BLOCK_LAYER (reactnet_b03_3x3, reactnet_b03_1x1) and the whole
- * block, an rblock problem, reactnet_BLOCK (reactnet_b03); the network
- * (op reactnet) is not a block and gets its own table. Returns 0 for
- * anything else, 1 for a layer (block and layer filled), 2 for a whole
- * block (block filled, layer "block").
- */
-static int reactnet_layer(const bnn_dbt_result_t *r, char *block, size_t blen, char *layer,
-			  size_t llen)
-{
-	const char *p = r->problem;
-	if ((r->op && !strcmp(r->op, "reactnet")) || strncasecmp(p, "reactnet", 8))
-		return 0;
-	p += 8;
-	while (*p == '_' || *p == '-' || *p == '.')
-		p++;
-	size_t n = strcspn(p, "_");
-	if (n == 0)
-		return 0;
-	snprintf(block, blen, "%.*s", (int)n, p);
-	p += n;
-	while (*p == '_')
-		p++;
-	if (!*p || (r->op && !strcmp(r->op, "rblock"))) {
-		snprintf(layer, llen, "block");
-		return 2;
-	}
-	snprintf(layer, llen, "%s", p);
-	return 1;
-}
 
 typedef struct {
 	bnn_dbt_run_t *runs;
 	size_t nruns;
+	int *mach;                     /* per run, its machine (number_machines) */
+	int nmach;
 	const bnn_dbt_run_t *head;     /* the headline run */
 	const char *dir;
 	const char *gnuplot;
@@ -157,14 +131,42 @@ static int run_gnuplot(report_t *rp, const char *name)
 
 /* Common head of every .gp file: SVG of a fixed size, no enhanced text
  * (problem names have underscores). */
-static void gp_head(FILE *f, const char *name, const char *title, int width)
+static void gp_head_h(FILE *f, const char *name, const char *title, int width, int height)
 {
 	fprintf(f, "# Written by bnnbench report; re-plot with: gnuplot %s.gp\n", name);
-	fprintf(f, "set terminal svg size %d,560 noenhanced font 'sans,11' background '#ffffff'\n",
-		width);
+	fprintf(f, "set terminal svg size %d,%d noenhanced font 'sans,11' background '#ffffff'\n",
+		width, height);
 	fprintf(f, "set output '%s.svg'\n", name);
 	fprintf(f, "set title \"%s\"\n", title);
 	fprintf(f, "set datafile missing '-'\nset key outside right top font ',9'\nset grid\n");
+}
+
+static void gp_head(FILE *f, const char *name, const char *title, int width)
+{
+	gp_head_h(f, name, title, width, 560);
+}
+
+/*
+ * Tick marks of a log axis at 1, 2 and 5 times the powers of ten inside
+ * [lo, hi] (gnuplot marks only the powers of ten, too few on an axis of
+ * one or two decades), labelled with fmt ("%g", "%gx").
+ */
+static void gp_log_tics(FILE *f, const char *axis, double lo, double hi, const char *fmt)
+{
+	static const double m[] = { 1, 2, 5 };
+	int first = 1;
+	fprintf(f, "set %s (", axis);
+	for (int e = (int)floor(log10(lo)) - 1; e <= (int)ceil(log10(hi)) + 1; e++)
+		for (int i = 0; i < 3; i++) {
+			double v = m[i] * pow(10, e);
+			char t[64];
+			if (v < lo * 0.999 || v > hi * 1.001)
+				continue;
+			snprintf(t, sizeof(t), fmt, v);
+			fprintf(f, "%s\"%s\" %.6g", first ? "" : ", ", t, v);
+			first = 0;
+		}
+	fprintf(f, ")\n");
 }
 
 /* Draws NAME and puts it into the page, or says why it is not there. */
@@ -219,20 +221,35 @@ static double min_bytes(const char *canonical)
 
 /* Distinct strings, in first-seen order. */
 typedef struct {
-	char *s[MAX_COLS];
-	int n;
+	char **s;
+	int n, cap;
 } names_t;
 
-/* The index of s in n, added when new; -1 when full or out of memory. */
+/* The index of s in n, added when new; -1 when out of memory. */
 static int names_add(names_t *n, const char *s)
 {
 	for (int i = 0; i < n->n; i++)
 		if (!strcmp(n->s[i], s))
 			return i;
-	if (n->n == MAX_COLS)
-		return -1;
+	if (n->n == n->cap) {
+		int cap = n->cap ? 2 * n->cap : 16;
+		char **p = realloc(n->s, (size_t)cap * sizeof(*p));
+		if (!p)
+			return -1;
+		n->s = p;
+		n->cap = cap;
+	}
 	n->s[n->n] = strdup(s);
 	return n->s[n->n] ? n->n++ : -1;
+}
+
+/* The index of s in n, or -1. */
+static int names_find(const names_t *n, const char *s)
+{
+	for (int i = 0; i < n->n; i++)
+		if (!strcmp(n->s[i], s))
+			return i;
+	return -1;
 }
 
 /* Frees the names of n and empties it. */
@@ -240,162 +257,562 @@ static void names_free(names_t *n)
 {
 	for (int i = 0; i < n->n; i++)
 		free(n->s[i]);
-	n->n = 0;
+	free(n->s);
+	n->s = NULL;
+	n->n = n->cap = 0;
 }
 
-/* The threads the headline's kernels ran with (the most common count). */
-static int64_t head_threads(const bnn_dbt_run_t *r)
+/*
+ * Colours of series, told apart also in print and by most colour-blind
+ * readers (the Okabe-Ito eight, then four more); a series past the twelfth
+ * reuses them with another point type or dash.
+ */
+static const char *const palette[] = { "#0072b2", "#d55e00", "#009e73", "#cc79a7",
+				       "#e69f00", "#56b4e9", "#8c564b", "#9467bd",
+				       "#7f7f7f", "#bcbd22", "#17becf", "#000000" };
+#define NPAL ((int)(sizeof(palette) / sizeof(palette[0])))
+/* Point types of gnuplot's svg terminal, one per machine: filled circle,
+ * square, triangle, diamond, inverted triangle; open_pt is the open one of
+ * each, for the kernels past the palette's twelfth. */
+static const int ptypes[] = { 7, 5, 9, 13, 11 };
+static const int open_pt[] = { 6, 4, 8, 12, 10 };
+#define NPT ((int)(sizeof(ptypes) / sizeof(ptypes[0])))
+/* The roofs' colours, one per machine, darker than the points'. */
+static const char *const roof_colour[] = { "#333333", "#a50026", "#313695", "#006837",
+					   "#7f3b08" };
+#define NROOFC ((int)(sizeof(roof_colour) / sizeof(roof_colour[0])))
+
+/* Whether two runs have the same machine fingerprint. */
+static int same_machine(const bnn_dbt_run_t *a, const bnn_dbt_run_t *b)
 {
+	return !strcmp(a->fingerprint ? a->fingerprint : "", b->fingerprint ? b->fingerprint : "");
+}
+
+/* The machine number (0-based, in the order the runs given first show it). */
+static int machine_of(const report_t *rp, const bnn_dbt_run_t *r)
+{
+	return rp->mach[r - rp->runs];
+}
+
+/* How many machines the runs given come from. */
+static int machine_count(const report_t *rp)
+{
+	return rp->nmach;
+}
+
+/* Numbers the machines of rp's runs (see machine_of); -1 out of memory. */
+static int number_machines(report_t *rp)
+{
+	rp->mach = calloc(rp->nruns + 1, sizeof(int));
+	if (!rp->mach)
+		return -1;
+	rp->nmach = 0;
+	for (size_t i = 0; i < rp->nruns; i++) {
+		size_t j = 0;
+		while (j < i && !same_machine(&rp->runs[j], &rp->runs[i]))
+			j++;
+		rp->mach[i] = j < i ? rp->mach[j] : rp->nmach++;
+	}
+	return 0;
+}
+
+/* Whether run r timed anything. */
+static int run_timed(const bnn_dbt_run_t *r)
+{
+	for (size_t i = 0; i < r->nres; i++)
+		if (timed(&r->res[i]))
+			return 1;
+	return 0;
+}
+
+/* A short label of a machine: its host (or fingerprint) and number. */
+static void machine_label(char *out, size_t len, const report_t *rp, const bnn_dbt_run_t *r)
+{
+	char h[200];
+	dat_name(h, sizeof(h), r->host ? r->host : r->hostname ? r->hostname :
+			       r->fingerprint ? r->fingerprint : "?");
+	snprintf(out, len, "machine %d (%s)", machine_of(rp, r) + 1, h);
+}
+
+/* The thread count most of machine m's timed results ran with. */
+static int64_t machine_threads(const report_t *rp, int m)
+{
+	int64_t val[32];
+	size_t cnt[32] = { 0 }, bestn = 0;
+	int nv = 0;
 	int64_t best = 1;
-	size_t bestn = 0;
-	for (size_t i = 0; i < r->nres; i++) {
-		size_t n = 0;
-		for (size_t j = 0; j < r->nres; j++)
-			n += timed(&r->res[j]) && r->res[j].threads == r->res[i].threads;
-		if (timed(&r->res[i]) && n > bestn)
-			bestn = n, best = r->res[i].threads;
+	for (size_t a = 0; a < rp->nruns; a++) {
+		const bnn_dbt_run_t *r = &rp->runs[a];
+		if (machine_of(rp, r) != m)
+			continue;
+		for (size_t i = 0; i < r->nres; i++) {
+			int v = 0;
+			if (!timed(&r->res[i]))
+				continue;
+			while (v < nv && val[v] != r->res[i].threads)
+				v++;
+			if (v == nv) {
+				if (nv == 32)
+					continue;
+				val[nv++] = r->res[i].threads;
+			}
+			if (++cnt[v] > bestn)
+				bestn = cnt[v], best = val[v];
+		}
 	}
 	return best;
 }
 
-/* The run whose probes give the roofs: the headline, or the newest run of
- * its machine given that has probes. */
-static const bnn_dbt_run_t *probe_run(const report_t *rp)
+/* The roofs of one machine: its peaks per probe kernel and its bandwidth. */
+typedef struct {
+	const bnn_dbt_run_t *from;     /* the run probed; NULL: no probes */
+	names_t kernels;
+	double *peak;                  /* TOPS, per kernel */
+	double bw;                     /* GB/s, NaN when not probed */
+	double best;                   /* the highest peak (TOPS), NaN when none */
+	int64_t threads;
+} roofs_t;
+
+/*
+ * The roofs of machine m from the newest run given of it that has probes,
+ * at the thread count most of its timed results ran with when that count
+ * was probed: the best compute peak per probe kernel (FP32 FMA GFLOPS as
+ * TOPS / 1000) and the best STREAM-triad bandwidth.
+ */
+static void machine_roofs(const report_t *rp, int m, roofs_t *rf)
 {
-	const bnn_dbt_run_t *h = rp->head;
-	for (size_t k = 0; k <= rp->nruns; k++) {
-		const bnn_dbt_run_t *r = k == 0 ? h : &rp->runs[rp->nruns - k];
-		if (k && strcmp(r->fingerprint ? r->fingerprint : "", h->fingerprint ? h->fingerprint : ""))
+	memset(rf, 0, sizeof(*rf));
+	rf->bw = rf->best = NAN;
+	rf->threads = machine_threads(rp, m);
+	for (size_t k = rp->nruns; k-- > 0 && !rf->from;) {
+		const bnn_dbt_run_t *r = &rp->runs[k];
+		if (machine_of(rp, r) != m)
 			continue;
 		for (size_t i = 0; i < r->nres; i++)
 			if (!strcmp(r->res[i].kind, "probe") && isfinite(r->res[i].value))
-				return r;
+				rf->from = r;
 	}
-	return NULL;
+	const bnn_dbt_run_t *pr = rf->from;
+	if (!pr)
+		return;
+	int64_t want = -1;
+	for (size_t i = 0; i < pr->nres; i++)
+		if (!strcmp(pr->res[i].kind, "probe") && pr->res[i].threads == rf->threads)
+			want = rf->threads;
+	rf->peak = calloc(pr->nres + 1, sizeof(double));
+	if (!rf->peak)
+		return;
+	for (size_t i = 0; i < pr->nres; i++) {
+		const bnn_dbt_result_t *r = &pr->res[i];
+		if (strcmp(r->kind, "probe") || !isfinite(r->value) || !r->unit ||
+		    (want >= 0 && r->threads != want))
+			continue;
+		if (!strcmp(r->unit, "GB/s")) {
+			if (!(r->value <= rf->bw))
+				rf->bw = r->value;
+			continue;
+		}
+		double tops = !strcmp(r->unit, "TOPS") ? r->value :
+			      !strcmp(r->unit, "GFLOPS") ? r->value / 1e3 : NAN;
+		if (!isfinite(tops))
+			continue;
+		int j = names_add(&rf->kernels, r->kernel);
+		if (j < 0)
+			continue;
+		if (j == rf->kernels.n - 1 || tops > rf->peak[j])
+			rf->peak[j] = tops;
+		if (!(tops <= rf->best))
+			rf->best = tops;
+	}
 }
 
-/* The roofline section; -1 when a file could not be written. */
+static void roofs_free(roofs_t *rf)
+{
+	names_free(&rf->kernels);
+	free(rf->peak);
+	rf->peak = NULL;
+}
+
+/* One point of the roofline: a timed result of a run given. */
+typedef struct {
+	double x, y;                   /* ops per byte, TOPS */
+	int prob, mach, kern;          /* problem number (0-based, by intensity) */
+	const bnn_dbt_run_t *run;
+	const bnn_dbt_result_t *r;
+} rpoint_t;
+
+static const double *sort_key;
+static int by_key(const void *a, const void *b)
+{
+	double x = sort_key[*(const int *)a], y = sort_key[*(const int *)b];
+	return x < y ? -1 : x > y ? 1 : *(const int *)a - *(const int *)b;
+}
+
+/* A roof's label: its text, height (graph coordinates) and colour. */
+typedef struct {
+	char text[700];
+	double gy;
+	const char *col;
+} rlabel_t;
+
+/* The attainable TOPS of a roof at intensity x (its best peak). */
+static double roof_at(const roofs_t *rf, double x)
+{
+	if (!isfinite(rf->best))
+		return NAN;
+	return isfinite(rf->bw) && x * rf->bw / 1e3 < rf->best ? x * rf->bw / 1e3 : rf->best;
+}
+
+/*
+ * The roofline section: every timed result of every run given with a known
+ * shape is a point (colour: kernel; point type: machine), numbered by its
+ * problem (problems numbered by intensity, the table below names them),
+ * under each machine's roofs. -1 when a file could not be written.
+ */
 static int plot_roofline(report_t *rp)
 {
-	const bnn_dbt_run_t *h = rp->head, *pr = probe_run(rp);
-	int64_t threads = head_threads(h);
-	names_t kernels = { 0 };
-	int rc = -1, npoints = 0;
+	names_t kernels = { 0 }, probs = { 0 };
+	rpoint_t *pt = NULL;
+	double *pint = NULL;
+	int *order = NULL, *num = NULL, npt = 0, cap = 0, nm = machine_count(rp);
+	roofs_t *roofs = calloc((size_t)nm, sizeof(*roofs));
+	rlabel_t *lab = NULL;
 	FILE *dat = NULL, *gp = NULL;
+	int rc = -1;
 
 	fprintf(rp->html, "<h2 id=\"roofline\">Roofline</h2>\n");
-	for (size_t i = 0; i < h->nres; i++)
-		if (timed(&h->res[i]) && isfinite(h->res[i].macs) && min_bytes(h->res[i].canonical) > 0)
-			names_add(&kernels, h->res[i].kernel);
-	if (kernels.n == 0) {
-		fprintf(rp->html, "<p>No timed results with a known shape in run %lld.</p>\n",
-			(long long)h->id);
+	if (!roofs)
+		goto out;
+	for (size_t a = 0; a < rp->nruns; a++) {
+		const bnn_dbt_run_t *run = &rp->runs[a];
+		for (size_t i = 0; i < run->nres; i++) {
+			const bnn_dbt_result_t *r = &run->res[i];
+			double bytes;
+			if (!timed(r) || !isfinite(r->macs) || (bytes = min_bytes(r->canonical)) <= 0)
+				continue;
+			if (npt == cap) {
+				cap = cap ? 2 * cap : 64;
+				rpoint_t *p = realloc(pt, (size_t)cap * sizeof(*p));
+				if (!p)
+					goto out;
+				pt = p;
+			}
+			pt[npt] = (rpoint_t){ 2 * r->macs / bytes, 2 * r->macs / r->median_ns / 1e3,
+					      names_add(&probs, r->canonical), machine_of(rp, run),
+					      names_add(&kernels, r->kernel), run, r };
+			if (pt[npt].prob < 0 || pt[npt].kern < 0)
+				goto out;
+			npt++;
+		}
+	}
+	if (npt == 0) {
+		fprintf(rp->html, "<p>No timed results with a known shape in these runs.</p>\n");
 		rc = 0;
 		goto out;
 	}
+	/* Problems numbered by intensity, left to right on the plot. */
+	pint = calloc((size_t)probs.n, sizeof(*pint));
+	order = calloc((size_t)probs.n, sizeof(*order));
+	num = calloc((size_t)probs.n, sizeof(*num));
+	if (!pint || !order || !num)
+		goto out;
+	for (int i = 0; i < npt; i++)
+		pint[pt[i].prob] = pt[i].x;
+	for (int p = 0; p < probs.n; p++)
+		order[p] = p;
+	sort_key = pint;
+	qsort(order, (size_t)probs.n, sizeof(*order), by_key);
+	for (int p = 0; p < probs.n; p++)
+		num[order[p]] = p + 1;
+	for (int m = 0; m < nm; m++)
+		machine_roofs(rp, m, &roofs[m]);
+
 	dat = open_in(rp, "roofline.dat");
 	gp = open_in(rp, "roofline.gp");
 	if (!dat || !gp)
 		goto out;
-	fprintf(dat, "# run %lld: one block per kernel: ops/byte TOPS problem\n", (long long)h->id);
-	for (int k = 0; k < kernels.n; k++) {
-		fprintf(dat, "%s# kernel %s\n", k ? "\n\n" : "", kernels.s[k]);
-		for (size_t i = 0; i < h->nres; i++) {
-			const bnn_dbt_result_t *r = &h->res[i];
-			double bytes = min_bytes(r->canonical);
-			char name[300];
-			if (!timed(r) || strcmp(r->kernel, kernels.s[k]) || !isfinite(r->macs) ||
-			    bytes <= 0)
-				continue;
-			dat_name(name, sizeof(name), r->problem);
-			fprintf(dat, "%.6g %.6g \"%s\"\n", 2 * r->macs / bytes,
-				2 * r->macs / r->median_ns / 1e3, name);
-			npoints++;
-		}
-	}
-	gp_head(gp, "roofline", "Roofline: achieved TOPS (2 ops per MAC) against the probed peaks",
-		1100);
-	fprintf(gp, "set logscale xy\nset format y '%%g'\nset format x '%%g'\n"
-		"set xlabel 'operational intensity (ops per byte of "
-		"compulsory traffic)'\nset ylabel 'TOPS'\nset xrange [0.01:*]\n"
-		"min(a, b) = a < b ? a : b\nset samples 400\n");
-	/* Roofs: the best compute peak per probe kernel and the best
-	 * bandwidth, at the headline's thread count when probed. */
-	double bw = NAN;
-	names_t roofs = { 0 };
-	double peak[MAX_COLS];
-	if (pr) {
-		int64_t want = -1;
-		for (size_t i = 0; i < pr->nres; i++)
-			if (!strcmp(pr->res[i].kind, "probe") && pr->res[i].threads == threads)
-				want = threads;
-		for (size_t i = 0; i < pr->nres; i++) {
-			const bnn_dbt_result_t *r = &pr->res[i];
-			if (strcmp(r->kind, "probe") || !isfinite(r->value) || !r->unit ||
-			    (want >= 0 && r->threads != want))
-				continue;
-			if (!strcmp(r->unit, "GB/s")) {
-				if (!(r->value <= bw))
-					bw = r->value;
-				continue;
+	fprintf(dat, "# %d timed results of %zu runs: one block per (machine, kernel):\n"
+		"# ops/byte TOPS problem_number run \"problem\" \"kernel\"\n"
+		"# the last block: one label per intensity, \"problem numbers\" ops/byte TOPS\n",
+		npt, rp->nruns);
+	double xmin = INFINITY, xmax = 0, ymin = INFINITY, ymax = 0;
+	int block = 0;
+	for (int m = 0; m < nm; m++)
+		for (int k = 0; k < kernels.n; k++) {
+			int any = 0;
+			for (int i = 0; i < npt; i++) {
+				const rpoint_t *q = &pt[i];
+				char pn[300];
+				if (q->mach != m || q->kern != k)
+					continue;
+				if (!any++)
+					fprintf(dat, "%s# machine %d, kernel %s\n", block ? "\n\n" : "",
+						m + 1, kernels.s[k]);
+				dat_name(pn, sizeof(pn), q->r->problem);
+				fprintf(dat, "%.6g %.6g %d %lld \"%s\" \"%s\"\n", q->x, q->y,
+					num[q->prob], (long long)q->run->id, pn, kernels.s[k]);
+				xmin = q->x < xmin ? q->x : xmin;
+				xmax = q->x > xmax ? q->x : xmax;
+				ymin = q->y < ymin ? q->y : ymin;
+				ymax = q->y > ymax ? q->y : ymax;
 			}
-			double tops = !strcmp(r->unit, "TOPS") ? r->value :
-				      !strcmp(r->unit, "GFLOPS") ? r->value / 1e3 : NAN;
-			if (!isfinite(tops))
+			if (!any)
 				continue;
-			int j = names_add(&roofs, r->kernel);
-			if (j >= 0 && (j == roofs.n - 1 || tops > peak[j]))
-				peak[j] = tops;
+			block++;
+		}
+	/* Labels: the problem numbers at each intensity, above its best point. */
+	fprintf(dat, "\n\n# labels\n");
+	for (int p = 0; p < probs.n; p++) {
+		int pi = order[p];
+		double top = 0;
+		if (p && fabs(pint[order[p - 1]] / pint[pi] - 1) < 0.02)
+			continue;   /* written with the first problem of this intensity */
+		char text[200];
+		int len = 0;
+		for (int q = p; q < probs.n && fabs(pint[order[q]] / pint[pi] - 1) < 0.02; q++) {
+			for (int i = 0; i < npt; i++)
+				if (pt[i].prob == order[q] && pt[i].y > top)
+					top = pt[i].y;
+			if (len < (int)sizeof(text) - 12)
+				len += snprintf(text + len, sizeof(text) - (size_t)len, "%s%d",
+						q > p ? "," : "", num[order[q]]);
+		}
+		fprintf(dat, "\"%s\" %.6g %.6g\n", text, pint[pi], top);
+	}
+	/* Scaled to the points and the roofs, with a margin for the labels. */
+	double rmax = 0;
+	for (int m = 0; m < nm; m++)
+		if (isfinite(roofs[m].best) && roofs[m].best > rmax)
+			rmax = roofs[m].best;
+	ymax = (rmax > ymax ? rmax : ymax) * 2.2;
+	ymin /= 2;
+	xmin /= 1.8;
+	xmax *= 1.8;
+	if (xmax / xmin < 10) {
+		double c = sqrt(xmin * xmax);
+		xmin = c / sqrt(10);
+		xmax = c * sqrt(10);
+	}
+	gp_head_h(gp, "roofline", "Roofline: achieved TOPS (2 ops per MAC) against the probed "
+		  "peaks", 1100, 700);
+	fprintf(gp, "set logscale xy\nset format y '%%g'\nset format x '%%g'\n"
+		"set xlabel 'operational intensity (ops per byte of compulsory traffic)'\n"
+		"set ylabel 'TOPS'\nset xrange [%.4g:%.4g]\nset yrange [%.4g:%.4g]\n"
+		"set grid xtics ytics mxtics mytics lc rgb '#e4e4e4', lc rgb '#f2f2f2'\n"
+		"set key outside below center horizontal font ',9' spacing 1.1 width 1 height 1.5\n"
+		"min(a, b) = a < b ? a : b\nset samples 400\n", xmin, xmax, ymin, ymax);
+	gp_log_tics(gp, "xtics", xmin, xmax, "%g");
+	gp_log_tics(gp, "ytics", ymin, ymax, "%g");
+	/* Roofs: a line each, named by a label right of the frame at its
+	 * height (pushed apart where peaks are close), or in the key when its
+	 * flat part is off the frame. Labels first: gnuplot reads them before
+	 * the plot command. */
+	int first = 1, nlab = 0, nl = 0, nroof = 0;
+	for (int m = 0; m < nm; m++)
+		nroof += roofs[m].kernels.n;
+	lab = calloc((size_t)nroof + 1, sizeof(*lab));
+	if (!lab)
+		goto out;
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass) {
+			/* Highest first, each at least a line below the one above. */
+			size_t maxlen = 0;
+			for (int a = 0; a < nl; a++)
+				for (int b = a + 1; b < nl; b++)
+					if (lab[b].gy > lab[a].gy) {
+						rlabel_t t = lab[a];
+						lab[a] = lab[b];
+						lab[b] = t;
+					}
+			for (int a = 0; a < nl; a++) {
+				if (a && lab[a].gy > lab[a - 1].gy - 0.028)
+					lab[a].gy = lab[a - 1].gy - 0.028;
+				maxlen = strlen(lab[a].text) > maxlen ? strlen(lab[a].text) : maxlen;
+				fprintf(gp, "set label %d \"%s\" at graph 1.012, graph %.4f left font ',8' "
+					"tc rgb '%s' front\n", ++nlab, lab[a].text, lab[a].gy, lab[a].col);
+			}
+			if (nl)
+				fprintf(gp, "set rmargin %d\n", (int)(0.72 * (double)maxlen) + 3);
+			fprintf(gp, "plot ");
+		}
+		for (int m = 0; m < nm; m++) {
+			const roofs_t *rf = &roofs[m];
+			const char *col = nm > 1 ? roof_colour[m % NROOFC] : "#555555";
+			char ml[300];
+			int *ord = calloc((size_t)rf->kernels.n + 1, sizeof(int));
+			if (!ord)
+				goto out;
+			machine_label(ml, sizeof(ml), rp, rf->from ? rf->from : rp->head);
+			for (int j = 0; j < rf->kernels.n; j++)
+				ord[j] = j;
+			sort_key = rf->peak;
+			qsort(ord, (size_t)rf->kernels.n, sizeof(int), by_key);
+			for (int o = 0; o < rf->kernels.n; o++) {
+				int j = ord[rf->kernels.n - 1 - o];   /* highest first */
+				char t[300];
+				int flat = !isfinite(rf->bw) || rf->peak[j] * 1e3 / rf->bw < xmax / 1.3;
+				dat_name(t, sizeof(t), rf->kernels.s[j]);
+				if (!pass) {
+					if (!flat)
+						continue;
+					snprintf(lab[nl].text, sizeof(lab[nl].text), "%s%s%s %.3g TOPS",
+						 nm > 1 ? ml : "", nm > 1 ? ": " : "", t, rf->peak[j]);
+					lab[nl].gy = log(rf->peak[j] / ymin) / log(ymax / ymin);
+					lab[nl++].col = col;
+					continue;
+				}
+				fprintf(gp, "%s", first ? "" : ", \\\n     ");
+				if (isfinite(rf->bw))
+					fprintf(gp, "min(%.6g, x * %.6g)", rf->peak[j], rf->bw / 1e3);
+				else
+					fprintf(gp, "%.6g", rf->peak[j]);
+				fprintf(gp, " with lines dashtype %d lw 1.5 lc rgb '%s' ", 2 + o % 4, col);
+				if (flat)
+					fprintf(gp, "notitle");
+				else
+					fprintf(gp, "title \"%s%s%s peak %.3g TOPS\"", nm > 1 ? ml : "",
+						nm > 1 ? " " : "", t, rf->peak[j]);
+				first = 0;
+			}
+			double lx = xmin * 1.25, ly = lx * rf->bw / 1e3;
+			if (!pass && isfinite(rf->bw) && ly > ymin && ly < ymax && ly < rf->best)
+				fprintf(gp, "set label %d \"%s%s%.3g GB/s\" at first %.6g, first %.6g left "
+					"offset 0.3,-0.8 font ',8' tc rgb '%s' front\n", ++nlab,
+					nm > 1 ? ml : "", nm > 1 ? ": " : "", rf->bw, lx, ly, col);
+			free(ord);
 		}
 	}
-	fprintf(gp, "plot ");
-	int first = 1;
-	for (int j = 0; j < roofs.n; j++) {
-		char t[300];
-		dat_name(t, sizeof(t), roofs.s[j]);
-		if (isfinite(bw))
-			fprintf(gp, "%smin(%.6g, x * %.6g) with lines dashtype 2 lw 2 title \"roof %s "
-				"(%.3g TOPS, %.3g GB/s)\"", first ? "" : ", \\\n     ", peak[j], bw / 1e3,
-				t, peak[j], bw);
-		else
-			fprintf(gp, "%s%.6g with lines dashtype 2 lw 2 title \"peak %s (%.3g TOPS)\"",
-				first ? "" : ", \\\n     ", peak[j], t, peak[j]);
-		first = 0;
-	}
+	/* The points, then their key: one entry per kernel (colour) and, with
+	 * several machines, one per machine (point type). */
+	block = 0;
+	for (int m = 0; m < nm; m++)
+		for (int k = 0; k < kernels.n; k++) {
+			int any = 0;
+			for (int i = 0; i < npt && !any; i++)
+				any = pt[i].mach == m && pt[i].kern == k;
+			if (!any)
+				continue;
+			fprintf(gp, "%s'roofline.dat' index %d using 1:2 with points pt %d ps 1.1 "
+				"lc rgb '%s' notitle", first ? "" : ", \\\n     ", block++,
+				(k / NPAL) % 2 ? open_pt[m % NPT] : ptypes[m % NPT], palette[k % NPAL]);
+			first = 0;
+		}
 	for (int k = 0; k < kernels.n; k++) {
 		char t[300];
 		dat_name(t, sizeof(t), kernels.s[k]);
-		fprintf(gp, "%s'roofline.dat' index %d using 1:2 with points pt %d ps 1.2 title \"%s\"",
-			first ? "" : ", \\\n     ", k, 5 + 2 * (k % 5), t);
-		first = 0;
+		fprintf(gp, ", \\\n     NaN with points pt %d ps 1.1 lc rgb '%s' title \"%s\"",
+			(k / NPAL) % 2 ? open_pt[0] : ptypes[0], palette[k % NPAL], t);
 	}
-	fprintf(gp, "\n");
+	for (int m = 0; nm > 1 && m < nm; m++) {
+		char ml[300];
+		for (size_t a = 0; a < rp->nruns; a++)
+			if (machine_of(rp, &rp->runs[a]) == m) {
+				machine_label(ml, sizeof(ml), rp, &rp->runs[a]);
+				break;
+			}
+		fprintf(gp, ", \\\n     NaN with points pt %d ps 1.1 lc rgb '#333333' title \"%s\"",
+			ptypes[m % NPT], ml);
+	}
+	fprintf(gp, ", \\\n     'roofline.dat' index %d using 2:3:1 with labels offset 0,0.9 "
+		"font ',9' tc rgb '#222222' notitle\n", block);
 	if (close_plot_files(rp, &dat, &gp, "roofline") != 0)
 		goto out;
-	fprintf(rp->html, "<p>%d timed results of run %lld (%lld thread%s). Roofs: ", npoints,
-		(long long)h->id, (long long)threads, threads == 1 ? "" : "s");
-	if (!pr)
-		fprintf(rp->html, "none: no probe results for this machine in these runs "
-			"(run without --no-probe).");
-	else {
-		fprintf(rp->html, "the peaks probed in run %lld", (long long)pr->id);
-		if (isfinite(bw))
-			fprintf(rp->html, ", memory bandwidth %.3g GB/s (STREAM triad)", bw);
-		fprintf(rp->html, "; FP32 FMA GFLOPS are drawn as TOPS/1000 for the fp32 peers.");
+
+	fprintf(rp->html, "<p>%d timed results of %zu run%s on %d machine%s, numbered by problem "
+		"(the table below names them). Roofs: ", npt, rp->nruns, rp->nruns == 1 ? "" : "s",
+		nm, nm == 1 ? "" : "s");
+	int anyroof = 0;
+	for (int m = 0; m < nm; m++) {
+		char ml[300];
+		if (!roofs[m].from)
+			continue;
+		machine_label(ml, sizeof(ml), rp, roofs[m].from);
+		fprintf(rp->html, "%s", anyroof++ ? "; " : "");
+		if (nm > 1) {
+			bnn_dbt_html(rp->html, ml);
+			fprintf(rp->html, ": ");
+		}
+		fprintf(rp->html, "the peaks probed in run %lld at %lld thread%s",
+			(long long)roofs[m].from->id, (long long)roofs[m].threads,
+			roofs[m].threads == 1 ? "" : "s");
+		if (isfinite(roofs[m].bw))
+			fprintf(rp->html, ", memory bandwidth %.3g GB/s (STREAM triad)", roofs[m].bw);
 	}
-	fprintf(rp->html, " Intensity counts 2 ops per MAC over the compulsory bytes of the "
-		"timed region (packed operands for gemm, float activations, packed weights and "
-		"4-byte outputs for the convolutions).</p>\n");
-	names_free(&roofs);
-	emit_plot(rp, "roofline", "Roofline: achieved TOPS against the probed peaks and "
-		  "memory bandwidth");
+	if (!anyroof)
+		fprintf(rp->html, "none: no probe results for these machines in these runs "
+			"(run without --no-probe)");
+	fprintf(rp->html, ". FP32 FMA GFLOPS are drawn as TOPS/1000 for the fp32 peers. Intensity "
+		"counts 2 ops per MAC over the compulsory bytes of the timed region (packed "
+		"operands for gemm, float activations, packed weights and 4-byte outputs for the "
+		"convolutions). In the table, \"of the roof\" is the best point over its machine's "
+		"roof at that intensity; above 100%% the operands stayed in cache, where the "
+		"memory bandwidth roof does not bind.</p>\n");
+	emit_plot(rp, "roofline", "Roofline: achieved TOPS of every run given against the "
+		  "probed peaks and memory bandwidth");
+	/* The key to the numbers: per problem its best point and how far
+	 * below its machine's roof that is. */
+	fprintf(rp->html, "<table id=\"roofline-problems\"><tr><th>#</th><th>problem</th>"
+		"<th>ops/byte</th><th>points</th><th>best TOPS</th><th>best kernel</th><th>run</th>"
+		"<th>of the roof</th></tr>\n");
+	for (int p = 0; p < probs.n; p++) {
+		int pi = order[p], n = 0;
+		const rpoint_t *best = NULL;
+		for (int i = 0; i < npt; i++)
+			if (pt[i].prob == pi) {
+				n++;
+				if (!best || pt[i].y > best->y)
+					best = &pt[i];
+			}
+		double roof = roof_at(&roofs[best->mach], best->x);
+		fprintf(rp->html, "<tr><td class=\"num\">%d</td><td>", p + 1);
+		bnn_dbt_html(rp->html, best->r->problem);
+		fprintf(rp->html, "</td><td class=\"num\">%.3g</td><td class=\"num\">%d</td>"
+			"<td class=\"num\">%.4g</td><td>", best->x, n, best->y);
+		bnn_dbt_html(rp->html, best->r->kernel);
+		fprintf(rp->html, "</td><td class=\"num\">%lld</td><td class=\"num\">",
+			(long long)best->run->id);
+		if (isfinite(roof) && roof > 0)
+			fprintf(rp->html, "%.0f%%", 100 * best->y / roof);
+		else
+			fprintf(rp->html, "-");
+		fprintf(rp->html, "</td></tr>\n");
+	}
+	fprintf(rp->html, "</table>\n<details><summary>All %d points</summary>\n"
+		"<table id=\"roofline-points\"><tr><th>#</th><th>problem</th><th>kernel</th>"
+		"<th>run</th><th>machine</th><th>ops/byte</th><th>TOPS</th></tr>\n", npt);
+	for (int p = 0; p < probs.n; p++)
+		for (int i = 0; i < npt; i++) {
+			char ml[300];
+			if (pt[i].prob != order[p])
+				continue;
+			machine_label(ml, sizeof(ml), rp, pt[i].run);
+			fprintf(rp->html, "<tr><td class=\"num\">%d</td><td>", p + 1);
+			bnn_dbt_html(rp->html, pt[i].r->problem);
+			fprintf(rp->html, "</td><td>");
+			bnn_dbt_html(rp->html, pt[i].r->kernel);
+			fprintf(rp->html, "</td><td class=\"num\">%lld</td><td>",
+				(long long)pt[i].run->id);
+			bnn_dbt_html(rp->html, ml);
+			fprintf(rp->html, "</td><td class=\"num\">%.3g</td><td class=\"num\">%.4g</td>"
+				"</tr>\n", pt[i].x, pt[i].y);
+		}
+	fprintf(rp->html, "</table></details>\n");
 	rc = 0;
 out:
 	if (dat)
 		fclose(dat);
 	if (gp)
 		fclose(gp);
+	for (int m = 0; roofs && m < nm; m++)
+		roofs_free(&roofs[m]);
+	free(roofs);
+	free(lab);
+	free(pt);
+	free(pint);
+	free(order);
+	free(num);
 	names_free(&kernels);
+	names_free(&probs);
 	return rc;
 }
 
@@ -413,17 +830,23 @@ static const bnn_dbt_result_t *best_kernel(const bnn_dbt_run_t *r, const char *c
 }
 
 /*
- * The interval of a speedup from its rounds, paired: kernel and peer were
+ * The interval of a speedup. From its rounds, paired: kernel and peer were
  * timed in the same rounds of one run, so round r's ratio peer / kernel
  * compares two timings of the same moment; [lo, hi] is the range of those
- * ratios (the order statistics of fewer than 6 rounds), NaN without rounds.
+ * ratios (the order statistics of fewer than 6 rounds). Without rounds,
+ * the widest ratio of the two results' stored intervals. NaN when neither.
  */
 static void paired_rounds(const bnn_dbt_result_t *k, const bnn_dbt_result_t *peer, double *lo,
 			  double *hi)
 {
 	*lo = *hi = NAN;
-	if (k->nrounds < 2 || k->nrounds != peer->nrounds)
+	if (k->nrounds < 2 || k->nrounds != peer->nrounds) {
+		if (k->ci_lo_ns > 0 && k->ci_hi_ns > 0 && peer->ci_lo_ns > 0 && peer->ci_hi_ns > 0) {
+			*lo = peer->ci_lo_ns / k->ci_hi_ns;
+			*hi = peer->ci_hi_ns / k->ci_lo_ns;
+		}
 		return;
+	}
 	for (size_t r = 0; r < k->nrounds; r++) {
 		double x = peer->rounds[r] / k->rounds[r];
 		if (!(x >= *lo))
@@ -433,190 +856,620 @@ static void paired_rounds(const bnn_dbt_result_t *k, const bnn_dbt_result_t *pee
 	}
 }
 
-/* The speedup section: table and plot; -1 when a file could not be written. */
+/* One bar of the speedup chart. */
+typedef struct {
+	int prob, peer;
+	const bnn_dbt_run_t *run;
+	const bnn_dbt_result_t *k, *p;
+	double s, lo, hi, x;
+} sbar_t;
+
+static const sbar_t *sort_bars;
+static const double *sort_gm;
+static int bar_order(const void *a, const void *b)
+{
+	const sbar_t *x = &sort_bars[*(const int *)a], *y = &sort_bars[*(const int *)b];
+	if (x->prob != y->prob) {
+		double gx = sort_gm[x->prob], gy = sort_gm[y->prob];
+		if (gx != gy)
+			return gx > gy ? -1 : 1;
+		return x->prob - y->prob;
+	}
+	if (x->peer != y->peer)
+		return x->peer - y->peer;
+	return x->run < y->run ? -1 : x->run > y->run;
+}
+
+/*
+ * The speedup section: per problem of every run given, the best kernel's
+ * speedup over each peer timed in the same run. The chart groups the bars
+ * by problem (problems sorted by the geometric mean of their speedups),
+ * colours them by peer, and draws each bar's interval. -1 when a file
+ * could not be written.
+ */
 static int plot_speedup(report_t *rp)
 {
-	const bnn_dbt_run_t *h = rp->head;
 	names_t peers = { 0 }, probs = { 0 };
+	sbar_t *bar = NULL;
+	int *order = NULL, nbar = 0, cap = 0, ntimedruns = 0;
+	double *gm = NULL;
+	int *gn = NULL;
 	FILE *dat = NULL, *gp = NULL;
 	int rc = -1;
 
 	fprintf(rp->html, "<h2 id=\"speedup\">Speedup over the peers</h2>\n");
-	for (size_t i = 0; i < h->nres; i++)
-		if (timed(&h->res[i]) && !strcmp(h->res[i].kind, "peer") &&
-		    best_kernel(h, h->res[i].canonical)) {
-			names_add(&peers, h->res[i].kernel);
-			names_add(&probs, h->res[i].canonical);
+	for (size_t a = 0; a < rp->nruns; a++) {
+		const bnn_dbt_run_t *h = &rp->runs[a];
+		int any = 0;
+		for (size_t i = 0; i < h->nres; i++) {
+			const bnn_dbt_result_t *p = &h->res[i], *k;
+			if (!timed(p) || strcmp(p->kind, "peer") || !(k = best_kernel(h, p->canonical)))
+				continue;
+			if (nbar == cap) {
+				cap = cap ? 2 * cap : 64;
+				sbar_t *b = realloc(bar, (size_t)cap * sizeof(*b));
+				if (!b)
+					goto out;
+				bar = b;
+			}
+			sbar_t *b = &bar[nbar++];
+			b->prob = names_add(&probs, p->canonical);
+			b->peer = names_add(&peers, p->kernel);
+			if (b->prob < 0 || b->peer < 0)
+				goto out;
+			b->run = h, b->k = k, b->p = p;
+			b->s = p->median_ns / k->median_ns;
+			paired_rounds(k, p, &b->lo, &b->hi);
+			any = 1;
 		}
-	if (peers.n == 0) {
-		fprintf(rp->html, "<p>No problem of run %lld has both a timed kernel and a timed "
-			"peer.</p>\n", (long long)h->id);
+		ntimedruns += any;
+	}
+	if (nbar == 0) {
+		fprintf(rp->html, "<p>No problem of these runs has both a timed kernel and a timed "
+			"peer in the same run.</p>\n");
 		rc = 0;
 		goto out;
 	}
+	gm = calloc((size_t)probs.n, sizeof(*gm));
+	gn = calloc((size_t)probs.n, sizeof(*gn));
+	order = calloc((size_t)nbar, sizeof(*order));
+	if (!gm || !gn || !order)
+		goto out;
+	for (int i = 0; i < nbar; i++) {
+		gm[bar[i].prob] += log(bar[i].s);
+		gn[bar[i].prob]++;
+		order[i] = i;
+	}
+	for (int p = 0; p < probs.n; p++)
+		gm[p] = exp(gm[p] / gn[p]);
+	sort_bars = bar;
+	sort_gm = gm;
+	qsort(order, (size_t)nbar, sizeof(*order), bar_order);
+	/* Positions: one unit per bar, a gap of one between problems. */
+	double x = 0, ylo = 1, yhi = 1;
+	for (int i = 0; i < nbar; i++) {
+		sbar_t *b = &bar[order[i]];
+		if (i && b->prob != bar[order[i - 1]].prob)
+			x += 1;
+		b->x = x;
+		x += 1;
+		double lo = isfinite(b->lo) ? b->lo : b->s, hi = isfinite(b->hi) ? b->hi : b->s;
+		lo = lo < b->s / 3 ? b->s / 3 : lo;   /* a whisker is cut at 3x its bar */
+		hi = hi > b->s * 3 ? b->s * 3 : hi;
+		ylo = lo < ylo ? lo : ylo;
+		ylo = b->s < ylo ? b->s : ylo;
+		yhi = hi > yhi ? hi : yhi;
+		yhi = b->s > yhi ? b->s : yhi;
+	}
+	double xend = x - 1;
 	dat = open_in(rp, "speedup.dat");
 	gp = open_in(rp, "speedup.gp");
 	if (!dat || !gp)
 		goto out;
-	/* One bar per (problem, peer) that has both, coloured by peer: most
-	 * problems have one or two peers, so a clustered histogram would be
-	 * mostly gaps. */
-	fprintf(dat, "# run %lld: per problem and peer, the best kernel's speedup "
-		"(peer median / kernel median), and the range of the per-round ratios\n"
-		"# problem best_kernel peer speedup peer_index round_lo round_hi\n",
-		(long long)h->id);
-	fprintf(rp->html, "<table><tr><th>problem</th><th>best kernel</th>");
+	fprintf(dat, "# %d bars of %d run%s: per problem and peer, the best kernel's speedup "
+		"(peer median / kernel median) with its interval (the range of the per-round "
+		"ratios; without rounds, of the stored intervals)\n"
+		"# x speedup lo hi rgb label_y run \"problem\" \"best_kernel\" \"peer\"\n",
+		nbar, ntimedruns, ntimedruns == 1 ? "" : "s");
+	for (int i = 0; i < nbar; i++) {
+		const sbar_t *b = &bar[order[i]];
+		char name[300], kn[300], pn[300];
+		unsigned rgb = (unsigned)strtoul(palette[b->peer % NPAL] + 1, NULL, 16);
+		dat_name(name, sizeof(name), b->k->problem);
+		dat_name(kn, sizeof(kn), b->k->kernel);
+		dat_name(pn, sizeof(pn), peers.s[b->peer]);
+		fprintf(dat, "%g %.6g ", b->x, b->s);
+		if (isfinite(b->lo))
+			fprintf(dat, "%.6g %.6g", b->lo, b->hi);
+		else
+			fprintf(dat, "- -");
+		fprintf(dat, " %u %.6g %lld \"%s\" \"%s\" \"%s\"\n", rgb,
+			isfinite(b->hi) && b->hi > b->s ? (b->hi < 3 * b->s ? b->hi : 3 * b->s) : b->s,
+			(long long)b->run->id, name,
+			kn, pn);
+	}
+	int width = (int)(xend + 1) * 16 + 360;
+	width = width < 900 ? 900 : width > 4000 ? 4000 : width;
+	gp_head_h(gp, "speedup", "Speedup of the best kernel over each peer, grouped by problem "
+		  "(same run, same inputs)", width, 760);
+	fprintf(gp, "set style fill solid 0.85 border rgb '#333333'\nset boxwidth 0.8\n"
+		"set logscale y\nset yrange [%.4g:%.4g]\nset xrange [-1:%g]\n"
+		"set ylabel 'speedup (log scale); whiskers: per-round range'\nset bmargin 15\n"
+		"set grid noxtics ytics lc rgb '#e4e4e4'\nset key outside right top font ',9'\n"
+		"", ylo / 1.4, yhi * 1.6, xend + 1);
+	gp_log_tics(gp, "ytics", ylo / 1.4, yhi * 1.6, "%gx");
+	/* A tick per problem at the middle of its group; a line between groups. */
+	fprintf(gp, "set xtics rotate by -50 left font ',8' scale 0 (");
+	for (int i = 0, first = 1; i < nbar;) {
+		int j = i;
+		while (j < nbar && bar[order[j]].prob == bar[order[i]].prob)
+			j++;
+		char name[300];
+		dat_name(name, sizeof(name), bar[order[i]].k->problem);
+		fprintf(gp, "%s\"%s\" %g", first ? "" : ", ", name,
+			(bar[order[i]].x + bar[order[j - 1]].x) / 2);
+		first = 0;
+		if (j < nbar) {
+			fprintf(gp, ")\nset arrow from %g, graph 0 to %g, graph 1 nohead lc rgb "
+				"'#cccccc' dt 3\nset xtics add (", bar[order[j - 1]].x + 1,
+				bar[order[j - 1]].x + 1);
+			first = 1;
+		}
+		i = j;
+	}
+	fprintf(gp, ")\nplot 'speedup.dat' using 1:2:5 with boxes lc rgb variable notitle, \\\n"
+		"     '' using 1:3:(0):($4-$3) with vectors nohead lw 1.2 lc rgb '#222222' notitle, \\\n"
+		"     '' using ($1-0.18):3:(0.36):(0) with vectors nohead lw 1.2 lc rgb '#222222' "
+		"notitle, \\\n"
+		"     '' using ($1-0.18):4:(0.36):(0) with vectors nohead lw 1.2 lc rgb '#222222' "
+		"notitle");
+	if (ntimedruns > 1)
+		fprintf(gp, ", \\\n     '' using 1:6:(sprintf('r%%d', $7)) with labels offset 0,0.6 "
+			"font ',7' tc rgb '#444444' notitle");
+	for (int j = 0; j < peers.n; j++) {
+		char t[300];
+		dat_name(t, sizeof(t), peers.s[j]);
+		fprintf(gp, ", \\\n     NaN with boxes lc rgb '%s' title \"vs %s\"",
+			palette[j % NPAL], t);
+	}
+	fprintf(gp, ", \\\n     1 with lines lc rgb '#444444' dashtype 3 notitle\n");
+	if (close_plot_files(rp, &dat, &gp, "speedup") != 0)
+		goto out;
+	fprintf(rp->html, "<p>%d speedups from %d run%s: per problem, the best kernel of a run "
+		"against each peer timed in the same run (peer median / kernel median). Problems "
+		"are sorted by the geometric mean of their speedups; whiskers are the range of the "
+		"per-round ratios (paired: both timed in the same round), or, for a run without "
+		"rounds, the ratio of the two results' intervals (a whisker past 3x its bar is cut "
+		"at the frame when it would stretch the scale).%s</p>\n", nbar, ntimedruns,
+		ntimedruns == 1 ? "" : "s",
+		ntimedruns > 1 ? " Each bar is labelled with its run (r12: run 12)." : "");
+	emit_plot(rp, "speedup", "Speedup of the best kernel over each peer, grouped by problem");
+	fprintf(rp->html, "<table id=\"speedup-table\"><tr><th>problem</th><th>run</th>"
+		"<th>machine</th><th>best kernel</th>");
 	for (int j = 0; j < peers.n; j++) {
 		fprintf(rp->html, "<th>vs ");
 		bnn_dbt_html(rp->html, peers.s[j]);
 		fprintf(rp->html, "</th>");
 	}
 	fprintf(rp->html, "</tr>\n");
-	int bars = 0;
-	for (int p = 0; p < probs.n; p++) {
-		const bnn_dbt_result_t *k = best_kernel(h, probs.s[p]);
-		char name[300], kn[300], pn[300];
-		dat_name(name, sizeof(name), k->problem);
-		dat_name(kn, sizeof(kn), k->kernel);
+	/* One row per (problem, run), in the chart's order. */
+	for (int i = 0; i < nbar; i++) {
+		const sbar_t *b = &bar[order[i]];
+		int dup = 0;
+		char ml[300];
+		for (int q = 0; q < i && !dup; q++)
+			dup = bar[order[q]].prob == b->prob && bar[order[q]].run == b->run;
+		if (dup)
+			continue;
+		machine_label(ml, sizeof(ml), rp, b->run);
 		fprintf(rp->html, "<tr><td>");
-		bnn_dbt_html(rp->html, k->problem);
+		bnn_dbt_html(rp->html, b->k->problem);
+		fprintf(rp->html, "</td><td class=\"num\">%lld</td><td>", (long long)b->run->id);
+		bnn_dbt_html(rp->html, ml);
 		fprintf(rp->html, "</td><td>");
-		bnn_dbt_html(rp->html, k->kernel);
+		bnn_dbt_html(rp->html, b->k->kernel);
 		fprintf(rp->html, "</td>");
 		for (int j = 0; j < peers.n; j++) {
-			const bnn_dbt_result_t *peer = NULL;
-			for (size_t i = 0; i < h->nres; i++)
-				if (timed(&h->res[i]) && !strcmp(h->res[i].kind, "peer") &&
-				    !strcmp(h->res[i].kernel, peers.s[j]) &&
-				    !strcmp(h->res[i].canonical, probs.s[p]))
-					peer = &h->res[i];
-			if (peer) {
-				double lo = NAN, hi = NAN;
-				paired_rounds(k, peer, &lo, &hi);
-				dat_name(pn, sizeof(pn), peers.s[j]);
-				fprintf(dat, "\"%s\" \"%s\" \"%s\" %.6g %d %.6g %.6g\n", name, kn, pn,
-					peer->median_ns / k->median_ns, j + 1, lo, hi);
-				fprintf(rp->html, "<td class=\"num\">%.2fx", peer->median_ns / k->median_ns);
-				if (isfinite(lo))
-					fprintf(rp->html, " [%.2f, %.2f]", lo, hi);
-				fprintf(rp->html, "</td>");
-				bars++;
-			} else {
+			const sbar_t *c = NULL;
+			for (int q = 0; q < nbar && !c; q++)
+				if (bar[q].prob == b->prob && bar[q].run == b->run && bar[q].peer == j)
+					c = &bar[q];
+			if (!c) {
 				fprintf(rp->html, "<td class=\"num\">-</td>");
+				continue;
 			}
+			fprintf(rp->html, "<td class=\"num\">%.2fx", c->s);
+			if (isfinite(c->lo))
+				fprintf(rp->html, " [%.2f, %.2f]", c->lo, c->hi);
+			fprintf(rp->html, "</td>");
 		}
 		fprintf(rp->html, "</tr>\n");
 	}
 	fprintf(rp->html, "</table>\n");
-	gp_head(gp, "speedup", "Speedup of the best kernel over each peer (same run, same inputs)",
-		bars * 14 + 420 > 900 ? bars * 14 + 420 : 900);
-	fprintf(gp, "set style fill solid 0.8 border -1\nset boxwidth 0.8\nset logscale y\n"
-		"set yrange [0.1:*]\nset xrange [-1:%d]\nset xtics rotate by -60 left font ',8'\n"
-		"set ylabel 'speedup (x, log scale)'\nset bmargin 14\nset grid noxtics\n"
-		"plot 'speedup.dat' using 0:4:5:xtic(1) with boxes lc variable notitle", bars);
-	for (int j = 0; j < peers.n; j++) {
-		char t[300];
-		dat_name(t, sizeof(t), peers.s[j]);
-		fprintf(gp, ", \\\n     NaN with boxes lc %d title \"vs %s\"", j + 1, t);
-	}
-	fprintf(gp, ", \\\n     1 with lines lc rgb '#444444' dashtype 3 notitle\n");
-	if (close_plot_files(rp, &dat, &gp, "speedup") != 0)
-		goto out;
-	emit_plot(rp, "speedup", "Speedup of the best kernel over each peer, per problem");
 	rc = 0;
 out:
 	if (dat)
 		fclose(dat);
 	if (gp)
 		fclose(gp);
+	free(bar);
+	free(order);
+	free(gm);
+	free(gn);
 	names_free(&peers);
 	names_free(&probs);
 	return rc;
 }
 
-/* The best timed kernel of the headline for (block, layer), or NULL. */
-static const bnn_dbt_result_t *reactnet_best(const bnn_dbt_run_t *h, const char *blk,
-					     const char *lay)
+/* The descriptor of a stored problem; 0, or -1 when its text does not
+ * parse (a problem of a newer bnnbench). */
+static int parse_desc(const char *canonical, bnn_op_desc_t *d)
 {
-	const bnn_dbt_result_t *best = NULL;
-	char block[128], layer[128];
-	for (size_t i = 0; i < h->nres; i++) {
-		const bnn_dbt_result_t *x = &h->res[i];
-		if (timed(x) && !strcmp(x->kind, "kernel") &&
-		    reactnet_layer(x, block, sizeof(block), layer, sizeof(layer)) &&
-		    !strcmp(block, blk) && !strcmp(layer, lay) &&
-		    (!best || x->median_ns < best->median_ns))
-			best = x;
-	}
-	return best;
+	bnn_problem_t p;
+	char err[256];
+	if (bnn_problem_parse(canonical, "report", &p, err, sizeof(err)) != 0)
+		return -1;
+	*d = p.d;
+	return 0;
 }
 
-/* Whether run r timed a ReActNet network, block or block layer. */
+#define NSTAGES (BNN_RNET_BLOCKS + 2)
+
+/*
+ * A network result's stages inside the network: the `profile` counters the
+ * run stored with it (stem, block01 ... block13, head; ns, the median of
+ * the profiled runs). 1 when all NSTAGES were read into st, else 0.
+ */
+static int load_stages(const bnn_dbt_run_t *run, const bnn_dbt_result_t *r, double *st)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	char err[512];
+	int n = 0;
+	for (int i = 0; i < NSTAGES; i++)
+		st[i] = NAN;
+	if (bnn_dbt_open_ro(run->db_path, &db, err, sizeof(err)) != 0)
+		return 0;
+	if (sqlite3_prepare_v2(db, "SELECT event, value FROM counter WHERE result_id = ?1 AND "
+			       "source = 'profile' AND status = 'ok' AND value IS NOT NULL",
+			       -1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, r->id);
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			const char *ev = (const char *)sqlite3_column_text(s, 0);
+			int i = -1;
+			if (!ev)
+				continue;
+			if (!strcmp(ev, "stem"))
+				i = 0;
+			else if (!strcmp(ev, "head"))
+				i = NSTAGES - 1;
+			else if (!strncmp(ev, "block", 5) && atoi(ev + 5) >= 1 &&
+				 atoi(ev + 5) <= BNN_RNET_BLOCKS)
+				i = atoi(ev + 5);
+			if (i >= 0 && !isfinite(st[i])) {
+				st[i] = sqlite3_column_double(s, 1);
+				n++;
+			}
+		}
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n == NSTAGES;
+}
+
+/* Whether r's op is op (the stored op name). */
+static int op_is(const bnn_dbt_result_t *r, const char *op)
+{
+	return r->op && !strcmp(r->op, op);
+}
+
+/* Whether run r timed a ReActNet network or block. */
 static int has_reactnet(const bnn_dbt_run_t *r)
 {
-	char block[128], layer[128];
 	for (size_t i = 0; i < r->nres; i++)
 		if (timed(&r->res[i]) && !strcmp(r->res[i].kind, "kernel") &&
-		    ((r->res[i].op && !strcmp(r->res[i].op, "reactnet")) ||
-		     reactnet_layer(&r->res[i], block, sizeof(block), layer, sizeof(layer))))
+		    (op_is(&r->res[i], "reactnet") || op_is(&r->res[i], "rblock")))
 			return 1;
 	return 0;
 }
 
-/*
- * The ReActNet section (see reactnet_layer), from the headline run when it
- * has ReActNet results, else the newest run given that has: a reactnet run
- * followed by a gemm run still gets its section. -1 when a file could not
- * be written.
- */
-static int plot_reactnet(report_t *rp)
+/* "reactnet_a_xor_popc__avx2" and "rblock_xor_popc__avx2" are one family. */
+static const char *family_of(const char *kernel)
 {
-	const bnn_dbt_run_t *h = rp->head;
-	for (size_t r = rp->nruns; !has_reactnet(h) && r-- > 0;)
-		if (has_reactnet(&rp->runs[r]))
-			h = &rp->runs[r];
-	names_t blocks = { 0 }, layers = { 0 };
-	FILE *dat = NULL, *gp = NULL;
-	int rc = -1, whole = 0, nets = 0;
-	char block[128], layer[128];
+	if (!strncmp(kernel, "rblock_", 7))
+		return kernel + 7;
+	if (!strncmp(kernel, "reactnet_a_", 11))
+		return kernel + 11;
+	return kernel;
+}
 
-	fprintf(rp->html, "<h2 id=\"reactnet\">ReActNet per-block latency</h2>\n");
-	if (h != rp->head && has_reactnet(h))
-		fprintf(rp->html, "<p>From run %lld, the newest run given with ReActNet results.</p>\n",
-			(long long)h->id);
-	for (size_t i = 0; i < h->nres; i++) {
-		const bnn_dbt_result_t *x = &h->res[i];
-		int kind;
+/*
+ * The fastest timed kernel of run r whose problem is the block b (op
+ * rblock, the same shape and batch), preferring kernels of family fam
+ * (NULL: any); or, with conv3 / conv1, the block's 3x3 convolution (c to c
+ * at its stride, padding 1) or its 1x1 convolution (c to k at the output
+ * size), as the reactnet suite times them alone.
+ */
+enum { B_BLOCK, B_CONV3, B_CONV1 };
+static const bnn_dbt_result_t *block_part(const bnn_dbt_run_t *r, const bnn_op_desc_t *d,
+					  const bnn_rblock_shape_t *b, int part, const char *fam)
+{
+	const bnn_dbt_result_t *best = NULL;
+	int best_fam = 0;
+	for (size_t i = 0; i < r->nres; i++) {
+		const bnn_dbt_result_t *x = &r->res[i];
+		const bnn_op_desc_t *e = &d[i];
+		int match = 0;
 		if (!timed(x) || strcmp(x->kind, "kernel"))
 			continue;
-		if (x->op && !strcmp(x->op, "reactnet"))
-			nets++;
-		kind = reactnet_layer(x, block, sizeof(block), layer, sizeof(layer));
-		if (kind)
-			names_add(&blocks, block);
-		if (kind == 1)
-			names_add(&layers, layer);
-		whole |= kind == 2;
+		if (part == B_BLOCK && op_is(x, "rblock")) {
+			const bnn_rblock_shape_t *s = &e->rblock;
+			match = s->n == b->n && s->h == b->h && s->w == b->w && s->c == b->c &&
+				s->k == b->k && s->stride == b->stride;
+		} else if (part != B_BLOCK && op_is(x, "conv")) {
+			const bnn_conv_shape_t *c = &e->conv;
+			match = c->groups == 1 && c->dil == 1 && c->n == b->n && c->c == b->c;
+			if (part == B_CONV3)
+				match &= c->h == b->h && c->w == b->w && c->k == b->c && c->kh == 3 &&
+					 c->kw == 3 && c->stride == b->stride && c->pad == 1;
+			else
+				match &= c->h == b->oh && c->w == b->ow && c->k == b->k && c->kh == 1 &&
+					 c->kw == 1 && c->stride == 1 && c->pad == 0;
+		}
+		if (!match)
+			continue;
+		int f = fam && !strcmp(family_of(x->kernel), fam);
+		if (!best || f > best_fam || (f == best_fam && x->median_ns < best->median_ns)) {
+			best = x;
+			best_fam = f;
+		}
 	}
-	if (nets) {
-		fprintf(rp->html, "<table><tr><th>network</th><th>kernel</th><th>median ms</th>"
-			"<th>TOPS</th></tr>\n");
-		for (size_t i = 0; i < h->nres; i++) {
-			const bnn_dbt_result_t *x = &h->res[i];
-			if (!timed(x) || !x->op || strcmp(x->op, "reactnet"))
+	return best;
+}
+
+/* Writes x / unit, or "-" when r is NULL. */
+static void html_time(FILE *f, const bnn_dbt_result_t *r, double ns)
+{
+	if (r || isfinite(ns))
+		fprintf(f, "<td class=\"num\">%.1f</td>", (r ? r->median_ns : ns) / 1e3);
+	else
+		fprintf(f, "<td class=\"num\">-</td>");
+}
+
+/* Colours of the network's stages: the stem grey, the 13 blocks along
+ * viridis (dark = early), the head orange. */
+static const char *const stage_colour[NSTAGES] = {
+	"#9a9a9a", "#440154", "#481a6c", "#472f7d", "#414487", "#39568c", "#31688e", "#2a788e",
+	"#23888e", "#1f988b", "#22a884", "#35b779", "#54c568", "#7ad151", "#e69f00"
+};
+
+/*
+ * The whole network of every run given, one stacked bar per network
+ * result profiled (stem, each block, head as timed inside the network),
+ * with the network's own median beside it; and a table of every network
+ * result. -1 when a file could not be written.
+ */
+static int plot_network(report_t *rp)
+{
+	FILE *dat = NULL, *gp = NULL;
+	int rc = -1, nets = 0, bars = 0;
+	double maxns = 0;
+
+	for (size_t a = 0; a < rp->nruns; a++)
+		for (size_t i = 0; i < rp->runs[a].nres; i++) {
+			const bnn_dbt_result_t *x = &rp->runs[a].res[i];
+			double st[NSTAGES];
+			if (!timed(x) || !op_is(x, "reactnet"))
 				continue;
+			nets++;
+			if (strcmp(x->kind, "kernel") || !load_stages(&rp->runs[a], x, st))
+				continue;
+			bars++;
+			double sum = 0;
+			for (int s = 0; s < NSTAGES; s++)
+				sum += st[s];
+			maxns = sum > maxns ? sum : maxns;
+			maxns = x->median_ns > maxns ? x->median_ns : maxns;
+		}
+	if (!nets)
+		return 0;
+	double unit = maxns > 5e6 ? 1e6 : 1e3;
+	const char *uname = unit == 1e6 ? "ms" : "us";
+	fprintf(rp->html, "<h3 id=\"network\">ReActNet-A whole network</h3>\n<table><tr><th>"
+		"network</th><th>kernel</th><th>run</th><th>median ms</th><th>TOPS</th>"
+		"<th>stem us</th><th>blocks us</th><th>head us</th><th>stages sum</th></tr>\n");
+	if (bars) {
+		dat = open_in(rp, "network.dat");
+		gp = open_in(rp, "network.gp");
+		if (!dat || !gp)
+			goto out;
+		fprintf(dat, "# per network result profiled (%s): \"label\" stem block01 ... block13 "
+			"head, each timed inside the network (median of the profiled runs), then the "
+			"network's median timed whole, then the stages' sum\n", uname);
+	}
+	for (size_t a = 0; a < rp->nruns; a++)
+		for (size_t i = 0; i < rp->runs[a].nres; i++) {
+			const bnn_dbt_run_t *run = &rp->runs[a];
+			const bnn_dbt_result_t *x = &run->res[i];
+			double st[NSTAGES], sum = 0, blocks = 0;
+			if (!timed(x) || !op_is(x, "reactnet"))
+				continue;
+			int staged = !strcmp(x->kind, "kernel") && load_stages(run, x, st);
 			fprintf(rp->html, "<tr><td>");
 			bnn_dbt_html(rp->html, x->problem);
 			fprintf(rp->html, "</td><td>");
 			bnn_dbt_html(rp->html, x->kernel);
-			fprintf(rp->html, "</td><td class=\"num\">%.3f</td><td class=\"num\">%.4g</td>"
-				"</tr>\n", x->median_ns / 1e6, x->tops);
+			fprintf(rp->html, "</td><td class=\"num\">%lld</td><td class=\"num\">%.3f</td>"
+				"<td class=\"num\">%.4g</td>", (long long)run->id, x->median_ns / 1e6,
+				x->tops);
+			if (!staged) {
+				fprintf(rp->html, "<td class=\"num\">-</td><td class=\"num\">-</td>"
+					"<td class=\"num\">-</td><td class=\"num\">-</td></tr>\n");
+				continue;
+			}
+			for (int s = 0; s < NSTAGES; s++) {
+				sum += st[s];
+				blocks += s && s < NSTAGES - 1 ? st[s] : 0;
+			}
+			fprintf(rp->html, "<td class=\"num\">%.1f</td><td class=\"num\">%.1f</td>"
+				"<td class=\"num\">%.1f</td><td class=\"num\">%.0f%%</td></tr>\n",
+				st[0] / 1e3, blocks / 1e3, st[NSTAGES - 1] / 1e3, 100 * sum / x->median_ns);
+			char kn[300], pn[300];
+			dat_name(kn, sizeof(kn), family_of(x->kernel));
+			dat_name(pn, sizeof(pn), x->problem);
+			fprintf(dat, "\"%s %s r%lld\"", kn, pn, (long long)run->id);
+			for (int s = 0; s < NSTAGES; s++)
+				fprintf(dat, " %.6g", st[s] / unit);
+			fprintf(dat, " %.6g %.6g\n", x->median_ns / unit, sum / unit);
 		}
-		fprintf(rp->html, "</table>\n");
+	fprintf(rp->html, "</table>\n");
+	if (!bars) {
+		fprintf(rp->html, "<p>No network result here has its stages profiled (the "
+			"<code>profile</code> counters), so there is no breakdown to draw.</p>\n");
+		rc = 0;
+		goto out;
 	}
-	if (blocks.n == 0) {
+	gp_head(gp, "network", "ReActNet-A: where the whole network's time goes (stages timed "
+		"inside the network)", bars * 110 + 800 > 1200 ? bars * 110 + 800 : 1200);
+	/* Two panels: the times (the fast kernels' bars are short beside the
+	 * generic one's), and each bar's stages as shares of its sum. */
+	fprintf(gp, "unset title\nset multiplot title \"ReActNet-A: where the whole network's "
+		"time goes (stages timed inside the network)\"\n"
+		"set style data histograms\nset style histogram rowstacked\n"
+		"set style fill solid 0.92 border rgb '#ffffff'\nset boxwidth 0.6\n"
+		"set xtics rotate by -30 left font ',9'\nset bmargin 11\nset tmargin 3\n"
+		"set grid noxtics ytics lc rgb '#e4e4e4'\n");
+	for (int panel = 0; panel < 2; panel++) {
+		if (!panel)
+			fprintf(gp, "set origin 0,0\nset size 0.42,1\nunset key\n"
+				"set ylabel 'time (%s)'\nset yrange [0:%.4g]\nplot ", uname,
+				1.12 * maxns / unit);
+		else
+			fprintf(gp, "set origin 0.42,0\nset size 0.58,1\nset ylabel 'share of the "
+				"stages (%%)'\nset yrange [0:100]\nset key outside right top font ',9' "
+				"spacing 1.05 reverse Left\nplot ");
+		for (int s = 0; s < NSTAGES; s++) {
+			char t[64];
+			if (s == 0)
+				snprintf(t, sizeof(t), "stem (conv, BN)");
+			else if (s == NSTAGES - 1)
+				snprintf(t, sizeof(t), "head (pool, FC)");
+			else
+				snprintf(t, sizeof(t), "block %d", s);
+			if (!panel)
+				fprintf(gp, "%s'network.dat' using %d%s lc rgb '%s' notitle",
+					s ? ", \\\n     " : "", 2 + s, s ? "" : ":xtic(1)", stage_colour[s]);
+			else
+				fprintf(gp, "%s'network.dat' using (100 * $%d / $%d)%s lc rgb '%s' "
+					"title \"%s\"", s ? ", \\\n     " : "", 2 + s, 3 + NSTAGES,
+					s ? "" : ":xtic(1)", stage_colour[s], t);
+		}
+		if (!panel)
+			fprintf(gp, ", \\\n     'network.dat' using 0:%d with points pt 9 ps 1.8 "
+				"lc rgb '#d00000' notitle\n", 2 + NSTAGES);
+		else
+			fprintf(gp, ", \\\n     NaN with points pt 9 ps 1.8 lc rgb '#d00000' title "
+				"\"whole network timed alone (left)\"\n");
+	}
+	fprintf(gp, "unset multiplot\n");
+	if (close_plot_files(rp, &dat, &gp, "network") != 0)
+		goto out;
+	fprintf(rp->html, "<p>Each bar is one network result, its stages stacked as timed inside "
+		"the network (the stem, blocks 1 to 13 from dark to light, the head), the median of "
+		"the profiled runs that follow its samples; left in time, with the red triangle at "
+		"the network's own median, right as shares of the stages' sum. A stack that "
+		"differs much from its triangle means the profiled runs, which time each stage "
+		"apart, ran at another speed than the timed ones (a loaded machine).</p>\n");
+	emit_plot(rp, "network", "ReActNet-A whole-network time by stage, per kernel and run");
+	rc = 0;
+out:
+	if (dat)
+		fclose(dat);
+	if (gp)
+		fclose(gp);
+	return rc;
+}
+
+/*
+ * The ReActNet section: the whole network of every run given (see
+ * plot_network), then per block, from the newest run given with ReActNet
+ * results: the block's 3x3 and 1x1 convolutions timed alone (stacked), the
+ * whole block timed alone (the fused rblock kernel) and the block's time
+ * inside the network (its profiled stage). The blocks are the 13 of the
+ * fastest profiled network of that run, matched to the problems by shape
+ * (bnn_rnet_block); without a network, each rblock problem of the run.
+ * -1 when a file could not be written.
+ */
+static int plot_reactnet(report_t *rp)
+{
+	const bnn_dbt_run_t *h = NULL;
+	bnn_op_desc_t *d = NULL;
+	FILE *dat = NULL, *gp = NULL;
+	int rc = -1;
+
+	fprintf(rp->html, "<h2 id=\"reactnet\">ReActNet</h2>\n");
+	if (plot_network(rp) != 0)
+		goto out;
+	for (size_t r = rp->nruns; !h && r-- > 0;)
+		if (has_reactnet(&rp->runs[r]))
+			h = &rp->runs[r];
+	if (!h) {
 		fprintf(rp->html, "<p>No ReActNet results in these runs (the reactnet suite's "
-			"per-block problems reactnet_BLOCK_LAYER and reactnet_BLOCK).</p>\n");
+			"blocks, op rblock, and networks, op reactnet).</p>\n");
+		rc = 0;
+		goto out;
+	}
+	d = calloc(h->nres + 1, sizeof(*d));
+	if (!d)
+		goto out;
+	for (size_t i = 0; i < h->nres; i++)
+		if (parse_desc(h->res[i].canonical, &d[i]) != 0)
+			d[i].op = (bnn_op_t)-1;
+	/* The fastest profiled network of h, if any. */
+	const bnn_dbt_result_t *net = NULL;
+	double st[NSTAGES], tmp[NSTAGES];
+	for (size_t i = 0; i < h->nres; i++) {
+		const bnn_dbt_result_t *x = &h->res[i];
+		if (timed(x) && op_is(x, "reactnet") && !strcmp(x->kind, "kernel") &&
+		    (!net || x->median_ns < net->median_ns) && d[i].op == BNN_OP_RNET &&
+		    load_stages(h, x, tmp)) {
+			net = x;
+			memcpy(st, tmp, sizeof(st));
+		}
+	}
+	bnn_rblock_shape_t blk[BNN_RNET_BLOCKS > 64 ? BNN_RNET_BLOCKS : 64];
+	char label[64][96];
+	int nb = 0;
+	const char *fam = NULL;
+	if (net) {
+		const bnn_op_desc_t *nd = &d[net - h->res];
+		fam = family_of(net->kernel);
+		for (int i = 0; i < BNN_RNET_BLOCKS; i++) {
+			blk[nb] = bnn_rnet_block(&nd->rnet, i);
+			snprintf(label[nb++], sizeof(label[0]), "%d", i + 1);
+		}
+	} else {
+		for (size_t i = 0; i < h->nres && nb < 64; i++) {
+			const bnn_dbt_result_t *x = &h->res[i];
+			int seen = 0;
+			if (!timed(x) || !op_is(x, "rblock") || d[i].op != BNN_OP_RBLOCK)
+				continue;
+			for (int j = 0; j < nb; j++)
+				seen |= !memcmp(&blk[j], &d[i].rblock, sizeof(blk[j]));
+			if (seen)
+				continue;
+			blk[nb] = d[i].rblock;
+			dat_name(label[nb++], sizeof(label[0]), x->problem);
+		}
+	}
+	if (h != rp->head)
+		fprintf(rp->html, "<h3>Per block, run %lld</h3>\n<p>From run %lld, the newest run "
+			"given with ReActNet results.</p>\n", (long long)h->id, (long long)h->id);
+	else
+		fprintf(rp->html, "<h3>Per block, run %lld</h3>\n", (long long)h->id);
+	if (nb == 0) {
+		fprintf(rp->html, "<p>Run %lld has no ReActNet block timed alone and no profiled "
+			"network.</p>\n", (long long)h->id);
 		rc = 0;
 		goto out;
 	}
@@ -624,60 +1477,66 @@ static int plot_reactnet(report_t *rp)
 	gp = open_in(rp, "reactnet.gp");
 	if (!dat || !gp)
 		goto out;
-	fprintf(dat, "# run %lld: per block, the best kernel's median (us) of each layer alone, "
-		"then of the whole block\n# block", (long long)h->id);
-	for (int j = 0; j < layers.n; j++)
-		fprintf(dat, " %s", layers.s[j]);
-	fprintf(dat, " block\n");
-	for (int b = 0; b < blocks.n; b++) {
-		char bn[300];
-		dat_name(bn, sizeof(bn), blocks.s[b]);
-		fprintf(dat, "\"%s\"", bn);
-		for (int j = 0; j < layers.n; j++) {
-			const bnn_dbt_result_t *best = reactnet_best(h, blocks.s[b], layers.s[j]);
-			if (best)
-				fprintf(dat, " %.6g", best->median_ns / 1e3);
-			else
-				fprintf(dat, " 0");
-		}
-		const bnn_dbt_result_t *all = reactnet_best(h, blocks.s[b], "block");
-		if (all)
-			fprintf(dat, " %.6g\n", all->median_ns / 1e3);
-		else
-			fprintf(dat, " -\n");
+	fprintf(dat, "# run %lld: per block (us; 0 where not timed): its 3x3 and 1x1 convolutions "
+		"timed alone, the whole block timed alone (fused kernel), the block inside the "
+		"network%s%s\n# block conv3x3 conv1x1 alone in_network\n", (long long)h->id,
+		net ? " " : "", net ? net->kernel : "");
+	fprintf(rp->html, "<table id=\"reactnet-blocks\"><tr><th>block</th><th>in</th>"
+		"<th>c -&gt; k</th><th>stride</th><th>3x3 conv alone us</th><th>1x1 conv alone us"
+		"</th><th>block alone us</th><th>kernel</th><th>inside the network us</th></tr>\n");
+	for (int b = 0; b < nb; b++) {
+		const bnn_dbt_result_t *c3 = block_part(h, d, &blk[b], B_CONV3, NULL);
+		const bnn_dbt_result_t *c1 = block_part(h, d, &blk[b], B_CONV1, NULL);
+		const bnn_dbt_result_t *al = block_part(h, d, &blk[b], B_BLOCK, fam);
+		double in = net ? st[b + 1] : NAN;
+		fprintf(dat, "\"%s\" %.6g %.6g %.6g %.6g\n", label[b], c3 ? c3->median_ns / 1e3 : 0,
+			c1 ? c1->median_ns / 1e3 : 0, al ? al->median_ns / 1e3 : 0,
+			isfinite(in) ? in / 1e3 : 0);
+		fprintf(rp->html, "<tr><td>");
+		bnn_dbt_html(rp->html, label[b]);
+		fprintf(rp->html, "</td><td>%lldx%lld</td><td>%lld -&gt; %lld</td><td class=\"num\">"
+			"%lld</td>", (long long)blk[b].h, (long long)blk[b].w, (long long)blk[b].c,
+			(long long)blk[b].k, (long long)blk[b].stride);
+		html_time(rp->html, c3, NAN);
+		html_time(rp->html, c1, NAN);
+		html_time(rp->html, al, NAN);
+		fprintf(rp->html, "<td>");
+		bnn_dbt_html(rp->html, al ? al->kernel : "-");
+		fprintf(rp->html, "</td>");
+		html_time(rp->html, NULL, in);
+		fprintf(rp->html, "</tr>\n");
 	}
-	gp_head(gp, "reactnet", "ReActNet: latency per block, its binary convolutions stacked "
-		"(best kernel)", blocks.n * 40 + 600 > 900 ? blocks.n * 40 + 600 : 900);
-	fprintf(gp, "set style data histograms\nset style histogram rowstacked\n"
-		"set style fill solid 0.8 border -1\nset boxwidth 0.7\nset ylabel 'latency (us)'\n"
-		"set yrange [0:*]\nplot ");
-	int first = 1;
-	for (int j = 0; j < layers.n; j++) {
-		char t[300];
-		dat_name(t, sizeof(t), layers.s[j]);
-		fprintf(gp, "%s'reactnet.dat' using %d%s title \"%s conv\"", first ? "" : ", ", 2 + j,
-			first ? ":xtic(1)" : "", t);
-		first = 0;
-	}
-	if (whole)
-		fprintf(gp, "%s'reactnet.dat' using %s%d%s with points pt 7 ps 1.5 lc rgb 'black' "
-			"title \"whole block (fused kernel)\"", first ? "" : ", \\\n     ",
-			first ? "" : "($0):", 2 + layers.n, first ? ":xtic(1)" : "");
+	fprintf(rp->html, "</table>\n");
+	gp_head(gp, "reactnet", "ReActNet: each block timed alone and inside the network",
+		nb * 60 + 300 > 900 ? nb * 60 + 300 : 900);
+	fprintf(gp, "set style fill solid 0.9 border rgb '#333333'\nset boxwidth 0.26 absolute\n"
+		"set ylabel 'latency (us)'\nset xlabel '%s'\nset yrange [0:*]\nset xrange [-0.6:%d.6]\n"
+		"set grid noxtics ytics lc rgb '#e4e4e4'\nset offsets 0, 0, graph 0.3, 0\nset key inside top right font ',9' box "
+		"opaque\nplot 'reactnet.dat' using 0:4:xtic(1) with boxes lc rgb '#009e73' "
+		"title \"whole block alone (fused)\", \\\n"
+		"     '' using ($0-0.28):($2+$3) with boxes lc rgb '#56b4e9' "
+		"title \"1x1 conv alone (on the 3x3)\", \\\n"
+		"     '' using ($0-0.28):2 with boxes lc rgb '#0072b2' title \"3x3 conv alone\"",
+		net ? "block of the network" : "block problem", nb - 1);
+	if (net)
+		fprintf(gp, ", \\\n     '' using ($0+0.28):5 with boxes lc rgb '#e69f00' "
+			"title \"block inside the network (profiled)\"");
 	fprintf(gp, "\n");
 	if (close_plot_files(rp, &dat, &gp, "reactnet") != 0)
 		goto out;
-	fprintf(rp->html, "<p>Bars: each block's binary convolutions timed alone, stacked; "
-		"dots: the whole block (RSign, convolutions, BN, RPReLU, shortcut) as one fused "
-		"kernel (the reactnet suite times blocks 7 to 11, which share one shape, once).</p>\n");
-	emit_plot(rp, "reactnet", "ReActNet per-block latency breakdown");
+	fprintf(rp->html, "<p>Per block: its binary convolutions timed alone (the 3x3 with the "
+		"1x1 stacked on it), the whole block timed alone (RSign, convolutions, BN, RPReLU, "
+		"shortcut as one fused kernel)%s. Blocks are matched to problems by shape; the "
+		"reactnet suite times blocks 7 to 11, which share one shape, once.</p>\n",
+		net ? ", and the block inside the fastest profiled network of the run" : "");
+	emit_plot(rp, "reactnet", "ReActNet per-block latency: alone and inside the network");
 	rc = 0;
 out:
 	if (dat)
 		fclose(dat);
 	if (gp)
 		fclose(gp);
-	names_free(&blocks);
-	names_free(&layers);
+	free(d);
 	return rc;
 }
 
@@ -690,130 +1549,246 @@ static const bnn_dbt_result_t *find_in(const bnn_dbt_run_t *r, const char *canon
 	return NULL;
 }
 
-/* Whether two runs have the same machine fingerprint. */
-static int same_machine(const bnn_dbt_run_t *a, const bnn_dbt_run_t *b)
+/* Past this many kernels a trend is drawn as small multiples. */
+#define SMALL_MULTIPLES 6
+
+static const bnn_dbt_run_t *const *sort_runs;
+static int by_start(const void *a, const void *b)
 {
-	return !strcmp(a->fingerprint ? a->fingerprint : "", b->fingerprint ? b->fingerprint : "");
+	const bnn_dbt_run_t *x = sort_runs[*(const int *)a], *y = sort_runs[*(const int *)b];
+	int c = strcmp(x->start_time ? x->start_time : "", y->start_time ? y->start_time : "");
+	return c ? c : *(const int *)a - *(const int *)b;
 }
 
 /*
- * Trends: per kernel and run, the geometric mean over its problems of the
- * median relative to that (problem, kernel)'s median in the first run of
- * the series that timed it: 1 is "as the first time", 1.1 is 10% slower.
+ * The trend of machine m, when it has two timed runs or more (else 0 and
+ * nothing written): per kernel and run, in the order the runs started, the
+ * geometric mean over the kernel's problems of the median relative to that
+ * (problem, kernel)'s median in the first run that timed it, with the band
+ * of the same mean over the stored intervals' ends: 1 is "as the first
+ * time", 1.1 is 10% slower. Returns 1 when drawn, -1 when a file could not
+ * be written.
  */
-static int plot_trends(report_t *rp)
+static int plot_trend(report_t *rp, int m, const char *name)
 {
 	names_t kernels = { 0 };
 	FILE *dat = NULL, *gp = NULL;
-	int rc = -1, nruns = 0;
-	const bnn_dbt_run_t *h = rp->head;
+	const bnn_dbt_run_t **runs = calloc(rp->nruns + 1, sizeof(*runs));
+	int *order = calloc(rp->nruns + 1, sizeof(*order));
+	int rc = -1, n = 0;
+	char ml[300], fn[64];
 
-	fprintf(rp->html, "<h2 id=\"trends\">Run-to-run trends</h2>\n");
-	for (size_t r = 0; r < rp->nruns; r++) {
-		if (!same_machine(&rp->runs[r], h))
-			continue;
-		int any = 0;
-		for (size_t i = 0; i < rp->runs[r].nres; i++)
-			if (timed(&rp->runs[r].res[i])) {
-				names_add(&kernels, rp->runs[r].res[i].kernel);
-				any = 1;
-			}
-		nruns += any;
-	}
-	if (nruns < 2) {
-		fprintf(rp->html, "<p>Trends need at least two timed runs of machine ");
-		bnn_dbt_html(rp->html, h->fingerprint);
-		fprintf(rp->html, "; these runs have %d.</p>\n", nruns);
+	if (!runs || !order)
+		goto out;
+	for (size_t a = 0; a < rp->nruns; a++)
+		if (machine_of(rp, &rp->runs[a]) == m && run_timed(&rp->runs[a])) {
+			order[n] = n;
+			runs[n++] = &rp->runs[a];
+		}
+	if (n < 2) {
 		rc = 0;
 		goto out;
 	}
-	dat = open_in(rp, "trends.dat");
-	gp = open_in(rp, "trends.gp");
+	sort_runs = runs;
+	qsort(order, (size_t)n, sizeof(*order), by_start);
+	/* The kernels timed in two of these runs or more: a series each. */
+	for (int q = 0; q < n; q++)
+		for (size_t i = 0; i < runs[order[q]]->nres; i++) {
+			const bnn_dbt_result_t *x = &runs[order[q]]->res[i];
+			int times = 0;
+			if (!timed(x) || names_find(&kernels, x->kernel) >= 0)
+				continue;
+			for (int p = 0; p < n && times < 2; p++) {
+				int any = 0;
+				for (size_t j = 0; j < runs[order[p]]->nres && !any; j++)
+					any = timed(&runs[order[p]]->res[j]) &&
+					      !strcmp(runs[order[p]]->res[j].kernel, x->kernel);
+				times += any;
+			}
+			if (times >= 2 && names_add(&kernels, x->kernel) < 0)
+				goto out;
+		}
+	if (kernels.n == 0) {
+		rc = 0;
+		goto out;
+	}
+	machine_label(ml, sizeof(ml), rp, runs[0]);
+	snprintf(fn, sizeof(fn), "%s.dat", name);
+	dat = open_in(rp, fn);
+	snprintf(fn, sizeof(fn), "%s.gp", name);
+	gp = open_in(rp, fn);
 	if (!dat || !gp)
 		goto out;
-	fprintf(dat, "# per run (machine %s): per kernel, geometric mean over its problems of the "
-		"median relative to the first run that timed that problem\n# index run",
-		h->fingerprint ? h->fingerprint : "-");
+	fprintf(dat, "# %s (%s), its runs in the order they started: per kernel, the geometric "
+		"mean over its problems of the median relative to the first run that timed that "
+		"problem, and of the stored interval's ends\n# index \"run build date\" \"run\"", ml,
+		runs[0]->fingerprint ? runs[0]->fingerprint : "-");
 	for (int k = 0; k < kernels.n; k++)
-		fprintf(dat, " %s", kernels.s[k]);
+		fprintf(dat, " %s %s_lo %s_hi", kernels.s[k], kernels.s[k], kernels.s[k]);
 	fprintf(dat, "\n");
-	fprintf(rp->html, "<table><tr><th>run</th><th>start</th>");
+	fprintf(rp->html, "<h3>");
+	bnn_dbt_html(rp->html, ml);
+	fprintf(rp->html, "</h3>\n<table><tr><th>run</th><th>build</th><th>start</th>");
 	for (int k = 0; k < kernels.n; k++) {
 		fprintf(rp->html, "<th>");
 		bnn_dbt_html(rp->html, kernels.s[k]);
 		fprintf(rp->html, "</th>");
 	}
 	fprintf(rp->html, "</tr>\n");
-	int idx = 0;
-	for (size_t r = 0; r < rp->nruns; r++) {
-		const bnn_dbt_run_t *run = &rp->runs[r];
-		int any = 0;
-		for (size_t i = 0; i < run->nres; i++)
-			any |= timed(&run->res[i]);
-		if (!same_machine(run, h) || !any)
-			continue;
-		fprintf(dat, "%d \"%lld\"", idx++, (long long)run->id);
-		fprintf(rp->html, "<tr><td>%lld</td><td>", (long long)run->id);
+	double lmin = 1, lmax = 1, bmin = 1, bmax = 1;
+	for (int q = 0; q < n; q++) {
+		const bnn_dbt_run_t *run = runs[order[q]];
+		char v[200], when[32];
+		dat_name(v, sizeof(v), run->version ? run->version : "-");
+		/* 2026-12-03T02:27:34.123Z -> 12-03 02:27 */
+		snprintf(when, sizeof(when), "%.5s %.5s",
+			 run->start_time && strlen(run->start_time) >= 16 ? run->start_time + 5 : "?",
+			 run->start_time && strlen(run->start_time) >= 16 ? run->start_time + 11 : "");
+		fprintf(dat, "%d \"r%lld %s %s\" \"r%lld\"", q, (long long)run->id, v, when,
+			(long long)run->id);
+		fprintf(rp->html, "<tr><td class=\"num\">%lld</td><td>", (long long)run->id);
+		bnn_dbt_html(rp->html, run->version);
+		fprintf(rp->html, "</td><td>");
 		bnn_dbt_html(rp->html, run->start_time);
 		fprintf(rp->html, "</td>");
 		for (int k = 0; k < kernels.n; k++) {
-			double logsum = 0;
-			int n = 0;
+			double lsum = 0, llo = 0, lhi = 0;
+			int cnt = 0;
 			for (size_t i = 0; i < run->nres; i++) {
-				const bnn_dbt_result_t *x = &run->res[i];
+				const bnn_dbt_result_t *x = &run->res[i], *first = NULL;
 				if (!timed(x) || strcmp(x->kernel, kernels.s[k]))
 					continue;
-				/* The first run of the series that timed this pair. */
-				const bnn_dbt_result_t *first = NULL;
-				for (size_t q = 0; q <= r && !first; q++) {
-					const bnn_dbt_result_t *y;
-					if (!same_machine(&rp->runs[q], h))
-						continue;
-					y = find_in(&rp->runs[q], x->canonical, x->kernel);
+				for (int p = 0; p <= q && !first; p++) {
+					const bnn_dbt_result_t *y =
+						find_in(runs[order[p]], x->canonical, x->kernel);
 					if (y && timed(y))
 						first = y;
 				}
-				logsum += log(x->median_ns / first->median_ns);
-				n++;
+				double lo = x->ci_lo_ns > 0 ? x->ci_lo_ns : x->median_ns;
+				double hi = x->ci_hi_ns > 0 ? x->ci_hi_ns : x->median_ns;
+				lsum += log(x->median_ns / first->median_ns);
+				llo += log(lo / first->median_ns);
+				lhi += log(hi / first->median_ns);
+				cnt++;
 			}
-			if (n) {
-				fprintf(dat, " %.6g", exp(logsum / n));
-				fprintf(rp->html, "<td class=\"num\">%.3f</td>", exp(logsum / n));
+			if (cnt) {
+				double v = exp(lsum / cnt), lo = exp(llo / cnt), hi = exp(lhi / cnt);
+				lmin = v < lmin ? v : lmin;
+				lmax = v > lmax ? v : lmax;
+				bmin = lo < bmin ? lo : bmin;
+				bmax = hi > bmax ? hi : bmax;
+				fprintf(dat, " %.6g %.6g %.6g", exp(lsum / cnt), exp(llo / cnt),
+					exp(lhi / cnt));
+				fprintf(rp->html, "<td class=\"num\">%.3f [%.3f, %.3f]</td>",
+					exp(lsum / cnt), exp(llo / cnt), exp(lhi / cnt));
 			} else {
-				fprintf(dat, " -");
+				fprintf(dat, " - - -");
 				fprintf(rp->html, "<td class=\"num\">-</td>");
 			}
 		}
 		fprintf(dat, "\n");
 		fprintf(rp->html, "</tr>\n");
 	}
-	fprintf(rp->html, "</table>\n<p>Each cell: the geometric mean, over the kernel's problems, "
-		"of its median time relative to the first run here that timed the same problem "
-		"(1.000 = unchanged, above 1 = slower).</p>\n");
-	gp_head(gp, "trends", "Run-to-run trend per kernel (median time relative to the first run)",
-		1000);
-	fprintf(gp, "set xlabel 'run'\nset ylabel 'relative median time (1 = first run)'\n"
-		"set xtics rotate by -40 left\nset offsets 0.2, 0.2, 0, 0\nplot ");
-	for (int k = 0; k < kernels.n; k++) {
-		char t[300];
-		dat_name(t, sizeof(t), kernels.s[k]);
-		fprintf(gp, "%s'trends.dat' using 1:%d%s with linespoints lw 2 title \"%s\"",
-			k ? ", " : "", 3 + k, k ? "" : ":xtic(2)", t);
+	fprintf(rp->html, "</table>\n");
+	char title[400];
+	snprintf(title, sizeof(title), "Trend per kernel on %s: median time relative to its first "
+		 "run (bands: stored intervals)", ml);
+	char tt[400];
+	dat_name(tt, sizeof(tt), title);
+	gp_head(gp, name, tt, n * 60 + 700 > 1000 ? n * 60 + 700 : 1000);
+	/* Scaled to the lines: a band far wider than the changes (a noisy
+	 * result's interval) is cut at the frame rather than flatten them. */
+	double pad = 0.3 * (lmax - lmin) > 0.05 ? 0.3 * (lmax - lmin) : 0.05;
+	double ymin = bmin > lmin - pad ? bmin : lmin - pad, ymax = bmax < lmax + pad ? bmax : lmax + pad;
+	ymin = ymin > lmin - 0.02 ? lmin - 0.02 : ymin;
+	ymax = ymax < lmax + 0.02 ? lmax + 0.02 : ymax;
+	fprintf(gp, "set yrange [%.4g:%.4g]\n", ymin > 0 ? ymin : 0, ymax);
+	if (kernels.n <= SMALL_MULTIPLES) {
+		/* Few series: one frame, a colour and a band each. */
+		fprintf(gp, "set ylabel 'median time relative to the first run (1 = unchanged)'\n"
+			"set xtics rotate by -30 left font ',9'\nset xrange [-0.3:%d.3]\nset bmargin 9\n"
+			"set grid noxtics ytics lc rgb '#e4e4e4'\nset style fill transparent solid 0.15 "
+			"noborder\nplot ", n - 1);
+		/* The bands first, so that no band veils another's line. */
+		for (int k = 0; k < kernels.n; k++)
+			fprintf(gp, "%s'%s.dat' using 1:%d:%d%s with filledcurves lc rgb '%s' notitle",
+				k ? ", \\\n     " : "", name, 5 + 3 * k, 6 + 3 * k, k ? "" : ":xtic(2)",
+				palette[k % NPAL]);
+		for (int k = 0; k < kernels.n; k++) {
+			char t[300];
+			dat_name(t, sizeof(t), kernels.s[k]);
+			fprintf(gp, ", \\\n     '%s.dat' using 1:%d with linespoints lw 2 pt %d ps 0.9 "
+				"lc rgb '%s' title \"%s\"", name, 4 + 3 * k, ptypes[k % NPT],
+				palette[k % NPAL], t);
+		}
+		fprintf(gp, ", \\\n     1 with lines lc rgb '#444444' dashtype 3 notitle\n");
+	} else {
+		/* Many series: one small frame each (same scales), so that no
+		 * band hides another; runs by id on the x axis (the table
+		 * gives each run's build and date). */
+		int cols = 5, rows = (kernels.n + cols - 1) / cols;
+		fprintf(gp, "set terminal svg size 1100,%d noenhanced font 'sans,10' background "
+			"'#ffffff'\nset output '%s.svg'\nunset title\n"
+			"set multiplot layout %d,%d title \"%s\" margins 0.05,0.99,%.3f,%.3f spacing "
+			"0.035,%.3f\nset xrange [-0.3:%d.3]\nset xtics font ',8' scale 0.5\n"
+			"set ytics font ',8'\nset grid noxtics ytics lc rgb '#e4e4e4'\nunset key\n"
+			"set style fill transparent solid 0.2 noborder\n", rows * 165 + 90, name, rows,
+			cols, tt, 50.0 / (rows * 165 + 90), 1 - 55.0 / (rows * 165 + 90),
+			45.0 / (rows * 165 + 90), n - 1);
+		for (int k = 0; k < kernels.n; k++) {
+			char t[300];
+			const char *c = palette[k % NPAL];
+			dat_name(t, sizeof(t), kernels.s[k]);
+			fprintf(gp, "set title \"%s\" font ',9' offset 0,-0.6\nplot '%s.dat' using "
+				"1:%d:%d with filledcurves lc rgb '%s', '' using 1:%d:xtic(3) with linespoints "
+				"lw 2 pt 7 ps 0.6 lc rgb '%s', 1 with lines lc rgb '#444444' dashtype 3\n",
+				t, name, 5 + 3 * k, 6 + 3 * k, c, 4 + 3 * k, c);
+		}
+		fprintf(gp, "unset multiplot\n");
 	}
-	fprintf(gp, ", 1 with lines lc rgb '#444444' dashtype 3 notitle\n");
-	if (close_plot_files(rp, &dat, &gp, "trends") != 0)
+	snprintf(fn, sizeof(fn), "%s", name);
+	if (close_plot_files(rp, &dat, &gp, fn) != 0)
 		goto out;
-	emit_plot(rp, "trends", "Run-to-run trend of the median time per kernel");
-	rc = 0;
+	fprintf(rp->html, "<p>Each cell: the geometric mean, over the kernel's problems, of its "
+		"median time relative to the first run of this machine that timed the same problem "
+		"(1.000 = unchanged, above 1 = slower), and in brackets the same mean of the ends "
+		"of the stored intervals (drawn as the band, cut at the frame where it is much wider than the changes).</p>\n");
+	snprintf(title, sizeof(title), "Run-to-run trend of the median time per kernel on %s", ml);
+	emit_plot(rp, name, title);
+	rc = 1;
 out:
 	if (dat)
 		fclose(dat);
 	if (gp)
 		fclose(gp);
+	free(runs);
+	free(order);
 	names_free(&kernels);
 	return rc;
 }
 
+/* Trends: one plot per machine with two timed runs or more (trends, then
+ * trends_m2, ... in machine order); -1 when a file could not be written. */
+static int plot_trends(report_t *rp)
+{
+	int nm = machine_count(rp), drawn = 0;
+	fprintf(rp->html, "<h2 id=\"trends\">Run-to-run trends</h2>\n");
+	for (int m = 0; m < nm; m++) {
+		char name[32];
+		if (drawn)
+			snprintf(name, sizeof(name), "trends_m%d", m + 1);
+		else
+			snprintf(name, sizeof(name), "trends");
+		int rc = plot_trend(rp, m, name);
+		if (rc < 0)
+			return -1;
+		drawn += rc;
+	}
+	if (!drawn)
+		fprintf(rp->html, "<p>Trends need a kernel timed in at least two runs of one "
+			"machine; these runs have none.</p>\n");
+	return 0;
+}
 /* Counts per run and, for the headline, per kernel; then what did not pass. */
 static void conformance(report_t *rp)
 {
@@ -944,83 +1919,135 @@ static void runs_table(report_t *rp)
 	fprintf(f, "</table>\n");
 }
 
+/* The best probe value in unit of machine m's newest run given that
+ * probed it (*from: that run); NaN when none did. */
+static double machine_probe(const report_t *rp, int m, const char *unit,
+			    const bnn_dbt_run_t **from)
+{
+	*from = NULL;
+	for (size_t k = rp->nruns; k-- > 0;) {
+		const bnn_dbt_run_t *r = &rp->runs[k];
+		double v = NAN;
+		if (machine_of(rp, r) != m)
+			continue;
+		for (size_t i = 0; i < r->nres; i++) {
+			const bnn_dbt_result_t *x = &r->res[i];
+			if (!strcmp(x->kind, "probe") && x->unit && !strcmp(x->unit, unit) &&
+			    !(v >= x->value))
+				v = x->value;
+		}
+		if (isfinite(v)) {
+			*from = r;
+			return v;
+		}
+	}
+	return NAN;
+}
+
+/* The fastest timed kernel for problem canonical in the newest run given
+ * of machine m that timed one; NULL when none did. */
+static const bnn_dbt_result_t *machine_best(const report_t *rp, int m, const char *canonical)
+{
+	for (size_t k = rp->nruns; k-- > 0;) {
+		const bnn_dbt_result_t *b;
+		if (machine_of(rp, &rp->runs[k]) == m && (b = best_kernel(&rp->runs[k], canonical)))
+			return b;
+	}
+	return NULL;
+}
+
 /*
  * Machines side by side: when the runs given come from more than one
- * machine, each machine's newest timed run, per problem they share the best
- * kernel's TOPS and efficiency on each machine and its speedup over the
- * first machine (the baseline), then each machine's probed XOR-popcount
- * peak and its record (CPU, cores, host).
+ * machine, a column per machine: its record (host, CPU, cores, ISA
+ * features, newest run and build) and its probed peaks (from its newest run
+ * given that probed); then per problem timed on two machines or more, the
+ * best kernel's TOPS and efficiency on each (from the machine's newest run
+ * that timed the problem) and its speedup over the first machine.
  */
 static void machines(report_t *rp)
 {
 	FILE *f = rp->html;
+	int nm = machine_count(rp);
 	const bnn_dbt_run_t *m[MAX_COLS];
-	int nm = 0;
 	names_t probs = { 0 };
-	for (size_t r = rp->nruns; r-- > 0;) {
-		const bnn_dbt_run_t *x = &rp->runs[r];
-		int seen = 0, any = 0;
-		for (int j = 0; j < nm; j++)
-			seen |= !strcmp(m[j]->fingerprint ? m[j]->fingerprint : "",
-					x->fingerprint ? x->fingerprint : "");
-		for (size_t i = 0; i < x->nres; i++)
-			any |= timed(&x->res[i]);
-		if (!seen && any && nm < MAX_COLS)
-			m[nm++] = x;
-	}
 	fprintf(f, "<h2 id=\"machines\">Machines side by side</h2>\n");
 	if (nm < 2) {
-		fprintf(f, "<p>All timed runs given come from one machine; give runs of several "
+		fprintf(f, "<p>All runs given come from one machine; give runs of several "
 			"(<code>bnnbench merge</code> gathers a fleet's databases) to compare them.</p>\n");
 		return;
 	}
-	/* Oldest first: the first machine seen is the baseline. */
-	for (int a = 0, b = nm - 1; a < b; a++, b--) {
-		const bnn_dbt_run_t *t = m[a];
-		m[a] = m[b];
-		m[b] = t;
-	}
-	for (int j = 0; j < nm; j++)
-		for (size_t i = 0; i < m[j]->nres; i++)
-			if (timed(&m[j]->res[i]) && !strcmp(m[j]->res[i].kind, "kernel"))
-				names_add(&probs, m[j]->res[i].canonical);
-	fprintf(f, "<table><tr><th>machine</th><th>run</th><th>host</th><th>CPU</th><th>cores</th>"
-		"<th>best probed XOR-popcount peak</th></tr>\n");
+	nm = nm > MAX_COLS ? MAX_COLS : nm;
 	for (int j = 0; j < nm; j++) {
-		double peak = NAN;
-		for (size_t i = 0; i < m[j]->nres; i++) {
-			const bnn_dbt_result_t *x = &m[j]->res[i];
-			if (!strcmp(x->kind, "probe") && x->unit && !strcmp(x->unit, "TOPS") &&
-			    !(peak >= x->value))
-				peak = x->value;
-		}
-		fprintf(f, "<tr><td>%d%s</td><td>%lld</td><td>", j + 1, j ? "" : " (baseline)",
-			(long long)m[j]->id);
-		bnn_dbt_html(f, m[j]->host ? m[j]->host : "-");
-		fprintf(f, "</td><td>");
-		bnn_dbt_html(f, m[j]->cpu_model ? m[j]->cpu_model : "-");
-		fprintf(f, "</td><td class=\"num\">%lld</td><td class=\"num\">", (long long)m[j]->cores);
-		if (isfinite(peak))
-			fprintf(f, "%.3f TOPS", peak);
-		else
-			fprintf(f, "-");
-		fprintf(f, "</td></tr>\n");
+		m[j] = NULL;
+		for (size_t k = rp->nruns; k-- > 0 && !m[j];)
+			if (machine_of(rp, &rp->runs[k]) == j)
+				m[j] = &rp->runs[k];
 	}
-	fprintf(f, "</table>\n<table><tr><th>problem</th>");
+	fprintf(f, "<table id=\"machines-hw\"><tr><th></th>");
+	for (int j = 0; j < nm; j++) {
+		char ml[300];
+		machine_label(ml, sizeof(ml), rp, m[j]);
+		fprintf(f, "<th>");
+		bnn_dbt_html(f, ml);
+		fprintf(f, "%s</th>", j ? "" : ", the baseline");
+	}
+	fprintf(f, "</tr>\n");
+	static const char *const rows[] = { "fingerprint", "host", "CPU", "cores", "ISA features",
+					    "newest run", "build", "XOR-popcount peak",
+					    "FP32 FMA peak", "memory bandwidth" };
+	static const char *const units[] = { "TOPS", "GFLOPS", "GB/s" };
+	for (size_t row = 0; row < sizeof(rows) / sizeof(rows[0]); row++) {
+		fprintf(f, "<tr><th>%s</th>", rows[row]);
+		for (int j = 0; j < nm; j++) {
+			const bnn_dbt_run_t *r = m[j], *from;
+			double v;
+			switch (row) {
+			case 0: case 1: case 2: case 4: case 6:
+				fprintf(f, "<td>");
+				bnn_dbt_html(f, row == 0 ? r->fingerprint : row == 1 ?
+						(r->host ? r->host : r->hostname) : row == 2 ? r->cpu_model :
+						row == 4 ? r->isa_features : r->version);
+				fprintf(f, "</td>");
+				break;
+			case 3:
+				fprintf(f, "<td class=\"num\">%lld</td>", (long long)r->cores);
+				break;
+			case 5:
+				fprintf(f, "<td class=\"num\">%lld</td>", (long long)r->id);
+				break;
+			default:
+				v = machine_probe(rp, j, units[row - 7], &from);
+				if (isfinite(v))
+					fprintf(f, "<td class=\"num\">%.3g %s (run %lld)</td>", v,
+						units[row - 7], (long long)from->id);
+				else
+					fprintf(f, "<td class=\"num\">-</td>");
+			}
+		}
+		fprintf(f, "</tr>\n");
+	}
+	fprintf(f, "</table>\n");
+	for (size_t k = 0; k < rp->nruns; k++)
+		for (size_t i = 0; i < rp->runs[k].nres; i++)
+			if (timed(&rp->runs[k].res[i]) && !strcmp(rp->runs[k].res[i].kind, "kernel"))
+				names_add(&probs, rp->runs[k].res[i].canonical);
+	fprintf(f, "<table id=\"machines-problems\"><tr><th>problem</th>");
 	for (int j = 0; j < nm; j++)
-		fprintf(f, "<th>machine %d: best kernel, TOPS, efficiency</th>", j + 1);
+		fprintf(f, "<th>machine %d: best kernel, TOPS, efficiency (run)</th>", j + 1);
 	for (int j = 1; j < nm; j++)
 		fprintf(f, "<th>machine %d over 1</th>", j + 1);
 	fprintf(f, "</tr>\n");
 	for (int p = 0; p < probs.n; p++) {
-		const bnn_dbt_result_t *b[MAX_COLS];
+		const bnn_dbt_result_t *b[MAX_COLS], *any = NULL;
 		int shared = 0;
 		for (int j = 0; j < nm; j++)
-			shared += (b[j] = best_kernel(m[j], probs.s[p])) != NULL;
+			shared += (b[j] = machine_best(rp, j, probs.s[p])) != NULL;
 		if (shared < 2)
 			continue;
+		for (int j = 0; j < nm && !any; j++)
+			any = b[j];
 		fprintf(f, "<tr><td>");
-		bnn_dbt_html(f, (b[0] ? b[0] : b[1])->problem);
+		bnn_dbt_html(f, any->problem);
 		fprintf(f, "</td>");
 		for (int j = 0; j < nm; j++) {
 			if (!b[j]) {
@@ -1034,6 +2061,9 @@ static void machines(report_t *rp)
 				fprintf(f, " (%.0f%%)", 100 * b[j]->efficiency);
 			else if (b[j]->peak_status && !strcmp(b[j]->peak_status, "mistrusted"))
 				fprintf(f, " (peak mistrusted)");
+			for (size_t k = 0; k < rp->nruns; k++)
+				if (b[j] >= rp->runs[k].res && b[j] < rp->runs[k].res + rp->runs[k].nres)
+					fprintf(f, ", run %lld", (long long)rp->runs[k].id);
 			fprintf(f, "</td>");
 		}
 		for (int j = 1; j < nm; j++) {
@@ -1046,6 +2076,29 @@ static void machines(report_t *rp)
 	}
 	fprintf(f, "</table>\n");
 	names_free(&probs);
+}
+
+/*
+ * Whether run r passes the filters (NULL: any): its suite is suite (or a
+ * shard of it, "SUITE shard I/N"), its machine's fingerprint starts with
+ * machine or its host or hostname is machine, its build's version is build
+ * or starts with it.
+ */
+static int run_matches(const bnn_dbt_run_t *r, const char *suite, const char *machine,
+		       const char *build)
+{
+	if (suite) {
+		size_t n = strlen(suite);
+		const char *s = r->suite ? r->suite : "";
+		if (strncmp(s, suite, n) || (s[n] && strncmp(s + n, " shard ", 7)))
+			return 0;
+	}
+	if (machine && strncmp(r->fingerprint ? r->fingerprint : "", machine, strlen(machine)) &&
+	    strcmp(r->host ? r->host : "", machine) && strcmp(r->hostname ? r->hostname : "", machine))
+		return 0;
+	if (build && strncmp(r->version ? r->version : "", build, strlen(build)))
+		return 0;
+	return 1;
 }
 
 /* Loads every run of db in id order into rp. */
@@ -1102,10 +2155,13 @@ int bnn_cmd_report(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "db", required_argument, 0, 'd' },
 		{ "output", required_argument, 0, 'o' },
+		{ "suite", required_argument, 0, 's' },
+		{ "machine", required_argument, 0, 'm' },
+		{ "build", required_argument, 0, 'b' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 }
 	};
-	const char *db = DEFAULT_DB;
+	const char *db = DEFAULT_DB, *fsuite = NULL, *fmachine = NULL, *fbuild = NULL;
 	report_t rp = { 0 };
 	int status = BNN_DBT_USAGE, c;
 
@@ -1114,6 +2170,9 @@ int bnn_cmd_report(int argc, char **argv)
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 'o': rp.dir = optarg; break;
+		case 's': fsuite = optarg; break;
+		case 'm': fmachine = optarg; break;
+		case 'b': fbuild = optarg; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return BNN_DBT_USAGE;
 		}
@@ -1146,6 +2205,28 @@ int bnn_cmd_report(int argc, char **argv)
 			rp.nruns++;
 		}
 	}
+	/* The filters keep the runs of one suite, machine or build. */
+	size_t kept = 0;
+	for (size_t r = 0; r < rp.nruns; r++) {
+		if (run_matches(&rp.runs[r], fsuite, fmachine, fbuild))
+			rp.runs[kept++] = rp.runs[r];
+		else
+			bnn_dbt_free_run(&rp.runs[r]);
+	}
+	if (kept == 0) {
+		fprintf(stderr, "bnnbench: report: no run given matches%s%s%s%s%s%s\n",
+			fsuite ? " --suite " : "", fsuite ? fsuite : "", fmachine ? " --machine " : "",
+			fmachine ? fmachine : "", fbuild ? " --build " : "", fbuild ? fbuild : "");
+		rp.nruns = 0;
+		status = BNN_DBT_USAGE;
+		goto out;
+	}
+	rp.nruns = kept;
+	if (number_machines(&rp) != 0) {
+		fprintf(stderr, "bnnbench: report: out of memory\n");
+		status = BNN_DBT_IO;
+		goto out;
+	}
 	/* The headline: the newest run given that timed something. */
 	rp.head = &rp.runs[rp.nruns - 1];
 	for (size_t r = rp.nruns; r-- > 0;) {
@@ -1169,8 +2250,11 @@ int bnn_cmd_report(int argc, char **argv)
 	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 		"<title>bnnbench report: run %lld</title>\n<style>%s</style></head>\n<body>\n",
 		(long long)rp.head->id, css);
-	fprintf(f, "<h1>bnnbench report</h1>\n<p>%zu run%s; headline run %lld (suite ",
-		rp.nruns, rp.nruns == 1 ? "" : "s", (long long)rp.head->id);
+	fprintf(f, "<h1>bnnbench report</h1>\n<p>%zu run%s of %d machine%s; the roofline and "
+		"the speedups draw every run, the ReActNet blocks the newest with ReActNet results, "
+		"the trends every machine with two runs. Headline run %lld (suite ", rp.nruns,
+		rp.nruns == 1 ? "" : "s", machine_count(&rp), machine_count(&rp) == 1 ? "" : "s",
+		(long long)rp.head->id);
 	bnn_dbt_html(f, rp.head->suite);
 	fprintf(f, ", host ");
 	bnn_dbt_html(f, rp.head->host);
@@ -1212,5 +2296,6 @@ out:
 	for (size_t r = 0; r < rp.nruns; r++)
 		bnn_dbt_free_run(&rp.runs[r]);
 	free(rp.runs);
+	free(rp.mach);
 	return status;
 }

@@ -20,10 +20,48 @@
 #define DEFAULT_DB "results/bnnbench.db"
 
 static const char usage[] =
-	"usage: bnnbench export [--db PATH] [--format csv|json|junit] [-o FILE] [RUN...]\n"
+	"usage: bnnbench export [--db PATH] [--format csv|json|junit] [--kind LIST] [-o FILE]\n"
+	"                       [RUN...]\n"
 	"RUN: a run id, latest (the default), latest~N, a database file or FILE:RUN.\n"
 	"csv: every result of every run given; json: one run in Google Benchmark's format;\n"
-	"junit: every run given as JUnit XML for CI dashboards (a test case per result).\n";
+	"junit: every run given as JUnit XML for CI dashboards (a test case per result).\n"
+	"--kind: the kinds of result to write, of kernel, peer and probe (default: all; a\n"
+	"probe is no JSON benchmark or JUnit test case but the JSON context's probes).\n";
+
+/* The kinds --kind keeps: bits of kind_bit(). */
+enum { K_KERNEL = 1, K_PEER = 2, K_PROBE = 4, K_ALL = 7 };
+static unsigned kinds = K_ALL;
+
+static unsigned kind_bit(const char *kind)
+{
+	return !strcmp(kind, "kernel") ? K_KERNEL : !strcmp(kind, "peer") ? K_PEER :
+	       !strcmp(kind, "probe") ? K_PROBE : 0;
+}
+
+/* Whether --kind keeps result x. */
+static int kept(const bnn_dbt_result_t *x)
+{
+	return (kind_bit(x->kind) & kinds) != 0;
+}
+
+/* Parses --kind's comma-separated list into kinds; -1 when a name is not
+ * a kind. */
+static int parse_kinds(const char *s)
+{
+	char buf[128];
+	unsigned k = 0;
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		unsigned b = kind_bit(t);
+		if (!b)
+			return -1;
+		k |= b;
+	}
+	if (!k)
+		return -1;
+	kinds = k;
+	return 0;
+}
 
 /* The GPU figures of one result (schema 4): CUDA-event device time and the
  * sum over its CUPTI kernel records of the pure kernel time per
@@ -103,6 +141,8 @@ static void csv_run(FILE *f, const bnn_dbt_run_t *r)
 	gpu_cols_t *g = load_gpu_cols(r);
 	for (size_t i = 0; i < r->nres; i++) {
 		const bnn_dbt_result_t *x = &r->res[i];
+		if (!kept(x))
+			continue;
 		fprintf(f, "%lld", (long long)r->id);
 		csv_text(f, r->db_path);
 		csv_text(f, r->fingerprint);
@@ -183,7 +223,7 @@ static void junit_write(FILE *f, const bnn_dbt_run_t *runs, int n)
 		size_t tests = 0, fail = 0, skip = 0;
 		for (size_t k = 0; k < r->nres; k++) {
 			const bnn_dbt_result_t *x = &r->res[k];
-			if (!strcmp(x->kind, "probe"))
+			if (!strcmp(x->kind, "probe") || !kept(x))
 				continue;
 			tests++;
 			fail += !strcmp(x->status, "FAIL") || !strcmp(x->status, "MISTRUSTED");
@@ -199,7 +239,7 @@ static void junit_write(FILE *f, const bnn_dbt_run_t *runs, int n)
 		fprintf(f, "\">\n");
 		for (size_t k = 0; k < r->nres; k++) {
 			const bnn_dbt_result_t *x = &r->res[k];
-			if (!strcmp(x->kind, "probe"))
+			if (!strcmp(x->kind, "probe") || !kept(x))
 				continue;
 			fprintf(f, "    <testcase classname=\"bnnbench.");
 			xml_text(f, x->op);
@@ -240,9 +280,10 @@ static void bench_name(char *buf, size_t len, const bnn_dbt_result_t *x, const c
 
 /* The members every benchmark entry starts with; 0, or -1 out of memory. */
 static int bench_head(json_t *e, const char *name, const char *run_name, long family,
-		      const char *run_type, long long threads)
+		      const char *run_type, long long threads, const char *kind)
 {
 	return bnn_dbt_jset(e, "name", bnn_dbt_jstr(name)) |
+	       bnn_dbt_jset(e, "kind", bnn_dbt_jstr(kind)) |
 	       bnn_dbt_jset(e, "family_index", json_integer(family)) |
 	       bnn_dbt_jset(e, "per_family_instance_index", json_integer(0)) |
 	       bnn_dbt_jset(e, "run_name", bnn_dbt_jstr(run_name)) |
@@ -260,7 +301,7 @@ static json_t *json_aggregate(const bnn_dbt_result_t *x, long family, const char
 	snprintf(suffix, sizeof(suffix), "_%s", agg);
 	bench_name(name, sizeof(name), x, suffix);
 	bench_name(run_name, sizeof(run_name), x, "");
-	bad |= bench_head(e, name, run_name, family, "aggregate", x->threads);
+	bad |= bench_head(e, name, run_name, family, "aggregate", x->threads, x->kind);
 	bad |= bnn_dbt_jset(e, "repetitions", json_integer((json_int_t)x->nsamples));
 	bad |= bnn_dbt_jset(e, "aggregate_name", json_string(agg));
 	bad |= bnn_dbt_jset(e, "aggregate_unit", json_string(percent ? "percentage" : "time"));
@@ -321,11 +362,12 @@ static json_t *json_context(const bnn_dbt_run_t *r)
 	/* The probed peaks are the machine's, so they go with the context. */
 	for (size_t i = 0; i < r->nres && !bad; i++) {
 		const bnn_dbt_result_t *x = &r->res[i];
-		if (strcmp(x->kind, "probe"))
+		if (strcmp(x->kind, "probe") || !kept(x))
 			continue;
 		json_t *p = json_object();
 		bad |= !p;
 		bad |= bnn_dbt_jset(p, "name", bnn_dbt_jstr(x->problem));
+		bad |= bnn_dbt_jset(p, "kind", json_string("probe"));
 		bad |= bnn_dbt_jset(p, "method", bnn_dbt_jstr(x->reason));
 		bad |= bnn_dbt_jset(p, "value", bnn_dbt_jnum(x->value));
 		bad |= bnn_dbt_jset(p, "median", bnn_dbt_jnum(x->value_median));
@@ -358,7 +400,7 @@ static int json_result(json_t *list, const bnn_dbt_result_t *x, long family,
 		json_t *e = json_object();
 		snprintf(msg, sizeof(msg), "%s%s%s", x->status, x->reason ? ": " : "",
 			 x->reason ? x->reason : (strcmp(x->status, "PASS") ? "" : " (not timed)"));
-		bad |= !e || bench_head(e, name, name, family, "iteration", x->threads);
+		bad |= !e || bench_head(e, name, name, family, "iteration", x->threads, x->kind);
 		bad |= bnn_dbt_jset(e, "repetitions", json_integer(0));
 		bad |= bnn_dbt_jset(e, "repetition_index", json_integer(0));
 		bad |= bnn_dbt_jset(e, "iterations", json_integer(0));
@@ -375,7 +417,7 @@ static int json_result(json_t *list, const bnn_dbt_result_t *x, long family,
 		double t = x->samples[k];
 		json_t *e = json_object();
 		sum += t;
-		bad |= !e || bench_head(e, name, name, family, "iteration", x->threads);
+		bad |= !e || bench_head(e, name, name, family, "iteration", x->threads, x->kind);
 		bad |= bnn_dbt_jset(e, "repetitions", json_integer((json_int_t)x->nsamples));
 		bad |= bnn_dbt_jset(e, "repetition_index", json_integer((json_int_t)k));
 		bad |= bnn_dbt_jset(e, "iterations", json_integer(1));
@@ -410,7 +452,7 @@ static json_t *json_run(const bnn_dbt_run_t *r)
 	bad |= bnn_dbt_jset(doc, "context", json_context(r));
 	long family = 0;
 	for (size_t i = 0; i < r->nres && !bad; i++) {
-		if (!strcmp(r->res[i].kind, "probe"))
+		if (!strcmp(r->res[i].kind, "probe") || !kept(&r->res[i]))
 			continue;
 		bad |= json_result(list, &r->res[i], family++, g ? &g[i] : NULL);
 	}
@@ -430,6 +472,7 @@ int bnn_cmd_export(int argc, char **argv)
 		{ "db", required_argument, 0, 'd' },
 		{ "format", required_argument, 0, 'f' },
 		{ "output", required_argument, 0, 'o' },
+		{ "kind", required_argument, 0, 'k' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 }
 	};
@@ -438,11 +481,19 @@ int bnn_cmd_export(int argc, char **argv)
 	int status = BNN_DBT_USAGE, c;
 
 	optind = 1;
+	kinds = K_ALL;
 	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 'f': format = optarg; break;
 		case 'o': out_path = optarg; break;
+		case 'k':
+			if (parse_kinds(optarg) != 0) {
+				fprintf(stderr, "bnnbench: export: --kind: '%s' is not a list of kernel, "
+					"peer and probe\n", optarg);
+				return BNN_DBT_USAGE;
+			}
+			break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return BNN_DBT_USAGE;
 		}

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The report in a real headless browser (Debian's chromium): the page loads
 # and every plot image loads (the page's script counts the images that are
-# complete with a non-zero natural width); a screenshot renders.
+# complete with a non-zero natural width), the roofline, speedup, ReActNet
+# network and block, and trend plots among them; a screenshot renders.
 . "${srcdir:-.}/tests/lib.sh"
 B=$BNNBENCH
 CHROMIUM=${CHROMIUM:-chromium}
@@ -25,11 +26,17 @@ for i in 1 2; do
 	"$B" run --db "$db" --min-time 0.01 --probe-time 0.02 -q 'gemm m=32 n=32 k=512' \
 		'conv h=8 c=32 k=16 pad=1' >/dev/null 2>&1 || echo "# real run $i failed"
 done
+"$B" run --db "$db" --no-probe --no-peers --min-time 0.005 --min-reps 2 -q \
+	'rblock n=1 h=16 w=16 c=32 k=64' 'reactnet n=1 h=32' >/dev/null 2>&1 || echo "# network run failed"
 "$B" report --db "$db" -o "$rep" >/dev/null 2>&1
-ok $? "report from two real runs"
+ok $? "report from three real runs"
 want=$(grep -o '<img class="plot"' "$rep/index.html" | wc -l)
-[ "$want" -ge 3 ]
-ok $? "the page has $want plots"
+n=0
+for f in roofline speedup network reactnet trends; do
+	grep -q "<img class=\"plot\" src=\"$f.svg\"" "$rep/index.html" && n=$((n + 1))
+done
+[ "$want" -ge 5 ] && [ $n -eq 5 ]
+ok $? "the page has $want plots: roofline, speedup, network, reactnet, trends"
 case $rep in /*) url="file://$rep/index.html" ;; *) url="file://$PWD/$rep/index.html" ;; esac
 chrome() {
 	HOME="$T" timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu \

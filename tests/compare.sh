@@ -11,7 +11,7 @@ if ! "$PY" -c 'import sqlite3, json, csv' 2>/dev/null; then
 	echo "1..0 # SKIP python3 with sqlite3 is needed to plant samples"
 	exit 0   # the TAP driver takes "1..0 # SKIP" as the skip; 77 would be an ERROR
 fi
-plan 28
+plan 29
 db="$T/planted.db"
 
 # Ten problems timed 30 times each: base, the same noise again, 10% slower,
@@ -157,7 +157,7 @@ for i in 1 2; do
 	"$B" run --db "$real" --min-time 0.01 --probe-time 0.02 -q 'gemm m=64 n=64 k=256' \
 		'conv h=8 c=16 k=8 pad=1' >/dev/null 2>&1 || echo "# real run $i failed"
 done
-"$B" compare --db "$real" latest~1 latest >"$T/out" 2>&1
+"$B" compare --all --db "$real" latest~1 latest >"$T/out" 2>&1
 rc=$?
 n=$(sqlite3 "$real" "SELECT count(*) FROM result WHERE run_id = 2 AND kind != 'probe'" 2>/dev/null ||
 	"$PY" -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"SELECT count(*) FROM result WHERE run_id = 2 AND kind != 'probe'\").fetchone()[0])" "$real")
@@ -169,8 +169,18 @@ probes=$("$PY" -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execut
 [ "$probes" -ge 3 ] && grep -q '^machine peaks (probes' "$T/out" &&
 	[ "$(grep -cE '^  probe_.* -> .*%$' "$T/out")" -eq "$probes" ]
 ok $? "the machine's probed peaks of both runs are shown beside the verdicts ($probes)"
+# The table leaves out pairs timed on neither side (here the SKIPs of
+# kernels this machine cannot run) and says how many; --all lists them.
 "$B" compare --db "$real" 2 2 >"$T/out" 2>&1
 rc=$?
-[ $rc -eq 0 ] && [ "$(grep -c ' UNCHANGED ' "$T/out")" -eq "$n" ] && grep -q ' +0.0% ' "$T/out"
-ok $? "a real run against itself: all UNCHANGED at +0.0%, exit 0"
+timed=$("$PY" -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"SELECT count(*) FROM result WHERE run_id = 2 AND kind != 'probe' AND median_ns > 0\").fetchone()[0])" "$real")
+untimed=$((n - timed))
+[ $rc -eq 0 ] && [ "$(grep -c ' UNCHANGED ' "$T/out")" -eq "$timed" ] && grep -q ' +0.0% ' "$T/out" &&
+	! grep -q ' SKIP' "$T/out" &&
+	{ [ "$untimed" -eq 0 ] || grep -Eq "^\($untimed pairs? timed on neither side not listed; --all lists them\)$" "$T/out"; }
+ok $? "a real run against itself: the $timed timed pairs UNCHANGED at +0.0%, the $untimed untimed ones left out and counted, exit 0"
+diag "$T/out"
+"$B" compare --all --db "$real" 2 2 >"$T/out" 2>&1
+[ $? -eq 0 ] && [ "$(grep -c ' UNCHANGED ' "$T/out")" -eq "$n" ] && ! grep -q 'not listed' "$T/out"
+ok $? "--all lists every pair ($n)"
 finish

@@ -38,7 +38,7 @@ print(json.dumps({"runs": [{"results": base}, {"results": new}]}))
 PYEOF
 "$PY" "$srcdir/tests/plant.py" "$srcdir/results/schema.sql" "$db" <"$T/spec.json"
 ok $? "planted every pair of statuses and five timed changes"
-"$B" compare --db "$db" 1 2 >"$T/out" 2>"$T/err"
+"$B" compare --all --db "$db" 1 2 >"$T/out" 2>"$T/err"
 rc=$?
 # Expected: PASS to anything else and anything to FAIL regress; to PASS from
 # anything else improves; any other change, and no change, is UNCHANGED.

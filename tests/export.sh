@@ -2,7 +2,8 @@
 # bnnbench export: CSV that Python's csv module reads back field for field,
 # and JSON in Google Benchmark's format with the fields its compare.py
 # reads; names, reasons and command lines with quotes, commas, newlines and
-# markup survive both.
+# markup survive both; every row and entry says its kind, which --kind
+# filters on; JUnit XML whose counts are the run's.
 . "${srcdir:-.}/tests/lib.sh"
 B=$BNNBENCH
 PY=${PYTHON3:-python3}
@@ -11,7 +12,7 @@ if ! "$PY" -c 'import sqlite3, json, csv' 2>/dev/null; then
 	echo "1..0 # SKIP python3 with sqlite3, json and csv is needed to read the exports"
 	exit 0   # the TAP driver takes "1..0 # SKIP" as the skip; 77 would be an ERROR
 fi
-plan 16
+plan 20
 db="$T/real.db"
 "$B" run --db "$db" --min-time 0.01 --probe-time 0.02 -q 'gemm m=32 n=32 k=200' \
 	'conv h=6 c=8 k=4 pad=1' 'gemm m=4 n=4 k=4096 name=tiny' >/dev/null 2>&1
@@ -54,6 +55,12 @@ for name, n, median, rid in timed:
     assert aggs["cv"]["aggregate_unit"] == "percentage"
 untimed = db.execute("SELECT count(*) FROM result WHERE kind != 'probe' AND nsamples = 0").fetchone()[0]
 assert len([b for b in bench if b.get("error_occurred")]) == untimed
+# Every entry says its kind; probes are the context's, each with kind probe.
+kinds = dict(db.execute("SELECT coalesce(p.name, p.canonical) || '/' || r.kernel, r.kind FROM result r"
+                        " JOIN problem p ON p.id = r.problem_id WHERE r.kind != 'probe'").fetchall())
+assert all(b["kind"] == kinds[b["run_name"]] for b in bench), [b for b in bench if "kind" not in b][:1]
+assert {b["kind"] for b in bench} == {"kernel", "peer"}
+assert all(p["kind"] == "probe" for p in ctx["probes"])
 PYEOF
 ok $? "the JSON parses; context and benchmarks carry the fields Google Benchmark's compare.py reads; every sample is a repetition; the median aggregate is the stored median"
 
@@ -179,6 +186,43 @@ odd = ET.parse(sys.argv[3]).getroot()   # names with quotes, <, & parse back
 assert len(odd.findall(".//testcase")) >= 1
 PYEOF
 ok $? "the JUnit XML parses: a test case per result, skipped and failures as stored, odd names escaped"
+"$B" export --db "$db" --format junit -o "$T/all.xml" 1 latest &&
+	"$PY" - "$T/all.xml" "$db" <<'PYEOF'
+import sqlite3, sys, xml.etree.ElementTree as ET
+db = sqlite3.connect(sys.argv[2])
+suites = ET.parse(sys.argv[1]).getroot().findall("testsuite")
+assert len(suites) == 2
+last = db.execute("SELECT max(id) FROM run").fetchone()[0]   # 2 where compare.py ran above, else 1
+for rid, s in zip((1, last), suites):
+    q = lambda w: db.execute("SELECT count(*) FROM result WHERE run_id = ? AND kind != 'probe'" + w, (rid,)).fetchone()[0]
+    cases = s.findall("testcase")
+    want = (q(""), q(" AND status IN ('FAIL', 'MISTRUSTED')"), q(" AND status = 'SKIP'"))
+    got = (int(s.get("tests")), int(s.get("failures")), int(s.get("skipped")))
+    assert got == want and len(cases) == want[0], (rid, got, want, len(cases))
+    assert sum(c.find("skipped") is not None for c in cases) == want[2]
+    assert sum(c.find("failure") is not None for c in cases) == want[1]
+    assert int(s.get("errors")) == 0
+PYEOF
+ok $? "JUnit of runs 1 and latest: per run a testsuite whose tests, failures and skipped equal the run's counts"
+# --kind: the rows of the kinds asked for.
+"$B" export --db "$db" --kind probe 1 >"$T/probes.csv" &&
+	"$B" export --db "$db" --kind kernel,peer 1 >"$T/noprobes.csv" &&
+	"$B" export --db "$db" --format json --kind probe 1 >"$T/probes.json"
+ok $? "export --kind"
+"$PY" - "$T/probes.csv" "$T/noprobes.csv" "$T/probes.json" "$db" <<'PYEOF'
+import csv, json, sqlite3, sys
+db = sqlite3.connect(sys.argv[4])
+n = lambda w: db.execute("SELECT count(*) FROM result WHERE run_id = 1 AND " + w).fetchone()[0]
+p = list(csv.DictReader(open(sys.argv[1], newline="")))
+k = list(csv.DictReader(open(sys.argv[2], newline="")))
+assert len(p) == n("kind = 'probe'") > 0 and {r["kind"] for r in p} == {"probe"}
+assert len(k) == n("kind != 'probe'") and "probe" not in {r["kind"] for r in k}
+d = json.load(open(sys.argv[3]))
+assert d["benchmarks"] == [] and len(d["context"]["probes"]) == len(p)
+PYEOF
+ok $? "--kind probe: the probe rows alone (CSV) or the context's probes alone (JSON); --kind kernel,peer: none"
+expect_fail 2 "--kind: 'gpu' is not a list of kernel, peer and probe" "an unknown kind" -- \
+	"$B" export --db "$db" --kind gpu
 expect_fail 3 "$T/missing.db: No such file" "a database that does not exist is not created" -- \
 	"$B" export --db "$T/missing.db"
 finish

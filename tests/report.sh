@@ -1,9 +1,12 @@
 #!/bin/sh
 # bnnbench report: from two real short runs, an index.html with the
 # roofline, speedup and trend plots as gnuplot SVGs, their .gp and .dat
-# beside them (re-plottable), the conformance tables; the ReActNet plot
-# from reactnet_* problems when there are some; HTML escaping of names
-# and command lines; a missing gnuplot is an error that keeps the data.
+# beside them (re-plottable), the conformance tables; the roofline and the
+# speedups draw every run given (two runs named, a merged database of two
+# machines); the machines side by side, a column each; the ReActNet network
+# by stage from its profile counters and each block alone beside its time
+# inside the network; the filters; HTML escaping of names and command
+# lines; a missing gnuplot is an error that keeps the data.
 # tests/browser.sh opens the page in a real browser.
 . "${srcdir:-.}/tests/lib.sh"
 B=$BNNBENCH
@@ -24,7 +27,7 @@ if ! "$B" list 2>/dev/null | grep -q '^  sgemm__openblas '; then
 	echo "1..0 # SKIP this build has no OpenBLAS sgemm peer, which the speedup plot needs"
 	exit 0   # the TAP driver takes "1..0 # SKIP" as the skip; 77 would be an ERROR
 fi
-plan 23
+plan 33
 db="$T/real.db" rep="$T/rep"
 for i in 1 2; do
 	"$B" run --db "$db" --min-time 0.01 --probe-time 0.02 -q 'gemm m=32 n=32 k=512' \
@@ -46,16 +49,68 @@ for f in roofline speedup trends; do
 done
 [ $n -eq 3 ]
 ok $? "each plot is an SVG and the page shows it"
-timed=$("$PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM result WHERE run_id = 2 AND kind != \"probe\" AND median_ns IS NOT NULL AND status IN (\"PASS\", \"MISTRUSTED\")").fetchone()[0])' "$db")
+# timed DB [RUNS]: the timed kernel and peer results (of the runs, a
+# comma-separated list of ids; default all), all gemm or conv here, each a
+# point of the roofline.
+timed() {
+	"$PY" - "$@" <<'PYEOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+w = " AND run_id IN (%s)" % sys.argv[2] if len(sys.argv) > 2 else ""
+print(db.execute("SELECT count(*) FROM result WHERE kind != 'probe' AND median_ns > 0"
+                 " AND status IN ('PASS', 'MISTRUSTED')" + w).fetchone()[0])
+PYEOF
+}
+# peerbars DB: (run, problem, peer) with a timed peer and a timed kernel.
+peerbars() {
+	"$PY" - "$1" <<'PYEOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+print(db.execute("""SELECT count(*) FROM result p WHERE p.kind = 'peer' AND p.median_ns > 0
+  AND p.status IN ('PASS', 'MISTRUSTED') AND EXISTS (SELECT 1 FROM result k WHERE
+  k.run_id = p.run_id AND k.problem_id = p.problem_id AND k.kind = 'kernel' AND k.median_ns > 0
+  AND k.status IN ('PASS', 'MISTRUSTED'))""").fetchone()[0])
+PYEOF
+}
+all=$(timed "$db")
 pts=$(grep -c '^[0-9]' "$rep/roofline.dat")
-[ "$pts" -eq "$timed" ] && [ "$pts" -ge 6 ]
-ok $? "the roofline has one point per timed result of the headline run ($pts of $timed)"
-grep -q 'roof xorpopc avx2' "$rep/roofline.gp" && grep -q 'GB/s' "$rep/roofline.gp"
-ok $? "the roofline draws the probed XOR-popcount peaks and the memory bandwidth"
-grep -q 'sgemm__openblas' "$rep/speedup.dat" && grep -q '^"gemm_m32_n32_k512" "bgemm_xor_popc__[a-z0-9_]*" "sgemm__openblas" [0-9.e+-]* 1 [0-9.e+-]* [0-9.e+-]*$' "$rep/speedup.dat"
-ok $? "speedup: the best kernel of each problem against each peer"
-[ "$(grep -c '^[0-9]' "$rep/trends.dat")" -eq 2 ]
-ok $? "trends: one row per run"
+rows=$(grep -o '<tr><td class="num">[0-9]*</td><td>[^<]*</td><td>[^<]*</td><td class="num">[0-9]*</td><td>machine' "$rep/index.html" | wc -l)
+[ "$pts" -eq "$all" ] && [ "$rows" -eq "$all" ] && [ "$pts" -ge 12 ]
+ok $? "the roofline draws every timed result of both runs ($pts points, $rows table rows, of $all)"
+grep -q 'xorpopc avx2' "$rep/roofline.gp" && grep -q 'GB/s' "$rep/roofline.gp" &&
+	[ "$(grep -c '^"[0-9,]*" ' "$rep/roofline.dat")" -eq 2 ] &&
+	grep -q 'with labels' "$rep/roofline.gp" && grep -q '<table id="roofline-problems">' "$rep/index.html"
+ok $? "the roofline draws the probed peaks and bandwidth, numbers the two problems and names them in a table"
+"$PY" - "$rep/roofline.dat" "$rep/roofline.gp" <<'PYEOF'
+import re, sys
+pts = [tuple(map(float, l.split()[:2])) for l in open(sys.argv[1]) if l[0].isdigit()]
+gp = open(sys.argv[2]).read()
+x0, x1, y0, y1 = map(float, re.search(r"set xrange \[(\S+):(\S+)\]\nset yrange \[(\S+):(\S+)\]", gp).groups())
+xs = [p[0] for p in pts]
+ys = [p[1] for p in pts]
+# Scaled to the data: on the log axes the points span at least a third of
+# the frame's width, and the frame is no more than 2x beyond them.
+assert x0 <= min(xs) and max(xs) <= x1 and y0 <= min(ys) and max(ys) <= y1, (x0, x1, y0, y1)
+assert x0 >= min(xs) / 4 and x1 <= max(xs) * 4, (x0, x1, min(xs), max(xs))
+assert y0 >= min(ys) / 4, (y0, min(ys))
+PYEOF
+ok $? "the roofline's frame is scaled to its points"
+bars=$(peerbars "$db")
+[ "$(grep -c '^[0-9]' "$rep/speedup.dat")" -eq "$bars" ] && [ "$bars" -ge 4 ] &&
+	grep -Eq '^[0-9]+ [0-9.e+-]+ [0-9.e+-]+ [0-9.e+-]+ [0-9]+ [0-9.e+-]+ 2 "gemm_m32_n32_k512" "bgemm_xor_popc__[a-z0-9_]*" "sgemm__openblas"$' "$rep/speedup.dat" &&
+	grep -q 'with vectors nohead' "$rep/speedup.gp"
+ok $? "speedup: every (run, problem, peer) of both runs is a bar with its interval ($bars)"
+[ "$(grep -c '^[0-9]' "$rep/trends.dat")" -eq 2 ] && "$PY" - "$rep/trends.dat" "$rep/trends.gp" <<'PYEOF'
+import re, sys
+head = [l for l in open(sys.argv[1]) if l.startswith("# index")][0].split('"')[-1].split()
+series = head[0::3]
+assert len(series) >= 2 and head[1::3] == [k + "_lo" for k in series], head
+gp = open(sys.argv[2]).read()
+bands = re.findall(r"with filledcurves lc rgb '(#[0-9a-f]{6})'", gp)
+assert len(bands) == len(series), (len(bands), len(series))       # a band per series
+assert len(set(bands)) == min(len(series), 12), bands             # a colour each
+PYEOF
+ok $? "trends: one row per run, a band and a colour per kernel"
 grep -q 'No ReActNet results in these runs' "$rep/index.html" && [ ! -e "$rep/reactnet.svg" ]
 ok $? "no ReActNet problems: the page says so"
 grep -q '<h2 id="conformance">' "$rep/index.html" &&
@@ -82,12 +137,13 @@ JSON
 "$B" report --db "$T/planted.db" -o "$T/rep2" >"$T/out" 2>&1
 ok $? "report of a planted run with ReActNet blocks"
 diag "$T/out"
-[ -s "$T/rep2/reactnet.svg" ] && grep -q '^# block conv3x3 conv1x1 block$' "$T/rep2/reactnet.dat" &&
-	grep -Eq '^"b1" 90[0-9.]* (29|30)[0-9.]* 1(29|30)[0-9.]*$' "$T/rep2/reactnet.dat" &&
-	grep -Eq '^"b2" [0-9.]+ 0 -$' "$T/rep2/reactnet.dat" && [ "$(grep -c '^"' "$T/rep2/reactnet.dat")" -eq 2 ]
-ok $? "ReActNet: per block, each conv's latency stacked and the whole block's; the network is no block"
-grep -Eq '<td>reactnet_a_b1</td><td>reactnet_a</td><td class="num">[45]\.[0-9]*</td>' "$T/rep2/index.html"
-ok $? "the whole network's time is in its own table"
+[ -s "$T/rep2/reactnet.svg" ] && grep -q '^# block conv3x3 conv1x1 alone in_network$' "$T/rep2/reactnet.dat" &&
+	grep -Eq '^"reactnet_b1" 90[0-9.]* (29|30)[0-9.]* 1(29|30)[0-9.]* 0$' "$T/rep2/reactnet.dat" &&
+	[ "$(grep -c '^"' "$T/rep2/reactnet.dat")" -eq 1 ]
+ok $? "ReActNet: per block, its convs matched by shape, stacked, beside the whole block; the network is no block"
+grep -Eq '<td>reactnet_a_b1</td><td>reactnet_a</td><td class="num">1</td><td class="num">[45]\.[0-9]*</td>' "$T/rep2/index.html" &&
+	grep -q 'has its stages profiled' "$T/rep2/index.html" && [ ! -e "$T/rep2/network.svg" ]
+ok $? "the whole network's time is in its own table; without profile counters no breakdown"
 grep -q 'src="reactnet.svg"' "$T/rep2/index.html"
 ok $? "and the page shows it"
 h="$T/rep2/index.html"
@@ -121,15 +177,69 @@ PYEOF
 "$B" merge "$db" "$T/other.db" -o "$T/fleet.db" >/dev/null 2>&1 &&
 	"$B" report --db "$T/fleet.db" -o "$T/rep3" >/dev/null 2>&1
 ok $? "report of a fleet of two machines"
+fleet=$(timed "$T/fleet.db")
+pts=$(grep -c '^[0-9]' "$T/rep3/roofline.dat")
+[ "$pts" -eq "$fleet" ] && [ "$pts" -eq $((2 * all)) ] &&
+	[ "$(grep -c '^# machine 1, kernel' "$T/rep3/roofline.dat")" -ge 1 ] &&
+	[ "$(grep -c '^# machine 2, kernel' "$T/rep3/roofline.dat")" -ge 1 ]
+ok $? "the fleet's roofline draws every run of both machines ($pts points of $fleet)"
+bars=$(peerbars "$T/fleet.db")
+[ "$(grep -c '^[0-9]' "$T/rep3/speedup.dat")" -eq "$bars" ] &&
+	[ "$(sed -n 's/^[0-9][^"]* \([0-9]*\) "[^"]*" "[^"]*" "[^"]*"$/\1/p' "$T/rep3/speedup.dat" | sort -u | wc -l)" -eq 4 ]
+ok $? "the fleet's speedups: a bar per (run, problem, peer) of all four runs ($bars)"
+[ -s "$T/rep3/trends.svg" ] && [ -s "$T/rep3/trends_m2.svg" ]
+ok $? "a trend per machine"
 "$PY" - "$T/rep3/index.html" <<'PYEOF'
 import re, sys
 h = open(sys.argv[1]).read()
 sec = h[h.index('id="machines"'):h.index('id="conformance"')]
-assert "Other CPU" in sec and "(baseline)" in sec, sec[:400]
+assert "Other CPU" in sec and "the baseline" in sec, sec[:400]
 rows = re.findall(r"<tr><td>(gemm_m32_n32_k512|conv_[^<]*)</td>.*?<td class=\"num\">([0-9.]+)x</td></tr>", sec)
 assert rows and all(abs(float(x) - 0.5) < 0.01 for _, x in rows), rows
 PYEOF
 ok $? "machines side by side: both machines, and the second at 0.50x of the baseline per problem"
-"$B" report --db "$db" -o "$T/rep4" >/dev/null 2>&1 && grep -q 'All timed runs given come from one machine' "$T/rep4/index.html"
+"$PY" - "$T/rep3/index.html" <<'PYEOF'
+import re, sys
+h = open(sys.argv[1]).read()
+t = re.search(r'<table id="machines-hw">(.*?)</table>', h, re.S).group(1)
+rows = re.findall(r"<tr>(.*?)</tr>", t, re.S)
+cols = [len(re.findall(r"<t[hd][ >]", r)) for r in rows]
+assert cols[0] == 3 and all(c == 3 for c in cols), cols   # a label column and one per machine
+assert "Other CPU" in rows[3] and "TOPS" in t and "GB/s" in t, rows[3]
+PYEOF
+ok $? "the hardware table has one column per machine"
+"$B" report --db "$T/fleet.db" --machine feedface -o "$T/rep5" >/dev/null 2>&1 &&
+	grep -q '<p>2 runs of 1 machine' "$T/rep5/index.html" &&
+	grep -q 'All runs given come from one machine' "$T/rep5/index.html"
+ok $? "--machine keeps one machine's runs"
+expect_fail 2 "no run given matches --suite nosuch" "a filter that keeps nothing" -- \
+	"$B" report --db "$T/fleet.db" --suite nosuch -o "$T/rep6"
+"$B" report --db "$db" -o "$T/rep7" 1 2 >/dev/null 2>&1 &&
+	[ "$(grep -c '^[0-9]' "$T/rep7/roofline.dat")" -eq "$all" ] && [ "$(grep -c '^[0-9]' "$T/rep7/speedup.dat")" -eq "$(peerbars "$db")" ]
+ok $? "report of two runs named on the command line draws both"
+
+# ReActNet-A end to end, profiled: the network by stage and each block
+# alone beside its time inside the network.
+"$B" run --db "$T/net.db" --no-probe --no-peers --min-time 0.005 --min-reps 2 -q \
+	'rblock n=1 h=16 w=16 c=32 k=64' 'reactnet n=1 h=32' >/dev/null 2>&1
+"$B" report --db "$T/net.db" -o "$T/rep8" >"$T/out" 2>&1
+ok $? "report of a profiled network run"
+diag "$T/out"
+"$PY" - "$T/net.db" "$T/rep8" <<'PYEOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+d = sys.argv[2]
+nets = db.execute("""SELECT count(DISTINCT result_id) FROM counter WHERE source = 'profile'
+                     AND status = 'ok'""").fetchone()[0]
+rows = [l.split('" ')[1].split() for l in open(d + "/network.dat") if l.startswith('"')]
+assert nets >= 1 and len(rows) == nets, (nets, len(rows))
+assert all(len(r) == 17 and all(float(x) > 0 for x in r) for r in rows), rows
+blocks = [l.split() for l in open(d + "/reactnet.dat") if l.startswith('"')]
+assert len(blocks) == 13, len(blocks)
+assert float(blocks[0][3]) > 0 and float(blocks[0][4]) > 0, blocks[0]   # block 1: alone and in the network
+assert all(float(b[4]) > 0 for b in blocks), blocks
+PYEOF
+ok $? "the network's 15 stages per profiled network result; 13 blocks, block 1 also timed alone"
+"$B" report --db "$db" -o "$T/rep4" >/dev/null 2>&1 && grep -q 'All runs given come from one machine' "$T/rep4/index.html"
 ok $? "one machine: the section says how to compare several"
 finish
