@@ -209,7 +209,12 @@ void bnn_machine_read(bnn_machine_t *m)
 	memset(m, 0, sizeof(*m));
 	if (gethostname(m->hostname, sizeof(m->hostname) - 1) != 0)
 		snprintf(m->hostname, sizeof(m->hostname), "unknown");
-	cpuinfo("model name", m->cpu_model, sizeof(m->cpu_model));
+	/* The CPU model as hwloc names it (on Linux it reads the same
+	 * "model name" line); /proc/cpuinfo only when hwloc cannot tell. */
+	bnn_topo_read(&m->topo);
+	snprintf(m->cpu_model, sizeof(m->cpu_model), "%s", m->topo.cpu_model);
+	if (!m->cpu_model[0])
+		cpuinfo("model name", m->cpu_model, sizeof(m->cpu_model));
 	if (!m->cpu_model[0])
 		snprintf(m->cpu_model, sizeof(m->cpu_model), "unknown");
 	snprintf(m->features, sizeof(m->features), "%s", bnn_cpu_features());
@@ -246,7 +251,6 @@ void bnn_machine_read(bnn_machine_t *m)
 			 u.version, u.machine);
 	else
 		snprintf(m->kernel, sizeof(m->kernel), "unknown");
-	bnn_topo_read(&m->topo);
 	make_record(m);
 }
 

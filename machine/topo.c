@@ -82,6 +82,10 @@ int bnn_topo_read(bnn_topo_t *t)
 	t->l2_bytes = cache_size(topo, HWLOC_OBJ_L2CACHE, 1);
 	t->l3_bytes = cache_size(topo, HWLOC_OBJ_L3CACHE, 1);
 	t->l3_caches = t->l3_bytes >= 0 ? count(topo, HWLOC_OBJ_L3CACHE) : 0;
+	hwloc_obj_t pkg = hwloc_get_obj_by_type(topo, HWLOC_OBJ_PACKAGE, 0);
+	const char *model = pkg ? hwloc_obj_get_info_by_name(pkg, "CPUModel") : NULL;
+	if (model)
+		snprintf(t->cpu_model, sizeof(t->cpu_model), "%s", model);
 	char *buf = NULL;
 	int len = 0;
 	if (hwloc_topology_export_xmlbuffer(topo, &buf, &len, 0) == 0 && buf) {

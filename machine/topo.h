@@ -14,6 +14,7 @@ typedef struct {
 	int64_t l1d_bytes, l2_bytes, l3_bytes;     /* size of one cache; -1 unknown */
 	int64_t l3_caches;                         /* how many L3s; -1 unknown */
 	char *xml;            /* hwloc's XML export, malloc'ed; NULL when unknown */
+	char cpu_model[256];  /* hwloc's CPUModel of the first package, "" unknown */
 	char error[256];      /* why the topology is partial, "" when it is not */
 } bnn_topo_t;
 
