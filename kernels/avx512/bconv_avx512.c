@@ -47,6 +47,12 @@ typedef struct {
 	uint32_t *wt;               /* [steps][kpad] */
 	int32_t *toff;              /* [steps]: offset of step s from a pixel */
 	int32_t *wsumt;             /* [taps][kpad]: weight sums per tap */
+	/* Zero padding: output (oy, ox) took sum(w) from every tap in the +1
+	 * border. Its taps there depend only on the row class ycls[oy] and the
+	 * column class xcls[ox] (0: inside); corr[(yc * ncx + xc)][kpad] is
+	 * their weight sum, subtracted once per border output. */
+	int32_t *ycls, *xcls, *corr;
+	int64_t ncx;
 } conv_state_t;
 
 void BNN_A512(bnn_bconv_release)(void *state)
@@ -59,6 +65,9 @@ void BNN_A512(bnn_bconv_release)(void *state)
 	free(st->wt);
 	free(st->toff);
 	free(st->wsumt);
+	free(st->ycls);
+	free(st->xcls);
+	free(st->corr);
 	free(st->wpan);
 	if (st->scratch)
 		for (int t = 0; t < st->nthreads; t++)
@@ -121,6 +130,79 @@ static inline uint32_t sign_dword(const float *p, const float *shift, int64_t cn
 	return word;
 }
 
+
+/* The taps (< 64) of output o that fall outside [0, size), as a bit mask. */
+static uint64_t pad_taps(int64_t o, int64_t stride, int64_t pad, int64_t dil, int64_t taps,
+			 int64_t size)
+{
+	uint64_t m = 0;
+	for (int64_t t = 0; t < taps; t++) {
+		int64_t i = o * stride - pad + t * dil;
+		if (i < 0 || i >= size)
+			m |= (uint64_t)1 << t;
+	}
+	return m;
+}
+
+/* Classes of rows or columns by their padded taps: cls[o] = index into
+ * masks (masks[0] = 0, inside); returns the class count. */
+static int64_t classify(int32_t *cls, uint64_t *masks, int64_t count, int64_t stride, int64_t pad,
+			int64_t dil, int64_t taps, int64_t size)
+{
+	int64_t nc = 1;
+	masks[0] = 0;
+	for (int64_t o = 0; o < count; o++) {
+		uint64_t m = pad_taps(o, stride, pad, dil, taps, size);
+		int64_t c = 0;
+		while (c < nc && masks[c] != m)
+			c++;
+		if (c == nc)
+			masks[nc++] = m;
+		cls[o] = (int32_t)c;
+	}
+	return nc;
+}
+
+static int correct_prepare(conv_state_t *st)
+{
+	const bnn_conv_state_t *b = st->base;
+	const bnn_conv_shape_t *s = &b->s;
+	if (s->pad == 0 || s->pad_value != 0)
+		return 0;
+	st->ycls = malloc((size_t)s->oh * sizeof(int32_t));
+	st->xcls = malloc((size_t)s->ow * sizeof(int32_t));
+	uint64_t *ym = malloc((size_t)(s->oh + 1) * sizeof(uint64_t));
+	uint64_t *xm = malloc((size_t)(s->ow + 1) * sizeof(uint64_t));
+	if (!st->ycls || !st->xcls || !ym || !xm) {
+		free(ym);
+		free(xm);
+		return -ENOMEM;
+	}
+	int64_t ncy = classify(st->ycls, ym, s->oh, s->stride, s->pad, s->dil, s->kh, s->h);
+	st->ncx = classify(st->xcls, xm, s->ow, s->stride, s->pad, s->dil, s->kw, s->w);
+	st->corr = calloc((size_t)(ncy * st->ncx * st->kpad), sizeof(int32_t));
+	if (!st->corr) {
+		free(ym);
+		free(xm);
+		return -ENOMEM;
+	}
+	for (int64_t yc = 0; yc < ncy; yc++)
+		for (int64_t xc = 0; xc < st->ncx; xc++) {
+			int32_t *cv = st->corr + (yc * st->ncx + xc) * st->kpad;
+			for (int64_t ky = 0; ky < s->kh; ky++)
+				for (int64_t kx = 0; kx < s->kw; kx++) {
+					if (!((ym[yc] >> ky) & 1) && !((xm[xc] >> kx) & 1))
+						continue;
+					const int32_t *ws = st->wsumt + (ky * s->kw + kx) * st->kpad;
+					for (int64_t o = 0; o < st->kpad; o++)
+						cv[o] += ws[o];
+				}
+		}
+	free(ym);
+	free(xm);
+	return 0;
+}
+
 static int direct_prepare(conv_state_t *st)
 {
 	const bnn_conv_state_t *b = st->base;
@@ -156,7 +238,28 @@ static int direct_prepare(conv_state_t *st)
 					(uint32_t)(wr[w / 2] >> (32 * (w % 2)));
 			st->wsumt[t * st->kpad + o] = b->wsum[o * b->taps + t];
 		}
-	return 0;
+	return correct_prepare(st);
+}
+
+/* One image row of w pixels of c floats (c a multiple of 32), plus shift
+ * when SH, into dst[word * pw + ix]: unmasked compares, inlined twice. */
+static inline __attribute__((always_inline)) void
+pack_row32(const float *src, const float *shift, int64_t w, int64_t c, uint32_t *dst, int64_t pw,
+	   const int SH)
+{
+	const __m512 zero = _mm512_setzero_ps();
+	const int64_t dpp = c / 32;
+	for (int64_t ix = 0; ix < w; ix++, src += c)
+		for (int64_t j = 0; j < dpp; j++) {
+			__m512 lo = _mm512_loadu_ps(src + 32 * j), hi = _mm512_loadu_ps(src + 32 * j + 16);
+			if (SH) {
+				lo = _mm512_add_ps(lo, _mm512_loadu_ps(shift + 32 * j));
+				hi = _mm512_add_ps(hi, _mm512_loadu_ps(shift + 32 * j + 16));
+			}
+			uint32_t m = (uint32_t)_mm512_cmp_ps_mask(lo, zero, _CMP_LT_OQ) |
+				     (uint32_t)_mm512_cmp_ps_mask(hi, zero, _CMP_LT_OQ) << 16;
+			dst[j * pw + ix] = m;
+		}
 }
 
 /* Image rows [r0, r1) (flattened n, y) into the planar packed image. */
@@ -170,6 +273,13 @@ static void direct_pack(void *vst, int64_t r0, int64_t r1, int tid)
 		int64_t n = r / s->h, y = r % s->h;
 		uint32_t *dst = st->x + n * st->imgdw + (y + s->pad) * st->rowdw + s->pad;
 		const float *src = b->x + r * s->w * s->c;
+		if (s->c % 32 == 0) {
+			if (b->shift)
+				pack_row32(src, b->shift, s->w, s->c, dst, b->pw, 1);
+			else
+				pack_row32(src, NULL, s->w, s->c, dst, b->pw, 0);
+			continue;
+		}
 		for (int64_t ix = 0; ix < s->w; ix++, src += s->c)
 			for (int64_t w = 0; w < st->dpp; w++) {
 				int64_t cnt = s->c - 32 * w;
@@ -177,30 +287,6 @@ static void direct_pack(void *vst, int64_t r0, int64_t r1, int tid)
 								 b->shift ? b->shift + 32 * w : NULL,
 								 cnt < 32 ? cnt : 32);
 			}
-	}
-}
-
-/* Zero padding: output (oy, ox) took sum(w) from each tap in the +1 border;
- * subtract it, channels [oc0, oc1). */
-static void direct_correct(const conv_state_t *st, int32_t *o_px, int64_t oy, int64_t ox,
-			   int64_t oc0, int64_t oc1)
-{
-	const bnn_conv_shape_t *s = &st->base->s;
-	for (int64_t ky = 0; ky < s->kh; ky++) {
-		int64_t iy = oy * s->stride - s->pad + ky * s->dil;
-		for (int64_t kx = 0; kx < s->kw; kx++) {
-			int64_t ix = ox * s->stride - s->pad + kx * s->dil;
-			if (iy >= 0 && iy < s->h && ix >= 0 && ix < s->w)
-				continue;
-			const int32_t *ws = st->wsumt + (ky * s->kw + kx) * st->kpad;
-			int64_t o = oc0;
-			for (; o + 16 <= oc1; o += 16)
-				_mm512_storeu_si512((void *)(o_px + o),
-						    _mm512_sub_epi32(_mm512_loadu_si512((const void *)(o_px + o)),
-								     _mm512_loadu_si512((const void *)(ws + o))));
-			for (; o < oc1; o++)
-				o_px[o] -= ws[o];
-		}
 	}
 }
 
@@ -212,7 +298,7 @@ static void direct_rows(void *vst, int64_t i0, int64_t i1, int tid)
 	const int64_t nrows = s->n * s->oh, P = st->bc->p, qw = 16 * st->bc->q;
 	const bnn_a512_bc_fn fn = st->bc->fn[s->stride - 1];
 	const int32_t ktot = (int32_t)(st->base->taps * s->c);
-	const int correct = s->pad > 0 && s->pad_value == 0;
+	const int correct = st->corr != NULL;
 	(void)tid;
 	for (int64_t it = i0; it < i1; it++) {
 		int64_t qb = it / nrows, r = it % nrows, n = r / s->oh, oy = r % s->oh;
@@ -224,13 +310,20 @@ static void direct_rows(void *vst, int64_t i0, int64_t i1, int tid)
 			   orow + ox * s->k + oc0, s->k, s->ow - ox, oc1 - oc0);
 		if (!correct)
 			continue;
-		int row_pad = oy * s->stride - s->pad < 0 ||
-			      oy * s->stride - s->pad + (s->kh - 1) * s->dil >= s->h;
+		int64_t yc = st->ycls[oy];
 		for (int64_t ox = 0; ox < s->ow; ox++) {
-			int col_pad = ox * s->stride - s->pad < 0 ||
-				      ox * s->stride - s->pad + (s->kw - 1) * s->dil >= s->w;
-			if (row_pad || col_pad)
-				direct_correct(st, orow + ox * s->k, oy, ox, oc0, oc1);
+			int64_t xc = st->xcls[ox];
+			if (yc == 0 && xc == 0)
+				continue;
+			const int32_t *cv = st->corr + (yc * st->ncx + xc) * st->kpad;
+			int32_t *o_px = orow + ox * s->k;
+			int64_t o = oc0;
+			for (; o + 16 <= oc1; o += 16)
+				_mm512_storeu_si512((void *)(o_px + o),
+						    _mm512_sub_epi32(_mm512_loadu_si512((const void *)(o_px + o)),
+								     _mm512_loadu_si512((const void *)(cv + o))));
+			for (; o < oc1; o++)
+				o_px[o] -= cv[o];
 		}
 	}
 }
@@ -254,7 +347,9 @@ int BNN_A512(bnn_bconv_prepare)(const bnn_op_desc_t *d, const bnn_inputs_t *in, 
 	}
 	bnn_conv_state_t *b = st->base;
 	b->pack_shift = BNN_A512(bnn_pack_rsign);   /* ReActNet's RSign, fused */
-	if (d->conv.groups == 1 && (d->conv.stride == 1 || d->conv.stride == 2)) {
+	/* kh, kw <= 64: the pad correction's tap masks (correct_prepare) */
+	if (d->conv.groups == 1 && (d->conv.stride == 1 || d->conv.stride == 2) &&
+	    d->conv.kh <= 64 && d->conv.kw <= 64) {
 		rc = direct_prepare(st);
 		if (rc != 0) {
 			BNN_A512(bnn_bconv_release)(st);

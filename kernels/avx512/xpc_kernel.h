@@ -133,6 +133,15 @@ bnn_a512_bcast_tile(const uint32_t *x, const int32_t *toff, const uint32_t *w, i
 		}
 	}
 	const __m512i kv = _mm512_set1_epi32(k);
+	if (rows >= P && cols >= 16 * Q) {   /* a whole tile: no tests per store */
+#pragma GCC unroll 16
+		for (int i = 0; i < P; i++)
+#pragma GCC unroll 4
+			for (int q = 0; q < Q; q++)
+				_mm512_storeu_si512((void *)(c + i * ldc + 16 * q),
+						    _mm512_sub_epi32(kv, _mm512_slli_epi32(acc[i][q], 1)));
+		return;
+	}
 #pragma GCC unroll 16
 	for (int i = 0; i < P; i++) {
 		if (i >= rows)
