@@ -19,6 +19,7 @@
 #include "intrin.h"
 #include "xpc_kernel.h"
 #include "generic/generic.h"
+#include "generic/pad_class.h"
 #include "parallel.h"
 
 #define PIX_BLOCK 128   /* output pixels per GEMM block: 32 A panels */
@@ -131,76 +132,10 @@ static inline uint32_t sign_dword(const float *p, const float *shift, int64_t cn
 }
 
 
-/* The taps (< 64) of output o that fall outside [0, size), as a bit mask. */
-static uint64_t pad_taps(int64_t o, int64_t stride, int64_t pad, int64_t dil, int64_t taps,
-			 int64_t size)
-{
-	uint64_t m = 0;
-	for (int64_t t = 0; t < taps; t++) {
-		int64_t i = o * stride - pad + t * dil;
-		if (i < 0 || i >= size)
-			m |= (uint64_t)1 << t;
-	}
-	return m;
-}
-
-/* Classes of rows or columns by their padded taps: cls[o] = index into
- * masks (masks[0] = 0, inside); returns the class count. */
-static int64_t classify(int32_t *cls, uint64_t *masks, int64_t count, int64_t stride, int64_t pad,
-			int64_t dil, int64_t taps, int64_t size)
-{
-	int64_t nc = 1;
-	masks[0] = 0;
-	for (int64_t o = 0; o < count; o++) {
-		uint64_t m = pad_taps(o, stride, pad, dil, taps, size);
-		int64_t c = 0;
-		while (c < nc && masks[c] != m)
-			c++;
-		if (c == nc)
-			masks[nc++] = m;
-		cls[o] = (int32_t)c;
-	}
-	return nc;
-}
-
 static int correct_prepare(conv_state_t *st)
 {
-	const bnn_conv_state_t *b = st->base;
-	const bnn_conv_shape_t *s = &b->s;
-	if (s->pad == 0 || s->pad_value != 0)
-		return 0;
-	st->ycls = malloc((size_t)s->oh * sizeof(int32_t));
-	st->xcls = malloc((size_t)s->ow * sizeof(int32_t));
-	uint64_t *ym = malloc((size_t)(s->oh + 1) * sizeof(uint64_t));
-	uint64_t *xm = malloc((size_t)(s->ow + 1) * sizeof(uint64_t));
-	if (!st->ycls || !st->xcls || !ym || !xm) {
-		free(ym);
-		free(xm);
-		return -ENOMEM;
-	}
-	int64_t ncy = classify(st->ycls, ym, s->oh, s->stride, s->pad, s->dil, s->kh, s->h);
-	st->ncx = classify(st->xcls, xm, s->ow, s->stride, s->pad, s->dil, s->kw, s->w);
-	st->corr = calloc((size_t)(ncy * st->ncx * st->kpad), sizeof(int32_t));
-	if (!st->corr) {
-		free(ym);
-		free(xm);
-		return -ENOMEM;
-	}
-	for (int64_t yc = 0; yc < ncy; yc++)
-		for (int64_t xc = 0; xc < st->ncx; xc++) {
-			int32_t *cv = st->corr + (yc * st->ncx + xc) * st->kpad;
-			for (int64_t ky = 0; ky < s->kh; ky++)
-				for (int64_t kx = 0; kx < s->kw; kx++) {
-					if (!((ym[yc] >> ky) & 1) && !((xm[xc] >> kx) & 1))
-						continue;
-					const int32_t *ws = st->wsumt + (ky * s->kw + kx) * st->kpad;
-					for (int64_t o = 0; o < st->kpad; o++)
-						cv[o] += ws[o];
-				}
-		}
-	free(ym);
-	free(xm);
-	return 0;
+	return bnn_pad_class_prepare(&st->base->s, st->wsumt, st->kpad, &st->ycls, &st->xcls,
+				     &st->corr, &st->ncx);
 }
 
 static int direct_prepare(conv_state_t *st)
