@@ -11,7 +11,7 @@
  * broadcast-tile GEMM (below: tails of the pixel and channel tiles, 32 and
  * non-multiple-of-32 channels, stride 2, dilation, one row or column,
  * RSign through the ReActNet block); those also run on the native AVX-512
- * kernels when this CPU has them.
+ * and AVX2 kernels when this CPU has them.
  */
 #include <stdio.h>
 #include <string.h>
@@ -84,14 +84,15 @@ int main(void)
 			bnn_suite_free(&suite);
 			return tap_exit();
 		}
-	/* The native AVX-512 kernels of the table, when this CPU runs them. */
+	/* The native AVX-512 and AVX2 kernels of the table (their direct
+	 * convolutions share the design), when this CPU runs them. */
 	const bnn_kernel_t *native[64];
 	size_t nn = 0;
 	char why[256];
-	if (bnn_isa_available(BNN_ISA_AVX512, why, sizeof(why)))
-		for (size_t k = 0; k < bnn_kernel_count && nn < 64; k++)
-			if (bnn_kernels[k].isa == BNN_ISA_AVX512)
-				native[nn++] = &bnn_kernels[k];
+	for (size_t k = 0; k < bnn_kernel_count && nn < 64; k++)
+		if ((bnn_kernels[k].isa == BNN_ISA_AVX512 || bnn_kernels[k].isa == BNN_ISA_AVX2) &&
+		    bnn_isa_available(bnn_kernels[k].isa, why, sizeof(why)))
+			native[nn++] = &bnn_kernels[k];
 	/* One point per (threads, kernel, problem of its op), one per kernel
 	 * and thread count for the total. */
 	int plan = 0;
