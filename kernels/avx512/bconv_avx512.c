@@ -242,7 +242,7 @@ static void direct_rows(void *vst, int64_t i0, int64_t i1, int tid)
 		int32_t *orow = st->out + r * s->ow * s->k;
 		for (int64_t ox = 0; ox < s->ow; ox += P)
 			fn(xr + ox * s->stride, st->toff, st->wt + oc0, st->kpad, st->steps, ktot,
-			   orow + ox * s->k + oc0, s->k, s->ow - ox, oc1 - oc0);
+			   orow + ox * s->k + oc0, s->k, s->ow - ox, oc1 - oc0, 0);
 		if (!correct)
 			continue;
 		int64_t yc = st->ycls[oy];

@@ -327,8 +327,10 @@ static int bcast_prepare(gemm_state_t *st, const bnn_inputs_t *in)
 	return 0;
 }
 
-/* Items [i0, i1) of (column block, A panel), column blocks outer: a block
- * of B (steps x 16Q words) stays in cache while the A panels pass. */
+/* Items [i0, i1) of (column block, A panel), column blocks outer. For each
+ * column block, K in slices of KS_STEPS words: the slice of B (16Q columns,
+ * 16 KiB at Q = 4) stays in L1 while the A panels' slices, in L2, pass. */
+#define KS_STEPS 64
 static void bcast_task(void *vst, int64_t i0, int64_t i1, int tid)
 {
 	const gemm_state_t *st = vst;
@@ -336,10 +338,18 @@ static void bcast_task(void *vst, int64_t i0, int64_t i1, int tid)
 	int32_t *c = st->out;
 	const int64_t P = st->bc->p, qw = 16 * st->bc->q;
 	(void)tid;
-	for (int64_t it = i0; it < i1; it++) {
-		int64_t qb = it / st->mp, ip = it % st->mp, j0 = qb * qw;
-		st->bc->fn[0](st->at + ip * P * st->steps, st->toff, st->bt + j0, st->kpad, st->steps,
-			      (int32_t)s->k, c + ip * P * s->n + j0, s->n, s->m - ip * P, s->n - j0);
+	for (int64_t it = i0; it < i1;) {
+		int64_t qb = it / st->mp, ip0 = it % st->mp, j0 = qb * qw;
+		int64_t ip1 = i1 - it < st->mp - ip0 ? ip0 + (i1 - it) : st->mp;
+		for (int64_t k0 = 0; k0 < st->steps; k0 += KS_STEPS) {
+			int64_t ks = st->steps - k0 < KS_STEPS ? st->steps - k0 : KS_STEPS;
+			for (int64_t ip = ip0; ip < ip1; ip++)
+				st->bc->fn[0](st->at + ip * P * st->steps, st->toff + k0,
+					      st->bt + k0 * st->kpad + j0, st->kpad, ks, (int32_t)s->k,
+					      c + ip * P * s->n + j0, s->n, s->m - ip * P, s->n - j0,
+					      k0 > 0);
+		}
+		it += ip1 - ip0;
 	}
 }
 

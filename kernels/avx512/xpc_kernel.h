@@ -101,14 +101,15 @@ bnn_a512_tile_4x4(const uint64_t *a, const uint64_t *b, int64_t rs, int64_t cs, 
  * popc(x word ^ w word l). One XOR (its broadcast folded into the load),
  * VPOPCNTD and ADD per 512 bit-MACs, as the 4x4 tile; P*Q accumulators and
  * Q weight vectors stay in registers (P*Q + Q <= 32). Then
- * c[i*ldc + 16q + l] = k - 2*acc for i < rows and 16q + l < cols.
+ * c[i*ldc + 16q + l] = k - 2*acc for i < rows and 16q + l < cols, or, when
+ * more is set (a later slice of K), c -= 2*acc.
  * Rows of x are 32-bit words, so K pads only to 32 bits. XS, P, Q are
  * constants after inlining.
  */
 static inline __attribute__((always_inline)) void
 bnn_a512_bcast_tile(const uint32_t *x, const int32_t *toff, const uint32_t *w, int64_t wld,
 		    int64_t steps, const int P, const int Q, const int XS, int32_t k, int32_t *c,
-		    int64_t ldc, int64_t rows, int64_t cols)
+		    int64_t ldc, int64_t rows, int64_t cols, int more)
 {
 	__m512i acc[16][4];
 #pragma GCC unroll 16
@@ -137,9 +138,12 @@ bnn_a512_bcast_tile(const uint32_t *x, const int32_t *toff, const uint32_t *w, i
 #pragma GCC unroll 16
 		for (int i = 0; i < P; i++)
 #pragma GCC unroll 4
-			for (int q = 0; q < Q; q++)
-				_mm512_storeu_si512((void *)(c + i * ldc + 16 * q),
-						    _mm512_sub_epi32(kv, _mm512_slli_epi32(acc[i][q], 1)));
+			for (int q = 0; q < Q; q++) {
+				int32_t *ci = c + i * ldc + 16 * q;
+				__m512i base = more ? _mm512_loadu_si512((const void *)ci) : kv;
+				_mm512_storeu_si512((void *)ci,
+						    _mm512_sub_epi32(base, _mm512_slli_epi32(acc[i][q], 1)));
+			}
 		return;
 	}
 #pragma GCC unroll 16
@@ -148,16 +152,17 @@ bnn_a512_bcast_tile(const uint32_t *x, const int32_t *toff, const uint32_t *w, i
 			break;
 #pragma GCC unroll 4
 		for (int q = 0; q < Q; q++) {
-			__m512i v = _mm512_sub_epi32(kv, _mm512_slli_epi32(acc[i][q], 1));
+			__m512i twice = _mm512_slli_epi32(acc[i][q], 1);
 			int32_t *ci = c + i * ldc + 16 * q;
 			int64_t n = cols - 16 * q;
 			if (n >= 16) {
-				_mm512_storeu_si512((void *)ci, v);
+				__m512i base = more ? _mm512_loadu_si512((const void *)ci) : kv;
+				_mm512_storeu_si512((void *)ci, _mm512_sub_epi32(base, twice));
 			} else if (n > 0) {
 				int32_t t[16];
-				_mm512_storeu_si512((void *)t, v);
+				_mm512_storeu_si512((void *)t, twice);
 				for (int64_t l = 0; l < n; l++)
-					ci[l] = t[l];
+					ci[l] = (more ? ci[l] : k) - t[l];
 			}
 		}
 	}
@@ -167,13 +172,15 @@ bnn_a512_bcast_tile(const uint32_t *x, const int32_t *toff, const uint32_t *w, i
  * row step XS of 1 or 2 (a stride-2 convolution reads every other pixel). */
 typedef void (*bnn_a512_bc_fn)(const uint32_t *x, const int32_t *toff, const uint32_t *w,
 			       int64_t wld, int64_t steps, int32_t k, int32_t *c, int64_t ldc,
-			       int64_t rows, int64_t cols);
+			       int64_t rows, int64_t cols, int more);
 #define BNN_A512_BC_FN(Q_, P_, XS_)                                                         \
 	static void bnn_a512_bc_q##Q_##p##P_##x##XS_(                                       \
 		const uint32_t *x, const int32_t *toff, const uint32_t *w, int64_t wld,     \
-		int64_t steps, int32_t k, int32_t *c, int64_t ldc, int64_t rows, int64_t cols) \
+		int64_t steps, int32_t k, int32_t *c, int64_t ldc, int64_t rows, int64_t cols, \
+		int more)                                                                   \
 	{                                                                                   \
-		bnn_a512_bcast_tile(x, toff, w, wld, steps, P_, Q_, XS_, k, c, ldc, rows, cols); \
+		bnn_a512_bcast_tile(x, toff, w, wld, steps, P_, Q_, XS_, k, c, ldc, rows, cols, \
+				    more);                                                  \
 	}
 #define BNN_A512_BC_SHAPES(X, XS_) \
 	X(4, 6, XS_) X(3, 8, XS_) X(3, 9, XS_) X(3, 7, XS_) X(2, 12, XS_) X(2, 14, XS_) X(1, 16, XS_)
