@@ -215,12 +215,13 @@ int bnn_bconv_prepare__avx2(const bnn_op_desc_t *d, const bnn_inputs_t *in, void
 	}
 	bnn_conv_state_t *b = st->base;
 	b->pack_shift = bnn_pack_rsign__avx2;
-	/* kh, kw <= 64: the pad classes' tap masks. Over 512 channels (K of
-	 * 9216 bits at 3x3) the GEMM's Harley-Seal rows beat the lookups'
-	 * per-step broadcasts (Zen 4: 7x7x1024 3x3 1365 us against 1741). */
+	/* kh, kw <= 64: the pad classes' tap masks. From 512 channels on (K
+	 * of 4608 bits at 3x3) the implicit GEMM's long rows are as fast or
+	 * faster (Zen 4, paired runs: 14x14x512 3x3 1200 us against 1287,
+	 * 7x7x1024 3x3 1217 against 1208); 1x1 convs gain at every width. */
 	if (d->conv.groups == 1 && (d->conv.stride == 1 || d->conv.stride == 2) &&
 	    d->conv.kh <= 64 && d->conv.kw <= 64 &&
-	    (d->conv.kh * d->conv.kw == 1 || d->conv.c <= 512)) {
+	    (d->conv.kh * d->conv.kw == 1 || d->conv.c <= 256)) {
 		rc = direct_prepare(st);
 		if (rc != 0) {
 			bnn_bconv_release__avx2(st);
