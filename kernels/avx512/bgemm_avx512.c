@@ -331,6 +331,7 @@ static int bcast_prepare(gemm_state_t *st, const bnn_inputs_t *in)
  * column block, K in slices of KS_STEPS words: the slice of B (16Q columns,
  * 16 KiB at Q = 4) stays in L1 while the A panels' slices, in L2, pass. */
 #define KS_STEPS 64
+#define MB_PANELS 32
 static void bcast_task(void *vst, int64_t i0, int64_t i1, int tid)
 {
 	const gemm_state_t *st = vst;
@@ -341,13 +342,18 @@ static void bcast_task(void *vst, int64_t i0, int64_t i1, int tid)
 	for (int64_t it = i0; it < i1;) {
 		int64_t qb = it / st->mp, ip0 = it % st->mp, j0 = qb * qw;
 		int64_t ip1 = i1 - it < st->mp - ip0 ? ip0 + (i1 - it) : st->mp;
-		for (int64_t k0 = 0; k0 < st->steps; k0 += KS_STEPS) {
-			int64_t ks = st->steps - k0 < KS_STEPS ? st->steps - k0 : KS_STEPS;
-			for (int64_t ip = ip0; ip < ip1; ip++)
-				st->bc->fn[0](st->at + ip * P * st->steps, st->toff + k0,
-					      st->bt + k0 * st->kpad + j0, st->kpad, ks, (int32_t)s->k,
-					      c + ip * P * s->n + j0, s->n, s->m - ip * P, s->n - j0,
-					      k0 > 0);
+		/* A panels in blocks of MB_PANELS, so the block's C tiles and A
+		 * slices (48 KiB each at P = 6, Q = 4) stay in L2 over the slices */
+		for (int64_t ib = ip0; ib < ip1; ib += MB_PANELS) {
+			int64_t ie = ip1 - ib < MB_PANELS ? ip1 : ib + MB_PANELS;
+			for (int64_t k0 = 0; k0 < st->steps; k0 += KS_STEPS) {
+				int64_t ks = st->steps - k0 < KS_STEPS ? st->steps - k0 : KS_STEPS;
+				for (int64_t ip = ib; ip < ie; ip++)
+					st->bc->fn[0](st->at + ip * P * st->steps, st->toff + k0,
+						      st->bt + k0 * st->kpad + j0, st->kpad, ks,
+						      (int32_t)s->k, c + ip * P * s->n + j0, s->n,
+						      s->m - ip * P, s->n - j0, k0 > 0);
+			}
 		}
 		it += ip1 - ip0;
 	}
