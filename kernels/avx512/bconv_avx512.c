@@ -44,6 +44,7 @@ typedef struct {
 	int direct;
 	const bnn_a512_bc_t *bc;
 	int64_t dpp, rowdw, imgdw, steps, kpad, nqb;
+	int rows_outer;             /* items row-major: filters of 256 KiB or less */
 	uint32_t *x;                /* packed image, +64 words of slack */
 	uint32_t *wt;               /* [steps][kpad] */
 	int32_t *toff;              /* [steps]: offset of step s from a pixel */
@@ -151,6 +152,7 @@ static int direct_prepare(conv_state_t *st)
 	st->bc = bnn_a512_bc_pick(s->ow, kv);
 	st->nqb = (kv + st->bc->q - 1) / st->bc->q;
 	st->kpad = st->nqb * st->bc->q * 16;
+	st->rows_outer = st->steps * st->kpad * 4 <= 256 * 1024;
 	/* calloc: the border stays zero bits (+1), corrected after */
 	st->x = calloc((size_t)(s->n * st->imgdw + 64), sizeof(uint32_t));
 	st->wt = calloc((size_t)(st->steps * st->kpad), sizeof(uint32_t));
@@ -225,7 +227,10 @@ static void direct_pack(void *vst, int64_t r0, int64_t r1, int tid)
 	}
 }
 
-/* Items [i0, i1) of (column block, output row), column blocks outer. */
+/* Items [i0, i1) of (column block, output row): rows outer when the
+ * filters are small (rows_outer: a thread's share is then whole output rows,
+ * written contiguously, from the image rows it packed), else column blocks
+ * outer (a block's filters stay in cache while the rows pass). */
 static void direct_rows(void *vst, int64_t i0, int64_t i1, int tid)
 {
 	conv_state_t *st = vst;
@@ -236,7 +241,8 @@ static void direct_rows(void *vst, int64_t i0, int64_t i1, int tid)
 	const int correct = st->corr != NULL;
 	(void)tid;
 	for (int64_t it = i0; it < i1; it++) {
-		int64_t qb = it / nrows, r = it % nrows, n = r / s->oh, oy = r % s->oh;
+		int64_t qb = st->rows_outer ? it % st->nqb : it / nrows;
+		int64_t r = st->rows_outer ? it / st->nqb : it % nrows, n = r / s->oh, oy = r % s->oh;
 		int64_t oc0 = qb * qw, oc1 = oc0 + qw < s->k ? oc0 + qw : s->k;
 		const uint32_t *xr = st->x + n * st->imgdw + oy * s->stride * st->rowdw;
 		int32_t *orow = st->out + r * s->ow * s->k;
