@@ -150,7 +150,7 @@ const bnn_kernel_t bnn_kernels[] = {
 		.name = "bconv_xor_popc__avx2_2x4",
 		.op = BNN_OP_CONV,
 		.isa = BNN_ISA_AVX2,
-		.summary = "implicit GEMM over blocks of 128 pixels' tap words, zero-pad correction",
+		.summary = "direct conv, broadcast tile (lanes = filters), lookups; else implicit GEMM",
 		.prepare = bnn_bconv_prepare__avx2,
 		.run = bnn_bconv_run__avx2,
 		.release = bnn_bconv_release__avx2,

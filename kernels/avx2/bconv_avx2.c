@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "avx2.h"
+#include "lut_kernel.h"
 #include "generic/generic.h"
+#include "generic/pad_class.h"
 #include "parallel.h"
 
 #define PIX_BLOCK 128   /* output pixels per GEMM block */
@@ -28,6 +30,21 @@ typedef struct {
 	int nthreads;
 	uint64_t **scratch;         /* per thread: PIX_BLOCK x kw4 words */
 	int32_t *out;
+	/* The direct path (one group, stride 1 or 2), as the AVX-512 one: the
+	 * image packed here into 32-bit words planar per row, [n][ph][dpp][pw];
+	 * the filters as [steps][kpad] columns; the broadcast tile
+	 * (lut_kernel.h) with lanes along the output channels writes NHWC;
+	 * the zero-pad correction by classes (generic/pad_class.h). */
+	int direct;
+	const bnn_avx2_bc_t *bc;
+	int64_t dpp, rowdw, imgdw, steps, kpad, nqb;
+	int rows_outer;             /* items row-major: filters of 256 KiB or less */
+	uint32_t *x;                /* packed image, +64 words of slack */
+	uint32_t *wt;               /* [steps][kpad] */
+	int32_t *toff;              /* [steps]: offset of step s from a pixel */
+	int32_t *wsumt;             /* [taps][kpad] */
+	int32_t *ycls, *xcls, *corr;
+	int64_t ncx;
 } conv_state_t;
 
 void bnn_bconv_release__avx2(void *state)
@@ -36,12 +53,160 @@ void bnn_bconv_release__avx2(void *state)
 	if (!st)
 		return;
 	bnn_conv_release(st->base);
+	free(st->x);
+	free(st->wt);
+	free(st->toff);
+	free(st->wsumt);
+	free(st->ycls);
+	free(st->xcls);
+	free(st->corr);
 	free(st->wrows);
 	if (st->scratch)
 		for (int t = 0; t < st->nthreads; t++)
 			free(st->scratch[t]);
 	free(st->scratch);
 	free(st);
+}
+
+
+/* ---- the direct path ---- */
+
+static int direct_prepare(conv_state_t *st)
+{
+	const bnn_conv_state_t *b = st->base;
+	const bnn_conv_shape_t *s = &b->s;
+	st->direct = 1;
+	st->dpp = (s->c + 31) / 32;
+	st->rowdw = st->dpp * b->pw;
+	st->imgdw = st->rowdw * b->ph;
+	st->steps = b->taps * st->dpp;
+	int64_t kv = (s->k + 7) / 8;
+	st->bc = bnn_avx2_bc_pick(s->ow, kv);
+	st->nqb = (kv + st->bc->q - 1) / st->bc->q;
+	st->kpad = st->nqb * st->bc->q * 8;
+	st->rows_outer = st->steps * st->kpad * 4 <= 256 * 1024;
+	/* calloc: the border stays zero bits (+1), corrected after */
+	st->x = calloc((size_t)(s->n * st->imgdw + 64), sizeof(uint32_t));
+	st->wt = calloc((size_t)(st->steps * st->kpad), sizeof(uint32_t));
+	st->toff = malloc((size_t)st->steps * sizeof(int32_t));
+	st->wsumt = calloc((size_t)(b->taps * st->kpad), sizeof(int32_t));
+	if (!st->x || !st->wt || !st->toff || !st->wsumt)
+		return -ENOMEM;
+	for (int64_t ky = 0; ky < s->kh; ky++)
+		for (int64_t kx = 0; kx < s->kw; kx++)
+			for (int64_t w = 0; w < st->dpp; w++)
+				st->toff[(ky * s->kw + kx) * st->dpp + w] =
+					(int32_t)(ky * s->dil * st->rowdw + w * b->pw + kx * s->dil);
+	for (int64_t o = 0; o < s->k; o++)
+		for (int64_t t = 0; t < b->taps; t++) {
+			const uint64_t *wr = b->wbits + (o * b->taps + t) * b->wpg;
+			for (int64_t w = 0; w < st->dpp; w++)
+				st->wt[(t * st->dpp + w) * st->kpad + o] =
+					(uint32_t)(wr[w / 2] >> (32 * (w % 2)));
+			st->wsumt[t * st->kpad + o] = b->wsum[o * b->taps + t];
+		}
+	return bnn_pad_class_prepare(s, st->wsumt, st->kpad, &st->ycls, &st->xcls, &st->corr,
+				     &st->ncx);
+}
+
+/* Bit i of the word: p[i] (+ shift[i] when SH) < 0, ordered (-0.0 and
+ * +0.0 pack as +1), 32 floats. */
+static inline __attribute__((always_inline)) uint32_t sign_dword32(const float *p,
+								   const float *shift, const int SH)
+{
+	const __m256 zero = _mm256_setzero_ps();
+	uint32_t word = 0;
+	for (int g = 0; g < 4; g++) {
+		__m256 v = _mm256_loadu_ps(p + 8 * g);
+		if (SH)
+			v = _mm256_add_ps(v, _mm256_loadu_ps(shift + 8 * g));
+		word |= (uint32_t)_mm256_movemask_ps(_mm256_cmp_ps(v, zero, _CMP_LT_OQ)) << (8 * g);
+	}
+	return word;
+}
+
+/* The same for cnt < 32 floats, one at a time. */
+static uint32_t sign_dword_tail(const float *p, const float *shift, int64_t cnt)
+{
+	uint32_t word = 0;
+	for (int64_t i = 0; i < cnt; i++) {
+		float v = shift ? p[i] + shift[i] : p[i];
+		word |= (uint32_t)(v < 0.0f) << i;
+	}
+	return word;
+}
+
+static inline __attribute__((always_inline)) void
+pack_row(const float *src, const float *shift, int64_t w, int64_t c, uint32_t *dst, int64_t pw,
+	 const int SH)
+{
+	const int64_t full = c / 32, dpp = (c + 31) / 32;
+	for (int64_t ix = 0; ix < w; ix++, src += c) {
+		for (int64_t j = 0; j < full; j++)
+			dst[j * pw + ix] = sign_dword32(src + 32 * j, SH ? shift + 32 * j : NULL, SH);
+		if (full < dpp)
+			dst[full * pw + ix] = sign_dword_tail(src + 32 * full,
+							      SH ? shift + 32 * full : NULL, c - 32 * full);
+	}
+}
+
+/* Image rows [r0, r1) (flattened n, y) into the planar packed image. */
+static void direct_pack(void *vst, int64_t r0, int64_t r1, int tid)
+{
+	conv_state_t *st = vst;
+	const bnn_conv_state_t *b = st->base;
+	const bnn_conv_shape_t *s = &b->s;
+	(void)tid;
+	for (int64_t r = r0; r < r1; r++) {
+		int64_t n = r / s->h, y = r % s->h;
+		uint32_t *dst = st->x + n * st->imgdw + (y + s->pad) * st->rowdw + s->pad;
+		const float *src = b->x + r * s->w * s->c;
+		if (b->shift)
+			pack_row(src, b->shift, s->w, s->c, dst, b->pw, 1);
+		else
+			pack_row(src, NULL, s->w, s->c, dst, b->pw, 0);
+	}
+}
+
+/* Items [i0, i1) of (column block, output row): rows outer when the
+ * filters are small (rows_outer: a thread's share is then whole output rows,
+ * written contiguously, from the image rows it packed), else column blocks
+ * outer (a block's filters stay in cache while the rows pass). */
+static void direct_rows(void *vst, int64_t i0, int64_t i1, int tid)
+{
+	conv_state_t *st = vst;
+	const bnn_conv_shape_t *s = &st->base->s;
+	const int64_t nrows = s->n * s->oh, P = st->bc->p, qw = 8 * st->bc->q;
+	const bnn_avx2_bc_fn fn = st->bc->fn[s->stride - 1];
+	const int32_t ktot = (int32_t)(st->base->taps * s->c);
+	(void)tid;
+	for (int64_t it = i0; it < i1; it++) {
+		int64_t qb = st->rows_outer ? it % st->nqb : it / nrows;
+		int64_t r = st->rows_outer ? it / st->nqb : it % nrows, n = r / s->oh, oy = r % s->oh;
+		int64_t oc0 = qb * qw, oc1 = oc0 + qw < s->k ? oc0 + qw : s->k;
+		const uint32_t *xr = st->x + n * st->imgdw + oy * s->stride * st->rowdw;
+		int32_t *orow = st->out + r * s->ow * s->k;
+		for (int64_t ox = 0; ox < s->ow; ox += P)
+			fn(xr + ox * s->stride, st->toff, st->wt + oc0, st->kpad, st->steps, ktot,
+			   orow + ox * s->k + oc0, s->k, s->ow - ox, oc1 - oc0);
+		if (!st->corr)
+			continue;
+		int64_t yc = st->ycls[oy];
+		for (int64_t ox = 0; ox < s->ow; ox++) {
+			int64_t xc = st->xcls[ox];
+			if (yc == 0 && xc == 0)
+				continue;
+			const int32_t *cv = st->corr + (yc * st->ncx + xc) * st->kpad;
+			int32_t *o_px = orow + ox * s->k;
+			int64_t o = oc0;
+			for (; o + 8 <= oc1; o += 8)
+				_mm256_storeu_si256((__m256i *)(o_px + o),
+						    _mm256_sub_epi32(_mm256_loadu_si256((const __m256i *)(o_px + o)),
+								     _mm256_loadu_si256((const __m256i *)(cv + o))));
+			for (; o < oc1; o++)
+				o_px[o] -= cv[o];
+		}
+	}
 }
 
 int bnn_bconv_prepare__avx2(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state)
@@ -56,6 +221,21 @@ int bnn_bconv_prepare__avx2(const bnn_op_desc_t *d, const bnn_inputs_t *in, void
 	}
 	bnn_conv_state_t *b = st->base;
 	b->pack_shift = bnn_pack_rsign__avx2;
+	/* kh, kw <= 64: the pad classes' tap masks. From 512 channels on (K
+	 * of 4608 bits at 3x3) the implicit GEMM's long rows are as fast or
+	 * faster (Zen 4, paired runs: 14x14x512 3x3 1200 us against 1287,
+	 * 7x7x1024 3x3 1217 against 1208); 1x1 convs gain at every width. */
+	if (d->conv.groups == 1 && (d->conv.stride == 1 || d->conv.stride == 2) &&
+	    d->conv.kh <= 64 && d->conv.kw <= 64 &&
+	    (d->conv.kh * d->conv.kw == 1 || d->conv.c <= 256)) {
+		rc = direct_prepare(st);
+		if (rc != 0) {
+			bnn_bconv_release__avx2(st);
+			return rc;
+		}
+		*state = st;
+		return 0;
+	}
 	int64_t row = b->taps * b->wpg;
 	st->tight = b->cg < 64 && b->taps > 1 && b->taps <= 64;
 	st->kw4 = bnn_avx2_row_words(st->tight ? bnn_words(b->taps * b->cg) : row);
@@ -145,6 +325,13 @@ int bnn_bconv_run__avx2(void *state, void *out)
 	const bnn_conv_shape_t *s = &st->base->s;
 	/* XNOR-Net computes the integer conv into its own buffer, then scales. */
 	st->out = st->base->d.op == BNN_OP_XNOR ? st->base->dot : out;
+	if (st->direct) {
+		bnn_parallel_for(s->n * s->h, 1, direct_pack, st);
+		bnn_parallel_for(st->nqb * s->n * s->oh, 1, direct_rows, st);
+		if (st->base->d.op == BNN_OP_XNOR)
+			bnn_xnor_scale(st->base, out);
+		return 0;
+	}
 	bnn_conv_pack_input(st->base);
 	int64_t npix = s->n * s->oh * s->ow, nt = bnn_parallel_threads();
 	/* Small images (7x7 late layers) still give every thread a share. */

@@ -317,6 +317,16 @@ typedef struct {
 	bnn_gemm_shape_t s;
 	int64_t wpr;
 	uint64_t *a, *b;
+	/* Between the short rows and the Harley-Seal rows (K of 129 bits to
+	 * under 8192): the broadcast tile of lut_kernel.h, lanes along N, A in
+	 * panels of P rows of 32-bit words ([step][row]), B by columns
+	 * ([step][column]): no horizontal sums, K padded to 32 bits instead of
+	 * a 256-bit chunk. */
+	const bnn_avx2_bc_t *bc;
+	int64_t steps, kpad, nqb, mp;
+	uint32_t *at, *bt;
+	int32_t *toff;
+	int32_t *out;               /* of the run in progress */
 } gemm_state_t;
 
 void bnn_bgemm_release__avx2(void *state)
@@ -326,7 +336,53 @@ void bnn_bgemm_release__avx2(void *state)
 		return;
 	free(st->a);
 	free(st->b);
+	free(st->at);
+	free(st->bt);
+	free(st->toff);
 	free(st);
+}
+
+/* The broadcast layouts from the packed rows (st->a, st->b: wpr words). */
+static int bcast_prepare(gemm_state_t *st)
+{
+	const bnn_gemm_shape_t *s = &st->s;
+	int64_t kv = (s->n + 7) / 8;
+	st->bc = bnn_avx2_bc_pick(s->m, kv);
+	st->steps = (s->k + 31) / 32;
+	st->nqb = (kv + st->bc->q - 1) / st->bc->q;
+	st->kpad = st->nqb * st->bc->q * 8;
+	st->mp = (s->m + st->bc->p - 1) / st->bc->p;
+	const int64_t P = st->bc->p;
+	st->at = calloc((size_t)(st->mp * P * st->steps), sizeof(uint32_t));
+	st->bt = calloc((size_t)(st->kpad * st->steps), sizeof(uint32_t));
+	st->toff = malloc((size_t)st->steps * sizeof(int32_t));
+	if (!st->at || !st->bt || !st->toff)
+		return -ENOMEM;
+	for (int64_t w = 0; w < st->steps; w++) {
+		st->toff[w] = (int32_t)(w * P);
+		for (int64_t r = 0; r < s->m; r++)
+			st->at[(r / P * st->steps + w) * P + r % P] =
+				(uint32_t)(st->a[r * st->wpr + w / 2] >> (32 * (w % 2)));
+		for (int64_t j = 0; j < s->n; j++)
+			st->bt[w * st->kpad + j] = (uint32_t)(st->b[j * st->wpr + w / 2] >> (32 * (w % 2)));
+	}
+	return 0;
+}
+
+/* Items [i0, i1) of (column block, A panel), column blocks outer: a block
+ * of B columns (steps x 8Q words) stays in cache while the A panels pass. */
+static void bcast_task(void *vst, int64_t i0, int64_t i1, int tid)
+{
+	const gemm_state_t *st = vst;
+	const bnn_gemm_shape_t *s = &st->s;
+	const int64_t P = st->bc->p, qw = 8 * st->bc->q;
+	(void)tid;
+	for (int64_t it = i0; it < i1; it++) {
+		int64_t qb = it / st->mp, ip = it % st->mp, j0 = qb * qw;
+		st->bc->fn[0](st->at + ip * P * st->steps, st->toff, st->bt + j0, st->kpad, st->steps,
+			      (int32_t)s->k, st->out + ip * P * s->n + j0, s->n, s->m - ip * P,
+			      s->n - j0);
+	}
 }
 
 int bnn_bgemm_prepare__avx2(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state)
@@ -346,6 +402,13 @@ int bnn_bgemm_prepare__avx2(const bnn_op_desc_t *d, const bnn_inputs_t *in, void
 	}
 	bnn_pack_rows__avx2(in->a, st->s.m, st->s.k, st->s.k, st->a, st->wpr);
 	bnn_pack_rows__avx2(in->b, st->s.n, st->s.k, st->s.k, st->b, st->wpr);
+	if (st->wpr > 2 && st->wpr / 4 < HS_MIN_CHUNKS) {
+		int rc = bcast_prepare(st);
+		if (rc != 0) {
+			bnn_bgemm_release__avx2(st);
+			return rc;
+		}
+	}
 	*state = st;
 	return 0;
 }
@@ -353,6 +416,11 @@ int bnn_bgemm_prepare__avx2(const bnn_op_desc_t *d, const bnn_inputs_t *in, void
 int bnn_bgemm_run__avx2(void *state, void *out)
 {
 	gemm_state_t *st = state;
+	if (st->bc) {
+		st->out = out;
+		bnn_parallel_for(st->nqb * st->mp, 1, bcast_task, st);
+		return 0;
+	}
 	bnn_bgemm_core__avx2(st->a, st->wpr, st->b, st->wpr, st->s.m, st->s.n, st->wpr, st->s.k,
 			     out, st->s.n, 1);
 	return 0;

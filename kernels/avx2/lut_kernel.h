@@ -10,6 +10,7 @@
 #define BNN_AVX2_LUT_KERNEL_H
 
 #include <immintrin.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Per 256-bit chunk a byte counter grows by at most 8: flush before 255. */
@@ -147,5 +148,130 @@ static inline int64_t hs_xor_popc(const uint64_t *x, const uint64_t *y, int64_t 
 
 #undef XV
 #undef CSA
+
+
+/*
+ * The broadcast tile, lanes along N (the AVX2 form of the AVX-512 one in
+ * kernels/avx512/xpc_kernel.h): for s < steps, the 32-bit word of row i
+ * (i < P), x[toff[s] + i*XS], broadcast against the Q vectors of 8 words at
+ * w + s*wld + 8q (8 columns each). Byte counts by nibble lookup, flushed
+ * every BNN_LUT_FLUSH steps into 32-bit lanes (vpmaddubsw, vpmaddwd), so
+ * lane l of a vector is column 8q + l and no horizontal sum is needed.
+ * Then c[i*ldc + 8q + l] = k - 2*count for i < rows and 8q + l < cols.
+ * P*Q byte counters and Q weight vectors stay in the 16 registers
+ * (P*Q + Q <= 10); the 32-bit sums are touched once per flush.
+ */
+static inline __attribute__((always_inline)) void
+bnn_avx2_bcast_tile(const uint32_t *x, const int32_t *toff, const uint32_t *w, int64_t wld,
+		    int64_t steps, const int P, const int Q, const int XS, int32_t k, int32_t *c,
+		    int64_t ldc, int64_t rows, int64_t cols)
+{
+	const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+					     0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+	const __m256i low = _mm256_set1_epi8(0x0f), ones8 = _mm256_set1_epi8(1);
+	const __m256i ones16 = _mm256_set1_epi16(1);
+	__m256i sum[8][2];
+#pragma GCC unroll 8
+	for (int i = 0; i < P; i++)
+#pragma GCC unroll 2
+		for (int q = 0; q < Q; q++)
+			sum[i][q] = _mm256_setzero_si256();
+	for (int64_t s0 = 0; s0 < steps; s0 += BNN_LUT_FLUSH) {
+		int64_t s1 = steps - s0 < BNN_LUT_FLUSH ? steps : s0 + BNN_LUT_FLUSH;
+		__m256i acc[8][2];
+#pragma GCC unroll 8
+		for (int i = 0; i < P; i++)
+#pragma GCC unroll 2
+			for (int q = 0; q < Q; q++)
+				acc[i][q] = _mm256_setzero_si256();
+		for (int64_t s = s0; s < s1; s++) {
+			const uint32_t *xs = x + toff[s];
+			const uint32_t *ws = w + s * wld;
+			__m256i wv[2];
+#pragma GCC unroll 2
+			for (int q = 0; q < Q; q++)
+				wv[q] = _mm256_loadu_si256((const __m256i *)(ws + 8 * q));
+#pragma GCC unroll 8
+			for (int i = 0; i < P; i++) {
+				__m256i b = _mm256_set1_epi32((int)xs[i * XS]);
+#pragma GCC unroll 2
+				for (int q = 0; q < Q; q++)
+					acc[i][q] = _mm256_add_epi8(
+						acc[i][q], popc_bytes(_mm256_xor_si256(b, wv[q]), lut, low));
+			}
+		}
+#pragma GCC unroll 8
+		for (int i = 0; i < P; i++)
+#pragma GCC unroll 2
+			for (int q = 0; q < Q; q++)
+				sum[i][q] = _mm256_add_epi32(
+					sum[i][q],
+					_mm256_madd_epi16(_mm256_maddubs_epi16(acc[i][q], ones8), ones16));
+	}
+	const __m256i kv = _mm256_set1_epi32(k);
+#pragma GCC unroll 8
+	for (int i = 0; i < P; i++) {
+		if (i >= rows)
+			break;
+#pragma GCC unroll 2
+		for (int q = 0; q < Q; q++) {
+			__m256i v = _mm256_sub_epi32(kv, _mm256_slli_epi32(sum[i][q], 1));
+			int32_t *ci = c + i * ldc + 8 * q;
+			int64_t n = cols - 8 * q;
+			if (n >= 8) {
+				_mm256_storeu_si256((__m256i *)ci, v);
+			} else if (n > 0) {
+				int32_t t[8];
+				_mm256_storeu_si256((__m256i *)t, v);
+				for (int64_t l = 0; l < n; l++)
+					ci[l] = t[l];
+			}
+		}
+	}
+}
+
+/* The AVX2 broadcast tile's instances: (Q vectors of 8 columns, P rows),
+ * row step XS of 1 or 2. */
+typedef void (*bnn_avx2_bc_fn)(const uint32_t *x, const int32_t *toff, const uint32_t *w,
+			       int64_t wld, int64_t steps, int32_t k, int32_t *c, int64_t ldc,
+			       int64_t rows, int64_t cols);
+#define BNN_AVX2_BC_FN(Q_, P_, XS_)                                                         \
+	static void bnn_avx2_bc_q##Q_##p##P_##x##XS_(                                       \
+		const uint32_t *x, const int32_t *toff, const uint32_t *w, int64_t wld,     \
+		int64_t steps, int32_t k, int32_t *c, int64_t ldc, int64_t rows, int64_t cols) \
+	{                                                                                   \
+		bnn_avx2_bcast_tile(x, toff, w, wld, steps, P_, Q_, XS_, k, c, ldc, rows, cols); \
+	}
+#define BNN_AVX2_BC_SHAPES(X, XS_) X(2, 4, XS_) X(1, 8, XS_) X(1, 7, XS_) X(2, 3, XS_)
+BNN_AVX2_BC_SHAPES(BNN_AVX2_BC_FN, 1)
+BNN_AVX2_BC_SHAPES(BNN_AVX2_BC_FN, 2)
+#define BNN_AVX2_BC_ENTRY(Q_, P_, XS_) \
+	{ Q_, P_, { bnn_avx2_bc_q##Q_##p##P_##x1, bnn_avx2_bc_q##Q_##p##P_##x2 } },
+typedef struct {
+	int q, p;
+	bnn_avx2_bc_fn fn[2];   /* XS = 1, 2 */
+} bnn_avx2_bc_t;
+static const bnn_avx2_bc_t bnn_avx2_bc[] = { BNN_AVX2_BC_SHAPES(BNN_AVX2_BC_ENTRY, 0) };
+#undef BNN_AVX2_BC_ENTRY
+#undef BNN_AVX2_BC_FN
+
+/* The instance for rows of len rows and kv vectors of 8 columns: least
+ * padded work, a little weight on the loads per lookup. */
+static inline const bnn_avx2_bc_t *bnn_avx2_bc_pick(int64_t len, int64_t kv)
+{
+	const bnn_avx2_bc_t *best = &bnn_avx2_bc[0];
+	double bc = 0.0;
+	for (size_t i = 0; i < sizeof(bnn_avx2_bc) / sizeof(bnn_avx2_bc[0]); i++) {
+		const bnn_avx2_bc_t *e = &bnn_avx2_bc[i];
+		double work = (double)((len + e->p - 1) / e->p * e->p) *
+			      (double)((kv + e->q - 1) / e->q * e->q);
+		double cost = work * (1.0 + 0.1 * (e->p + e->q) / (double)(e->p * e->q));
+		if (i == 0 || cost < bc) {
+			bc = cost;
+			best = e;
+		}
+	}
+	return best;
+}
 
 #endif

@@ -85,11 +85,11 @@ BNN_AVX512_DECLS(avx512emu)
  */
 #define BNN_AVX512_TABLE(S, isa_, note)                                                     \
 	{ .name = "bgemm_xor_popc__" #S "_4x4", .op = BNN_OP_GEMM, .isa = isa_,             \
-	  .summary = "4x4 VPOPCNTQ microkernel on 4-row panels, masked K tail, blocking" note, \
+	  .summary = "broadcast tile (lanes = columns) over 128 bits of K, else 4x4 VPOPCNTQ" note, \
 	  .prepare = bnn_bgemm_prepare__##S, .run = bnn_bgemm_run__##S,                     \
 	  .release = bnn_bgemm_release__##S },                                              \
 	{ .name = "bconv_xor_popc__" #S "_4x4", .op = BNN_OP_CONV, .isa = isa_,             \
-	  .summary = "implicit GEMM, 128-pixel blocks into A panels, zero-pad correction" note, \
+	  .summary = "direct conv, broadcast tile (lanes = filters), VPOPCNTD; else implicit GEMM" note, \
 	  .prepare = bnn_bconv_prepare__##S, .run = bnn_bconv_run__##S,                     \
 	  .release = bnn_bconv_release__##S },                                              \
 	{ .name = "bwn_conv_xorsign__" #S "_8x32", .op = BNN_OP_BWN, .isa = isa_,           \

@@ -17,7 +17,9 @@
 #include <string.h>
 #include "avx512.h"
 #include "intrin.h"
+#include "xpc_kernel.h"
 #include "generic/generic.h"
+#include "generic/pad_class.h"
 #include "parallel.h"
 
 #define PIX_BLOCK 128   /* output pixels per GEMM block: 32 A panels */
@@ -33,6 +35,26 @@ typedef struct {
 	int nthreads;
 	uint64_t **scratch;         /* per thread: PIX_BLOCK/4 A panels + one row */
 	int32_t *out;
+	/* The direct path (one group, stride 1 or 2): the image packed by this
+	 * file into 32-bit words, planar per row, [n][ph][dpp][pw], so the
+	 * words of P neighbouring pixels lie XS = stride apart; the filters
+	 * as [steps][kpad] columns of 32-bit words; the broadcast tile
+	 * (xpc_kernel.h) with lanes along the output channels writes NHWC
+	 * directly, and the pad correction follows per row. */
+	int direct;
+	const bnn_a512_bc_t *bc;
+	int64_t dpp, rowdw, imgdw, steps, kpad, nqb;
+	int rows_outer;             /* items row-major: filters of 256 KiB or less */
+	uint32_t *x;                /* packed image, +64 words of slack */
+	uint32_t *wt;               /* [steps][kpad] */
+	int32_t *toff;              /* [steps]: offset of step s from a pixel */
+	int32_t *wsumt;             /* [taps][kpad]: weight sums per tap */
+	/* Zero padding: output (oy, ox) took sum(w) from every tap in the +1
+	 * border. Its taps there depend only on the row class ycls[oy] and the
+	 * column class xcls[ox] (0: inside); corr[(yc * ncx + xc)][kpad] is
+	 * their weight sum, subtracted once per border output. */
+	int32_t *ycls, *xcls, *corr;
+	int64_t ncx;
 } conv_state_t;
 
 void BNN_A512(bnn_bconv_release)(void *state)
@@ -41,6 +63,13 @@ void BNN_A512(bnn_bconv_release)(void *state)
 	if (!st)
 		return;
 	bnn_conv_release(st->base);
+	free(st->x);
+	free(st->wt);
+	free(st->toff);
+	free(st->wsumt);
+	free(st->ycls);
+	free(st->xcls);
+	free(st->corr);
 	free(st->wpan);
 	if (st->scratch)
 		for (int t = 0; t < st->nthreads; t++)
@@ -84,6 +113,169 @@ static void gather_row(const conv_state_t *st, int64_t nb, int64_t oy, int64_t o
 		bnn_put_taps(row, st->kwr, tap, b->taps, b->cg);
 }
 
+
+/* ---- the direct path ---- */
+
+/* The 32-bit word of cnt <= 32 floats at p (plus shift when not NULL): bit i
+ * = (p[i] + shift[i] < 0), ordered, as sign_word of the GEMM. */
+static inline uint32_t sign_dword(const float *p, const float *shift, int64_t cnt)
+{
+	const __m512 zero = _mm512_setzero_ps();
+	uint32_t word = 0;
+	for (int g = 0; g < 2 && 16 * g < cnt; g++) {
+		bnn_mask16_t m = bnn_mask16_low(cnt - 16 * g);
+		__m512 v = _mm512_maskz_loadu_ps(m, p + 16 * g);
+		if (shift)
+			v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, shift + 16 * g));
+		word |= (uint32_t)_mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ) << (16 * g);
+	}
+	return word;
+}
+
+
+static int correct_prepare(conv_state_t *st)
+{
+	return bnn_pad_class_prepare(&st->base->s, st->wsumt, st->kpad, &st->ycls, &st->xcls,
+				     &st->corr, &st->ncx);
+}
+
+static int direct_prepare(conv_state_t *st)
+{
+	const bnn_conv_state_t *b = st->base;
+	const bnn_conv_shape_t *s = &b->s;
+	st->direct = 1;
+	st->dpp = (s->c + 31) / 32;
+	st->rowdw = st->dpp * b->pw;
+	st->imgdw = st->rowdw * b->ph;
+	st->steps = b->taps * st->dpp;
+	int64_t kv = (s->k + 15) / 16;
+	st->bc = bnn_a512_bc_pick(s->ow, kv);
+	st->nqb = (kv + st->bc->q - 1) / st->bc->q;
+	st->kpad = st->nqb * st->bc->q * 16;
+	st->rows_outer = st->steps * st->kpad * 4 <= 256 * 1024;
+	/* calloc: the border stays zero bits (+1), corrected after */
+	st->x = calloc((size_t)(s->n * st->imgdw + 64), sizeof(uint32_t));
+	st->wt = calloc((size_t)(st->steps * st->kpad), sizeof(uint32_t));
+	st->toff = malloc((size_t)st->steps * sizeof(int32_t));
+	st->wsumt = calloc((size_t)(b->taps * st->kpad), sizeof(int32_t));
+	if (!st->x || !st->wt || !st->toff || !st->wsumt)
+		return -ENOMEM;
+	for (int64_t ky = 0; ky < s->kh; ky++)
+		for (int64_t kx = 0; kx < s->kw; kx++)
+			for (int64_t w = 0; w < st->dpp; w++) {
+				int64_t t = ky * s->kw + kx;
+				st->toff[t * st->dpp + w] =
+					(int32_t)(ky * s->dil * st->rowdw + w * b->pw + kx * s->dil);
+			}
+	for (int64_t o = 0; o < s->k; o++)
+		for (int64_t t = 0; t < b->taps; t++) {
+			const uint64_t *wr = b->wbits + (o * b->taps + t) * b->wpg;
+			for (int64_t w = 0; w < st->dpp; w++)
+				st->wt[(t * st->dpp + w) * st->kpad + o] =
+					(uint32_t)(wr[w / 2] >> (32 * (w % 2)));
+			st->wsumt[t * st->kpad + o] = b->wsum[o * b->taps + t];
+		}
+	return correct_prepare(st);
+}
+
+/* One image row of w pixels of c floats (c a multiple of 32), plus shift
+ * when SH, into dst[word * pw + ix]: unmasked compares, inlined twice. */
+static inline __attribute__((always_inline)) void
+pack_row32(const float *src, const float *shift, int64_t w, int64_t c, uint32_t *dst, int64_t pw,
+	   const int SH)
+{
+	const __m512 zero = _mm512_setzero_ps();
+	const int64_t dpp = c / 32;
+	for (int64_t ix = 0; ix < w; ix++, src += c)
+		for (int64_t j = 0; j < dpp; j++) {
+			__m512 lo = _mm512_loadu_ps(src + 32 * j), hi = _mm512_loadu_ps(src + 32 * j + 16);
+			if (SH) {
+				lo = _mm512_add_ps(lo, _mm512_loadu_ps(shift + 32 * j));
+				hi = _mm512_add_ps(hi, _mm512_loadu_ps(shift + 32 * j + 16));
+			}
+			uint32_t m = (uint32_t)_mm512_cmp_ps_mask(lo, zero, _CMP_LT_OQ) |
+				     (uint32_t)_mm512_cmp_ps_mask(hi, zero, _CMP_LT_OQ) << 16;
+			dst[j * pw + ix] = m;
+		}
+}
+
+/* Image rows [r0, r1) (flattened n, y) into the planar packed image. */
+static void direct_pack(void *vst, int64_t r0, int64_t r1, int tid)
+{
+	conv_state_t *st = vst;
+	const bnn_conv_state_t *b = st->base;
+	const bnn_conv_shape_t *s = &b->s;
+	(void)tid;
+	for (int64_t r = r0; r < r1; r++) {
+		int64_t n = r / s->h, y = r % s->h;
+		uint32_t *dst = st->x + n * st->imgdw + (y + s->pad) * st->rowdw + s->pad;
+		const float *src = b->x + r * s->w * s->c;
+		if (s->c % 32 == 0) {
+			if (b->shift)
+				pack_row32(src, b->shift, s->w, s->c, dst, b->pw, 1);
+			else
+				pack_row32(src, NULL, s->w, s->c, dst, b->pw, 0);
+			continue;
+		}
+		for (int64_t ix = 0; ix < s->w; ix++, src += s->c)
+			for (int64_t w = 0; w < st->dpp; w++) {
+				int64_t cnt = s->c - 32 * w;
+				dst[w * b->pw + ix] = sign_dword(src + 32 * w,
+								 b->shift ? b->shift + 32 * w : NULL,
+								 cnt < 32 ? cnt : 32);
+			}
+	}
+}
+
+/* Items [i0, i1) of (column block, output row): rows outer when the
+ * filters are small (rows_outer: a thread's share is then whole output rows,
+ * written contiguously, from the image rows it packed), else column blocks
+ * outer (a block's filters stay in cache while the rows pass). */
+static void direct_rows(void *vst, int64_t i0, int64_t i1, int tid)
+{
+	conv_state_t *st = vst;
+	const bnn_conv_shape_t *s = &st->base->s;
+	const int64_t nrows = s->n * s->oh, P = st->bc->p, qw = 16 * st->bc->q;
+	const bnn_a512_bc_fn fn = st->bc->fn[s->stride - 1];
+	const int32_t ktot = (int32_t)(st->base->taps * s->c);
+	const int correct = st->corr != NULL;
+	(void)tid;
+	for (int64_t it = i0; it < i1; it++) {
+		int64_t qb = st->rows_outer ? it % st->nqb : it / nrows;
+		int64_t r = st->rows_outer ? it / st->nqb : it % nrows, n = r / s->oh, oy = r % s->oh;
+		int64_t oc0 = qb * qw, oc1 = oc0 + qw < s->k ? oc0 + qw : s->k;
+		const uint32_t *xr = st->x + n * st->imgdw + oy * s->stride * st->rowdw;
+		int32_t *orow = st->out + r * s->ow * s->k;
+		for (int64_t ox = 0; ox < s->ow; ox += P)
+			fn(xr + ox * s->stride, st->toff, st->wt + oc0, st->kpad, st->steps, ktot,
+			   orow + ox * s->k + oc0, s->k, s->ow - ox, oc1 - oc0, 0);
+		if (!correct)
+			continue;
+		int64_t yc = st->ycls[oy];
+		for (int64_t ox = 0; ox < s->ow; ox++) {
+			int64_t xc = st->xcls[ox];
+			if (yc == 0 && xc == 0)
+				continue;
+			const int32_t *cv = st->corr + (yc * st->ncx + xc) * st->kpad;
+			int32_t *o_px = orow + ox * s->k;
+			int64_t o = oc0;
+			for (; o + 16 <= oc1; o += 16)
+				_mm512_storeu_si512((void *)(o_px + o),
+						    _mm512_sub_epi32(_mm512_loadu_si512((const void *)(o_px + o)),
+								     _mm512_loadu_si512((const void *)(cv + o))));
+			for (; o < oc1; o++)
+				o_px[o] -= cv[o];
+		}
+	}
+}
+
+static void direct_run(conv_state_t *st)
+{
+	const bnn_conv_shape_t *s = &st->base->s;
+	bnn_parallel_for(s->n * s->h, 1, direct_pack, st);
+	bnn_parallel_for(st->nqb * s->n * s->oh, 1, direct_rows, st);
+}
+
 int BNN_A512(bnn_bconv_prepare)(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state)
 {
 	conv_state_t *st = calloc(1, sizeof(*st));
@@ -96,6 +288,17 @@ int BNN_A512(bnn_bconv_prepare)(const bnn_op_desc_t *d, const bnn_inputs_t *in, 
 	}
 	bnn_conv_state_t *b = st->base;
 	b->pack_shift = BNN_A512(bnn_pack_rsign);   /* ReActNet's RSign, fused */
+	/* kh, kw <= 64: the pad correction's tap masks (correct_prepare) */
+	if (d->conv.groups == 1 && (d->conv.stride == 1 || d->conv.stride == 2) &&
+	    d->conv.kh <= 64 && d->conv.kw <= 64) {
+		rc = direct_prepare(st);
+		if (rc != 0) {
+			BNN_A512(bnn_bconv_release)(st);
+			return rc;
+		}
+		*state = st;
+		return 0;
+	}
 	int64_t row = b->taps * b->wpg;
 	st->tight = b->cg < 64 && b->taps > 1 && b->taps <= 64;
 	st->kwr = st->tight ? bnn_words(b->taps * b->cg) : row;
@@ -165,6 +368,12 @@ int BNN_A512(bnn_bconv_run)(void *state, void *out)
 	const bnn_conv_shape_t *s = &st->base->s;
 	/* XNOR-Net computes the integer conv into its own buffer, then scales. */
 	st->out = st->base->d.op == BNN_OP_XNOR ? st->base->dot : out;
+	if (st->direct) {
+		direct_run(st);
+		if (st->base->d.op == BNN_OP_XNOR)
+			bnn_xnor_scale(st->base, out);
+		return 0;
+	}
 	bnn_conv_pack_input(st->base);
 	int64_t npix = s->n * s->oh * s->ow, nt = bnn_parallel_threads();
 	/* Small images (7x7 late layers) still give every thread a share,

@@ -258,6 +258,15 @@ typedef struct {
 	bnn_gemm_shape_t s;
 	int64_t wpr;
 	uint64_t *a, *b;
+	/* K over 128 bits: the broadcast tile (xpc_kernel.h), lanes along N.
+	 * A in panels of P rows, [steps][P] 32-bit words each (row i of step s
+	 * at s*P + i); B as [steps][kpad] columns; no horizontal sums, and K
+	 * pads only to 32 bits. */
+	const bnn_a512_bc_t *bc;
+	int64_t steps, kpad, nqb, mp;
+	uint32_t *at, *bt;
+	int32_t *toff;
+	int32_t *out;               /* of the run in progress */
 } gemm_state_t;
 
 void BNN_A512(bnn_bgemm_release)(void *state)
@@ -267,6 +276,9 @@ void BNN_A512(bnn_bgemm_release)(void *state)
 		return;
 	free(st->a);
 	free(st->b);
+	free(st->at);
+	free(st->bt);
+	free(st->toff);
 	free(st);
 }
 
@@ -278,6 +290,75 @@ static size_t panel_bytes(int64_t rows, int64_t wpr)
 	return (n + 63) / 64 * 64;
 }
 
+
+/* The 32-bit word w of row r (len floats at x + r*ld), or 0 past rows. */
+static uint32_t row_dword(const float *x, int64_t rows, int64_t len, int64_t ld, int64_t r,
+			  int64_t w)
+{
+	if (r >= rows || 32 * w >= len)
+		return 0;
+	uint64_t word = sign_word(x + r * ld + 32 * w, NULL, len - 32 * w < 32 ? len - 32 * w : 32);
+	return (uint32_t)word;
+}
+
+static int bcast_prepare(gemm_state_t *st, const bnn_inputs_t *in)
+{
+	const bnn_gemm_shape_t *s = &st->s;
+	int64_t kv = (s->n + 15) / 16;
+	st->bc = bnn_a512_bc_pick(s->m, kv);
+	st->steps = (s->k + 31) / 32;
+	st->nqb = (kv + st->bc->q - 1) / st->bc->q;
+	st->kpad = st->nqb * st->bc->q * 16;
+	st->mp = (s->m + st->bc->p - 1) / st->bc->p;
+	st->at = malloc((size_t)(st->mp * st->bc->p * st->steps) * sizeof(uint32_t));
+	st->bt = malloc((size_t)(st->kpad * st->steps) * sizeof(uint32_t));
+	st->toff = malloc((size_t)st->steps * sizeof(int32_t));
+	if (!st->at || !st->bt || !st->toff)
+		return -ENOMEM;
+	const int64_t P = st->bc->p;
+	for (int64_t w = 0; w < st->steps; w++) {
+		st->toff[w] = (int32_t)(w * P);
+		for (int64_t r = 0; r < st->mp * P; r++)
+			st->at[(r / P * st->steps + w) * P + r % P] =
+				row_dword(in->a, s->m, s->k, s->k, r, w);
+		for (int64_t j = 0; j < st->kpad; j++)
+			st->bt[w * st->kpad + j] = row_dword(in->b, s->n, s->k, s->k, j, w);
+	}
+	return 0;
+}
+
+/* Items [i0, i1) of (column block, A panel), column blocks outer. For each
+ * column block, K in slices of KS_STEPS words: the slice of B (16Q columns,
+ * 16 KiB at Q = 4) stays in L1 while the A panels' slices, in L2, pass. */
+#define KS_STEPS 64
+#define MB_PANELS 32
+static void bcast_task(void *vst, int64_t i0, int64_t i1, int tid)
+{
+	const gemm_state_t *st = vst;
+	const bnn_gemm_shape_t *s = &st->s;
+	int32_t *c = st->out;
+	const int64_t P = st->bc->p, qw = 16 * st->bc->q;
+	(void)tid;
+	for (int64_t it = i0; it < i1;) {
+		int64_t qb = it / st->mp, ip0 = it % st->mp, j0 = qb * qw;
+		int64_t ip1 = i1 - it < st->mp - ip0 ? ip0 + (i1 - it) : st->mp;
+		/* A panels in blocks of MB_PANELS, so the block's C tiles and A
+		 * slices (48 KiB each at P = 6, Q = 4) stay in L2 over the slices */
+		for (int64_t ib = ip0; ib < ip1; ib += MB_PANELS) {
+			int64_t ie = ip1 - ib < MB_PANELS ? ip1 : ib + MB_PANELS;
+			for (int64_t k0 = 0; k0 < st->steps; k0 += KS_STEPS) {
+				int64_t ks = st->steps - k0 < KS_STEPS ? st->steps - k0 : KS_STEPS;
+				for (int64_t ip = ib; ip < ie; ip++)
+					st->bc->fn[0](st->at + ip * P * st->steps, st->toff + k0,
+						      st->bt + k0 * st->kpad + j0, st->kpad, ks,
+						      (int32_t)s->k, c + ip * P * s->n + j0, s->n,
+						      s->m - ip * P, s->n - j0, k0 > 0);
+			}
+		}
+		it += ip1 - ip0;
+	}
+}
+
 int BNN_A512(bnn_bgemm_prepare)(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state)
 {
 	gemm_state_t *st = calloc(1, sizeof(*st));
@@ -285,6 +366,14 @@ int BNN_A512(bnn_bgemm_prepare)(const bnn_op_desc_t *d, const bnn_inputs_t *in, 
 		return -ENOMEM;
 	st->s = d->gemm;
 	st->wpr = bnn_words(d->gemm.k);
+	if (st->wpr > 2) {
+		int rc = bcast_prepare(st, in);
+		if (rc != 0)
+			BNN_A512(bnn_bgemm_release)(st);
+		else
+			*state = st;
+		return rc;
+	}
 	st->a = aligned_alloc(64, panel_bytes(st->s.m, st->wpr));
 	st->b = aligned_alloc(64, panel_bytes(st->s.n, st->wpr));
 	if (!st->a || !st->b) {
@@ -300,6 +389,11 @@ int BNN_A512(bnn_bgemm_prepare)(const bnn_op_desc_t *d, const bnn_inputs_t *in, 
 int BNN_A512(bnn_bgemm_run)(void *state, void *out)
 {
 	gemm_state_t *st = state;
+	if (st->bc) {
+		st->out = out;
+		bnn_parallel_for(st->nqb * st->mp, 1, bcast_task, st);
+		return 0;
+	}
 	BNN_A512(bnn_bgemm_core)(st->a, st->b, st->s.m, st->s.n, st->wpr, st->s.k, out, st->s.n,
 				 1);
 	return 0;

@@ -7,6 +7,7 @@
 #ifndef BNN_AVX512_XPC_KERNEL_H
 #define BNN_AVX512_XPC_KERNEL_H
 
+#include <stddef.h>
 #include "intrin.h"
 
 #define BNN_XPC(acc, x, y) acc = _mm512_add_epi64(acc, _mm512_popcnt_epi64(_mm512_xor_si512(x, y)))
@@ -90,6 +91,128 @@ bnn_a512_tile_4x4(const uint64_t *a, const uint64_t *b, int64_t rs, int64_t cs, 
 		BNN_XPC_STEP(at, bt, trs, BNN_LOAD_TAIL);
 	*r01 = bnn_a512_hsum_2x4(c00, c01, c02, c03, c10, c11, c12, c13);
 	*r23 = bnn_a512_hsum_2x4(c20, c21, c22, c23, c30, c31, c32, c33);
+}
+
+/*
+ * The broadcast tile, lanes along N: 16 outputs of one row of C per vector,
+ * so no horizontal sum. For s < steps, the 32-bit word of row i (i < P) is
+ * x[toff[s] + i*XS], broadcast against the Q vectors of 16 words at
+ * w + s*wld + 16q (16 columns each); acc[i][q] lane l gains
+ * popc(x word ^ w word l). One XOR (its broadcast folded into the load),
+ * VPOPCNTD and ADD per 512 bit-MACs, as the 4x4 tile; P*Q accumulators and
+ * Q weight vectors stay in registers (P*Q + Q <= 32). Then
+ * c[i*ldc + 16q + l] = k - 2*acc for i < rows and 16q + l < cols, or, when
+ * more is set (a later slice of K), c -= 2*acc.
+ * Rows of x are 32-bit words, so K pads only to 32 bits. XS, P, Q are
+ * constants after inlining.
+ */
+static inline __attribute__((always_inline)) void
+bnn_a512_bcast_tile(const uint32_t *x, const int32_t *toff, const uint32_t *w, int64_t wld,
+		    int64_t steps, const int P, const int Q, const int XS, int32_t k, int32_t *c,
+		    int64_t ldc, int64_t rows, int64_t cols, int more)
+{
+	__m512i acc[16][4];
+#pragma GCC unroll 16
+	for (int i = 0; i < P; i++)
+#pragma GCC unroll 4
+		for (int q = 0; q < Q; q++)
+			acc[i][q] = _mm512_setzero_si512();
+	for (int64_t s = 0; s < steps; s++) {
+		const uint32_t *xs = x + toff[s];
+		const uint32_t *ws = w + s * wld;
+		__m512i wv[4];
+#pragma GCC unroll 4
+		for (int q = 0; q < Q; q++)
+			wv[q] = _mm512_loadu_si512((const void *)(ws + 16 * q));
+#pragma GCC unroll 16
+		for (int i = 0; i < P; i++) {
+			__m512i b = _mm512_set1_epi32((int)xs[i * XS]);
+#pragma GCC unroll 4
+			for (int q = 0; q < Q; q++)
+				acc[i][q] = _mm512_add_epi32(
+					acc[i][q], _mm512_popcnt_epi32(_mm512_xor_si512(b, wv[q])));
+		}
+	}
+	const __m512i kv = _mm512_set1_epi32(k);
+	if (rows >= P && cols >= 16 * Q) {   /* a whole tile: no tests per store */
+#pragma GCC unroll 16
+		for (int i = 0; i < P; i++)
+#pragma GCC unroll 4
+			for (int q = 0; q < Q; q++) {
+				int32_t *ci = c + i * ldc + 16 * q;
+				__m512i base = more ? _mm512_loadu_si512((const void *)ci) : kv;
+				_mm512_storeu_si512((void *)ci,
+						    _mm512_sub_epi32(base, _mm512_slli_epi32(acc[i][q], 1)));
+			}
+		return;
+	}
+#pragma GCC unroll 16
+	for (int i = 0; i < P; i++) {
+		if (i >= rows)
+			break;
+#pragma GCC unroll 4
+		for (int q = 0; q < Q; q++) {
+			__m512i twice = _mm512_slli_epi32(acc[i][q], 1);
+			int32_t *ci = c + i * ldc + 16 * q;
+			int64_t n = cols - 16 * q;
+			if (n >= 16) {
+				__m512i base = more ? _mm512_loadu_si512((const void *)ci) : kv;
+				_mm512_storeu_si512((void *)ci, _mm512_sub_epi32(base, twice));
+			} else if (n > 0) {
+				int32_t t[16];
+				_mm512_storeu_si512((void *)t, twice);
+				for (int64_t l = 0; l < n; l++)
+					ci[l] = (more ? ci[l] : k) - t[l];
+			}
+		}
+	}
+}
+
+/* The broadcast tile's instances: (Q vectors of 16 columns, P rows) pairs,
+ * row step XS of 1 or 2 (a stride-2 convolution reads every other pixel). */
+typedef void (*bnn_a512_bc_fn)(const uint32_t *x, const int32_t *toff, const uint32_t *w,
+			       int64_t wld, int64_t steps, int32_t k, int32_t *c, int64_t ldc,
+			       int64_t rows, int64_t cols, int more);
+#define BNN_A512_BC_FN(Q_, P_, XS_)                                                         \
+	static void bnn_a512_bc_q##Q_##p##P_##x##XS_(                                       \
+		const uint32_t *x, const int32_t *toff, const uint32_t *w, int64_t wld,     \
+		int64_t steps, int32_t k, int32_t *c, int64_t ldc, int64_t rows, int64_t cols, \
+		int more)                                                                   \
+	{                                                                                   \
+		bnn_a512_bcast_tile(x, toff, w, wld, steps, P_, Q_, XS_, k, c, ldc, rows, cols, \
+				    more);                                                  \
+	}
+#define BNN_A512_BC_SHAPES(X, XS_) \
+	X(4, 6, XS_) X(3, 8, XS_) X(3, 9, XS_) X(3, 7, XS_) X(2, 12, XS_) X(2, 14, XS_) X(1, 16, XS_)
+BNN_A512_BC_SHAPES(BNN_A512_BC_FN, 1)
+BNN_A512_BC_SHAPES(BNN_A512_BC_FN, 2)
+#define BNN_A512_BC_ENTRY(Q_, P_, XS_) { Q_, P_, { bnn_a512_bc_q##Q_##p##P_##x1, bnn_a512_bc_q##Q_##p##P_##x2 } },
+typedef struct {
+	int q, p;
+	bnn_a512_bc_fn fn[2];   /* XS = 1, 2 */
+} bnn_a512_bc_t;
+static const bnn_a512_bc_t bnn_a512_bc[] = { BNN_A512_BC_SHAPES(BNN_A512_BC_ENTRY, 0) };
+#undef BNN_A512_BC_ENTRY
+#undef BNN_A512_BC_FN
+
+/* The instance for rows of len rows (pixels of an output row, or GEMM rows)
+ * and kv vectors of 16 columns: least padded work, a little weight on the
+ * loads per XOR ((P + Q) / PQ). */
+static inline const bnn_a512_bc_t *bnn_a512_bc_pick(int64_t len, int64_t kv)
+{
+	const bnn_a512_bc_t *best = &bnn_a512_bc[0];
+	double bc = 0.0;
+	for (size_t i = 0; i < sizeof(bnn_a512_bc) / sizeof(bnn_a512_bc[0]); i++) {
+		const bnn_a512_bc_t *e = &bnn_a512_bc[i];
+		double work = (double)((len + e->p - 1) / e->p * e->p) *
+			      (double)((kv + e->q - 1) / e->q * e->q);
+		double cost = work * (1.0 + 0.2 * (e->p + e->q) / (double)(e->p * e->q));
+		if (i == 0 || cost < bc) {
+			bc = cost;
+			best = e;
+		}
+	}
+	return best;
 }
 
 #undef BNN_LOAD_TAIL
