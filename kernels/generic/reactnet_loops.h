@@ -69,6 +69,49 @@ static inline float rprelu(float v, float g, float slope, float z)
 	return s * d + z;
 }
 
+/*
+ * The transforms in vectors of BNN_RV floats (GCC and clang vector
+ * extensions: element-wise, the same operations in the same order as the
+ * scalar rprelu, so the same bits), over tiles of BNN_TILE_PX pixels: each
+ * vector of per-channel coefficients is loaded once per tile instead of
+ * once per pixel. Channel counts that are no multiple of BNN_RV take the
+ * scalar loops.
+ */
+#if defined(__AVX512F__)
+#define BNN_RV 16
+#elif defined(__AVX2__)
+#define BNN_RV 8
+#else
+#define BNN_RV 4
+#endif
+#define BNN_TILE_PX 4
+typedef float bnn_vf_t __attribute__((vector_size(BNN_RV * 4)));
+typedef int32_t bnn_vi_t __attribute__((vector_size(BNN_RV * 4)));
+
+static inline bnn_vf_t vload(const float *p)
+{
+	bnn_vf_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline bnn_vf_t vload_acc(const int32_t *p)
+{
+	bnn_vi_t v;
+	memcpy(&v, p, sizeof(v));
+	return __builtin_convertvector(v, bnn_vf_t);
+}
+
+/* rprelu on a vector: the slope is exactly 1 or slope, picked by bits. */
+static inline bnn_vf_t vrprelu(bnn_vf_t v, bnn_vf_t g, bnn_vf_t slope, bnn_vf_t z)
+{
+	const bnn_vf_t one = (bnn_vf_t){ 0 } + 1.0f;
+	bnn_vf_t d = v - g;
+	bnn_vi_t pos = d > (bnn_vf_t){ 0 };
+	bnn_vf_t s = (bnn_vf_t)((pos & (bnn_vi_t)one) | (~pos & (bnn_vi_t)slope));
+	return s * d + z;
+}
+
 /* Band pixels [p0, p1) (output pixel q0 + p): u = RPReLU1(acc3 * m1 + c1 + shortcut). */
 static void transform1(void *vst, int64_t p0, int64_t p1, int tid)
 {
@@ -77,29 +120,53 @@ static void transform1(void *vst, int64_t p0, int64_t p1, int tid)
 	const bnn_rprelu_t *rp = &st->p->rp1;
 	const float *restrict m1 = st->m1, *restrict c1 = st->c1;
 	const float *restrict g = rp->g, *restrict slope = rp->slope, *restrict z = rp->z;
-	int64_t c = b->c, opix = b->oh * b->ow;
+	int64_t c = b->c, opix = b->oh * b->ow, vc = c % BNN_RV == 0 ? c : 0;
+	/* Wide pixels one at a time: the tile's three streams per pixel would
+	 * be 4 KiB apart and share L1 sets. */
+	int64_t tile = c >= 512 ? 1 : BNN_TILE_PX;
 	(void)tid;
-	for (int64_t p = p0; p < p1; p++) {
-		int64_t q = st->q0 + p;
-		const int32_t *restrict acc = st->acc3 + q * c;
-		float *restrict u = st->u + p * c;
-		int64_t n = q / opix, oy = q % opix / b->ow, ox = q % b->ow;
-		if (b->stride == 2) {
-			const float *restrict top =
-				st->x + ((n * b->h + 2 * oy) * b->w + 2 * ox) * c;
-			const float *restrict bot = top + b->w * c;
-			for (int64_t ch = 0; ch < c; ch++) {
-				float r = (top[ch] + top[c + ch] + bot[ch] + bot[c + ch]) * 0.25f;
-				float t = (float)acc[ch] * m1[ch] + c1[ch];
-				u[ch] = rprelu(t + r, g[ch], slope[ch], z[ch]);
-			}
-		} else {
-			const float *restrict x = st->x + q * c;
-			for (int64_t ch = 0; ch < c; ch++) {
-				float t = (float)acc[ch] * m1[ch] + c1[ch];
-				u[ch] = rprelu(t + x[ch], g[ch], slope[ch], z[ch]);
+	for (int64_t p = p0; p < p1; p += tile) {
+		int np = p1 - p < tile ? (int)(p1 - p) : (int)tile;
+		const int32_t *acc[BNN_TILE_PX];
+		const float *top[BNN_TILE_PX];   /* the shortcut: x, or the pool's top row */
+		float *u[BNN_TILE_PX];
+		for (int i = 0; i < np; i++) {
+			int64_t q = st->q0 + p + i;
+			int64_t n = q / opix, oy = q % opix / b->ow, ox = q % b->ow;
+			acc[i] = st->acc3 + q * c;
+			u[i] = st->u + (p + i) * c;
+			top[i] = b->stride == 2 ?
+					 st->x + ((n * b->h + 2 * oy) * b->w + 2 * ox) * c :
+					 st->x + q * c;
+		}
+		for (int64_t ch = 0; ch < vc; ch += BNN_RV) {
+			bnn_vf_t vm = vload(m1 + ch), vc1 = vload(c1 + ch), vg = vload(g + ch);
+			bnn_vf_t vs = vload(slope + ch), vz = vload(z + ch);
+			for (int i = 0; i < np; i++) {
+				bnn_vf_t r;
+				if (b->stride == 2) {
+					const float *t = top[i] + ch, *bt = t + b->w * c;
+					r = (vload(t) + vload(t + c) + vload(bt) + vload(bt + c)) * 0.25f;
+				} else {
+					r = vload(top[i] + ch);
+				}
+				bnn_vf_t t = vload_acc(acc[i] + ch) * vm + vc1;
+				bnn_vf_t y = vrprelu(t + r, vg, vs, vz);
+				memcpy(u[i] + ch, &y, sizeof(y));
 			}
 		}
+		for (int i = 0; i < np; i++)
+			for (int64_t ch = vc; ch < c; ch++) {
+				float r;
+				if (b->stride == 2) {
+					const float *t = top[i], *bt = t + b->w * c;
+					r = (t[ch] + t[c + ch] + bt[ch] + bt[c + ch]) * 0.25f;
+				} else {
+					r = top[i][ch];
+				}
+				float t = (float)acc[i][ch] * m1[ch] + c1[ch];
+				u[i][ch] = rprelu(t + r, g[ch], slope[ch], z[ch]);
+			}
 	}
 }
 
@@ -111,17 +178,27 @@ static void transform2(void *vst, int64_t p0, int64_t p1, int tid)
 	const bnn_rprelu_t *rp = &st->p->rp2;
 	const float *restrict m2 = st->m2, *restrict c2 = st->c2;
 	const float *restrict g = rp->g, *restrict slope = rp->slope, *restrict z = rp->z;
-	int64_t c = b->c, k = b->k;
+	int64_t c = b->c, k = b->k, vk = c % BNN_RV == 0 ? k : 0;
 	(void)tid;
-	for (int64_t p = p0; p < p1; p++) {
-		const int32_t *restrict acc = st->acc1 + p * k;
-		const float *restrict u = st->u + p * c;
-		float *restrict y = st->y + (st->q0 + p) * k;
-		for (int64_t h0 = 0; h0 < k; h0 += c)
-			for (int64_t ch = 0; ch < c; ch++) {
-				int64_t o = h0 + ch;
-				float v = (float)acc[o] * m2[o] + c2[o] + u[ch];
-				y[o] = rprelu(v, g[o], slope[o], z[o]);
+	for (int64_t p = p0; p < p1; p += BNN_TILE_PX) {
+		int np = p1 - p < BNN_TILE_PX ? (int)(p1 - p) : BNN_TILE_PX;
+		const int32_t *acc = st->acc1 + p * k;
+		const float *u = st->u + p * c;
+		float *y = st->y + (st->q0 + p) * k;
+		for (int64_t o = 0; o < vk; o += BNN_RV) {
+			bnn_vf_t vm = vload(m2 + o), vc2 = vload(c2 + o), vg = vload(g + o);
+			bnn_vf_t vs = vload(slope + o), vz = vload(z + o);
+			int64_t ch = o % c;   /* c is a multiple of BNN_RV: no vector straddles */
+			for (int i = 0; i < np; i++) {
+				bnn_vf_t v = vload_acc(acc + i * k + o) * vm + vc2 + vload(u + i * c + ch);
+				bnn_vf_t r = vrprelu(v, vg, vs, vz);
+				memcpy(y + i * k + o, &r, sizeof(r));
+			}
+		}
+		for (int i = 0; i < np; i++)
+			for (int64_t o = vk; o < k; o++) {
+				float v = (float)acc[i * k + o] * m2[o] + c2[o] + u[i * c + o % c];
+				y[i * k + o] = rprelu(v, g[o], slope[o], z[o]);
 			}
 	}
 }
