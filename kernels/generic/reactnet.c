@@ -208,8 +208,11 @@ void bnn_rnet_release(void *state)
 	bnn_rnet_state_t *st = state;
 	if (!st)
 		return;
-	for (int i = 0; i < BNN_RNET_BLOCKS; i++)
-		bnn_rblock_release(st->block[i]);
+	for (int i = 0; i < BNN_RNET_BLOCKS; i++) {
+		for (int64_t j = 0; st->block[i] && j < st->nsplit[i]; j++)
+			bnn_rblock_release(st->block[i][j]);
+		free(st->block[i]);
+	}
 	for (int i = 0; i <= BNN_RNET_BLOCKS; i++)
 		free(st->act[i]);
 	free(st->acc3);
@@ -222,6 +225,19 @@ void bnn_rnet_release(void *state)
 	free(st->fc_wt);
 	free(st->pooled);
 	free(st);
+}
+
+/* A block's input of one image from this many bytes on runs image by image
+ * at batch > 1 (ReActNet-A at 224: blocks 1 to 6). */
+#define BNN_SPLIT_BYTES (512 * 1024)
+
+/* Block i of r as one of its nsplit states runs it: one image when split. */
+static bnn_rblock_shape_t split_block(const bnn_rnet_shape_t *r, int i, int64_t nsplit)
+{
+	bnn_rblock_shape_t b = bnn_rnet_block(r, i);
+	if (nsplit > 1)
+		b.n = 1;
+	return b;
 }
 
 int bnn_rnet_prepare_with(const bnn_rnet_loops_t *loops, const char *conv_kernel,
@@ -249,11 +265,20 @@ int bnn_rnet_prepare_with(const bnn_rnet_loops_t *loops, const char *conv_kernel
 	st->fc_wt = malloc((size_t)(fc_chunks * BNN_HEAD_FC_OUT * BNN_RNET_FC_IN) * sizeof(float));
 	st->pooled = malloc((size_t)(r->n * BNN_RNET_FC_IN) * sizeof(float));
 	st->act[0] = malloc((size_t)(r->n * (r->h / 2) * (r->w / 2) * sc) * sizeof(float));
+	/* Which blocks run image by image: the leading ones whose input of one
+	 * image is at least BNN_SPLIT_BYTES, at batch > 1. */
+	for (int i = 0; i < BNN_RNET_BLOCKS; i++) {
+		bnn_rblock_shape_t b = bnn_rnet_block(r, i);
+		int split = r->n > 1 && st->nlead == i &&
+			    b.h * b.w * b.c * (int64_t)sizeof(float) >= BNN_SPLIT_BYTES;
+		st->nlead += split;
+		st->nsplit[i] = split ? r->n : 1;
+	}
 	/* The blocks' intermediates, one allocation each for all of them: the
 	 * largest 3x3 result, the largest band's u and 1x1 result. */
 	size_t n3 = 0, n1 = 0, nu = 0;
 	for (int i = 0; i < BNN_RNET_BLOCKS; i++) {
-		bnn_rblock_shape_t b = bnn_rnet_block(r, i);
+		bnn_rblock_shape_t b = split_block(r, i, st->nsplit[i]);
 		size_t band = (size_t)(rblock_band_rows(&b) * b.ow);
 		size_t a3 = (size_t)(b.n * b.oh * b.ow * b.c), a1 = band * (size_t)b.k;
 		size_t au = band * (size_t)b.c;
@@ -281,13 +306,16 @@ int bnn_rnet_prepare_with(const bnn_rnet_loops_t *loops, const char *conv_kernel
 				  o % BNN_HEAD_FC_OUT] =
 				o < BNN_RNET_CLASSES ? p->fc_w[o * BNN_RNET_FC_IN + i] : 0.0f;
 	for (int i = 0; i < BNN_RNET_BLOCKS; i++) {
-		bnn_rblock_shape_t b = bnn_rnet_block(r, i);
-		st->act[i + 1] = malloc((size_t)(b.n * b.oh * b.ow * b.k) * sizeof(float));
-		if (!st->act[i + 1])
+		bnn_rblock_shape_t b = split_block(r, i, st->nsplit[i]);
+		int64_t in = b.h * b.w * b.c, outs = b.oh * b.ow * b.k;
+		st->act[i + 1] = malloc((size_t)(r->n * outs) * sizeof(float));
+		st->block[i] = calloc((size_t)st->nsplit[i], sizeof(*st->block[i]));
+		if (!st->act[i + 1] || !st->block[i])
 			goto fail;
-		if ((rc = rblock_prepare(loops, k, &b, &p->block[i], st->act[i], st->acc3, st->acc1,
-					 st->u, &st->block[i])) != 0)
-			goto fail;
+		for (int64_t j = 0; j < st->nsplit[i]; j++)
+			if ((rc = rblock_prepare(loops, k, &b, &p->block[i], st->act[i] + j * in,
+						 st->acc3, st->acc1, st->u, &st->block[i][j])) != 0)
+				goto fail;
 	}
 	*out = st;
 	return 0;
@@ -296,11 +324,13 @@ fail:
 	return rc;
 }
 
-/* The stem: every thread a share of the output rows (one thread when the
- * pool grew after prepare: the rows buffers are per thread). */
-static void rnet_stem(bnn_rnet_state_t *st)
+/* The stem of images [n0, n1): every thread a share of the output rows
+ * (one thread when the pool grew after prepare: the rows buffers are per
+ * thread). */
+static void rnet_stem(bnn_rnet_state_t *st, int64_t n0, int64_t n1)
 {
-	int64_t rows = st->r.n * (st->r.h / 2);
+	int64_t rows = (n1 - n0) * (st->r.h / 2);
+	st->stem_r0 = n0 * (st->r.h / 2);
 	if (bnn_parallel_threads() <= st->stem_nbuf)
 		bnn_parallel_for(rows, 4, st->loops->stem_rows, st);
 	else
@@ -313,7 +343,7 @@ static void rnet_head(bnn_rnet_state_t *st, float *logits, double *ns)
 {
 	double t0 = ns ? now_ns() : 0;
 	int64_t pool_items = st->r.n * ((BNN_RNET_FC_IN + BNN_HEAD_POOL_CH - 1) / BNN_HEAD_POOL_CH);
-	int64_t fc_items = st->r.n * ((BNN_RNET_CLASSES + BNN_HEAD_FC_OUT - 1) / BNN_HEAD_FC_OUT);
+	int64_t fc_items = (BNN_RNET_CLASSES + BNN_HEAD_FC_OUT - 1) / BNN_HEAD_FC_OUT;
 	st->logits = logits;
 	bnn_parallel_for(pool_items, 1, st->loops->head_pool, st);
 	if (ns)
@@ -323,22 +353,56 @@ static void rnet_head(bnn_rnet_state_t *st, float *logits, double *ns)
 		ns[BNN_RD_T2] = now_ns() - t0 - ns[BNN_RD_T1];
 }
 
-/* The forward pass; with ns, each stage's time (stem, blocks, head); with
- * detail ([stages][BNN_RNET_DETAIL], zeroed by the caller), the blocks'
- * and the head's parts too. */
+/* Block i's states on their images (of images [n0, n1) when split), each
+ * adding its parts to detail's row when profiled. */
+static int rnet_block(bnn_rnet_state_t *st, int i, int64_t n0, int64_t n1, double *detail)
+{
+	bnn_rblock_shape_t b = bnn_rnet_block(&st->r, i);
+	int64_t outs = b.oh * b.ow * b.k;
+	if (st->nsplit[i] == 1)
+		n0 = 0, n1 = 1;
+	for (int64_t j = n0; j < n1; j++) {
+		bnn_rblock_state_t *bs = st->block[i][j];
+		bs->prof = detail ? detail + (i + 1) * BNN_RNET_DETAIL : NULL;
+		int rc = bnn_rblock_forward(bs, st->act[i + 1] + j * outs);
+		bs->prof = NULL;
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The forward pass; with ns, each stage's time (stem, blocks, head; the
+ * stem and the leading blocks summed over the images they run on one by
+ * one); with detail ([stages][BNN_RNET_DETAIL], zeroed by the caller), the
+ * blocks' and the head's parts too. */
 static int rnet_forward(bnn_rnet_state_t *st, float *logits, double *ns, double *detail)
 {
 	double t0 = ns ? now_ns() : 0, t;
-	rnet_stem(st);
-	if (ns) {
-		t = now_ns();
-		ns[0] = t - t0;
-		t0 = t;
+	int64_t n = st->r.n, lead_n = st->nlead ? n : 1;
+	if (ns)
+		for (int i = 0; i < BNN_PROFILE_MAX; i++)
+			ns[i] = 0;
+	for (int64_t j = 0; j < lead_n; j++) {
+		rnet_stem(st, st->nlead ? j : 0, st->nlead ? j + 1 : n);
+		if (ns) {
+			t = now_ns();
+			ns[0] += t - t0;
+			t0 = t;
+		}
+		for (int i = 0; i < st->nlead; i++) {
+			int rc = rnet_block(st, i, j, j + 1, detail);
+			if (rc != 0)
+				return rc;
+			if (ns) {
+				t = now_ns();
+				ns[i + 1] += t - t0;
+				t0 = t;
+			}
+		}
 	}
-	for (int i = 0; i < BNN_RNET_BLOCKS; i++) {
-		st->block[i]->prof = detail ? detail + (i + 1) * BNN_RNET_DETAIL : NULL;
-		int rc = bnn_rblock_forward(st->block[i], st->act[i + 1]);
-		st->block[i]->prof = NULL;
+	for (int i = st->nlead; i < BNN_RNET_BLOCKS; i++) {
+		int rc = rnet_block(st, i, 0, n, detail);
 		if (rc != 0)
 			return rc;
 		if (ns) {
@@ -400,24 +464,26 @@ int bnn_rnet_profile_detail(void *state, double *detail)
 	/* The convs' packing and padding correction, timed again on their own
 	 * (same inputs; the correction on the 3x3 result, spent by now). */
 	for (int i = 0; i < BNN_RNET_BLOCKS; i++) {
-		bnn_rblock_state_t *b = st->block[i];
 		double *d = detail + (i + 1) * BNN_RNET_DETAIL, t0;
-		bnn_conv_state_t *c3 = conv_base(&b->conv3, b->b.c, b->b.c, 3);
-		bnn_conv_state_t *c1 = conv_base(&b->conv1[0], b->b.c, b->b.k, 1);
-		if (!c3 || !c1) {
-			d[BNN_RD_PACK3] = d[BNN_RD_PAD3] = d[BNN_RD_PACK1] = NAN;
-			continue;
+		for (int64_t j = 0; j < st->nsplit[i]; j++) {
+			bnn_rblock_state_t *b = st->block[i][j];
+			bnn_conv_state_t *c3 = conv_base(&b->conv3, b->b.c, b->b.c, 3);
+			bnn_conv_state_t *c1 = conv_base(&b->conv1[0], b->b.c, b->b.k, 1);
+			if (!c3 || !c1) {
+				d[BNN_RD_PACK3] = d[BNN_RD_PAD3] = d[BNN_RD_PACK1] = NAN;
+				break;
+			}
+			t0 = now_ns();
+			bnn_conv_pack_input(c3);
+			d[BNN_RD_PACK3] += now_ns() - t0;
+			t0 = now_ns();
+			bnn_bconv_pad_correct(c3, b->acc3);
+			d[BNN_RD_PAD3] += now_ns() - t0;
+			t0 = now_ns();
+			for (int64_t q = 0; q < b->nbands; q++)
+				bnn_conv_pack_input(c1);
+			d[BNN_RD_PACK1] += now_ns() - t0;
 		}
-		t0 = now_ns();
-		bnn_conv_pack_input(c3);
-		d[BNN_RD_PACK3] = now_ns() - t0;
-		t0 = now_ns();
-		bnn_bconv_pad_correct(c3, b->acc3);
-		d[BNN_RD_PAD3] = now_ns() - t0;
-		t0 = now_ns();
-		for (int64_t j = 0; j < b->nbands; j++)
-			bnn_conv_pack_input(c1);
-		d[BNN_RD_PACK1] = now_ns() - t0;
 	}
 	return nst;
 }

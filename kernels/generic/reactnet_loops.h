@@ -213,7 +213,14 @@ struct bnn_rnet_state {
 	float *stem_rows;              /* per thread: three padded input rows, HWC */
 	int stem_nbuf;                 /* threads that have stem rows */
 	float *act[BNN_RNET_BLOCKS + 1]; /* act[0] the stem's output, act[i+1] block i's */
-	bnn_rblock_state_t *block[BNN_RNET_BLOCKS];
+	/* Block i as nsplit[i] states: one over the whole batch, or, for the
+	 * leading blocks of large activations at batch > 1, one per image
+	 * (b.n = 1), run image by image from the stem on so that an image's
+	 * activations stay in cache from one block to the next. */
+	bnn_rblock_state_t **block[BNN_RNET_BLOCKS];
+	int64_t nsplit[BNN_RNET_BLOCKS];
+	int nlead;                     /* leading blocks run image by image */
+	int64_t stem_r0;               /* first output row of the current stem call */
 	int32_t *acc3, *acc1;          /* shared by the blocks (struct bnn_rblock_state) */
 	float *u;
 	float *fc_wt;                  /* [chunk][1024][BNN_HEAD_FC_OUT]: the FC's weights
@@ -248,7 +255,7 @@ static void stem_rows(void *vst, int64_t r0, int64_t r1, int tid)
 	const bnn_rnet_state_t *st = vst;
 	const int64_t h = st->r.h, w = st->r.w, oh = h / 2, ow = w / 2, rw = 3 * (w + 2);
 	float *rows = st->stem_rows + tid * stem_row_floats(w);
-	for (int64_t row = r0; row < r1; row++) {
+	for (int64_t row = st->stem_r0 + r0; row < st->stem_r0 + r1; row++) {
 		int64_t n = row / oh, oy = row % oh;
 		for (int64_t ky = 0; ky < 3; ky++) {
 			float *dst = rows + ky * rw;
@@ -330,29 +337,31 @@ static void head_pool(void *vst, int64_t i0, int64_t i1, int tid)
 	}
 }
 
-/* Items [i0, i1) of (image, chunk of BNN_HEAD_FC_OUT outputs): the FC with
- * bias, each output summed over the inputs in order. The weights are
- * chunk-major (fc_wt), so an item streams one contiguous slice. */
+/* Chunks [i0, i1) of BNN_HEAD_FC_OUT outputs: the FC with bias for every
+ * image, each output summed over the inputs in order. The weights are
+ * chunk-major (fc_wt): a chunk streams one contiguous slice, each row of
+ * it used by all the images while in L1. */
 static void head_fc(void *vst, int64_t i0, int64_t i1, int tid)
 {
 	const bnn_rnet_state_t *st = vst;
-	int64_t c = BNN_RNET_FC_IN;
-	int64_t chunks = (BNN_RNET_CLASSES + BNN_HEAD_FC_OUT - 1) / BNN_HEAD_FC_OUT;
+	int64_t c = BNN_RNET_FC_IN, n = st->r.n;
 	(void)tid;
-	for (int64_t it = i0; it < i1; it++) {
-		int64_t b = it / chunks, ch = it % chunks, o0 = ch * BNN_HEAD_FC_OUT;
+	for (int64_t ch = i0; ch < i1; ch++) {
+		int64_t o0 = ch * BNN_HEAD_FC_OUT;
 		int64_t no = o0 + BNN_HEAD_FC_OUT < BNN_RNET_CLASSES ? BNN_HEAD_FC_OUT :
 								       BNN_RNET_CLASSES - o0;
-		const float *pooled = st->pooled + b * c;
 		const float *wc = st->fc_wt + ch * c * BNN_HEAD_FC_OUT;
-		float *restrict y = st->logits + b * BNN_RNET_CLASSES + o0;
-		for (int64_t o = 0; o < no; o++)
-			y[o] = st->p->fc_b[o0 + o];
+		for (int64_t b = 0; b < n; b++)
+			for (int64_t o = 0; o < no; o++)
+				st->logits[b * BNN_RNET_CLASSES + o0 + o] = st->p->fc_b[o0 + o];
 		for (int64_t i = 0; i < c; i++) {
 			const float *restrict wt = wc + i * BNN_HEAD_FC_OUT;
-			float pi = pooled[i];
-			for (int64_t o = 0; o < no; o++)
-				y[o] += pi * wt[o];
+			for (int64_t b = 0; b < n; b++) {
+				float pi = st->pooled[b * c + i];
+				float *restrict y = st->logits + b * BNN_RNET_CLASSES + o0;
+				for (int64_t o = 0; o < no; o++)
+					y[o] += pi * wt[o];
+			}
 		}
 	}
 }
