@@ -186,9 +186,9 @@ static void transform2(void *vst, int64_t p0, int64_t p1, int tid)
 		const float *u = st->u + p * c;
 		float *y = st->y + (st->q0 + p) * k;
 		for (int64_t o = 0; o < vk; o += BNN_RV) {
+			int64_t ch = o < c ? o : o - c;   /* k is c or 2c */
 			bnn_vf_t vm = vload(m2 + o), vc2 = vload(c2 + o), vg = vload(g + o);
 			bnn_vf_t vs = vload(slope + o), vz = vload(z + o);
-			int64_t ch = o % c;   /* c is a multiple of BNN_RV: no vector straddles */
 			for (int i = 0; i < np; i++) {
 				bnn_vf_t v = vload_acc(acc + i * k + o) * vm + vc2 + vload(u + i * c + ch);
 				bnn_vf_t r = vrprelu(v, vg, vs, vz);
