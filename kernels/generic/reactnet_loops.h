@@ -112,62 +112,66 @@ static inline bnn_vf_t vrprelu(bnn_vf_t v, bnn_vf_t g, bnn_vf_t slope, bnn_vf_t 
 	return s * d + z;
 }
 
-/* Band pixels [p0, p1) (output pixel q0 + p): u = RPReLU1(acc3 * m1 + c1 + shortcut). */
-static void transform1(void *vst, int64_t p0, int64_t p1, int tid)
+/* Band pixels [p0, p1) (output pixel q0 + p): u = RPReLU1(acc3 * m1 + c1 + shortcut),
+ * the shortcut x (stride 1) or its 2x2 average pool (stride 2: s2, a
+ * constant where it is inlined, so each stride has its own loop). */
+static inline void transform1_px(const bnn_rblock_state_t *st, int64_t p0, int64_t p1,
+				 const int s2)
 {
-	const bnn_rblock_state_t *st = vst;
 	const bnn_rblock_shape_t *b = &st->b;
 	const bnn_rprelu_t *rp = &st->p->rp1;
 	const float *restrict m1 = st->m1, *restrict c1 = st->c1;
 	const float *restrict g = rp->g, *restrict slope = rp->slope, *restrict z = rp->z;
-	int64_t c = b->c, opix = b->oh * b->ow, vc = c % BNN_RV == 0 ? c : 0;
+	int64_t c = b->c, opix = b->oh * b->ow, vc = c % BNN_RV == 0 ? c : 0, row = b->w * c;
 	/* Wide pixels one at a time: the tile's three streams per pixel would
 	 * be 4 KiB apart and share L1 sets. */
 	int64_t tile = c >= 512 ? 1 : BNN_TILE_PX;
-	(void)tid;
 	for (int64_t p = p0; p < p1; p += tile) {
 		int np = p1 - p < tile ? (int)(p1 - p) : (int)tile;
-		const int32_t *acc[BNN_TILE_PX];
+		const int32_t *acc = st->acc3 + (st->q0 + p) * c;
 		const float *top[BNN_TILE_PX];   /* the shortcut: x, or the pool's top row */
-		float *u[BNN_TILE_PX];
+		float *u = st->u + p * c;
 		for (int i = 0; i < np; i++) {
 			int64_t q = st->q0 + p + i;
-			int64_t n = q / opix, oy = q % opix / b->ow, ox = q % b->ow;
-			acc[i] = st->acc3 + q * c;
-			u[i] = st->u + (p + i) * c;
-			top[i] = b->stride == 2 ?
-					 st->x + ((n * b->h + 2 * oy) * b->w + 2 * ox) * c :
-					 st->x + q * c;
+			if (s2) {
+				int64_t n = q / opix, oy = q % opix / b->ow, ox = q % b->ow;
+				top[i] = st->x + ((n * b->h + 2 * oy) * b->w + 2 * ox) * c;
+			} else {
+				top[i] = st->x + q * c;
+			}
 		}
 		for (int64_t ch = 0; ch < vc; ch += BNN_RV) {
 			bnn_vf_t vm = vload(m1 + ch), vc1 = vload(c1 + ch), vg = vload(g + ch);
 			bnn_vf_t vs = vload(slope + ch), vz = vload(z + ch);
 			for (int i = 0; i < np; i++) {
-				bnn_vf_t r;
-				if (b->stride == 2) {
-					const float *t = top[i] + ch, *bt = t + b->w * c;
-					r = (vload(t) + vload(t + c) + vload(bt) + vload(bt + c)) * 0.25f;
-				} else {
-					r = vload(top[i] + ch);
-				}
-				bnn_vf_t t = vload_acc(acc[i] + ch) * vm + vc1;
-				bnn_vf_t y = vrprelu(t + r, vg, vs, vz);
-				memcpy(u[i] + ch, &y, sizeof(y));
+				const float *t = top[i] + ch;
+				bnn_vf_t r = s2 ? (vload(t) + vload(t + c) + vload(t + row) +
+						   vload(t + row + c)) * 0.25f :
+						  vload(t);
+				bnn_vf_t v = vload_acc(acc + i * c + ch) * vm + vc1;
+				bnn_vf_t y = vrprelu(v + r, vg, vs, vz);
+				memcpy(u + i * c + ch, &y, sizeof(y));
 			}
 		}
 		for (int i = 0; i < np; i++)
 			for (int64_t ch = vc; ch < c; ch++) {
-				float r;
-				if (b->stride == 2) {
-					const float *t = top[i], *bt = t + b->w * c;
-					r = (t[ch] + t[c + ch] + bt[ch] + bt[c + ch]) * 0.25f;
-				} else {
-					r = top[i][ch];
-				}
-				float t = (float)acc[i][ch] * m1[ch] + c1[ch];
-				u[i][ch] = rprelu(t + r, g[ch], slope[ch], z[ch]);
+				const float *t = top[i];
+				float r = s2 ? (t[ch] + t[c + ch] + t[row + ch] + t[row + c + ch]) * 0.25f :
+					       t[ch];
+				float v = (float)acc[i * c + ch] * m1[ch] + c1[ch];
+				u[i * c + ch] = rprelu(v + r, g[ch], slope[ch], z[ch]);
 			}
 	}
+}
+
+static void transform1(void *vst, int64_t p0, int64_t p1, int tid)
+{
+	const bnn_rblock_state_t *st = vst;
+	(void)tid;
+	if (st->b.stride == 2)
+		transform1_px(st, p0, p1, 1);
+	else
+		transform1_px(st, p0, p1, 0);
 }
 
 /* Band pixels [p0, p1): y = RPReLU2(acc1 * m2 + c2 + u), u repeated per half. */
