@@ -99,6 +99,9 @@ void bnn_parallel_shutdown(void)
 	pthread_mutex_unlock(&pool.mu);
 	for (int t = 1; t < pool.nthreads; t++)
 		pthread_join(pool.tid[t], NULL);
+	/* The next pool's workers start having seen generation 0: left at the
+	 * last job's, they would run that job again, on a state long freed. */
+	atomic_store(&pool.gen, 0);
 	atomic_store(&pool.stop, 0);
 	pool.nthreads = 1;
 }

@@ -2,7 +2,9 @@
  * ReActNet-A: the shape walker reproduces the published op counts and the
  * spec's layer table; a block worked out by hand (the working is in the
  * comments) gives the same numbers from the reference and from every block
- * kernel of the table, the RSign tie x == -b included.
+ * kernel of the table, the RSign tie x == -b included; blocks run in many
+ * bands and batches whose leading blocks run image by image give the same
+ * bits on every CPU kernel and thread count.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 #include "bnn_ref.h"
 #include "parallel.h"
 #include "reactnet.h"
+#include "gen.h"
 #include "tap.h"
 
 /*
@@ -109,6 +112,113 @@ static void check_block(int64_t k, const float *want)
 	}
 }
 
+/* Runs kernel kn on d with inputs in into y (bytes of out floats). */
+static int run_kernel(const bnn_kernel_t *kn, const bnn_op_desc_t *d, const bnn_inputs_t *in,
+		      float *y)
+{
+	void *st = NULL;
+	int rc = kn->prepare(d, in, &st);
+	if (rc == 0)
+		rc = kn->run(st, y);
+	if (rc == 0)   /* a second run on the same state gives the same bits */
+		rc = kn->run(st, y);
+	kn->release(st);
+	return rc;
+}
+
+/*
+ * A block of many bands (the 1x1 conv and the transforms run band by band,
+ * the last band shorter, batch 2, stride 2 and 1), at 1 and 2 threads:
+ * every CPU block kernel gives the bits of the generic one.
+ */
+static void check_bands(const bnn_rblock_shape_t *shape)
+{
+	bnn_rng_t rng;
+	bnn_weights_t w;
+	bnn_op_desc_t d = { .op = BNN_OP_RBLOCK, .rblock = *shape };
+	bnn_rblock_shape_t *b = &d.rblock;
+	b->oh = b->h / b->stride, b->ow = b->w / b->stride;
+	size_t nx = (size_t)(b->n * b->h * b->w * b->c), ny = (size_t)(b->n * b->oh * b->ow * b->k);
+	bnn_rng_init(&rng, 11);
+	float *x = malloc(nx * sizeof(float)), *want = malloc(ny * sizeof(float));
+	float *y = malloc(ny * sizeof(float));
+	if (!x || !want || !y || bnn_rblock_weights_synth(b, &rng, &w) != 0) {
+		tap_ok(0, "out of memory");
+		return;
+	}
+	bnn_rblock_fill_input(&rng, b, &w.block, x);
+	bnn_inputs_t in = { .a = x, .params = &w.block };
+	int have = 0;
+	for (int threads = 1; threads <= 2; threads++) {
+		bnn_parallel_init(threads, NULL, NULL);
+		for (size_t i = 0; i < bnn_kernel_count; i++) {
+			const bnn_kernel_t *kn = &bnn_kernels[i];
+			char why[200];
+			if (kn->op != BNN_OP_RBLOCK || kn->fetch || !bnn_isa_available(kn->isa, why, sizeof(why)))
+				continue;
+			float *out = have ? y : want;
+			memset(out, 0xff, ny * sizeof(float));
+			int rc = run_kernel(kn, &d, &in, out);
+			tap_ok(rc == 0 && (!have || memcmp(y, want, ny * sizeof(float)) == 0),
+			       "%s, %d thread(s), block n=%lld %lldx%lld c=%lld k=%lld stride %lld in "
+			       "bands: the generic kernel's bits", kn->name, threads,
+			       (long long)b->n, (long long)b->h, (long long)b->w, (long long)b->c,
+			       (long long)b->k, (long long)b->stride);
+			have = 1;
+		}
+	}
+	bnn_parallel_init(1, NULL, NULL);
+	bnn_weights_free(&w);
+	free(x);
+	free(want);
+	free(y);
+}
+
+/*
+ * The network at batch 3 on 128x128 images (the leading blocks run image by
+ * image) gives each image the bits of that image alone at batch 1, at 1 and
+ * 2 threads, on every CPU network kernel.
+ */
+static void check_batch(void)
+{
+	bnn_rnet_shape_t r3 = { 3, 128, 128 }, r1 = { 1, 128, 128 };
+	bnn_rng_t rng;
+	bnn_weights_t w;
+	size_t img = 3 * 128 * 128;
+	float *x = malloc(3 * img * sizeof(float));
+	float y3[3 * BNN_RNET_CLASSES], y1[BNN_RNET_CLASSES];
+	bnn_rng_init(&rng, 12);
+	if (!x || bnn_rnet_weights_synth(&r3, &rng, &w) != 0) {
+		tap_ok(0, "out of memory");
+		return;
+	}
+	bnn_fill_activations(&rng, x, 3 * img);
+	for (int threads = 1; threads <= 2; threads++) {
+		bnn_parallel_init(threads, NULL, NULL);
+		for (size_t i = 0; i < bnn_kernel_count; i++) {
+			const bnn_kernel_t *kn = &bnn_kernels[i];
+			char why[200];
+			if (kn->op != BNN_OP_RNET || kn->fetch ||
+			    !bnn_isa_available(kn->isa, why, sizeof(why)))
+				continue;
+			bnn_op_desc_t d3 = { .op = BNN_OP_RNET, .rnet = r3 };
+			bnn_op_desc_t d1 = { .op = BNN_OP_RNET, .rnet = r1 };
+			bnn_inputs_t in3 = { .a = x, .params = &w.net };
+			int ok = run_kernel(kn, &d3, &in3, y3) == 0;
+			for (int b = 0; b < 3 && ok; b++) {
+				bnn_inputs_t in1 = { .a = x + b * img, .params = &w.net };
+				ok = run_kernel(kn, &d1, &in1, y1) == 0 &&
+				     memcmp(y1, y3 + b * BNN_RNET_CLASSES, sizeof(y1)) == 0;
+			}
+			tap_ok(ok, "%s, %d thread(s): each image of a batch of 3 (128x128) has the "
+			       "logits of that image alone", kn->name, threads);
+		}
+	}
+	bnn_parallel_init(1, NULL, NULL);
+	bnn_weights_free(&w);
+	free(x);
+}
+
 int main(void)
 {
 	/* The spec's table: output channels, strides and output sizes at 224. */
@@ -140,6 +250,10 @@ int main(void)
 
 	check_block(1, EXPECT_NORMAL);
 	check_block(2, EXPECT_REDUCTION);
+	check_bands(&(bnn_rblock_shape_t){ .n = 2, .h = 70, .w = 62, .c = 32, .k = 64, .stride = 2 });
+	check_bands(&(bnn_rblock_shape_t){ .n = 2, .h = 61, .w = 57, .c = 64, .k = 64, .stride = 1 });
+	check_bands(&(bnn_rblock_shape_t){ .n = 1, .h = 9, .w = 7, .c = 36, .k = 72, .stride = 1 });
+	check_batch();
 	printf("1..%d\n", tap_n);
 	bnn_parallel_shutdown();
 	return tap_exit();

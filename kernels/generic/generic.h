@@ -107,7 +107,7 @@ typedef struct bnn_rnet_state bnn_rnet_state_t;
 /* The element-wise loops (reactnet_loops.h) as one ISA's build compiled
  * them: each takes a block state (transforms) or a network state. */
 typedef struct {
-	bnn_task_fn transform1, transform2, stem_rows, head_images;
+	bnn_task_fn transform1, transform2, stem_rows, head_pool, head_fc;
 } bnn_rnet_loops_t;
 extern const bnn_rnet_loops_t bnn_rnet_loops__generic;
 
@@ -132,6 +132,18 @@ void bnn_rnet_release(void *state);
 const float *bnn_rnet_stage(void *state, int i, int64_t dims[4]);
 /* bnn_kernel_t.profile of the network kernels: stage times by the host clock. */
 int bnn_rnet_profile(void *state, double *ns, int max);
+/* The parts of each stage (stem, 13 blocks, head) of one forward pass by
+ * the host clock, ns, into detail[stage * BNN_RNET_DETAIL + part]: a
+ * block's 3x3 conv, transform 1, 1x1 convs, transform 2 (parts 0 to 3),
+ * the head's pool (1) and FC (3), every stage's total; then the packing and
+ * padding correction of the 3x3 conv and the packing of the 1x1 convs,
+ * timed again on their own (NaN where the conv's state is not known).
+ * Returns the number of stages, or a negative errno. */
+enum {
+	BNN_RD_CONV3, BNN_RD_T1, BNN_RD_CONV1, BNN_RD_T2, BNN_RD_PACK3, BNN_RD_PAD3,
+	BNN_RD_PACK1, BNN_RD_TOTAL, BNN_RNET_DETAIL
+};
+int bnn_rnet_profile_detail(void *state, double *detail);
 
 /* Table glue: in->a is the input, in->params the parameters. */
 int bnn_rblock_prepare_kernel(const bnn_rnet_loops_t *loops, const char *conv_kernel,

@@ -43,6 +43,22 @@ static int conv_prepare(conv_inst_t *ci, const bnn_kernel_t *k, const bnn_conv_s
 	return k->prepare(&d, &in, &ci->state);
 }
 
+/* Bytes per pixel of a band that should stay in L2 together, per thread. */
+#define BNN_BAND_BYTES (384 * 1024)
+
+/* Output rows (flattened n, oy) per band of block b: as many as keep a
+ * band's u and acc1 within BNN_BAND_BYTES per thread, at least one row per
+ * thread; all the rows when they fit. */
+static int64_t rblock_band_rows(const bnn_rblock_shape_t *b)
+{
+	int64_t rows = b->n * b->oh, nt = bnn_parallel_threads();
+	int64_t per_row = b->ow * (b->c + b->k) * 4;
+	int64_t r = BNN_BAND_BYTES * nt / per_row;
+	if (r < nt)
+		r = nt;
+	return r < rows ? r : rows;
+}
+
 void bnn_rblock_release(void *state)
 {
 	bnn_rblock_state_t *st = state;
@@ -50,16 +66,81 @@ void bnn_rblock_release(void *state)
 		return;
 	if (st->conv3.state)
 		st->conv3.k->release(st->conv3.state);
-	if (st->conv1.state)
-		st->conv1.k->release(st->conv1.state);
+	for (int64_t i = 0; i < 2; i++)
+		if (st->conv1[i].state)
+			st->conv1[i].k->release(st->conv1[i].state);
 	free(st->m1);
 	free(st->c1);
 	free(st->m2);
 	free(st->c2);
-	free(st->acc3);
-	free(st->acc1);
-	free(st->u);
+	if (st->own_scratch) {
+		free(st->acc3);
+		free(st->acc1);
+		free(st->u);
+	}
 	free(st);
+}
+
+/* Block b over x; acc3, acc1 and u are the caller's when acc3 is not NULL
+ * (sized by rblock_band_rows), else allocated here. */
+static int rblock_prepare(const bnn_rnet_loops_t *loops, const bnn_kernel_t *k,
+			  const bnn_rblock_shape_t *b, const bnn_rblock_params_t *p, const float *x,
+			  int32_t *acc3, int32_t *acc1, float *u, bnn_rblock_state_t **out)
+{
+	bnn_rblock_state_t *st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	int rc = -ENOMEM;
+	int64_t rows = b->n * b->oh, band_rows = rblock_band_rows(b);
+	st->b = *b;
+	st->p = p;
+	st->x = x;
+	st->loops = loops;
+	st->band = band_rows * b->ow;
+	st->nbands = (rows + band_rows - 1) / band_rows;
+	st->m1 = malloc((size_t)b->c * sizeof(float));
+	st->c1 = malloc((size_t)b->c * sizeof(float));
+	st->m2 = malloc((size_t)b->k * sizeof(float));
+	st->c2 = malloc((size_t)b->k * sizeof(float));
+	if (acc3) {
+		st->acc3 = acc3, st->acc1 = acc1, st->u = u;
+	} else {
+		st->own_scratch = 1;
+		st->acc3 = malloc((size_t)(rows * b->ow * b->c) * sizeof(int32_t));
+		st->acc1 = malloc((size_t)(st->band * b->k) * sizeof(int32_t));
+		st->u = malloc((size_t)(st->band * b->c) * sizeof(float));
+	}
+	if (!st->m1 || !st->c1 || !st->m2 || !st->c2 || !st->acc3 || !st->acc1 || !st->u)
+		goto fail;
+	bnn_rnet_fold_bn(p->w3, b->c, 9 * b->c, &p->bn1, st->m1, st->c1);
+	bnn_rnet_fold_bn(p->w1, b->k, b->c, &p->bn2, st->m2, st->c2);
+
+	bnn_conv_shape_t s3 = { .n = b->n, .h = b->h, .w = b->w, .c = b->c, .k = b->c, .kh = 3,
+				.kw = 3, .stride = b->stride, .pad = 1, .pad_value = 0, .dil = 1,
+				.groups = 1 };
+	if ((rc = conv_prepare(&st->conv3, k, &s3, x, p->w3, p->rsign1)) != 0)
+		goto fail;
+	/* The 1x1 conv of a band: its rows of ow pixels, read from u. Every band
+	 * but the last has band_rows rows: conv1[0] serves them, conv1[1] the
+	 * last when it is shorter. One band of all the rows is the block's
+	 * whole 1x1 conv, batch included. */
+	int64_t last = rows - (st->nbands - 1) * band_rows;
+	for (int i = 0; i < 2; i++) {
+		int64_t r = i == 0 ? band_rows : last;
+		if (i == 1 && r == band_rows)
+			break;
+		bnn_conv_shape_t s1 = { .n = st->nbands == 1 ? b->n : 1,
+					.h = st->nbands == 1 ? b->oh : r, .w = b->ow, .c = b->c,
+					.k = b->k, .kh = 1, .kw = 1, .stride = 1, .pad = 0,
+					.pad_value = 0, .dil = 1, .groups = 1 };
+		if ((rc = conv_prepare(&st->conv1[i], k, &s1, st->u, p->w1, p->rsign2)) != 0)
+			goto fail;
+	}
+	*out = st;
+	return 0;
+fail:
+	bnn_rblock_release(st);
+	return rc;
 }
 
 int bnn_rblock_prepare_with(const bnn_rnet_loops_t *loops, const char *conv_kernel,
@@ -69,54 +150,54 @@ int bnn_rblock_prepare_with(const bnn_rnet_loops_t *loops, const char *conv_kern
 	const bnn_kernel_t *k = find_kernel(conv_kernel);
 	if (!k || k->op != BNN_OP_CONV)
 		return -ENOENT;
-	bnn_rblock_state_t *st = calloc(1, sizeof(*st));
-	if (!st)
-		return -ENOMEM;
-	int rc = -ENOMEM;
-	size_t pix = (size_t)(b->n * b->oh * b->ow);
-	st->b = *b;
-	st->p = p;
-	st->x = x;
-	st->loops = loops;
-	st->m1 = malloc((size_t)b->c * sizeof(float));
-	st->c1 = malloc((size_t)b->c * sizeof(float));
-	st->m2 = malloc((size_t)b->k * sizeof(float));
-	st->c2 = malloc((size_t)b->k * sizeof(float));
-	st->acc3 = malloc(pix * (size_t)b->c * sizeof(int32_t));
-	st->acc1 = malloc(pix * (size_t)b->k * sizeof(int32_t));
-	st->u = malloc(pix * (size_t)b->c * sizeof(float));
-	if (!st->m1 || !st->c1 || !st->m2 || !st->c2 || !st->acc3 || !st->acc1 || !st->u)
-		goto fail;
-	bnn_rnet_fold_bn(p->w3, b->c, 9 * b->c, &p->bn1, st->m1, st->c1);
-	bnn_rnet_fold_bn(p->w1, b->k, b->c, &p->bn2, st->m2, st->c2);
+	return rblock_prepare(loops, k, b, p, x, NULL, NULL, NULL, out);
+}
 
-	bnn_conv_shape_t s3 = { .n = b->n, .h = b->h, .w = b->w, .c = b->c, .k = b->c, .kh = 3,
-				.kw = 3, .stride = b->stride, .pad = 1, .pad_value = 0, .dil = 1,
-				.groups = 1 };
-	bnn_conv_shape_t s1 = { .n = b->n, .h = b->oh, .w = b->ow, .c = b->c, .k = b->k, .kh = 1,
-				.kw = 1, .stride = 1, .pad = 0, .pad_value = 0, .dil = 1,
-				.groups = 1 };
-	if ((rc = conv_prepare(&st->conv3, k, &s3, x, p->w3, p->rsign1)) != 0 ||
-	    (rc = conv_prepare(&st->conv1, k, &s1, st->u, p->w1, p->rsign2)) != 0)
-		goto fail;
-	*out = st;
-	return 0;
-fail:
-	bnn_rblock_release(st);
-	return rc;
+/* The host clock, for the profile's stage times. */
+static double now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
 }
 
 int bnn_rblock_forward(bnn_rblock_state_t *st, float *y)
 {
 	int64_t pix = st->b.n * st->b.oh * st->b.ow;
+	double *prof = st->prof, t0 = prof ? now_ns() : 0, t;
 	int rc = st->conv3.k->run(st->conv3.state, st->acc3);
 	if (rc != 0)
 		return rc;
-	bnn_parallel_for(pix, 16, st->loops->transform1, st);
-	if ((rc = st->conv1.k->run(st->conv1.state, st->acc1)) != 0)
-		return rc;
+	if (prof) {
+		t = now_ns();
+		prof[0] += t - t0;
+		t0 = t;
+	}
 	st->y = y;
-	bnn_parallel_for(pix, 16, st->loops->transform2, st);
+	for (int64_t j = 0; j < st->nbands; j++) {
+		int64_t len = pix - j * st->band < st->band ? pix - j * st->band : st->band;
+		const conv_inst_t *c1 = &st->conv1[len == st->band ? 0 : 1];
+		st->q0 = j * st->band;
+		bnn_parallel_for(len, 16, st->loops->transform1, st);
+		if (prof) {
+			t = now_ns();
+			prof[1] += t - t0;
+			t0 = t;
+		}
+		if ((rc = c1->k->run(c1->state, st->acc1)) != 0)
+			return rc;
+		if (prof) {
+			t = now_ns();
+			prof[2] += t - t0;
+			t0 = t;
+		}
+		bnn_parallel_for(len, 16, st->loops->transform2, st);
+		if (prof) {
+			t = now_ns();
+			prof[3] += t - t0;
+			t0 = t;
+		}
+	}
 	return 0;
 }
 
@@ -127,38 +208,89 @@ void bnn_rnet_release(void *state)
 	bnn_rnet_state_t *st = state;
 	if (!st)
 		return;
-	for (int i = 0; i < BNN_RNET_BLOCKS; i++)
-		bnn_rblock_release(st->block[i]);
+	for (int i = 0; i < BNN_RNET_BLOCKS; i++) {
+		for (int64_t j = 0; st->block[i] && j < st->nsplit[i]; j++)
+			bnn_rblock_release(st->block[i][j]);
+		free(st->block[i]);
+	}
 	for (int i = 0; i <= BNN_RNET_BLOCKS; i++)
 		free(st->act[i]);
+	free(st->acc3);
+	free(st->acc1);
+	free(st->u);
 	free(st->stem_wt);
 	free(st->stem_m);
 	free(st->stem_c);
+	free(st->stem_rows);
 	free(st->fc_wt);
 	free(st->pooled);
 	free(st);
+}
+
+/* A block's input of one image from this many bytes on runs image by image
+ * at batch > 1 (ReActNet-A at 224: blocks 1 to 6). */
+#define BNN_SPLIT_BYTES (512 * 1024)
+
+/* Block i of r as one of its nsplit states runs it: one image when split. */
+static bnn_rblock_shape_t split_block(const bnn_rnet_shape_t *r, int i, int64_t nsplit)
+{
+	bnn_rblock_shape_t b = bnn_rnet_block(r, i);
+	if (nsplit > 1)
+		b.n = 1;
+	return b;
 }
 
 int bnn_rnet_prepare_with(const bnn_rnet_loops_t *loops, const char *conv_kernel,
 			  const bnn_rnet_shape_t *r, const bnn_rnet_params_t *p, const float *img,
 			  bnn_rnet_state_t **out)
 {
+	const bnn_kernel_t *k = find_kernel(conv_kernel);
+	if (!k || k->op != BNN_OP_CONV)
+		return -ENOENT;
 	bnn_rnet_state_t *st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
 	int rc = -ENOMEM;
 	const int64_t sc = BNN_RNET_STEM_C;
+	const int64_t fc_chunks = (BNN_RNET_CLASSES + BNN_HEAD_FC_OUT - 1) / BNN_HEAD_FC_OUT;
 	st->r = *r;
 	st->p = p;
 	st->img = img;
 	st->loops = loops;
+	st->stem_nbuf = bnn_parallel_threads();
 	st->stem_wt = malloc(27 * sc * sizeof(float));
 	st->stem_m = malloc(sc * sizeof(float));
 	st->stem_c = malloc(sc * sizeof(float));
-	st->fc_wt = malloc((size_t)BNN_RNET_FC_IN * BNN_RNET_CLASSES * sizeof(float));
+	st->stem_rows = malloc((size_t)(st->stem_nbuf * stem_row_floats(r->w)) * sizeof(float));
+	st->fc_wt = malloc((size_t)(fc_chunks * BNN_HEAD_FC_OUT * BNN_RNET_FC_IN) * sizeof(float));
 	st->pooled = malloc((size_t)(r->n * BNN_RNET_FC_IN) * sizeof(float));
 	st->act[0] = malloc((size_t)(r->n * (r->h / 2) * (r->w / 2) * sc) * sizeof(float));
-	if (!st->stem_wt || !st->stem_m || !st->stem_c || !st->fc_wt || !st->pooled || !st->act[0])
+	/* Which blocks run image by image: the leading ones whose input of one
+	 * image is at least BNN_SPLIT_BYTES, at batch > 1. */
+	for (int i = 0; i < BNN_RNET_BLOCKS; i++) {
+		bnn_rblock_shape_t b = bnn_rnet_block(r, i);
+		int split = r->n > 1 && st->nlead == i &&
+			    b.h * b.w * b.c * (int64_t)sizeof(float) >= BNN_SPLIT_BYTES;
+		st->nlead += split;
+		st->nsplit[i] = split ? r->n : 1;
+	}
+	/* The blocks' intermediates, one allocation each for all of them: the
+	 * largest 3x3 result, the largest band's u and 1x1 result. */
+	size_t n3 = 0, n1 = 0, nu = 0;
+	for (int i = 0; i < BNN_RNET_BLOCKS; i++) {
+		bnn_rblock_shape_t b = split_block(r, i, st->nsplit[i]);
+		size_t band = (size_t)(rblock_band_rows(&b) * b.ow);
+		size_t a3 = (size_t)(b.n * b.oh * b.ow * b.c), a1 = band * (size_t)b.k;
+		size_t au = band * (size_t)b.c;
+		n3 = a3 > n3 ? a3 : n3;
+		n1 = a1 > n1 ? a1 : n1;
+		nu = au > nu ? au : nu;
+	}
+	st->acc3 = malloc(n3 * sizeof(int32_t));
+	st->acc1 = malloc(n1 * sizeof(int32_t));
+	st->u = malloc(nu * sizeof(float));
+	if (!st->stem_wt || !st->stem_m || !st->stem_c || !st->stem_rows || !st->fc_wt ||
+	    !st->pooled || !st->act[0] || !st->acc3 || !st->acc1 || !st->u)
 		goto fail;
 	for (int64_t o = 0; o < sc; o++) {
 		for (int64_t t = 0; t < 27; t++)   /* OHWI: tap-major, then input channel */
@@ -168,17 +300,22 @@ int bnn_rnet_prepare_with(const bnn_rnet_loops_t *loops, const char *conv_kernel
 		st->stem_c[o] = (float)(p->stem_bn.beta[o] -
 					(double)p->stem_bn.mean[o] * p->stem_bn.gamma[o] * inv);
 	}
-	for (int64_t o = 0; o < BNN_RNET_CLASSES; o++)
+	for (int64_t o = 0; o < fc_chunks * BNN_HEAD_FC_OUT; o++)
 		for (int64_t i = 0; i < BNN_RNET_FC_IN; i++)
-			st->fc_wt[i * BNN_RNET_CLASSES + o] = p->fc_w[o * BNN_RNET_FC_IN + i];
+			st->fc_wt[(o / BNN_HEAD_FC_OUT * BNN_RNET_FC_IN + i) * BNN_HEAD_FC_OUT +
+				  o % BNN_HEAD_FC_OUT] =
+				o < BNN_RNET_CLASSES ? p->fc_w[o * BNN_RNET_FC_IN + i] : 0.0f;
 	for (int i = 0; i < BNN_RNET_BLOCKS; i++) {
-		bnn_rblock_shape_t b = bnn_rnet_block(r, i);
-		st->act[i + 1] = malloc((size_t)(b.n * b.oh * b.ow * b.k) * sizeof(float));
-		if (!st->act[i + 1])
+		bnn_rblock_shape_t b = split_block(r, i, st->nsplit[i]);
+		int64_t in = b.h * b.w * b.c, outs = b.oh * b.ow * b.k;
+		st->act[i + 1] = malloc((size_t)(r->n * outs) * sizeof(float));
+		st->block[i] = calloc((size_t)st->nsplit[i], sizeof(*st->block[i]));
+		if (!st->act[i + 1] || !st->block[i])
 			goto fail;
-		if ((rc = bnn_rblock_prepare_with(loops, conv_kernel, &b, &p->block[i], st->act[i],
-						  &st->block[i])) != 0)
-			goto fail;
+		for (int64_t j = 0; j < st->nsplit[i]; j++)
+			if ((rc = rblock_prepare(loops, k, &b, &p->block[i], st->act[i] + j * in,
+						 st->acc3, st->acc1, st->u, &st->block[i][j])) != 0)
+				goto fail;
 	}
 	*out = st;
 	return 0;
@@ -187,26 +324,85 @@ fail:
 	return rc;
 }
 
-/* The host clock, for the profile hook's stage times. */
-static double now_ns(void)
+/* The stem of images [n0, n1): every thread a share of the output rows
+ * (one thread when the pool grew after prepare: the rows buffers are per
+ * thread). */
+static void rnet_stem(bnn_rnet_state_t *st, int64_t n0, int64_t n1)
 {
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+	int64_t rows = (n1 - n0) * (st->r.h / 2);
+	st->stem_r0 = n0 * (st->r.h / 2);
+	if (bnn_parallel_threads() <= st->stem_nbuf)
+		bnn_parallel_for(rows, 4, st->loops->stem_rows, st);
+	else
+		st->loops->stem_rows(st, 0, rows, 0);
 }
 
-/* The forward pass; with ns, each stage's time (stem, blocks, head). */
-static int rnet_forward(bnn_rnet_state_t *st, float *logits, double *ns)
+/* The head: the pool, then the FC, each split over every thread; with ns
+ * (a row of the detail), their times. */
+static void rnet_head(bnn_rnet_state_t *st, float *logits, double *ns)
+{
+	double t0 = ns ? now_ns() : 0;
+	int64_t pool_items = st->r.n * ((BNN_RNET_FC_IN + BNN_HEAD_POOL_CH - 1) / BNN_HEAD_POOL_CH);
+	int64_t fc_items = (BNN_RNET_CLASSES + BNN_HEAD_FC_OUT - 1) / BNN_HEAD_FC_OUT;
+	st->logits = logits;
+	bnn_parallel_for(pool_items, 1, st->loops->head_pool, st);
+	if (ns)
+		ns[BNN_RD_T1] = now_ns() - t0;
+	bnn_parallel_for(fc_items, 1, st->loops->head_fc, st);
+	if (ns)
+		ns[BNN_RD_T2] = now_ns() - t0 - ns[BNN_RD_T1];
+}
+
+/* Block i's states on their images (of images [n0, n1) when split), each
+ * adding its parts to detail's row when profiled. */
+static int rnet_block(bnn_rnet_state_t *st, int i, int64_t n0, int64_t n1, double *detail)
+{
+	bnn_rblock_shape_t b = bnn_rnet_block(&st->r, i);
+	int64_t outs = b.oh * b.ow * b.k;
+	if (st->nsplit[i] == 1)
+		n0 = 0, n1 = 1;
+	for (int64_t j = n0; j < n1; j++) {
+		bnn_rblock_state_t *bs = st->block[i][j];
+		bs->prof = detail ? detail + (i + 1) * BNN_RNET_DETAIL : NULL;
+		int rc = bnn_rblock_forward(bs, st->act[i + 1] + j * outs);
+		bs->prof = NULL;
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The forward pass; with ns, each stage's time (stem, blocks, head; the
+ * stem and the leading blocks summed over the images they run on one by
+ * one); with detail ([stages][BNN_RNET_DETAIL], zeroed by the caller), the
+ * blocks' and the head's parts too. */
+static int rnet_forward(bnn_rnet_state_t *st, float *logits, double *ns, double *detail)
 {
 	double t0 = ns ? now_ns() : 0, t;
-	bnn_parallel_for(st->r.n * (st->r.h / 2), 4, st->loops->stem_rows, st);
-	if (ns) {
-		t = now_ns();
-		ns[0] = t - t0;
-		t0 = t;
+	int64_t n = st->r.n, lead_n = st->nlead ? n : 1;
+	if (ns)
+		for (int i = 0; i < BNN_PROFILE_MAX; i++)
+			ns[i] = 0;
+	for (int64_t j = 0; j < lead_n; j++) {
+		rnet_stem(st, st->nlead ? j : 0, st->nlead ? j + 1 : n);
+		if (ns) {
+			t = now_ns();
+			ns[0] += t - t0;
+			t0 = t;
+		}
+		for (int i = 0; i < st->nlead; i++) {
+			int rc = rnet_block(st, i, j, j + 1, detail);
+			if (rc != 0)
+				return rc;
+			if (ns) {
+				t = now_ns();
+				ns[i + 1] += t - t0;
+				t0 = t;
+			}
+		}
 	}
-	for (int i = 0; i < BNN_RNET_BLOCKS; i++) {
-		int rc = bnn_rblock_forward(st->block[i], st->act[i + 1]);
+	for (int i = st->nlead; i < BNN_RNET_BLOCKS; i++) {
+		int rc = rnet_block(st, i, 0, n, detail);
 		if (rc != 0)
 			return rc;
 		if (ns) {
@@ -215,8 +411,7 @@ static int rnet_forward(bnn_rnet_state_t *st, float *logits, double *ns)
 			t0 = t;
 		}
 	}
-	st->logits = logits;
-	bnn_parallel_for(st->r.n, 1, st->loops->head_images, st);
+	rnet_head(st, logits, detail ? detail + (BNN_RNET_BLOCKS + 1) * BNN_RNET_DETAIL : NULL);
 	if (ns)
 		ns[BNN_RNET_BLOCKS + 1] = now_ns() - t0;
 	return 0;
@@ -224,7 +419,7 @@ static int rnet_forward(bnn_rnet_state_t *st, float *logits, double *ns)
 
 int bnn_rnet_forward(bnn_rnet_state_t *st, float *logits)
 {
-	return rnet_forward(st, logits, NULL);
+	return rnet_forward(st, logits, NULL, NULL);
 }
 
 int bnn_rnet_profile(void *state, double *ns, int max)
@@ -235,9 +430,62 @@ int bnn_rnet_profile(void *state, double *ns, int max)
 	float *logits = malloc((size_t)(st->r.n * BNN_RNET_CLASSES) * sizeof(float));
 	if (!logits)
 		return -ENOMEM;
-	int rc = rnet_forward(st, logits, ns);
+	int rc = rnet_forward(st, logits, ns, NULL);
 	free(logits);
 	return rc ? rc : BNN_PROFILE_MAX;
+}
+
+/* The generic conv template's state under a conv instance of shape s (the
+ * generic conv's state is one; the AVX2 and AVX-512 convs' states start
+ * with a pointer to one), or NULL when it does not hold that shape. */
+static bnn_conv_state_t *conv_base(const conv_inst_t *ci, int64_t c, int64_t k, int64_t kh)
+{
+	bnn_conv_state_t *b = ci->k->run == bnn_bconv_run__generic ?
+				      ci->state : *(bnn_conv_state_t **)ci->state;
+	return b && b->s.c == c && b->s.k == k && b->s.kh == kh && b->x ? b : NULL;
+}
+
+int bnn_rnet_profile_detail(void *state, double *detail)
+{
+	bnn_rnet_state_t *st = state;
+	double ns[BNN_PROFILE_MAX];
+	int nst = BNN_RNET_BLOCKS + 2;
+	float *logits = malloc((size_t)(st->r.n * BNN_RNET_CLASSES) * sizeof(float));
+	if (!logits)
+		return -ENOMEM;
+	for (int i = 0; i < nst * BNN_RNET_DETAIL; i++)
+		detail[i] = 0;
+	int rc = rnet_forward(st, logits, ns, detail);
+	free(logits);
+	if (rc != 0)
+		return rc;
+	for (int i = 0; i < nst; i++)
+		detail[i * BNN_RNET_DETAIL + BNN_RD_TOTAL] = ns[i];
+	/* The convs' packing and padding correction, timed again on their own
+	 * (same inputs; the correction on the 3x3 result, spent by now). */
+	for (int i = 0; i < BNN_RNET_BLOCKS; i++) {
+		double *d = detail + (i + 1) * BNN_RNET_DETAIL, t0;
+		for (int64_t j = 0; j < st->nsplit[i]; j++) {
+			bnn_rblock_state_t *b = st->block[i][j];
+			bnn_conv_state_t *c3 = conv_base(&b->conv3, b->b.c, b->b.c, 3);
+			bnn_conv_state_t *c1 = conv_base(&b->conv1[0], b->b.c, b->b.k, 1);
+			if (!c3 || !c1) {
+				d[BNN_RD_PACK3] = d[BNN_RD_PAD3] = d[BNN_RD_PACK1] = NAN;
+				break;
+			}
+			t0 = now_ns();
+			bnn_conv_pack_input(c3);
+			d[BNN_RD_PACK3] += now_ns() - t0;
+			t0 = now_ns();
+			bnn_bconv_pad_correct(c3, b->acc3);
+			d[BNN_RD_PAD3] += now_ns() - t0;
+			t0 = now_ns();
+			for (int64_t q = 0; q < b->nbands; q++)
+				bnn_conv_pack_input(c1);
+			d[BNN_RD_PACK1] += now_ns() - t0;
+		}
+	}
+	return nst;
 }
 
 const float *bnn_rnet_stage(void *state, int i, int64_t dims[4])

@@ -31,17 +31,32 @@ typedef struct {
 	void *state;
 } conv_inst_t;
 
+/*
+ * A block runs the 3x3 conv over the whole image into acc3, then walks the
+ * output pixels in bands of whole rows sized to stay in the core's L2
+ * (rblock_band_rows in reactnet.c): per band, transform1 writes u, the 1x1
+ * conv over the band's pixels (a conv instance on the band's shape, reading
+ * u: a 1x1 conv needs no neighbours) packs it and writes acc1, and transform2 reads acc1 and u while both are
+ * still in cache. u and acc1 hold one band; the network's blocks share
+ * acc3, acc1 and u (one allocation sized for the largest block).
+ */
 struct bnn_rblock_state {
 	bnn_rblock_shape_t b;
 	const bnn_rblock_params_t *p;
 	const float *x;                /* the block's input, NHWC */
-	conv_inst_t conv3, conv1;
+	conv_inst_t conv3;
+	conv_inst_t conv1[2];          /* the 1x1 conv of a band, of the last if shorter */
+	int64_t nbands, band;          /* bands of band output pixels (the last shorter) */
 	float *m1, *c1;                /* [c]: alpha3 and BN1 folded */
 	float *m2, *c2;                /* [k]: alpha1 and BN2 folded */
-	int32_t *acc3, *acc1;          /* integer conv results */
-	float *u;                      /* RPReLU1 output: the 1x1 conv's input */
+	int32_t *acc3;                 /* [pixels][c]: the 3x3 conv's integer results */
+	int32_t *acc1;                 /* [band][k]: the band's 1x1 conv results */
+	float *u;                      /* [band][c]: RPReLU1 output, the 1x1 conv's input */
+	int own_scratch;               /* acc3, acc1 and u are this block's to free */
 	const bnn_rnet_loops_t *loops;
 	float *y;                      /* output of the current run */
+	int64_t q0;                    /* first output pixel of the current band */
+	double *prof;                  /* profiled run: conv3, t1, conv1, t2 ns (added up) */
 };
 
 /* RPReLU (doc/bnn-math.md section 6); at v == g both branches give z. Written as a
@@ -54,53 +69,140 @@ static inline float rprelu(float v, float g, float slope, float z)
 	return s * d + z;
 }
 
-/* Output pixels [p0, p1): u = RPReLU1(acc3 * m1 + c1 + shortcut). */
-static void transform1(void *vst, int64_t p0, int64_t p1, int tid)
+/*
+ * The transforms in vectors of BNN_RV floats (GCC and clang vector
+ * extensions: element-wise, the same operations in the same order as the
+ * scalar rprelu, so the same bits), over tiles of BNN_TILE_PX pixels: each
+ * vector of per-channel coefficients is loaded once per tile instead of
+ * once per pixel. Channel counts that are no multiple of BNN_RV take the
+ * scalar loops.
+ */
+#if defined(__AVX512F__)
+#define BNN_RV 16
+#elif defined(__AVX2__)
+#define BNN_RV 8
+#else
+#define BNN_RV 4
+#endif
+#define BNN_TILE_PX 4
+typedef float bnn_vf_t __attribute__((vector_size(BNN_RV * 4)));
+typedef int32_t bnn_vi_t __attribute__((vector_size(BNN_RV * 4)));
+
+static inline bnn_vf_t vload(const float *p)
 {
-	const bnn_rblock_state_t *st = vst;
+	bnn_vf_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline bnn_vf_t vload_acc(const int32_t *p)
+{
+	bnn_vi_t v;
+	memcpy(&v, p, sizeof(v));
+	return __builtin_convertvector(v, bnn_vf_t);
+}
+
+/* rprelu on a vector: the slope is exactly 1 or slope, picked by bits. */
+static inline bnn_vf_t vrprelu(bnn_vf_t v, bnn_vf_t g, bnn_vf_t slope, bnn_vf_t z)
+{
+	const bnn_vf_t one = (bnn_vf_t){ 0 } + 1.0f;
+	bnn_vf_t d = v - g;
+	bnn_vi_t pos = d > (bnn_vf_t){ 0 };
+	bnn_vf_t s = (bnn_vf_t)((pos & (bnn_vi_t)one) | (~pos & (bnn_vi_t)slope));
+	return s * d + z;
+}
+
+/* Band pixels [p0, p1) (output pixel q0 + p): u = RPReLU1(acc3 * m1 + c1 + shortcut),
+ * the shortcut x (stride 1) or its 2x2 average pool (stride 2: s2, a
+ * constant where it is inlined, so each stride has its own loop). */
+static inline void transform1_px(const bnn_rblock_state_t *st, int64_t p0, int64_t p1,
+				 const int s2)
+{
 	const bnn_rblock_shape_t *b = &st->b;
 	const bnn_rprelu_t *rp = &st->p->rp1;
-	int64_t c = b->c, opix = b->oh * b->ow;
-	(void)tid;
-	for (int64_t q = p0; q < p1; q++) {
-		const int32_t *acc = st->acc3 + q * c;
-		float *u = st->u + q * c;
-		int64_t n = q / opix, oy = q % opix / b->ow, ox = q % b->ow;
-		if (b->stride == 2) {
-			const float *top = st->x + ((n * b->h + 2 * oy) * b->w + 2 * ox) * c;
-			const float *bot = top + b->w * c;
-			for (int64_t ch = 0; ch < c; ch++) {
-				float r = (top[ch] + top[c + ch] + bot[ch] + bot[c + ch]) * 0.25f;
-				float t = (float)acc[ch] * st->m1[ch] + st->c1[ch];
-				u[ch] = rprelu(t + r, rp->g[ch], rp->slope[ch], rp->z[ch]);
-			}
-		} else {
-			const float *x = st->x + q * c;
-			for (int64_t ch = 0; ch < c; ch++) {
-				float t = (float)acc[ch] * st->m1[ch] + st->c1[ch];
-				u[ch] = rprelu(t + x[ch], rp->g[ch], rp->slope[ch], rp->z[ch]);
+	const float *restrict m1 = st->m1, *restrict c1 = st->c1;
+	const float *restrict g = rp->g, *restrict slope = rp->slope, *restrict z = rp->z;
+	int64_t c = b->c, opix = b->oh * b->ow, vc = c % BNN_RV == 0 ? c : 0, row = b->w * c;
+	/* Wide pixels one at a time: the tile's three streams per pixel would
+	 * be 4 KiB apart and share L1 sets. */
+	int64_t tile = c >= 512 ? 1 : BNN_TILE_PX;
+	for (int64_t p = p0; p < p1; p += tile) {
+		int np = p1 - p < tile ? (int)(p1 - p) : (int)tile;
+		const int32_t *acc = st->acc3 + (st->q0 + p) * c;
+		const float *top[BNN_TILE_PX];   /* the shortcut: x, or the pool's top row */
+		float *u = st->u + p * c;
+		for (int i = 0; i < np; i++) {
+			int64_t q = st->q0 + p + i;
+			if (s2) {
+				int64_t n = q / opix, oy = q % opix / b->ow, ox = q % b->ow;
+				top[i] = st->x + ((n * b->h + 2 * oy) * b->w + 2 * ox) * c;
+			} else {
+				top[i] = st->x + q * c;
 			}
 		}
+		for (int64_t ch = 0; ch < vc; ch += BNN_RV) {
+			bnn_vf_t vm = vload(m1 + ch), vc1 = vload(c1 + ch), vg = vload(g + ch);
+			bnn_vf_t vs = vload(slope + ch), vz = vload(z + ch);
+			for (int i = 0; i < np; i++) {
+				const float *t = top[i] + ch;
+				bnn_vf_t r = s2 ? (vload(t) + vload(t + c) + vload(t + row) +
+						   vload(t + row + c)) * 0.25f :
+						  vload(t);
+				bnn_vf_t v = vload_acc(acc + i * c + ch) * vm + vc1;
+				bnn_vf_t y = vrprelu(v + r, vg, vs, vz);
+				memcpy(u + i * c + ch, &y, sizeof(y));
+			}
+		}
+		for (int i = 0; i < np; i++)
+			for (int64_t ch = vc; ch < c; ch++) {
+				const float *t = top[i];
+				float r = s2 ? (t[ch] + t[c + ch] + t[row + ch] + t[row + c + ch]) * 0.25f :
+					       t[ch];
+				float v = (float)acc[i * c + ch] * m1[ch] + c1[ch];
+				u[i * c + ch] = rprelu(v + r, g[ch], slope[ch], z[ch]);
+			}
 	}
 }
 
-/* Output pixels [p0, p1): y = RPReLU2(acc1 * m2 + c2 + u), u repeated per half. */
+static void transform1(void *vst, int64_t p0, int64_t p1, int tid)
+{
+	const bnn_rblock_state_t *st = vst;
+	(void)tid;
+	if (st->b.stride == 2)
+		transform1_px(st, p0, p1, 1);
+	else
+		transform1_px(st, p0, p1, 0);
+}
+
+/* Band pixels [p0, p1): y = RPReLU2(acc1 * m2 + c2 + u), u repeated per half. */
 static void transform2(void *vst, int64_t p0, int64_t p1, int tid)
 {
 	const bnn_rblock_state_t *st = vst;
 	const bnn_rblock_shape_t *b = &st->b;
 	const bnn_rprelu_t *rp = &st->p->rp2;
-	int64_t c = b->c, k = b->k;
+	const float *restrict m2 = st->m2, *restrict c2 = st->c2;
+	const float *restrict g = rp->g, *restrict slope = rp->slope, *restrict z = rp->z;
+	int64_t c = b->c, k = b->k, vk = c % BNN_RV == 0 ? k : 0;
 	(void)tid;
-	for (int64_t q = p0; q < p1; q++) {
-		const int32_t *acc = st->acc1 + q * k;
-		const float *u = st->u + q * c;
-		float *y = st->y + q * k;
-		for (int64_t h0 = 0; h0 < k; h0 += c)
-			for (int64_t ch = 0; ch < c; ch++) {
-				int64_t o = h0 + ch;
-				float v = (float)acc[o] * st->m2[o] + st->c2[o] + u[ch];
-				y[o] = rprelu(v, rp->g[o], rp->slope[o], rp->z[o]);
+	for (int64_t p = p0; p < p1; p += BNN_TILE_PX) {
+		int np = p1 - p < BNN_TILE_PX ? (int)(p1 - p) : BNN_TILE_PX;
+		const int32_t *acc = st->acc1 + p * k;
+		const float *u = st->u + p * c;
+		float *y = st->y + (st->q0 + p) * k;
+		for (int64_t o = 0; o < vk; o += BNN_RV) {
+			int64_t ch = o < c ? o : o - c;   /* k is c or 2c */
+			bnn_vf_t vm = vload(m2 + o), vc2 = vload(c2 + o), vg = vload(g + o);
+			bnn_vf_t vs = vload(slope + o), vz = vload(z + o);
+			for (int i = 0; i < np; i++) {
+				bnn_vf_t v = vload_acc(acc + i * k + o) * vm + vc2 + vload(u + i * c + ch);
+				bnn_vf_t r = vrprelu(v, vg, vs, vz);
+				memcpy(y + i * k + o, &r, sizeof(r));
+			}
+		}
+		for (int i = 0; i < np; i++)
+			for (int64_t o = vk; o < k; o++) {
+				float v = (float)acc[i * k + o] * m2[o] + c2[o] + u[i * c + o % c];
+				y[i * k + o] = rprelu(v, g[o], slope[o], z[o]);
 			}
 	}
 }
@@ -112,9 +214,21 @@ struct bnn_rnet_state {
 	const bnn_rnet_loops_t *loops;
 	float *stem_wt;                /* [3][3][3][32]: tap, input channel, filter */
 	float *stem_m, *stem_c;        /* BN folded */
+	float *stem_rows;              /* per thread: three padded input rows, HWC */
+	int stem_nbuf;                 /* threads that have stem rows */
 	float *act[BNN_RNET_BLOCKS + 1]; /* act[0] the stem's output, act[i+1] block i's */
-	bnn_rblock_state_t *block[BNN_RNET_BLOCKS];
-	float *fc_wt;                  /* [1024][1000], transposed so outputs vectorize */
+	/* Block i as nsplit[i] states: one over the whole batch, or, for the
+	 * leading blocks of large activations at batch > 1, one per image
+	 * (b.n = 1), run image by image from the stem on so that an image's
+	 * activations stay in cache from one block to the next. */
+	bnn_rblock_state_t **block[BNN_RNET_BLOCKS];
+	int64_t nsplit[BNN_RNET_BLOCKS];
+	int nlead;                     /* leading blocks run image by image */
+	int64_t stem_r0;               /* first output row of the current stem call */
+	int32_t *acc3, *acc1;          /* shared by the blocks (struct bnn_rblock_state) */
+	float *u;
+	float *fc_wt;                  /* [chunk][1024][BNN_HEAD_FC_OUT]: the FC's weights
+					* transposed, by chunks of outputs (head_fc) */
 	float *pooled;                 /* [n][1024] */
 	float *logits;
 };
@@ -123,80 +237,140 @@ struct bnn_rnet_state {
  * 32 sums stay in four of them, in registers, whatever the ISA's width. */
 typedef float bnn_v8f_t __attribute__((vector_size(32)));
 
+/* Output pixels the stem computes at once: eight sums of eight outputs in
+ * registers, one weight load for the eight. */
+#define BNN_STEM_PX 8
+
+/* Floats of one thread's stem rows: three input rows of w + 2 pixels. */
+static inline int64_t stem_row_floats(int64_t w)
+{
+	return 3 * (w + 2) * 3;
+}
+
 /* Stem output rows [r0, r1) (flattened n, oy): real 3x3 conv, stride 2, pad 1, BN.
- * Each output pixel first gathers its 27 inputs (zeros in the padding), then
- * accumulates the 27 x 32 products branch-free, element by element in the
- * order of the plain loop (so every build gives the same sums). */
+ * The three input rows of an output row are copied once to HWC with a zero
+ * pixel either side, so the 27 inputs of output x are 9 consecutive floats
+ * of each row (tap order (ky, kx, ci)). BNN_STEM_PX pixels share each
+ * weight load; every sum is accumulated element by element in the order
+ * of the plain loop, t = 0 .. 26, mul then add, then BN as mul then add
+ * (so every build gives the same sums). */
 static void stem_rows(void *vst, int64_t r0, int64_t r1, int tid)
 {
 	const bnn_rnet_state_t *st = vst;
-	const int64_t h = st->r.h, w = st->r.w, oh = h / 2, ow = w / 2;
-	(void)tid;
-	for (int64_t row = r0; row < r1; row++) {
+	const int64_t h = st->r.h, w = st->r.w, oh = h / 2, ow = w / 2, rw = 3 * (w + 2);
+	float *rows = st->stem_rows + tid * stem_row_floats(w);
+	for (int64_t row = st->stem_r0 + r0; row < st->stem_r0 + r1; row++) {
 		int64_t n = row / oh, oy = row % oh;
-		for (int64_t ox = 0; ox < ow; ox++) {
-			float patch[27], acc[BNN_RNET_STEM_C];
-			for (int64_t ky = 0; ky < 3; ky++)
-				for (int64_t kx = 0; kx < 3; kx++)
-					for (int64_t ci = 0; ci < 3; ci++) {
-						int64_t iy = 2 * oy - 1 + ky, ix = 2 * ox - 1 + kx;
-						patch[(ky * 3 + kx) * 3 + ci] =
-							iy < 0 || iy >= h || ix < 0 || ix >= w ?
-								0.0f :
-								st->img[((n * 3 + ci) * h + iy) * w + ix];
-					}
-			bnn_v8f_t a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 }, w0, w1, w2, w3;
-			for (int t = 0; t < 27; t++) {
-				const float *wt = st->stem_wt + t * BNN_RNET_STEM_C;
-				memcpy(&w0, wt, sizeof(w0));
-				memcpy(&w1, wt + 8, sizeof(w1));
-				memcpy(&w2, wt + 16, sizeof(w2));
-				memcpy(&w3, wt + 24, sizeof(w3));
-				a0 += patch[t] * w0;
-				a1 += patch[t] * w1;
-				a2 += patch[t] * w2;
-				a3 += patch[t] * w3;
+		for (int64_t ky = 0; ky < 3; ky++) {
+			float *dst = rows + ky * rw;
+			int64_t iy = 2 * oy - 1 + ky;
+			for (int64_t j = 0; j < 3; j++)
+				dst[j] = dst[rw - 3 + j] = 0.0f;
+			for (int64_t ci = 0; ci < 3; ci++) {
+				if (iy < 0 || iy >= h) {
+					for (int64_t ix = 0; ix < w; ix++)
+						dst[(ix + 1) * 3 + ci] = 0.0f;
+					continue;
+				}
+				const float *src = st->img + ((n * 3 + ci) * h + iy) * w;
+				for (int64_t ix = 0; ix < w; ix++)
+					dst[(ix + 1) * 3 + ci] = src[ix];
 			}
-			memcpy(acc, &a0, sizeof(a0));
-			memcpy(acc + 8, &a1, sizeof(a1));
-			memcpy(acc + 16, &a2, sizeof(a2));
-			memcpy(acc + 24, &a3, sizeof(a3));
-			float *y = st->act[0] + ((n * oh + oy) * ow + ox) * BNN_RNET_STEM_C;
-			for (int o = 0; o < BNN_RNET_STEM_C; o++)
-				y[o] = acc[o] * st->stem_m[o] + st->stem_c[o];
+		}
+		float *yrow = st->act[0] + (n * oh + oy) * ow * BNN_RNET_STEM_C;
+		for (int64_t ox0 = 0; ox0 < ow; ox0 += BNN_STEM_PX) {
+			int np = ow - ox0 < BNN_STEM_PX ? (int)(ow - ox0) : BNN_STEM_PX;
+			const float *in[BNN_STEM_PX];
+#pragma GCC unroll 8
+			for (int i = 0; i < BNN_STEM_PX; i++)   /* a short group repeats its last */
+				in[i] = rows + 2 * (ox0 + (i < np ? i : np - 1)) * 3;
+			for (int j = 0; j < BNN_RNET_STEM_C / 8; j++) {
+				bnn_v8f_t a[BNN_STEM_PX], m, c;
+#pragma GCC unroll 8
+				for (int i = 0; i < BNN_STEM_PX; i++)
+					a[i] = (bnn_v8f_t){ 0 };
+				for (int64_t ky = 0; ky < 3; ky++) {
+					const float *wt = st->stem_wt + ky * 9 * BNN_RNET_STEM_C + j * 8;
+					for (int e = 0; e < 9; e++) {
+						bnn_v8f_t wv;
+						memcpy(&wv, wt + e * BNN_RNET_STEM_C, sizeof(wv));
+#pragma GCC unroll 8
+						for (int i = 0; i < BNN_STEM_PX; i++)
+							a[i] += in[i][ky * rw + e] * wv;
+					}
+				}
+				memcpy(&m, st->stem_m + j * 8, sizeof(m));
+				memcpy(&c, st->stem_c + j * 8, sizeof(c));
+				for (int i = 0; i < np; i++) {
+					bnn_v8f_t y = a[i] * m + c;
+					memcpy(yrow + (ox0 + i) * BNN_RNET_STEM_C + j * 8, &y, sizeof(y));
+				}
+			}
 		}
 	}
 }
 
-/* Images [b0, b1): global average pool, then the FC with bias. */
-static void head_images(void *vst, int64_t b0, int64_t b1, int tid)
+/* The head's two steps, split so that one image keeps every thread busy.
+ * Channels of the pool and outputs of the FC per work item: */
+#define BNN_HEAD_POOL_CH 64
+#define BNN_HEAD_FC_OUT 64
+
+/* Items [i0, i1) of (image, chunk of BNN_HEAD_POOL_CH channels): the
+ * global average pool, each channel summed over the pixels in order. */
+static void head_pool(void *vst, int64_t i0, int64_t i1, int tid)
 {
 	const bnn_rnet_state_t *st = vst;
 	bnn_rblock_shape_t last = bnn_rnet_block(&st->r, BNN_RNET_BLOCKS - 1);
 	const float *act = st->act[BNN_RNET_BLOCKS];
 	int64_t pix = last.oh * last.ow, c = last.k;
+	int64_t chunks = (c + BNN_HEAD_POOL_CH - 1) / BNN_HEAD_POOL_CH;
 	(void)tid;
-	for (int64_t b = b0; b < b1; b++) {
+	for (int64_t it = i0; it < i1; it++) {
+		int64_t b = it / chunks, c0 = it % chunks * BNN_HEAD_POOL_CH;
+		int64_t c1 = c0 + BNN_HEAD_POOL_CH < c ? c0 + BNN_HEAD_POOL_CH : c;
 		float *pooled = st->pooled + b * c;
-		for (int64_t ch = 0; ch < c; ch++)
+		for (int64_t ch = c0; ch < c1; ch++)
 			pooled[ch] = 0.0f;
-		for (int64_t q = 0; q < pix; q++)
-			for (int64_t ch = 0; ch < c; ch++)
-				pooled[ch] += act[(b * pix + q) * c + ch];
-		for (int64_t ch = 0; ch < c; ch++)
+		for (int64_t q = 0; q < pix; q++) {
+			const float *a = act + (b * pix + q) * c;
+			for (int64_t ch = c0; ch < c1; ch++)
+				pooled[ch] += a[ch];
+		}
+		for (int64_t ch = c0; ch < c1; ch++)
 			pooled[ch] /= (float)pix;
-		float *y = st->logits + b * BNN_RNET_CLASSES;
-		for (int64_t o = 0; o < BNN_RNET_CLASSES; o++)
-			y[o] = st->p->fc_b[o];
+	}
+}
+
+/* Chunks [i0, i1) of BNN_HEAD_FC_OUT outputs: the FC with bias for every
+ * image, each output summed over the inputs in order. The weights are
+ * chunk-major (fc_wt): a chunk streams one contiguous slice, each row of
+ * it used by all the images while in L1. */
+static void head_fc(void *vst, int64_t i0, int64_t i1, int tid)
+{
+	const bnn_rnet_state_t *st = vst;
+	int64_t c = BNN_RNET_FC_IN, n = st->r.n;
+	(void)tid;
+	for (int64_t ch = i0; ch < i1; ch++) {
+		int64_t o0 = ch * BNN_HEAD_FC_OUT;
+		int64_t no = o0 + BNN_HEAD_FC_OUT < BNN_RNET_CLASSES ? BNN_HEAD_FC_OUT :
+								       BNN_RNET_CLASSES - o0;
+		const float *wc = st->fc_wt + ch * c * BNN_HEAD_FC_OUT;
+		for (int64_t b = 0; b < n; b++)
+			for (int64_t o = 0; o < no; o++)
+				st->logits[b * BNN_RNET_CLASSES + o0 + o] = st->p->fc_b[o0 + o];
 		for (int64_t i = 0; i < c; i++) {
-			const float *wt = st->fc_wt + i * BNN_RNET_CLASSES;
-			for (int64_t o = 0; o < BNN_RNET_CLASSES; o++)
-				y[o] += pooled[i] * wt[o];
+			const float *restrict wt = wc + i * BNN_HEAD_FC_OUT;
+			for (int64_t b = 0; b < n; b++) {
+				float pi = st->pooled[b * c + i];
+				float *restrict y = st->logits + b * BNN_RNET_CLASSES + o0;
+				for (int64_t o = 0; o < no; o++)
+					y[o] += pi * wt[o];
+			}
 		}
 	}
 }
 
 #define BNN_RNET_LOOPS_DEFINE(name)                                                      \
-	const bnn_rnet_loops_t name = { transform1, transform2, stem_rows, head_images }
+	const bnn_rnet_loops_t name = { transform1, transform2, stem_rows, head_pool, head_fc }
 
 #endif
