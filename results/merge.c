@@ -918,13 +918,7 @@ int bnn_merge_spools(const char *db_path, FILE *msg)
 			break;
 		}
 		if (bnn_merge_files(db_path, &file, 1, NULL) == BNN_DBT_OK) {
-			static const char *const side[] = { "", "-wal", "-shm", "-journal" };
-			char p[4200];
-
-			for (size_t i = 0; i < sizeof(side) / sizeof(side[0]); i++) {
-				snprintf(p, sizeof(p), "%s%s", file, side[i]);
-				unlink(p);
-			}
+			bnn_spool_file_remove(file);
 			if (msg)
 				fprintf(msg, "bnnbench: %s: stored the results of run %lld kept in %s "
 					"(its process ended before it could store them)\n", db_path,

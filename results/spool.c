@@ -272,8 +272,8 @@ const char *bnn_spool_file_error(const bnn_spool_t *sp)
 	return sp && sp->fbad ? sp->ferr : NULL;
 }
 
-/* Removes the spool file and what SQLite keeps beside it. */
-static void file_remove(const char *file)
+/* See spool.h. */
+void bnn_spool_file_remove(const char *file)
 {
 	static const char *const side[] = { "", "-wal", "-shm", "-journal" };
 	char p[4200];
@@ -291,7 +291,7 @@ static void file_drop(bnn_spool_t *sp)
 		return;
 	bnn_store_close(sp->fst);
 	sp->fst = NULL;
-	file_remove(sp->file);
+	bnn_spool_file_remove(sp->file);
 }
 
 /*
@@ -314,7 +314,7 @@ static void file_put(bnn_spool_t *sp, const entry_t *e)
 			snprintf(sp->ferr, sizeof(sp->ferr), "%s", bnn_store_errmsg(sp->fst));
 			bnn_store_close(sp->fst);
 			sp->fst = NULL;
-			file_remove(sp->file);
+			bnn_spool_file_remove(sp->file);
 			rc = -1;
 		}
 		if (rc) {

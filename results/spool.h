@@ -81,6 +81,10 @@ int bnn_spool_set_file(bnn_spool_t *sp, const char *db_path, int64_t run_id);
 /* The spool file's name for run run_id of db_path, malloc'ed, or NULL. */
 char *bnn_spool_file_name(const char *db_path, int64_t run_id);
 
+/* Removes spool file file and what SQLite keeps beside it (-wal, -shm,
+ * -journal). */
+void bnn_spool_file_remove(const char *file);
+
 /* The spool file's path while it holds results, else NULL. */
 const char *bnn_spool_file(const bnn_spool_t *sp);
 
