@@ -71,11 +71,15 @@ void bnn_bconv_release__avx2(void *state)
 
 /* ---- the direct path ---- */
 
+static void direct_pack_all(void *vst);
+
 static int direct_prepare(conv_state_t *st)
 {
 	const bnn_conv_state_t *b = st->base;
 	const bnn_conv_shape_t *s = &b->s;
 	st->direct = 1;
+	st->base->pack_own = direct_pack_all;
+	st->base->own = st;
 	st->dpp = (s->c + 31) / 32;
 	st->rowdw = st->dpp * b->pw;
 	st->imgdw = st->rowdw * b->ph;
@@ -172,6 +176,14 @@ static void direct_pack(void *vst, int64_t r0, int64_t r1, int tid)
  * filters are small (rows_outer: a thread's share is then whole output rows,
  * written contiguously, from the image rows it packed), else column blocks
  * outer (a block's filters stay in cache while the rows pass). */
+/* The direct path's packing of the whole image (base->pack_own). */
+static void direct_pack_all(void *vst)
+{
+	conv_state_t *st = vst;
+	const bnn_conv_shape_t *s = &st->base->s;
+	bnn_parallel_for(s->n * s->h, 1, direct_pack, st);
+}
+
 static void direct_rows(void *vst, int64_t i0, int64_t i1, int tid)
 {
 	conv_state_t *st = vst;
@@ -326,7 +338,7 @@ int bnn_bconv_run__avx2(void *state, void *out)
 	/* XNOR-Net computes the integer conv into its own buffer, then scales. */
 	st->out = st->base->d.op == BNN_OP_XNOR ? st->base->dot : out;
 	if (st->direct) {
-		bnn_parallel_for(s->n * s->h, 1, direct_pack, st);
+		direct_pack_all(st);
 		bnn_parallel_for(st->nqb * s->n * s->oh, 1, direct_rows, st);
 		if (st->base->d.op == BNN_OP_XNOR)
 			bnn_xnor_scale(st->base, out);

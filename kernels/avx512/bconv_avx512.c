@@ -139,11 +139,15 @@ static int correct_prepare(conv_state_t *st)
 				     &st->corr, &st->ncx);
 }
 
+static void direct_pack_all(void *vst);
+
 static int direct_prepare(conv_state_t *st)
 {
 	const bnn_conv_state_t *b = st->base;
 	const bnn_conv_shape_t *s = &b->s;
 	st->direct = 1;
+	st->base->pack_own = direct_pack_all;
+	st->base->own = st;
 	st->dpp = (s->c + 31) / 32;
 	st->rowdw = st->dpp * b->pw;
 	st->imgdw = st->rowdw * b->ph;
@@ -231,6 +235,14 @@ static void direct_pack(void *vst, int64_t r0, int64_t r1, int tid)
  * filters are small (rows_outer: a thread's share is then whole output rows,
  * written contiguously, from the image rows it packed), else column blocks
  * outer (a block's filters stay in cache while the rows pass). */
+/* The direct path's packing of the whole image (base->pack_own). */
+static void direct_pack_all(void *vst)
+{
+	conv_state_t *st = vst;
+	const bnn_conv_shape_t *s = &st->base->s;
+	bnn_parallel_for(s->n * s->h, 1, direct_pack, st);
+}
+
 static void direct_rows(void *vst, int64_t i0, int64_t i1, int tid)
 {
 	conv_state_t *st = vst;
@@ -272,7 +284,7 @@ static void direct_rows(void *vst, int64_t i0, int64_t i1, int tid)
 static void direct_run(conv_state_t *st)
 {
 	const bnn_conv_shape_t *s = &st->base->s;
-	bnn_parallel_for(s->n * s->h, 1, direct_pack, st);
+	direct_pack_all(st);
 	bnn_parallel_for(st->nqb * s->n * s->oh, 1, direct_rows, st);
 }
 

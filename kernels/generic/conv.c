@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include "generic.h"
+#include "pad_class.h"
 #include "popcount.h"
 #include "parallel.h"
 
@@ -46,6 +47,20 @@ int bnn_conv_prepare_with(bnn_pack_fn pack, const bnn_op_desc_t *d, const bnn_in
 			p += bnn_popc64(st->wbits[r * st->wpg + j]);
 		st->wsum[r] = (int32_t)(st->cg - 2 * p);
 	}
+	if ((d->op == BNN_OP_CONV || d->op == BNN_OP_XNOR) && s->kh <= 64 && s->kw <= 64) {
+		/* The class vectors want the weight sums tap-major. */
+		int32_t *wsumt = malloc(zsize(st->taps, s->k, 1, 1) * sizeof(int32_t));
+		if (!wsumt)
+			goto nomem;
+		for (int64_t o = 0; o < s->k; o++)
+			for (int64_t t = 0; t < st->taps; t++)
+				wsumt[t * s->k + o] = st->wsum[o * st->taps + t];
+		int rc = bnn_pad_class_prepare(s, wsumt, s->k, &st->ycls, &st->xcls, &st->corr,
+					       &st->ncx);
+		free(wsumt);
+		if (rc)
+			goto nomem;
+	}
 
 	if (d->op == BNN_OP_CONV || d->op == BNN_OP_XNOR) {
 		/* calloc: the border must be zero bits, i.e. +1 padding. */
@@ -79,6 +94,9 @@ void bnn_conv_release(void *state)
 	free(st->dot);
 	free(st->amap);
 	free(st->kmap);
+	free(st->ycls);
+	free(st->xcls);
+	free(st->corr);
 	free(st);
 }
 
@@ -164,11 +182,34 @@ static int touches_pad(int64_t o, int64_t stride, int64_t pad, int64_t dil, int6
 	return first < 0 || last >= size;
 }
 
-void bnn_bconv_pad_correct(const bnn_conv_state_t *st, int32_t *out)
+/* Output rows [r0, r1) (flattened n, oy): each border output subtracts its
+ * class's vector, contiguous over the channels. */
+static void pad_correct_rows(void *vjob, int64_t r0, int64_t r1, int tid)
+{
+	const conv_job_t *j = vjob;
+	const bnn_conv_state_t *st = j->st;
+	const bnn_conv_shape_t *s = &st->s;
+	int64_t k = s->k;
+	(void)tid;
+	for (int64_t r = r0; r < r1; r++) {
+		int64_t yc = st->ycls[r % s->oh];
+		int32_t *o_row = (int32_t *)j->out + r * s->ow * k;
+		for (int64_t ox = 0; ox < s->ow; ox++) {
+			int64_t xc = st->xcls[ox];
+			if (yc == 0 && xc == 0)
+				continue;
+			const int32_t *restrict cv = st->corr + (yc * st->ncx + xc) * k;
+			int32_t *restrict o_px = o_row + ox * k;
+			for (int64_t o = 0; o < k; o++)
+				o_px[o] -= cv[o];
+		}
+	}
+}
+
+/* Kernels wider than 64 taps: tap by tap, one thread. */
+static void pad_correct_taps(const bnn_conv_state_t *st, int32_t *out)
 {
 	const bnn_conv_shape_t *s = &st->s;
-	if (s->pad_value != 0 || s->pad == 0)
-		return;
 	for (int64_t b = 0; b < s->n; b++)
 		for (int64_t oy = 0; oy < s->oh; oy++) {
 			int row_pad = touches_pad(oy, s->stride, s->pad, s->dil, s->kh, s->h);
@@ -191,6 +232,19 @@ void bnn_bconv_pad_correct(const bnn_conv_state_t *st, int32_t *out)
 				}
 			}
 		}
+}
+
+void bnn_bconv_pad_correct(const bnn_conv_state_t *st, int32_t *out)
+{
+	const bnn_conv_shape_t *s = &st->s;
+	if (s->pad_value != 0 || s->pad == 0)
+		return;
+	if (!st->corr) {
+		pad_correct_taps(st, out);
+		return;
+	}
+	conv_job_t job = { st, out };
+	bnn_parallel_for(s->n * s->oh, 1, pad_correct_rows, &job);
 }
 
 int bnn_bconv_run__generic(void *state, void *out)

@@ -76,6 +76,17 @@ typedef struct bnn_conv_state {
 	uint64_t *xbits;                /* padded packed activations */
 	int32_t *dot;                   /* XNOR: integer conv result */
 	float *amap, *kmap;             /* XNOR paper mode */
+	/* Zero padding (pad_class.h): row and column classes of the outputs
+	 * and corr[(yc * ncx + xc)][k], the weight sums each class subtracts;
+	 * NULL when nothing needs correcting or a kernel is wider than 64. */
+	int32_t *ycls, *xcls, *corr;
+	int64_t ncx;
+	/* An ISA's direct path packs the image its own way (pack_own(own)) and
+	 * corrects the padding inside its output loop: what a profile times as
+	 * this conv's packing, and why it has no separate correction. NULL for
+	 * the template's path (bnn_conv_pack_input, bnn_bconv_pad_correct). */
+	void (*pack_own)(void *own);
+	void *own;
 } bnn_conv_state_t;
 
 /* Packs the weights of d with pack and allocates the workspaces the op

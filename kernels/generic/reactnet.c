@@ -462,7 +462,9 @@ int bnn_rnet_profile_detail(void *state, double *detail)
 	for (int i = 0; i < nst; i++)
 		detail[i * BNN_RNET_DETAIL + BNN_RD_TOTAL] = ns[i];
 	/* The convs' packing and padding correction, timed again on their own
-	 * (same inputs; the correction on the 3x3 result, spent by now). */
+	 * (same inputs; the correction on the 3x3 result, spent by now). A
+	 * direct path's packing is its own, and it corrects inside its output
+	 * loop: no separate correction to time (NaN). */
 	for (int i = 0; i < BNN_RNET_BLOCKS; i++) {
 		double *d = detail + (i + 1) * BNN_RNET_DETAIL, t0;
 		for (int64_t j = 0; j < st->nsplit[i]; j++) {
@@ -474,14 +476,25 @@ int bnn_rnet_profile_detail(void *state, double *detail)
 				break;
 			}
 			t0 = now_ns();
-			bnn_conv_pack_input(c3);
+			if (c3->pack_own)
+				c3->pack_own(c3->own);
+			else
+				bnn_conv_pack_input(c3);
 			d[BNN_RD_PACK3] += now_ns() - t0;
-			t0 = now_ns();
-			bnn_bconv_pad_correct(c3, b->acc3);
-			d[BNN_RD_PAD3] += now_ns() - t0;
+			if (c3->pack_own) {
+				/* corrected inside the conv's output loop */
+				d[BNN_RD_PAD3] = NAN;
+			} else {
+				t0 = now_ns();
+				bnn_bconv_pad_correct(c3, b->acc3);
+				d[BNN_RD_PAD3] += now_ns() - t0;
+			}
 			t0 = now_ns();
 			for (int64_t q = 0; q < b->nbands; q++)
-				bnn_conv_pack_input(c1);
+				if (c1->pack_own)
+					c1->pack_own(c1->own);
+				else
+					bnn_conv_pack_input(c1);
 			d[BNN_RD_PACK1] += now_ns() - t0;
 		}
 	}
