@@ -1,6 +1,7 @@
 /* Fuzz target: the descriptor parser and suite de-duplication, one
  * descriptor per line of the input (include lines are parsed as
- * descriptors: reading files is fuzz_suite's). */
+ * descriptors; suite files, their includes and file reading are covered by
+ * tests/suite_load.sh and the bad inputs of tests/cli.sh). */
 #include <stdlib.h>
 #include <string.h>
 #include "fuzz.h"
