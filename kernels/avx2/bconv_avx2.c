@@ -15,7 +15,7 @@
 #include "avx2.h"
 #include "lut_kernel.h"
 #include "generic/generic.h"
-#include "generic/pad_class.h"
+#include "generic/direct.h"
 #include "parallel.h"
 
 #define PIX_BLOCK 128   /* output pixels per GEMM block */
@@ -37,14 +37,7 @@ typedef struct {
 	 * the zero-pad correction by classes (generic/pad_class.h). */
 	int direct;
 	const bnn_avx2_bc_t *bc;
-	int64_t dpp, rowdw, imgdw, steps, kpad, nqb;
-	int rows_outer;             /* items row-major: filters of 256 KiB or less */
-	uint32_t *x;                /* packed image, +64 words of slack */
-	uint32_t *wt;               /* [steps][kpad] */
-	int32_t *toff;              /* [steps]: offset of step s from a pixel */
-	int32_t *wsumt;             /* [taps][kpad] */
-	int32_t *ycls, *xcls, *corr;
-	int64_t ncx;
+	bnn_direct_t dp;
 } conv_state_t;
 
 void bnn_bconv_release__avx2(void *state)
@@ -53,13 +46,7 @@ void bnn_bconv_release__avx2(void *state)
 	if (!st)
 		return;
 	bnn_conv_release(st->base);
-	free(st->x);
-	free(st->wt);
-	free(st->toff);
-	free(st->wsumt);
-	free(st->ycls);
-	free(st->xcls);
-	free(st->corr);
+	bnn_direct_free(&st->dp);
 	free(st->wrows);
 	if (st->scratch)
 		for (int t = 0; t < st->nthreads; t++)
@@ -76,41 +63,11 @@ static void direct_pack_all(void *vst);
 static int direct_prepare(conv_state_t *st)
 {
 	const bnn_conv_state_t *b = st->base;
-	const bnn_conv_shape_t *s = &b->s;
 	st->direct = 1;
 	st->base->pack_own = direct_pack_all;
 	st->base->own = st;
-	st->dpp = (s->c + 31) / 32;
-	st->rowdw = st->dpp * b->pw;
-	st->imgdw = st->rowdw * b->ph;
-	st->steps = b->taps * st->dpp;
-	int64_t kv = (s->k + 7) / 8;
-	st->bc = bnn_avx2_bc_pick(s->ow, kv);
-	st->nqb = (kv + st->bc->q - 1) / st->bc->q;
-	st->kpad = st->nqb * st->bc->q * 8;
-	st->rows_outer = st->steps * st->kpad * 4 <= 256 * 1024;
-	/* calloc: the border stays zero bits (+1), corrected after */
-	st->x = calloc((size_t)(s->n * st->imgdw + 64), sizeof(uint32_t));
-	st->wt = calloc((size_t)(st->steps * st->kpad), sizeof(uint32_t));
-	st->toff = malloc((size_t)st->steps * sizeof(int32_t));
-	st->wsumt = calloc((size_t)(b->taps * st->kpad), sizeof(int32_t));
-	if (!st->x || !st->wt || !st->toff || !st->wsumt)
-		return -ENOMEM;
-	for (int64_t ky = 0; ky < s->kh; ky++)
-		for (int64_t kx = 0; kx < s->kw; kx++)
-			for (int64_t w = 0; w < st->dpp; w++)
-				st->toff[(ky * s->kw + kx) * st->dpp + w] =
-					(int32_t)(ky * s->dil * st->rowdw + w * b->pw + kx * s->dil);
-	for (int64_t o = 0; o < s->k; o++)
-		for (int64_t t = 0; t < b->taps; t++) {
-			const uint64_t *wr = b->wbits + (o * b->taps + t) * b->wpg;
-			for (int64_t w = 0; w < st->dpp; w++)
-				st->wt[(t * st->dpp + w) * st->kpad + o] =
-					(uint32_t)(wr[w / 2] >> (32 * (w % 2)));
-			st->wsumt[t * st->kpad + o] = b->wsum[o * b->taps + t];
-		}
-	return bnn_pad_class_prepare(s, st->wsumt, st->kpad, &st->ycls, &st->xcls, &st->corr,
-				     &st->ncx);
+	st->bc = bnn_avx2_bc_pick(b->s.ow, (b->s.k + 7) / 8);
+	return bnn_direct_setup(&st->dp, b, 8, st->bc->q);
 }
 
 /* Bit i of the word: p[i] (+ shift[i] when SH) < 0, ordered (-0.0 and
@@ -158,12 +115,13 @@ pack_row(const float *src, const float *shift, int64_t w, int64_t c, uint32_t *d
 static void direct_pack(void *vst, int64_t r0, int64_t r1, int tid)
 {
 	conv_state_t *st = vst;
+	const bnn_direct_t *dp = &st->dp;
 	const bnn_conv_state_t *b = st->base;
 	const bnn_conv_shape_t *s = &b->s;
 	(void)tid;
 	for (int64_t r = r0; r < r1; r++) {
 		int64_t n = r / s->h, y = r % s->h;
-		uint32_t *dst = st->x + n * st->imgdw + (y + s->pad) * st->rowdw + s->pad;
+		uint32_t *dst = dp->x + n * dp->imgdw + (y + s->pad) * dp->rowdw + s->pad;
 		const float *src = b->x + r * s->w * s->c;
 		if (b->shift)
 			pack_row(src, b->shift, s->w, s->c, dst, b->pw, 1);
@@ -187,28 +145,29 @@ static void direct_pack_all(void *vst)
 static void direct_rows(void *vst, int64_t i0, int64_t i1, int tid)
 {
 	conv_state_t *st = vst;
+	const bnn_direct_t *dp = &st->dp;
 	const bnn_conv_shape_t *s = &st->base->s;
 	const int64_t nrows = s->n * s->oh, P = st->bc->p, qw = 8 * st->bc->q;
 	const bnn_avx2_bc_fn fn = st->bc->fn[s->stride - 1];
 	const int32_t ktot = (int32_t)(st->base->taps * s->c);
 	(void)tid;
 	for (int64_t it = i0; it < i1; it++) {
-		int64_t qb = st->rows_outer ? it % st->nqb : it / nrows;
-		int64_t r = st->rows_outer ? it / st->nqb : it % nrows, n = r / s->oh, oy = r % s->oh;
+		int64_t qb = dp->rows_outer ? it % dp->nqb : it / nrows;
+		int64_t r = dp->rows_outer ? it / dp->nqb : it % nrows, n = r / s->oh, oy = r % s->oh;
 		int64_t oc0 = qb * qw, oc1 = oc0 + qw < s->k ? oc0 + qw : s->k;
-		const uint32_t *xr = st->x + n * st->imgdw + oy * s->stride * st->rowdw;
+		const uint32_t *xr = dp->x + n * dp->imgdw + oy * s->stride * dp->rowdw;
 		int32_t *orow = st->out + r * s->ow * s->k;
 		for (int64_t ox = 0; ox < s->ow; ox += P)
-			fn(xr + ox * s->stride, st->toff, st->wt + oc0, st->kpad, st->steps, ktot,
+			fn(xr + ox * s->stride, dp->toff, dp->wt + oc0, dp->kpad, dp->steps, ktot,
 			   orow + ox * s->k + oc0, s->k, s->ow - ox, oc1 - oc0);
-		if (!st->corr)
+		if (!dp->corr)
 			continue;
-		int64_t yc = st->ycls[oy];
+		int64_t yc = dp->ycls[oy];
 		for (int64_t ox = 0; ox < s->ow; ox++) {
-			int64_t xc = st->xcls[ox];
+			int64_t xc = dp->xcls[ox];
 			if (yc == 0 && xc == 0)
 				continue;
-			const int32_t *cv = st->corr + (yc * st->ncx + xc) * st->kpad;
+			const int32_t *cv = dp->corr + (yc * dp->ncx + xc) * dp->kpad;
 			int32_t *o_px = orow + ox * s->k;
 			int64_t o = oc0;
 			for (; o + 8 <= oc1; o += 8)
@@ -334,12 +293,13 @@ static void conv_pixels(void *vst, int64_t p0, int64_t p1, int tid)
 int bnn_bconv_run__avx2(void *state, void *out)
 {
 	conv_state_t *st = state;
+	const bnn_direct_t *dp = &st->dp;
 	const bnn_conv_shape_t *s = &st->base->s;
 	/* XNOR-Net computes the integer conv into its own buffer, then scales. */
 	st->out = st->base->d.op == BNN_OP_XNOR ? st->base->dot : out;
 	if (st->direct) {
 		direct_pack_all(st);
-		bnn_parallel_for(st->nqb * s->n * s->oh, 1, direct_rows, st);
+		bnn_parallel_for(dp->nqb * s->n * s->oh, 1, direct_rows, st);
 		if (st->base->d.op == BNN_OP_XNOR)
 			bnn_xnor_scale(st->base, out);
 		return 0;

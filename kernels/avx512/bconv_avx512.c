@@ -19,7 +19,7 @@
 #include "intrin.h"
 #include "xpc_kernel.h"
 #include "generic/generic.h"
-#include "generic/pad_class.h"
+#include "generic/direct.h"
 #include "parallel.h"
 
 #define PIX_BLOCK 128   /* output pixels per GEMM block: 32 A panels */
@@ -43,18 +43,7 @@ typedef struct {
 	 * directly, and the pad correction follows per row. */
 	int direct;
 	const bnn_a512_bc_t *bc;
-	int64_t dpp, rowdw, imgdw, steps, kpad, nqb;
-	int rows_outer;             /* items row-major: filters of 256 KiB or less */
-	uint32_t *x;                /* packed image, +64 words of slack */
-	uint32_t *wt;               /* [steps][kpad] */
-	int32_t *toff;              /* [steps]: offset of step s from a pixel */
-	int32_t *wsumt;             /* [taps][kpad]: weight sums per tap */
-	/* Zero padding: output (oy, ox) took sum(w) from every tap in the +1
-	 * border. Its taps there depend only on the row class ycls[oy] and the
-	 * column class xcls[ox] (0: inside); corr[(yc * ncx + xc)][kpad] is
-	 * their weight sum, subtracted once per border output. */
-	int32_t *ycls, *xcls, *corr;
-	int64_t ncx;
+	bnn_direct_t dp;
 } conv_state_t;
 
 void BNN_A512(bnn_bconv_release)(void *state)
@@ -63,13 +52,7 @@ void BNN_A512(bnn_bconv_release)(void *state)
 	if (!st)
 		return;
 	bnn_conv_release(st->base);
-	free(st->x);
-	free(st->wt);
-	free(st->toff);
-	free(st->wsumt);
-	free(st->ycls);
-	free(st->xcls);
-	free(st->corr);
+	bnn_direct_free(&st->dp);
 	free(st->wpan);
 	if (st->scratch)
 		for (int t = 0; t < st->nthreads; t++)
@@ -133,53 +116,17 @@ static inline uint32_t sign_dword(const float *p, const float *shift, int64_t cn
 }
 
 
-static int correct_prepare(conv_state_t *st)
-{
-	return bnn_pad_class_prepare(&st->base->s, st->wsumt, st->kpad, &st->ycls, &st->xcls,
-				     &st->corr, &st->ncx);
-}
 
 static void direct_pack_all(void *vst);
 
 static int direct_prepare(conv_state_t *st)
 {
 	const bnn_conv_state_t *b = st->base;
-	const bnn_conv_shape_t *s = &b->s;
 	st->direct = 1;
 	st->base->pack_own = direct_pack_all;
 	st->base->own = st;
-	st->dpp = (s->c + 31) / 32;
-	st->rowdw = st->dpp * b->pw;
-	st->imgdw = st->rowdw * b->ph;
-	st->steps = b->taps * st->dpp;
-	int64_t kv = (s->k + 15) / 16;
-	st->bc = bnn_a512_bc_pick(s->ow, kv);
-	st->nqb = (kv + st->bc->q - 1) / st->bc->q;
-	st->kpad = st->nqb * st->bc->q * 16;
-	st->rows_outer = st->steps * st->kpad * 4 <= 256 * 1024;
-	/* calloc: the border stays zero bits (+1), corrected after */
-	st->x = calloc((size_t)(s->n * st->imgdw + 64), sizeof(uint32_t));
-	st->wt = calloc((size_t)(st->steps * st->kpad), sizeof(uint32_t));
-	st->toff = malloc((size_t)st->steps * sizeof(int32_t));
-	st->wsumt = calloc((size_t)(b->taps * st->kpad), sizeof(int32_t));
-	if (!st->x || !st->wt || !st->toff || !st->wsumt)
-		return -ENOMEM;
-	for (int64_t ky = 0; ky < s->kh; ky++)
-		for (int64_t kx = 0; kx < s->kw; kx++)
-			for (int64_t w = 0; w < st->dpp; w++) {
-				int64_t t = ky * s->kw + kx;
-				st->toff[t * st->dpp + w] =
-					(int32_t)(ky * s->dil * st->rowdw + w * b->pw + kx * s->dil);
-			}
-	for (int64_t o = 0; o < s->k; o++)
-		for (int64_t t = 0; t < b->taps; t++) {
-			const uint64_t *wr = b->wbits + (o * b->taps + t) * b->wpg;
-			for (int64_t w = 0; w < st->dpp; w++)
-				st->wt[(t * st->dpp + w) * st->kpad + o] =
-					(uint32_t)(wr[w / 2] >> (32 * (w % 2)));
-			st->wsumt[t * st->kpad + o] = b->wsum[o * b->taps + t];
-		}
-	return correct_prepare(st);
+	st->bc = bnn_a512_bc_pick(b->s.ow, (b->s.k + 15) / 16);
+	return bnn_direct_setup(&st->dp, b, 16, st->bc->q);
 }
 
 /* One image row of w pixels of c floats (c a multiple of 32), plus shift
@@ -207,12 +154,13 @@ pack_row32(const float *src, const float *shift, int64_t w, int64_t c, uint32_t 
 static void direct_pack(void *vst, int64_t r0, int64_t r1, int tid)
 {
 	conv_state_t *st = vst;
+	const bnn_direct_t *dp = &st->dp;
 	const bnn_conv_state_t *b = st->base;
 	const bnn_conv_shape_t *s = &b->s;
 	(void)tid;
 	for (int64_t r = r0; r < r1; r++) {
 		int64_t n = r / s->h, y = r % s->h;
-		uint32_t *dst = st->x + n * st->imgdw + (y + s->pad) * st->rowdw + s->pad;
+		uint32_t *dst = dp->x + n * dp->imgdw + (y + s->pad) * dp->rowdw + s->pad;
 		const float *src = b->x + r * s->w * s->c;
 		if (s->c % 32 == 0) {
 			if (b->shift)
@@ -222,7 +170,7 @@ static void direct_pack(void *vst, int64_t r0, int64_t r1, int tid)
 			continue;
 		}
 		for (int64_t ix = 0; ix < s->w; ix++, src += s->c)
-			for (int64_t w = 0; w < st->dpp; w++) {
+			for (int64_t w = 0; w < dp->dpp; w++) {
 				int64_t cnt = s->c - 32 * w;
 				dst[w * b->pw + ix] = sign_dword(src + 32 * w,
 								 b->shift ? b->shift + 32 * w : NULL,
@@ -246,29 +194,30 @@ static void direct_pack_all(void *vst)
 static void direct_rows(void *vst, int64_t i0, int64_t i1, int tid)
 {
 	conv_state_t *st = vst;
+	const bnn_direct_t *dp = &st->dp;
 	const bnn_conv_shape_t *s = &st->base->s;
 	const int64_t nrows = s->n * s->oh, P = st->bc->p, qw = 16 * st->bc->q;
 	const bnn_a512_bc_fn fn = st->bc->fn[s->stride - 1];
 	const int32_t ktot = (int32_t)(st->base->taps * s->c);
-	const int correct = st->corr != NULL;
+	const int correct = dp->corr != NULL;
 	(void)tid;
 	for (int64_t it = i0; it < i1; it++) {
-		int64_t qb = st->rows_outer ? it % st->nqb : it / nrows;
-		int64_t r = st->rows_outer ? it / st->nqb : it % nrows, n = r / s->oh, oy = r % s->oh;
+		int64_t qb = dp->rows_outer ? it % dp->nqb : it / nrows;
+		int64_t r = dp->rows_outer ? it / dp->nqb : it % nrows, n = r / s->oh, oy = r % s->oh;
 		int64_t oc0 = qb * qw, oc1 = oc0 + qw < s->k ? oc0 + qw : s->k;
-		const uint32_t *xr = st->x + n * st->imgdw + oy * s->stride * st->rowdw;
+		const uint32_t *xr = dp->x + n * dp->imgdw + oy * s->stride * dp->rowdw;
 		int32_t *orow = st->out + r * s->ow * s->k;
 		for (int64_t ox = 0; ox < s->ow; ox += P)
-			fn(xr + ox * s->stride, st->toff, st->wt + oc0, st->kpad, st->steps, ktot,
+			fn(xr + ox * s->stride, dp->toff, dp->wt + oc0, dp->kpad, dp->steps, ktot,
 			   orow + ox * s->k + oc0, s->k, s->ow - ox, oc1 - oc0, 0);
 		if (!correct)
 			continue;
-		int64_t yc = st->ycls[oy];
+		int64_t yc = dp->ycls[oy];
 		for (int64_t ox = 0; ox < s->ow; ox++) {
-			int64_t xc = st->xcls[ox];
+			int64_t xc = dp->xcls[ox];
 			if (yc == 0 && xc == 0)
 				continue;
-			const int32_t *cv = st->corr + (yc * st->ncx + xc) * st->kpad;
+			const int32_t *cv = dp->corr + (yc * dp->ncx + xc) * dp->kpad;
 			int32_t *o_px = orow + ox * s->k;
 			int64_t o = oc0;
 			for (; o + 16 <= oc1; o += 16)
@@ -285,7 +234,7 @@ static void direct_run(conv_state_t *st)
 {
 	const bnn_conv_shape_t *s = &st->base->s;
 	direct_pack_all(st);
-	bnn_parallel_for(st->nqb * s->n * s->oh, 1, direct_rows, st);
+	bnn_parallel_for(st->dp.nqb * s->n * s->oh, 1, direct_rows, st);
 }
 
 int BNN_A512(bnn_bconv_prepare)(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state)
@@ -300,7 +249,7 @@ int BNN_A512(bnn_bconv_prepare)(const bnn_op_desc_t *d, const bnn_inputs_t *in, 
 	}
 	bnn_conv_state_t *b = st->base;
 	b->pack_shift = BNN_A512(bnn_pack_rsign);   /* ReActNet's RSign, fused */
-	/* kh, kw <= 64: the pad correction's tap masks (correct_prepare) */
+	/* kh, kw <= 64: the pad correction's tap masks (bnn_direct_setup) */
 	if (d->conv.groups == 1 && (d->conv.stride == 1 || d->conv.stride == 2) &&
 	    d->conv.kh <= 64 && d->conv.kw <= 64) {
 		rc = direct_prepare(st);

@@ -1,0 +1,89 @@
+/*
+ * direct.h: the layout the direct binary convolutions (AVX2 and AVX-512)
+ * share, and its setup. The image is packed by the ISA into 32-bit words,
+ * planar per row, [n][ph][dpp][pw], so the words of neighbouring pixels lie
+ * stride apart; the filters are [steps][kpad] columns of 32-bit words, one
+ * step per (tap, word of channels); toff[step] is a step's offset from a
+ * pixel. Output channels are padded to kpad, whole blocks of the ISA's
+ * broadcast tile (q vectors of lanes channels each). The zero-padding
+ * correction is by classes (pad_class.h). Plain C, included by the ISA
+ * folders.
+ */
+#ifndef BNN_DIRECT_H
+#define BNN_DIRECT_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include "generic/generic.h"
+#include "generic/pad_class.h"
+
+typedef struct {
+	int64_t dpp;                /* 32-bit words per pixel */
+	int64_t rowdw, imgdw;       /* words per padded row, per padded image */
+	int64_t steps;              /* taps * dpp */
+	int64_t kpad, nqb;          /* padded output channels; blocks of q vectors */
+	int rows_outer;             /* items row-major: filters of 256 KiB or less */
+	uint32_t *x;                /* packed image, +64 words of slack */
+	uint32_t *wt;               /* [steps][kpad] */
+	int32_t *toff;              /* [steps] */
+	int32_t *wsumt;             /* [taps][kpad]: weight sums per tap */
+	/* Zero padding: output (oy, ox) took sum(w) from every tap in the +1
+	 * border. Its taps there depend only on the row class ycls[oy] and the
+	 * column class xcls[ox] (0: inside); corr[(yc * ncx + xc)][kpad] is
+	 * their weight sum, subtracted once per border output. */
+	int32_t *ycls, *xcls, *corr;
+	int64_t ncx;
+} bnn_direct_t;
+
+/* The layout of b's shape for a tile of q vectors of lanes channels, the
+ * filters transposed from b->wbits and the correction's classes. Returns 0
+ * or -ENOMEM (bnn_direct_free frees what was set). */
+static inline int bnn_direct_setup(bnn_direct_t *dp, const bnn_conv_state_t *b, int64_t lanes,
+				   int64_t q)
+{
+	const bnn_conv_shape_t *s = &b->s;
+	dp->dpp = (s->c + 31) / 32;
+	dp->rowdw = dp->dpp * b->pw;
+	dp->imgdw = dp->rowdw * b->ph;
+	dp->steps = b->taps * dp->dpp;
+	int64_t kv = (s->k + lanes - 1) / lanes;
+	dp->nqb = (kv + q - 1) / q;
+	dp->kpad = dp->nqb * q * lanes;
+	dp->rows_outer = dp->steps * dp->kpad * 4 <= 256 * 1024;
+	/* calloc: the border stays zero bits (+1), corrected after */
+	dp->x = calloc((size_t)(s->n * dp->imgdw + 64), sizeof(uint32_t));
+	dp->wt = calloc((size_t)(dp->steps * dp->kpad), sizeof(uint32_t));
+	dp->toff = malloc((size_t)dp->steps * sizeof(int32_t));
+	dp->wsumt = calloc((size_t)(b->taps * dp->kpad), sizeof(int32_t));
+	if (!dp->x || !dp->wt || !dp->toff || !dp->wsumt)
+		return -ENOMEM;
+	for (int64_t ky = 0; ky < s->kh; ky++)
+		for (int64_t kx = 0; kx < s->kw; kx++)
+			for (int64_t w = 0; w < dp->dpp; w++)
+				dp->toff[(ky * s->kw + kx) * dp->dpp + w] =
+					(int32_t)(ky * s->dil * dp->rowdw + w * b->pw + kx * s->dil);
+	for (int64_t o = 0; o < s->k; o++)
+		for (int64_t t = 0; t < b->taps; t++) {
+			const uint64_t *wr = b->wbits + (o * b->taps + t) * b->wpg;
+			for (int64_t w = 0; w < dp->dpp; w++)
+				dp->wt[(t * dp->dpp + w) * dp->kpad + o] =
+					(uint32_t)(wr[w / 2] >> (32 * (w % 2)));
+			dp->wsumt[t * dp->kpad + o] = b->wsum[o * b->taps + t];
+		}
+	return bnn_pad_class_prepare(s, dp->wsumt, dp->kpad, &dp->ycls, &dp->xcls, &dp->corr,
+				     &dp->ncx);
+}
+
+static inline void bnn_direct_free(bnn_direct_t *dp)
+{
+	free(dp->x);
+	free(dp->wt);
+	free(dp->toff);
+	free(dp->wsumt);
+	free(dp->ycls);
+	free(dp->xcls);
+	free(dp->corr);
+}
+
+#endif
