@@ -24,8 +24,8 @@
 #endif
 
 #ifdef BNN_HAVE_CUBLAS
-/* The GPU peers: kernels/cuda/cublas_peers.cu, device-resident (fetch). */
-#include "cuda/bnn_cuda_info.h"
+/* The GPU peers: cublas_peers.cu, device-resident (fetch). */
+#include "cublas_peers.h"
 #endif
 
 #ifdef HAVE_DNNL

@@ -31,6 +31,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "dbtools.h"
+#include "reports.h"
 #include "stats.h"
 
 #define DEFAULT_DB "results/bnnbench.db"
@@ -126,6 +127,7 @@ static int executable(const char *path)
 	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && access(path, X_OK) == 0;
 }
 
+/* See reports.h. */
 int bnn_cmd_ab(int argc, char **argv)
 {
 	enum { O_BASE = 300, O_NEW, O_PAIRS, O_THR, O_ALPHA, O_DB, O_KEEP, O_STAT };

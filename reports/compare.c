@@ -12,6 +12,7 @@
 #include <string.h>
 #include "bnn_rand.h"
 #include "dbtools.h"
+#include "reports.h"
 #include "stats.h"
 
 #define DEFAULT_DB "results/bnnbench.db"
@@ -478,7 +479,7 @@ static int new_run_unfit(const bnn_dbt_run_t *rn)
 	return 0;
 }
 
-/* See dbtools.h: 1 when a pair REGRESSED or NEW is unfit (new_run_unfit),
+/* See reports.h: 1 when a pair REGRESSED or NEW is unfit (new_run_unfit),
  * 2 bad input or other machines, 3 I/O. */
 int bnn_cmd_compare(int argc, char **argv)
 {

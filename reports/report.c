@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include "config.h"
 #include "dbtools.h"
+#include "reports.h"
 #include "desc.h"
 
 #define DEFAULT_DB "results/bnnbench.db"
@@ -2149,7 +2150,7 @@ static const char css[] =
 	"tr.head{background:#f4f8ff}figure{margin:1em 0;overflow-x:auto}img.plot{"
 	"border:1px solid #ddd}.warn{color:#b00}code{font-size:90%}";
 
-/* See dbtools.h: 3 also when a plot could not be drawn (the page says which). */
+/* See reports.h: 3 also when a plot could not be drawn (the page says which). */
 int bnn_cmd_report(int argc, char **argv)
 {
 	static const struct option longopts[] = {

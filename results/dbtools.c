@@ -1,7 +1,6 @@
 /*
- * dbtools.c: what compare, report and export share: opening a database
- * read-only, run specs, loading a run, escaping writers; and the dispatch
- * of the four commands (see dbtools.h).
+ * dbtools.c: what compare, report, ab and export share: opening a database
+ * read-only, run specs, loading a run, escaping writers (see dbtools.h).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -15,27 +14,6 @@
 #include "store.h"
 
 #define BNN_APP_ID 0x424e4e42   /* "BNNB", as results/store.c sets it */
-
-/* See dbtools.h. */
-int bnn_dbt_is_command(const char *name)
-{
-	return !strcmp(name, "compare") || !strcmp(name, "report") ||
-	       !strcmp(name, "export") || !strcmp(name, "merge") || !strcmp(name, "ab");
-}
-
-/* See dbtools.h; argv[0] is one of the four command names. */
-int bnn_dbt_main(int argc, char **argv)
-{
-	if (!strcmp(argv[0], "compare"))
-		return bnn_cmd_compare(argc, argv);
-	if (!strcmp(argv[0], "report"))
-		return bnn_cmd_report(argc, argv);
-	if (!strcmp(argv[0], "export"))
-		return bnn_cmd_export(argc, argv);
-	if (!strcmp(argv[0], "ab"))
-		return bnn_cmd_ab(argc, argv);
-	return bnn_cmd_merge(argc, argv);
-}
 
 /* Formats a reason into err (len bytes). */
 static void set_err(char *err, size_t len, const char *fmt, ...)

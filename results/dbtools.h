@@ -1,6 +1,8 @@
 /*
- * dbtools.h: the commands that read stored results (compare, report,
- * export) and the one that combines databases (merge).
+ * dbtools.h: what the commands over stored results share (the readers of
+ * a run, its results and samples, the escaping writers), and the two
+ * commands of results/: export, and merge, which combines databases.
+ * compare, report and ab (reports/reports.h) read through these too.
  *
  * The read-only commands open databases read-only (SQLite URI mode=ro, or
  * immutable=1 for an archived WAL database on read-only media) and read
@@ -76,17 +78,10 @@ typedef struct {
 	size_t nres;
 } bnn_dbt_run_t;
 
-/* Whether name is one of the commands of this module. */
-int bnn_dbt_is_command(const char *name);
-
-/* Runs command argv[0] with its arguments; returns the exit status. */
-int bnn_dbt_main(int argc, char **argv);
-
-int bnn_cmd_compare(int argc, char **argv);
-int bnn_cmd_report(int argc, char **argv);
+/* The commands of results/ (export.c, merge.c); compare, report and ab are
+ * reports/ (reports.h). */
 int bnn_cmd_export(int argc, char **argv);
 int bnn_cmd_merge(int argc, char **argv);
-int bnn_cmd_ab(int argc, char **argv);
 
 /*
  * Merges the nsrc databases srcs into dest (created when missing), as

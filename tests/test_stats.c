@@ -1,5 +1,5 @@
 /*
- * test_stats: the statistics of `bnnbench compare` (harness/stats.c): the
+ * test_stats: the statistics of `bnnbench compare` (stats/stats.c): the
  * median against sorting, the U test against values computed by hand from
  * the textbook formula (mid-ranks, tie-corrected variance, continuity
  * correction: the same as scipy's mannwhitneyu with method="asymptotic"),

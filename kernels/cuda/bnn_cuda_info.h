@@ -1,7 +1,7 @@
 /*
- * bnn_cuda_info.h: what C sees of the GPU machine record, the GPU peak
- * probes (kernels/cuda/probe_cuda.cu) and the cuBLASLt peers
- * (kernels/cuda/cublas_peers.cu). Plain C: never includes cuda_runtime.h.
+ * bnn_cuda_info.h: what C sees of the GPU machine record and the GPU peak
+ * probes (kernels/cuda/probe_cuda.cu); the cuBLASLt peers are declared in
+ * peers/cublas_peers.h. Plain C: never includes cuda_runtime.h.
  *
  * Everything here was written and compiled on a machine without a GPU
  * (compile-only): on a device it is checked by tests/test_cuda_peers; the
@@ -148,30 +148,6 @@ typedef struct {
  */
 int bnn_cuda_probe(bnn_cuda_probe_kind_t kind, double min_time_s, int repeats,
 		   bnn_cuda_rate_t *r, char *why, size_t whylen);
-
-/* ---- the cuBLASLt peers (BNN_HAVE_CUBLAS builds only) ---- */
-
-/*
- * gemm_s8__cublaslt: sign(A) and sign(B) as int8 +-1, s32 result, exact.
- * cuBLASLt's int8 tensor-core rules in its column-major view (our row-major
- * C = A B^T is its C^T = B A^T, the "TN" form it requires): the leading
- * dimensions k (A and B) and n (C), and its m (our n), multiples of 4.
- */
-int bnn_cublas_supports__s8(const bnn_op_desc_t *d, char *why, size_t whylen);
-/* gemm_f16__cublaslt: +-1 halves, fp32 accumulation and output: exact for k < 2^24. */
-int bnn_cublas_supports__f16(const bnn_op_desc_t *d, char *why, size_t whylen);
-/* prepare: binarize on the host, copy to the device in the peer's type,
- * poison C, choose the algorithm; untimed. 0 or a negative errno. */
-int bnn_cublas_prepare__s8(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);
-int bnn_cublas_prepare__f16(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state);
-/* run: the cublasLtMatmul call on the default stream, synchronized; 0 or -EIO. */
-int bnn_cublas_run(void *state, void *out);
-/* fetch: C to the host, as int32 (a non-integer float becomes INT32_MIN,
- * which no exact dot product can be, so the check fails it). */
-int bnn_cublas_fetch(void *state, void *out);
-void bnn_cublas_release(void *state);
-/* "cuBLASLt 130000" style version of the loaded library; static storage. */
-const char *bnn_cublas_version(void);
 
 #ifdef __cplusplus
 }

@@ -7,36 +7,6 @@
 #include "dbtools.h"
 #include "fuzz.h"
 
-/* dbtools.c's dispatcher names the other commands; this target links
- * merge alone, so they are stand-ins that are never called. */
-int bnn_cmd_compare(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	return BNN_DBT_USAGE;
-}
-
-int bnn_cmd_export(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	return BNN_DBT_USAGE;
-}
-
-int bnn_cmd_report(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	return BNN_DBT_USAGE;
-}
-
-int bnn_cmd_ab(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	return BNN_DBT_USAGE;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *src = bnn_fuzz_file(data, size, ".db");

@@ -26,6 +26,7 @@
 #include "npy.h"
 #include "weights.h"
 #include "netreport.h"
+#include "reports.h"
 #include "peak.h"
 #include "peers.h"
 #include "runner.h"
@@ -1654,6 +1655,17 @@ enum { O_INPUT = 320, O_DUMPBLOCKS, O_WEIGHTS };
 enum { O_EVENTS = 300, O_NOCOUNTERS, O_JSON };
 enum { O_GPUMETRICS = 340 };
 
+/* The commands over stored results: export and merge (results/), compare,
+ * report and ab (reports/); each is called with argv[0] its own name. */
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} db_commands[] = {
+	{ "compare", bnn_cmd_compare }, { "report", bnn_cmd_report },
+	{ "export", bnn_cmd_export },   { "merge", bnn_cmd_merge },
+	{ "ab", bnn_cmd_ab },
+};
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -1696,9 +1708,11 @@ int main(int argc, char **argv)
 	};
 	if (!cli.max_mem)
 		cli.max_mem = 1ull << 32;
-	/* Commands over stored results parse their own options (dbtools.h). */
-	if (argc > 1 && bnn_dbt_is_command(argv[1]))
-		return bnn_dbt_main(argc - 1, argv + 1);
+	/* Commands over stored results parse their own options (dbtools.h,
+	 * reports.h). */
+	for (size_t i = 0; argc > 1 && i < sizeof db_commands / sizeof db_commands[0]; i++)
+		if (!strcmp(argv[1], db_commands[i].name))
+			return db_commands[i].run(argc - 1, argv + 1);
 	int c, want_help = 0;
 	while ((c = getopt_long(argc, argv, "s:t:qvhV", longopts, NULL)) != -1) {
 		char *end;

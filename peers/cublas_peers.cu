@@ -1,7 +1,7 @@
 /*
  * The GPU peers: cuBLASLt int8 and fp16 GEMM on the same M, N, K as our
  * binary GEMM, with the binarized inputs as +-1 in the library's own type
- * (kernels/cuda/bnn_cuda_info.h). Device-resident like our CUDA kernels
+ * (cublas_peers.h). Device-resident like our CUDA kernels
  * (the fetch contract of bnn_kernels.h): prepare binarizes on the host and
  * copies A and B to the device (untimed), run is the cublasLtMatmul call on
  * the default stream, synchronized, fetch copies C back and converts it to
@@ -32,9 +32,9 @@
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
-#include "bnn_cuda.h"
-#include "bnn_cuda_info.h"
-#include "bnn_cuda_internal.cuh"
+#include "cuda/bnn_cuda.h"
+#include "cuda/bnn_cuda_internal.cuh"   /* the kernels' error helpers */
+#include "cublas_peers.h"
 
 #define WORKSPACE_BYTES ((size_t)32 << 20)
 #define F16_EXACT_K (INT64_C(1) << 24)
