@@ -179,10 +179,6 @@ static void direct_pack(void *vst, int64_t r0, int64_t r1, int tid)
 	}
 }
 
-/* Items [i0, i1) of (column block, output row): rows outer when the
- * filters are small (rows_outer: a thread's share is then whole output rows,
- * written contiguously, from the image rows it packed), else column blocks
- * outer (a block's filters stay in cache while the rows pass). */
 /* The direct path's packing of the whole image (base->pack_own). */
 static void direct_pack_all(void *vst)
 {
@@ -191,6 +187,10 @@ static void direct_pack_all(void *vst)
 	bnn_parallel_for(s->n * s->h, 1, direct_pack, st);
 }
 
+/* Items [i0, i1) of (column block, output row): rows outer when the
+ * filters are small (rows_outer: a thread's share is then whole output rows,
+ * written contiguously, from the image rows it packed), else column blocks
+ * outer (a block's filters stay in cache while the rows pass). */
 static void direct_rows(void *vst, int64_t i0, int64_t i1, int tid)
 {
 	conv_state_t *st = vst;
@@ -199,7 +199,6 @@ static void direct_rows(void *vst, int64_t i0, int64_t i1, int tid)
 	const int64_t nrows = s->n * s->oh, P = st->bc->p, qw = 16 * st->bc->q;
 	const bnn_a512_bc_fn fn = st->bc->fn[s->stride - 1];
 	const int32_t ktot = (int32_t)(st->base->taps * s->c);
-	const int correct = dp->corr != NULL;
 	(void)tid;
 	for (int64_t it = i0; it < i1; it++) {
 		int64_t qb = dp->rows_outer ? it % dp->nqb : it / nrows;
@@ -210,23 +209,9 @@ static void direct_rows(void *vst, int64_t i0, int64_t i1, int tid)
 		for (int64_t ox = 0; ox < s->ow; ox += P)
 			fn(xr + ox * s->stride, dp->toff, dp->wt + oc0, dp->kpad, dp->steps, ktot,
 			   orow + ox * s->k + oc0, s->k, s->ow - ox, oc1 - oc0, 0);
-		if (!correct)
-			continue;
-		int64_t yc = dp->ycls[oy];
-		for (int64_t ox = 0; ox < s->ow; ox++) {
-			int64_t xc = dp->xcls[ox];
-			if (yc == 0 && xc == 0)
-				continue;
-			const int32_t *cv = dp->corr + (yc * dp->ncx + xc) * dp->kpad;
-			int32_t *o_px = orow + ox * s->k;
-			int64_t o = oc0;
-			for (; o + 16 <= oc1; o += 16)
-				_mm512_storeu_si512((void *)(o_px + o),
-						    _mm512_sub_epi32(_mm512_loadu_si512((const void *)(o_px + o)),
-								     _mm512_loadu_si512((const void *)(cv + o))));
-			for (; o < oc1; o++)
-				o_px[o] -= cv[o];
-		}
+		if (dp->corr)
+			bnn_pad_correct_row(orow, s->ow, s->k, dp->ycls[oy], dp->xcls, dp->corr, dp->ncx,
+					    dp->kpad, oc0, oc1);
 	}
 }
 

@@ -191,19 +191,9 @@ static void pad_correct_rows(void *vjob, int64_t r0, int64_t r1, int tid)
 	const bnn_conv_shape_t *s = &st->s;
 	int64_t k = s->k;
 	(void)tid;
-	for (int64_t r = r0; r < r1; r++) {
-		int64_t yc = st->ycls[r % s->oh];
-		int32_t *o_row = (int32_t *)j->out + r * s->ow * k;
-		for (int64_t ox = 0; ox < s->ow; ox++) {
-			int64_t xc = st->xcls[ox];
-			if (yc == 0 && xc == 0)
-				continue;
-			const int32_t *restrict cv = st->corr + (yc * st->ncx + xc) * k;
-			int32_t *restrict o_px = o_row + ox * k;
-			for (int64_t o = 0; o < k; o++)
-				o_px[o] -= cv[o];
-		}
-	}
+	for (int64_t r = r0; r < r1; r++)
+		bnn_pad_correct_row((int32_t *)j->out + r * s->ow * k, s->ow, k, st->ycls[r % s->oh],
+				    st->xcls, st->corr, st->ncx, k, 0, k);
 }
 
 /* Kernels wider than 64 taps: tap by tap, one thread. */

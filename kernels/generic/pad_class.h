@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include "bnn_kernels.h"
 
 /* The taps (< 64) of output o that fall outside [0, size), as a bit mask. */
@@ -92,6 +93,46 @@ static inline int bnn_pad_class_prepare(const bnn_conv_shape_t *s, const int32_t
 	free(ym);
 	free(xm);
 	return 0;
+}
+
+/* Vectors of the includer's width (GCC and clang vector extensions): the
+ * AVX-512, AVX2 and generic builds each get theirs from one loop. */
+#if defined(__AVX512F__)
+#define BNN_PC_LANES 16
+#elif defined(__AVX2__)
+#define BNN_PC_LANES 8
+#else
+#define BNN_PC_LANES 4
+#endif
+typedef int32_t bnn_pc_vi_t __attribute__((vector_size(BNN_PC_LANES * 4)));
+
+/*
+ * The correction of one output row of row class yc (bnn_pad_class_prepare):
+ * output ox of orow (pixels k apart) subtracts, over channels [oc0, oc1),
+ * the vector corr[(yc * ncx + xcls[ox])][ld] of its class; inside outputs
+ * (class 0, 0) are left alone.
+ */
+static inline void bnn_pad_correct_row(int32_t *orow, int64_t ow, int64_t k, int64_t yc,
+				       const int32_t *xcls, const int32_t *corr, int64_t ncx,
+				       int64_t ld, int64_t oc0, int64_t oc1)
+{
+	for (int64_t ox = 0; ox < ow; ox++) {
+		int64_t xc = xcls[ox];
+		if (yc == 0 && xc == 0)
+			continue;
+		const int32_t *cv = corr + (yc * ncx + xc) * ld;
+		int32_t *o_px = orow + ox * k;
+		int64_t o = oc0;
+		for (; o + BNN_PC_LANES <= oc1; o += BNN_PC_LANES) {
+			bnn_pc_vi_t a, c;
+			memcpy(&a, o_px + o, sizeof(a));
+			memcpy(&c, cv + o, sizeof(c));
+			a -= c;
+			memcpy(o_px + o, &a, sizeof(a));
+		}
+		for (; o < oc1; o++)
+			o_px[o] -= cv[o];
+	}
 }
 
 #endif
