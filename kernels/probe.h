@@ -41,9 +41,26 @@
 #define BNN_PROBE_XORPOPC_BITS(words, reps) \
 	((double)(reps) * BNN_PROBE_ROWS * BNN_PROBE_ROWS * (double)(words) * 64.0)
 
-/* Portable C: SWAR per-byte counts (generic/popcount.h), no ISA flags. */
+/*
+ * Portable C, no ISA flags: SWAR per-byte counts (generic/popcount.h),
+ * three loops (all exact; the harness times each and the generic peak is
+ * the fastest, so that no generic kernel's loop can beat it):
+ *   _1x4: one a row against four b rows, byte counters flushed every 31
+ *         words: the generic bgemm's inner loop (bnn_popc_xor_1x4);
+ *   _8w:  one pair at a time, a horizontal sum every 8 words: the generic
+ *         conv's, ReActNet block's and example GEMM's (bnn_popc_xor);
+ *   _16w: as _8w with a sum every 16 words.
+ * bnn_probe_xorpopc__generic is the one measured fastest where this was
+ * written (_16w; probe_generic.c has the numbers).
+ */
 int64_t bnn_probe_xorpopc__generic(const uint64_t *a, const uint64_t *b, int64_t words,
 				   int64_t reps);
+int64_t bnn_probe_xorpopc__generic_1x4(const uint64_t *a, const uint64_t *b, int64_t words,
+				       int64_t reps);
+int64_t bnn_probe_xorpopc__generic_8w(const uint64_t *a, const uint64_t *b, int64_t words,
+				      int64_t reps);
+int64_t bnn_probe_xorpopc__generic_16w(const uint64_t *a, const uint64_t *b, int64_t words,
+				       int64_t reps);
 
 /*
  * AVX2, three ways of counting (all exact; the harness times each and the

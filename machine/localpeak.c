@@ -16,7 +16,7 @@
 #define SHORT_WINDOW_S 5e-4
 #define MAX_WINDOWS 400
 
-typedef int64_t (*xorpopc_fn)(const uint64_t *, const uint64_t *, int64_t, int64_t);
+typedef bnn_xorpopc_fn xorpopc_fn;
 
 /* Per pool thread: its probe rows, allocated by that thread (first touch). */
 static uint64_t *bufs[MAX_THREADS];
@@ -99,39 +99,20 @@ static double best_rate(job_t *j, double work_per_rep, double seconds)
 	return best;
 }
 
+/* One loop's TOPS on the pool (the rate callback of bnn_xorpopc_fastest). */
+static double loop_tops(const bnn_xorpopc_loop_t *loop, void *vseconds)
+{
+	job_t j = { .xp = loop->fn };
+	double bits = BNN_PROBE_XORPOPC_BITS(BNN_PROBE_WORDS, 1);
+	return 2.0 * best_rate(&j, bits, *(double *)vseconds) / 1e12;
+}
+
 double bnn_local_peak_tops(bnn_isa_t isa, double seconds)
 {
-	xorpopc_fn fns[2] = { 0 };
 	char why[128];
 	if (!bnn_isa_available(isa, why, sizeof(why)))
 		return NAN;
-	switch (isa) {
-	case BNN_ISA_GENERIC:
-		fns[0] = bnn_probe_xorpopc__generic;
-		break;
-#ifdef BNN_HAVE_AVX2
-	case BNN_ISA_AVX2:
-		fns[0] = bnn_probe_xorpopc__avx2_lut;
-		fns[1] = bnn_probe_xorpopc__avx2_hs;
-		break;
-#endif
-#ifdef BNN_HAVE_AVX512
-	case BNN_ISA_AVX512:
-		fns[0] = bnn_probe_xorpopc__avx512;
-		break;
-#endif
-	default:
-		return NAN;
-	}
-	double best = NAN;
-	for (int i = 0; i < 2 && fns[i]; i++) {
-		job_t j = { .xp = fns[i] };
-		double bits = BNN_PROBE_XORPOPC_BITS(BNN_PROBE_WORDS, 1);
-		double tops = 2.0 * best_rate(&j, bits, seconds) / 1e12;
-		if (isnan(best) || tops > best)
-			best = tops;
-	}
-	return best;
+	return bnn_xorpopc_fastest(isa, 1, loop_tops, &seconds, NULL);
 }
 
 double bnn_local_peak_gflops(double seconds)

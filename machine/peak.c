@@ -35,7 +35,7 @@
 #define MAX_RATES 4096
 #define DEFAULT_TRIAD_BYTES ((size_t)64 << 20)
 
-typedef int64_t (*xorpopc_fn)(const uint64_t *, const uint64_t *, int64_t, int64_t);
+typedef bnn_xorpopc_fn xorpopc_fn;
 typedef double (*fma_fn)(int64_t);
 
 typedef enum { PROBE_XORPOPC, PROBE_FMA, PROBE_TRIAD } probe_kind_t;
@@ -370,31 +370,48 @@ static int thread_counts(int all, int counts[2])
 	return all > 1 ? 2 : 1;
 }
 
-static const struct {
-	const char *name;
-	bnn_isa_t isa;
-	xorpopc_fn fn;
-	const char *method;
-} xorpopc_probes[] = {
-	{ "xorpopc generic", BNN_ISA_GENERIC, bnn_probe_xorpopc__generic,
-	  "SWAR per-byte counts 1x4" },
+const bnn_xorpopc_loop_t bnn_xorpopc_loops[] = {
+	{ "xorpopc generic.1x4", BNN_ISA_GENERIC, bnn_probe_xorpopc__generic_1x4,
+	  "SWAR 1x4, sum per 31 words (generic GEMM)", 1 },
+	{ "xorpopc generic.8w", BNN_ISA_GENERIC, bnn_probe_xorpopc__generic_8w,
+	  "SWAR 1x1, sum per 8 words (generic conv)", 1 },
+	{ "xorpopc generic.16w", BNN_ISA_GENERIC, bnn_probe_xorpopc__generic_16w,
+	  "SWAR 1x1, sum per 16 words", 1 },
 #ifdef BNN_HAVE_AVX2
 	{ "xorpopc avx2.lut", BNN_ISA_AVX2, bnn_probe_xorpopc__avx2_lut,
-	  "the AVX2 bgemm microkernel: LUT 2x4" },
-#endif
-#ifdef BNN_HAVE_AVX2
+	  "the AVX2 bgemm microkernel: LUT 2x4", 1 },
 	{ "xorpopc avx2.popcnt", BNN_ISA_AVX2, bnn_probe_xorpopc__avx2_popcnt,
-	  "scalar POPCNT 1x4, 4 accumulators" },
-#endif
-#ifdef BNN_HAVE_AVX2
+	  "scalar POPCNT 1x4, 4 accumulators", 0 },
 	{ "xorpopc avx2.hs", BNN_ISA_AVX2, bnn_probe_xorpopc__avx2_hs,
-	  "Harley-Seal 16-vector CSA + vpshufb, 1x1" },
+	  "Harley-Seal 16-vector CSA + vpshufb, 1x1", 1 },
 #endif
 #ifdef BNN_HAVE_AVX512
 	{ "xorpopc avx512", BNN_ISA_AVX512, bnn_probe_xorpopc__avx512,
-	  "VPOPCNTQ 4x4, 16 accumulators" },
+	  "VPOPCNTQ 4x4, 16 accumulators", 1 },
 #endif
 };
+const size_t bnn_xorpopc_nloops = sizeof(bnn_xorpopc_loops) / sizeof(bnn_xorpopc_loops[0]);
+
+double bnn_xorpopc_fastest(bnn_isa_t isa, int local_only,
+			   double (*rate)(const bnn_xorpopc_loop_t *loop, void *ctx), void *ctx,
+			   size_t *which)
+{
+	double best = NAN;
+	size_t at = bnn_xorpopc_nloops;
+	for (size_t k = 0; k < bnn_xorpopc_nloops; k++) {
+		const bnn_xorpopc_loop_t *l = &bnn_xorpopc_loops[k];
+		if (l->isa != isa || (local_only && !l->local))
+			continue;
+		double r = rate(l, ctx);
+		if (!isnan(r) && (isnan(best) || r > best)) {
+			best = r;
+			at = k;
+		}
+	}
+	if (which)
+		*which = at;
+	return best;
+}
 
 int bnn_probe_run(const bnn_probe_opts_t *o, bnn_probe_result_t *out, size_t max, size_t *n)
 {
@@ -429,10 +446,11 @@ int bnn_probe_run(const bnn_probe_opts_t *o, bnn_probe_result_t *out, size_t max
 		return -EINVAL;
 	nc = thread_counts(d.threads, counts);
 
-	for (size_t k = 0; k < sizeof(xorpopc_probes) / sizeof(xorpopc_probes[0]); k++) {
-		if (!bnn_isa_available(xorpopc_probes[k].isa, why, sizeof(why)))
+	for (size_t k = 0; k < bnn_xorpopc_nloops; k++) {
+		const bnn_xorpopc_loop_t *l = &bnn_xorpopc_loops[k];
+		if (!bnn_isa_available(l->isa, why, sizeof(why)))
 			continue;
-		probe_spec_t spec = { .kind = PROBE_XORPOPC, .xorpopc = xorpopc_probes[k].fn };
+		probe_spec_t spec = { .kind = PROBE_XORPOPC, .xorpopc = l->fn };
 		for (int c = 0; c < nc; c++) {
 			rc = d.stop && *d.stop ? -EINTR :
 			     measure(&spec, counts[c], d.min_time_s, d.repeats,
@@ -440,8 +458,8 @@ int bnn_probe_run(const bnn_probe_opts_t *o, bnn_probe_result_t *out, size_t max
 				     counts[c] * 1e-12, &best, &median);
 			if (rc != 0)
 				goto out;
-			emit(&s, xorpopc_probes[k].name, bnn_isa_name(xorpopc_probes[k].isa),
-			     counts[c], "TOPS", best, median, xorpopc_probes[k].method);
+			emit(&s, l->name, bnn_isa_name(l->isa), counts[c], "TOPS", best, median,
+			     l->method);
 		}
 	}
 

@@ -17,6 +17,8 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
+#include "bnn_kernels.h"
 
 /* Words per row of the XOR-popcount probes: 2 x 4 rows x 256 x 8 bytes =
  * 16 KiB, inside any L1 data cache the probes target (32 KiB and up). */
@@ -50,9 +52,11 @@ typedef struct {
  * Measures, on 1 thread and on o->threads threads (each thread its own
  * private in-L1 buffers, all started together from a barrier, timed from
  * the barrier to the last one's finish, the aggregate rate reported):
- *   - XOR-popcount TOPS of every ISA bnn_isa_available() allows here
- *     (generic; AVX2 three ways: nibble LUT, scalar POPCNT, Harley-Seal;
- *     AVX-512 VPOPCNTQ); a binary MAC counts as 2 ops (doc/bnn-math.md section 7);
+ *   - XOR-popcount TOPS of every loop in bnn_xorpopc_loops whose ISA
+ *     bnn_isa_available() allows here (generic three ways: SWAR 1x4, 8 and
+ *     16 words per sum; AVX2 three ways: nibble LUT, scalar POPCNT,
+ *     Harley-Seal; AVX-512 VPOPCNTQ); a binary MAC counts as 2 ops
+ *     (doc/bnn-math.md section 7);
  *   - FP32 multiply-add GFLOPS with the best ISA allowed;
  *   - STREAM triad bandwidth in GB/s (3 arrays of o->triad_bytes, 12 bytes
  *     per element as STREAM counts, the arrays split over the threads).
@@ -65,6 +69,41 @@ typedef struct {
  * Takes several times o->min_time_s per row (calibration included).
  */
 int bnn_probe_run(const bnn_probe_opts_t *o, bnn_probe_result_t *out, size_t max, size_t *n);
+
+/*
+ * The XOR-popcount probe loops (kernels/probe.h), each a row of
+ * bnn_probe_run ("NAME threads=N"). An ISA's peak is the fastest of its
+ * loops, so that it stays an upper bound for every kernel of that ISA: the
+ * list holds each kernel family's own inner loop (and faster ones where
+ * found), generic and AVX2 alike.
+ */
+typedef int64_t (*bnn_xorpopc_fn)(const uint64_t *a, const uint64_t *b, int64_t words,
+				  int64_t reps);
+typedef struct {
+	const char *name;     /* "xorpopc generic.8w" */
+	bnn_isa_t isa;
+	bnn_xorpopc_fn fn;
+	const char *method;   /* stored as the probe row's reason */
+	/* Probed again beside each result (machine/localpeak.c): every loop
+	 * that may be its ISA's fastest somewhere (AVX2's scalar POPCNT loop
+	 * never is: half the vector loops' rate). */
+	int local;
+} bnn_xorpopc_loop_t;
+
+extern const bnn_xorpopc_loop_t bnn_xorpopc_loops[];
+extern const size_t bnn_xorpopc_nloops;
+
+/*
+ * The fastest of isa's loops in bnn_xorpopc_loops (only those with local
+ * set when local_only): calls rate(loop, ctx) once for each and returns
+ * the highest rate, its loop's index in *which (which may be NULL). Rates
+ * that are NaN are passed over; NaN and *which = bnn_xorpopc_nloops when
+ * no loop of isa gave one. The probes' one rule for picking a peak,
+ * separate from the timing so that it can be tested with made-up rates.
+ */
+double bnn_xorpopc_fastest(bnn_isa_t isa, int local_only,
+			   double (*rate)(const bnn_xorpopc_loop_t *loop, void *ctx), void *ctx,
+			   size_t *which);
 
 /*
  * The probed XOR-popcount peak in TOPS for isa ("avx2") on threads

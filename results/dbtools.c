@@ -327,22 +327,36 @@ static int load_rounds(sqlite3 *db, bnn_dbt_result_t *r)
 	return src == SQLITE_DONE ? 0 : -1;
 }
 
-/* Result r's peak status and raw efficiency (schema 5); none before. */
+/*
+ * Result r's peak status and raw efficiency (schema 5); none before. An
+ * efficiency above 1 stored as valid (a database written before schema 5,
+ * or by another program) is read as a mistrusted peak, its ratio moved to
+ * efficiency_raw: no reader shows or exports it as an efficiency.
+ */
 static void load_peak(sqlite3 *db, bnn_dbt_result_t *r)
 {
 	sqlite3_stmt *s = NULL;
 	r->efficiency_raw = NAN;
 	if (sqlite3_prepare_v2(db, "SELECT peak_status, efficiency_raw FROM result WHERE id = ?1",
-			       -1, &s, NULL) != SQLITE_OK)
-		return;
-	sqlite3_bind_int64(s, 1, r->id);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		const unsigned char *t = sqlite3_column_text(s, 0);
-		r->peak_status = t ? strdup((const char *)t) : NULL;
-		r->efficiency_raw = sqlite3_column_type(s, 1) == SQLITE_NULL ? NAN :
-				    sqlite3_column_double(s, 1);
+			       -1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, r->id);
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			const unsigned char *t = sqlite3_column_text(s, 0);
+			r->peak_status = t ? strdup((const char *)t) : NULL;
+			r->efficiency_raw = sqlite3_column_type(s, 1) == SQLITE_NULL ?
+					    NAN : sqlite3_column_double(s, 1);
+		}
+		sqlite3_finalize(s);
 	}
-	sqlite3_finalize(s);
+	if (r->efficiency > 1) {
+		char *m = strdup("mistrusted");
+		if (m) {
+			free(r->peak_status);
+			r->peak_status = m;
+			r->efficiency_raw = r->efficiency;
+			r->efficiency = NAN;
+		}
+	}
 }
 
 /* The run's rounds and quietness (schema 5); absent in older databases. */

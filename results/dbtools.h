@@ -51,7 +51,9 @@ typedef struct {
 	int64_t stored_nsamples; /* the count the result stored, loaded or not */
 	/* Schema 5 (always loaded): each round's median (ns, by round; NULL /
 	 * 0 in older runs), and whether the efficiency's peak is
-	 * trusted ("ok", "mistrusted", NULL) with the raw ratio. */
+	 * trusted ("ok", "mistrusted", NULL) with the raw ratio. An
+	 * efficiency above 1 stored as valid (older databases) is loaded as
+	 * mistrusted: efficiency NaN, the ratio in efficiency_raw. */
 	double *rounds;
 	size_t nrounds;
 	char *peak_status;

@@ -1923,8 +1923,10 @@ int bnn_store_print_run(bnn_store_t *st, int64_t run_id, FILE *f)
 		goto out;
 	rc = prep(st, "SELECT coalesce(p.name, p.canonical), r.kernel, r.status,"
 		  " r.median_ns, r.ci_lo_ns, r.ci_hi_ns, r.tops, r.max_abs_err,"
-		  " r.bound, r.nsamples, r.reason, r.id, r.efficiency, r.peak_status,"
-		  " r.efficiency_raw"
+		  " r.bound, r.nsamples, r.reason, r.id, r.efficiency,"
+		  /* above 1 stored as valid (before schema 5): mistrusted too */
+		  " CASE WHEN r.efficiency > 1 THEN 'mistrusted' ELSE r.peak_status END,"
+		  " CASE WHEN r.efficiency > 1 THEN r.efficiency ELSE r.efficiency_raw END"
 		  " FROM result r JOIN problem p ON p.id = r.problem_id"
 		  " WHERE r.run_id = ?1 ORDER BY r.id", &s);
 	if (rc)

@@ -103,7 +103,7 @@ fi
 # The peak probe: stored as results of kind probe, and efficiencies follow.
 "$B" probe --db "$T/probe.db" --probe-time 0.02 >"$T/out" 2>&1
 rc=$?
-n=$(grep -c '^  xorpopc generic threads=1 .* TOPS' "$T/out")
+n=$(grep -c '^  xorpopc generic.8w threads=1 .* TOPS' "$T/out")
 rows=$(results_in "$T/probe.db")
 [ $rc -eq 0 ] && [ "$n" -eq 1 ] && [ -n "$rows" ] && [ "$rows" -ge 4 ]
 ok $? "bnnbench probe measures and stores its rows ($rows)"

@@ -2,7 +2,9 @@
  * test_probe: the peak probes compute what they claim (kernels/probe.h)
  * and the driver returns sane numbers (kernels/probe.h). Speed is never
  * asserted: only that every ISA's loop counts exactly, on the tile and
- * flush edges, and that every rate is positive and finite.
+ * flush edges, that every rate is positive and finite, and, with made-up
+ * rates, that an ISA's peak is the fastest of its loops, among which are
+ * the generic kernels' own.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -18,7 +20,7 @@
 #include "avx512/avx512.h"
 #include "peak.h"
 
-typedef int64_t (*xorpopc_fn)(const uint64_t *, const uint64_t *, int64_t, int64_t);
+typedef bnn_xorpopc_fn xorpopc_fn;
 
 static uint64_t rng = 0x243f6a8885a308d3ull;
 
@@ -110,6 +112,90 @@ static int check_xorpopc(xorpopc_fn fn, char *msg, size_t len)
 	return ok;
 }
 
+/* Made-up rates for bnn_xorpopc_fastest: rate[k] for loop k, and which
+ * loops it asked for. */
+typedef struct {
+	double rate[64];
+	int asked[64];
+} fake_t;
+
+static double fake_rate(const bnn_xorpopc_loop_t *loop, void *ctx)
+{
+	fake_t *f = ctx;
+	size_t k = (size_t)(loop - bnn_xorpopc_loops);
+	f->asked[k]++;
+	return f->rate[k];
+}
+
+/* The index of the loop running fn in bnn_xorpopc_loops, or nloops. */
+static size_t loop_of(xorpopc_fn fn)
+{
+	for (size_t k = 0; k < bnn_xorpopc_nloops; k++)
+		if (bnn_xorpopc_loops[k].fn == fn)
+			return k;
+	return bnn_xorpopc_nloops;
+}
+
+/*
+ * The pick of an ISA's peak, with made-up rates: for each loop of the
+ * ISA in turn made the fastest, bnn_xorpopc_fastest returns its rate and
+ * index, having asked every loop of that ISA once and no other; a NaN rate
+ * is passed over; local_only passes over the loops not probed beside
+ * results. Returns 1 when all held.
+ */
+static int check_fastest(bnn_isa_t isa, char *msg, size_t len)
+{
+	static fake_t f;
+	size_t n = bnn_xorpopc_nloops, which;
+	if (n > 64) {
+		snprintf(msg, len, "more than 64 loops");
+		return 0;
+	}
+	for (size_t top = 0; top < n; top++) {
+		if (bnn_xorpopc_loops[top].isa != isa)
+			continue;
+		memset(&f, 0, sizeof(f));
+		for (size_t k = 0; k < n; k++)
+			f.rate[k] = k == top ? 10.0 : 1.0 + 0.1 * (double)k;
+		double got = bnn_xorpopc_fastest(isa, 0, fake_rate, &f, &which);
+		if (got != 10.0 || which != top) {
+			snprintf(msg, len, "%s fastest: got %g at %zu", bnn_xorpopc_loops[top].name,
+				 got, which);
+			return 0;
+		}
+		for (size_t k = 0; k < n; k++)
+			if (f.asked[k] != (bnn_xorpopc_loops[k].isa == isa)) {
+				snprintf(msg, len, "%s asked %d times", bnn_xorpopc_loops[k].name,
+					 f.asked[k]);
+				return 0;
+			}
+		/* The fastest gives no rate: the next best is taken. */
+		f.rate[top] = NAN;
+		got = bnn_xorpopc_fastest(isa, 0, fake_rate, &f, &which);
+		if (which < n && (isnan(got) || got >= 10.0 || f.rate[which] != got)) {
+			snprintf(msg, len, "NaN at %s: got %g", bnn_xorpopc_loops[top].name, got);
+			return 0;
+		}
+		/* local_only: a loop not probed beside results is never asked. */
+		memset(f.asked, 0, sizeof(f.asked));
+		f.rate[top] = 10.0;
+		got = bnn_xorpopc_fastest(isa, 1, fake_rate, &f, &which);
+		for (size_t k = 0; k < n; k++) {
+			const bnn_xorpopc_loop_t *l = &bnn_xorpopc_loops[k];
+			if (f.asked[k] != (l->isa == isa && l->local)) {
+				snprintf(msg, len, "local: %s asked %d times", l->name, f.asked[k]);
+				return 0;
+			}
+		}
+		const bnn_xorpopc_loop_t *t = &bnn_xorpopc_loops[top];
+		if (t->local ? got != 10.0 || which != top : got >= 10.0) {
+			snprintf(msg, len, "local, %s fastest: got %g", t->name, got);
+			return 0;
+		}
+	}
+	return 1;
+}
+
 int main(void)
 {
 	static const struct {
@@ -117,21 +203,10 @@ int main(void)
 		bnn_isa_t isa;
 		xorpopc_fn fn;
 	} xp[] = {
+		/* the single-call choices; the loops of bnn_xorpopc_loops follow */
 		{ "generic", BNN_ISA_GENERIC, bnn_probe_xorpopc__generic },
 #ifdef BNN_HAVE_AVX2
 		{ "avx2", BNN_ISA_AVX2, bnn_probe_xorpopc__avx2 },
-#endif
-#ifdef BNN_HAVE_AVX2
-		{ "avx2_lut", BNN_ISA_AVX2, bnn_probe_xorpopc__avx2_lut },
-#endif
-#ifdef BNN_HAVE_AVX2
-		{ "avx2_popcnt", BNN_ISA_AVX2, bnn_probe_xorpopc__avx2_popcnt },
-#endif
-#ifdef BNN_HAVE_AVX2
-		{ "avx2_hs", BNN_ISA_AVX2, bnn_probe_xorpopc__avx2_hs },
-#endif
-#ifdef BNN_HAVE_AVX512
-		{ "avx512", BNN_ISA_AVX512, bnn_probe_xorpopc__avx512 },
 #endif
 #ifdef BNN_HAVE_SIMDE
 		/* the AVX-512 probe's source (the GEMM microkernel) on SIMDe */
@@ -154,17 +229,77 @@ int main(void)
 	const size_t nxp = sizeof(xp) / sizeof(xp[0]), nfp = sizeof(fp) / sizeof(fp[0]);
 	char why[128], msg[160];
 
-	tap_plan((int)(nxp + nfp + 1 + 4));
+	const size_t nl = bnn_xorpopc_nloops;
+	tap_plan((int)(nxp + nl + nfp + 1 + 4 + 3));
 
-	for (size_t k = 0; k < nxp; k++) {
-		if (!bnn_isa_available(xp[k].isa, why, sizeof(why))) {
-			tap_ok(1, "xorpopc %s counts exactly # SKIP %s", xp[k].name, why);
+	for (size_t k = 0; k < nxp + nl; k++) {
+		const char *name = k < nxp ? xp[k].name : bnn_xorpopc_loops[k - nxp].name;
+		bnn_isa_t isa = k < nxp ? xp[k].isa : bnn_xorpopc_loops[k - nxp].isa;
+		xorpopc_fn fn = k < nxp ? xp[k].fn : bnn_xorpopc_loops[k - nxp].fn;
+		if (!bnn_isa_available(isa, why, sizeof(why))) {
+			tap_ok(1, "%s%s counts exactly # SKIP %s", k < nxp ? "xorpopc " : "", name,
+			       why);
 			continue;
 		}
 		msg[0] = 0;
-		int ok = check_xorpopc(xp[k].fn, msg, sizeof(msg));
-		tap_ok(ok, "xorpopc %s counts exactly (words 1..257, reps 0, 1, 3)%s%s", xp[k].name,
+		int ok = check_xorpopc(fn, msg, sizeof(msg));
+		tap_ok(ok, "%s%s counts exactly (words 1..257, reps 0, 1, 3)%s%s",
+		       k < nxp ? "xorpopc " : "", name, ok ? "" : ": ", msg);
+	}
+
+	/* The generic peak is an upper bound for every generic kernel only if
+	 * their own inner loops are among its candidates, probed beside each
+	 * result too: the GEMM's 1x4 and the conv's (and ReActNet block's and
+	 * example GEMM's) 8 words per sum. */
+	{
+		size_t g1 = loop_of(bnn_probe_xorpopc__generic_1x4);
+		size_t g8 = loop_of(bnn_probe_xorpopc__generic_8w);
+		int ok = g1 < nl && g8 < nl;
+		for (int k = 0; k < 2 && ok; k++) {
+			const bnn_xorpopc_loop_t *l = &bnn_xorpopc_loops[k ? g8 : g1];
+			ok = l->isa == BNN_ISA_GENERIC && l->local;
+		}
+		tap_ok(ok, "the generic kernels' own loops (1x4, 8 words per sum) are generic "
+			   "candidates, probed beside each result");
+	}
+	msg[0] = 0;
+	{
+		int ok = check_fastest(BNN_ISA_GENERIC, msg, sizeof(msg)) &&
+			 check_fastest(BNN_ISA_AVX2, msg, sizeof(msg)) &&
+			 check_fastest(BNN_ISA_AVX512, msg, sizeof(msg));
+		size_t which = 0;
+		static fake_t f;
+		ok = ok && isnan(bnn_xorpopc_fastest(BNN_ISA_CUDA, 0, fake_rate, &f, &which)) &&
+		     which == nl;
+		tap_ok(ok, "bnn_xorpopc_fastest picks the fastest loop of the ISA from made-up "
+			   "rates (each loop in turn, NaN passed over, local_only)%s%s",
 		       ok ? "" : ": ", msg);
+	}
+	{
+		/* Made-up probe rows: the peak is the highest of the ISA's rows at
+		 * that thread count, whichever loop gave it. */
+		bnn_probe_result_t r[6];
+		memset(r, 0, sizeof(r));
+		static const struct { const char *name, *isa; int threads; double best; } rows[] = {
+			{ "xorpopc generic.1x4 threads=1", "generic", 1, 0.13 },
+			{ "xorpopc generic.8w threads=1", "generic", 1, 0.21 },
+			{ "xorpopc generic.16w threads=1", "generic", 1, 0.19 },
+			{ "xorpopc generic.8w threads=2", "generic", 2, 0.40 },
+			{ "xorpopc avx2.hs threads=1", "avx2", 1, 0.90 },
+			{ "fma generic threads=1", "generic", 1, 50.0 },
+		};
+		for (int i = 0; i < 6; i++) {
+			snprintf(r[i].name, sizeof(r[i].name), "%s", rows[i].name);
+			snprintf(r[i].isa, sizeof(r[i].isa), "%s", rows[i].isa);
+			snprintf(r[i].unit, sizeof(r[i].unit), "%s", i == 5 ? "GFLOPS" : "TOPS");
+			r[i].threads = rows[i].threads;
+			r[i].best = rows[i].best;
+		}
+		tap_ok(bnn_probe_peak_tops(r, 6, "generic", 1) == 0.21 &&
+			       bnn_probe_peak_tops(r, 6, "generic", 2) == 0.40 &&
+			       bnn_probe_peak_tops(r, 6, "avx2", 1) == 0.90,
+		       "bnn_probe_peak_tops takes the fastest generic row (8w's 0.21 over 1x4's "
+		       "0.13 and 16w's 0.19), per thread count, TOPS rows only");
 	}
 
 	for (size_t k = 0; k < nfp; k++) {

@@ -6,7 +6,7 @@
 #include "parallel.h"
 
 /* Four columns at a time so each A word is loaded once per four outputs
- * (popcount.h: bnn_popc_xor_1x4, which the generic probe runs too). */
+ * (popcount.h: bnn_popc_xor_1x4, one of the generic probe's loops). */
 void bnn_bgemm_xor_popc__generic(const uint64_t *a, const uint64_t *b, int64_t m, int64_t n,
 				 int64_t k, int64_t wpr, int32_t *c)
 {
