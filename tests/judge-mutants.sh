@@ -7,10 +7,10 @@
 # --without-cuda), then for each mutant applies its rules, rebuilds, runs the
 # tests named for it and restores the files. A mutant is caught when one of
 # those tests fails; the score is caught / (mutants - equivalent). Not run by
-# `make check` or .ci/run (a first build, then 15 to 40 s a mutant on two
-# loaded cores; doc/checks.md gives the latest run's time and score); run it
-# by hand, from the top of the source tree, after changing the judge or its
-# tests:
+# `make check` or .ci/run (about 20 minutes on two loaded cores: a first
+# build, then some 16 s a mutant; doc/checks.md records the latest run);
+# run it by hand, from the top of the source tree, after changing the judge
+# or its tests:
 #
 #     tests/judge-mutants.sh              # the working tree's tracked files
 #     tests/judge-mutants.sh -r REV       # a committed revision instead
