@@ -474,7 +474,7 @@ static void junit_note(run_ctx_t *ctx, const bnn_problem_t *p, const bnn_outcome
 	if (!ctx->cli->junit_path || ctx->junit_oom)
 		return;
 	if (bnn_junit_add(&ctx->junit, &c) != 0) {
-		fprintf(stderr, "bnnbench: out of memory: --junit %s will lack results\n",
+		fprintf(stderr, "bnnbench: out of memory: --junit %s will not be written\n",
 			ctx->cli->junit_path);
 		ctx->junit_oom = 1;
 	}
