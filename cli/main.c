@@ -20,6 +20,7 @@
 #include "bnn_cupti.h"
 #include "info.h"
 #include "dbtools.h"
+#include "junit.h"
 #include "localpeak.h"
 #include "machine.h"
 #include "quiet.h"
@@ -60,7 +61,7 @@ static const char usage_commands[] =
 	"       bnnbench show [--db PATH] [RUN_ID]\n"
 	"       bnnbench info [--json] [--events LIST] [--gpu-metrics LIST]\n"
 	"       bnnbench compare [--db PATH] [--threshold F] [--strict] [--any-machine] [--csv|--json]\n"
-	"                        BASE NEW\n"
+	"                        [--junit FILE] BASE NEW\n"
 	"       bnnbench report [--db PATH] -o DIR [RUN...]\n"
 	"       bnnbench export [--db PATH] --format csv|json|junit [-o FILE] [RUN...]\n"
 	"       bnnbench merge SOURCE.db... -o DEST.db\n"
@@ -76,6 +77,9 @@ static const char help_run[] =
 	"  DESCRIPTOR             one problem, e.g. 'gemm m=64 n=64 k=129'\n"
 	"      --db PATH          results database (default " DEFAULT_DB ")\n"
 	"      --no-db            store nothing\n"
+	"      --junit FILE       also write the results as JUnit XML to FILE at the end\n"
+	"                         (a test case per problem and kernel or peer; FAIL and\n"
+	"                         MISTRUSTED fail, SKIP is skipped; with or without --db)\n"
 	"      --seed N           input seed (default " "20161008" ")\n"
 	"      --check-only       check, do not time\n"
 	"      --kernel PATTERN   only kernels whose name matches (shell pattern)\n"
@@ -190,6 +194,7 @@ static void print_help(FILE *f, const char *cmd, int whole)
 typedef struct {
 	const char *db_path;
 	int no_db;
+	const char *junit_path;  /* --junit: the results as JUnit XML at the end */
 	int threads;
 	int bind;
 	int no_peers;
@@ -248,6 +253,9 @@ typedef struct {
 	 * printed under each GPU peer (peers run after the kernels). */
 	struct { const char *name; double median_ns; } gpu_k[32];
 	size_t ngpu_k, gpu_k_index;
+	/* --junit: every outcome kept, as its stored result says it. */
+	bnn_junit_list_t junit;
+	int junit_oom;
 } run_ctx_t;
 
 /* Peers that compute in fp32: their efficiency is against the FMA peak. */
@@ -452,6 +460,27 @@ static void print_skips(const run_ctx_t *ctx)
 		printf("  %4zu x other reasons\n", ctx->skip_other);
 }
 
+/* --junit: keeps outcome o of problem p as a test case, as export writes
+ * the stored result (results/export.c); out of memory is said once. */
+static void junit_note(run_ctx_t *ctx, const bnn_problem_t *p, const bnn_outcome_t *o)
+{
+	const char *status = bnn_status_name(o->check.status);
+	bnn_junit_outcome_t out = bnn_junit_of_status(status);
+	bnn_junit_case_t c = {
+		.classname = bnn_op_name(p->d.op), .problem = p->name, .kernel = o->kernel->name,
+		.time_s = o->timed ? o->stats.median * 1e-9 : 0, .outcome = out, .type = status,
+		.message = o->check.reason[0] ? o->check.reason : NULL,
+		.text = out == BNN_JUNIT_FAILURE ? o->repro : NULL,
+	};
+	if (!ctx->cli->junit_path || ctx->junit_oom)
+		return;
+	if (bnn_junit_add(&ctx->junit, &c) != 0) {
+		fprintf(stderr, "bnnbench: out of memory: --junit %s will not be written\n",
+			ctx->cli->junit_path);
+		ctx->junit_oom = 1;
+	}
+}
+
 static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o)
 {
 	run_ctx_t *ctx = vctx;
@@ -574,6 +603,7 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 	gpu_ratios(ctx, o);
 	if (!ctx->store) {
 		bnn_netreport_add(ctx->net, p, o, 0);
+		junit_note(ctx, p, o);
 		return 0;
 	}
 	bnn_result_rec_t r = {
@@ -650,6 +680,7 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 	}
 	/* A spooled result gets its id when it is stored (spool_stored). */
 	bnn_netreport_add(ctx->net, p, o, result_id ? result_id : -ctx->spool_tag);
+	junit_note(ctx, p, o);
 	return 0;
 }
 
@@ -785,6 +816,18 @@ static int load_images(cli_t *cli, const bnn_suite_t *suite, char *err, size_t e
 }
 
 /*
+ * BNNBENCH_TEST_MUTANTS=1: a run also runs the selftest's mutants after the
+ * real kernels, so that the tests can see a run's FAIL end to end (its
+ * lines, exit status, stored rows and --junit file). Nothing else reaches
+ * a mutant, and a run says on stderr when they are in (main).
+ */
+static int test_mutants(void)
+{
+	const char *e = getenv("BNNBENCH_TEST_MUTANTS");
+	return e && !strcmp(e, "1");
+}
+
+/*
  * --kernel must name something that can run on the suite: a kernel or a
  * peer (--no-peers: a kernel) of one of its ops. A pattern that matches
  * nothing ran nothing, and a CI job would take that run for a pass.
@@ -792,10 +835,11 @@ static int load_images(cli_t *cli, const bnn_suite_t *suite, char *err, size_t e
  */
 static int filter_matches(const cli_t *cli, const bnn_suite_t *suite, char *err, size_t errlen)
 {
-	const bnn_kernel_t *tabs[2] = { bnn_kernels, bnn_peers };
-	size_t ns[2] = { bnn_kernel_count, cli->no_peers ? 0 : bnn_peer_count };
+	const bnn_kernel_t *tabs[3] = { bnn_kernels, bnn_peers, bnn_mutants };
+	size_t ns[3] = { bnn_kernel_count, cli->no_peers ? 0 : bnn_peer_count,
+			 test_mutants() ? bnn_mutant_count : 0 };
 	int named = 0;
-	for (int t = 0; t < 2; t++)
+	for (int t = 0; t < 3; t++)
 		for (size_t i = 0; i < ns[t]; i++) {
 			if (fnmatch(cli->run.kernel_filter, tabs[t][i].name, 0) != 0)
 				continue;
@@ -1248,6 +1292,38 @@ static double speed_row(const bnn_probe_result_t *r, size_t n, int threads, char
 	return r[best].best;
 }
 
+/*
+ * --junit: the run's outcomes as one JUnit test suite (junit.h), named as
+ * export names a stored run ("run ID: SUITE"; "run: SUITE" with --no-db),
+ * written from memory so that --no-db and a locked database write the same
+ * file. An interrupted run writes what it ran. Returns 0, or -1 (said).
+ */
+static int write_junit(const cli_t *cli, const run_ctx_t *ctx, const char *label,
+		       const char *started)
+{
+	char name[600], host[256] = "", err[1200];
+	if (ctx->junit_oom) {
+		fprintf(stderr, "bnnbench: --junit %s: not written: out of memory\n",
+			cli->junit_path);
+		return -1;
+	}
+	if (ctx->store)
+		snprintf(name, sizeof(name), "run %" PRId64 ": %s", ctx->run_id,
+			 label[0] ? label : "command line");
+	else
+		snprintf(name, sizeof(name), "run: %s", label[0] ? label : "command line");
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		host[0] = 0;
+	if (bnn_junit_write_file(cli->junit_path, name, started, host[0] ? host : NULL,
+				 ctx->junit.c, ctx->junit.n, err, sizeof(err)) != 0) {
+		fprintf(stderr, "bnnbench: %s\n", err);
+		return -1;
+	}
+	if (!cli->quiet)
+		printf("junit: %zu test cases in %s\n", ctx->junit.n, cli->junit_path);
+	return 0;
+}
+
 static int cmd_run(cli_t *cli, int argc, char **argv)
 {
 	bnn_suite_t suite = { 0 };
@@ -1261,6 +1337,19 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 	ctx.net = bnn_netreport_new();
 	if (!cli->probe_only && load_problems(cli, &suite) != 0)
 		goto out;
+	/* An unwritable --junit is bad input, said before any work. */
+	if (cli->junit_path && bnn_junit_check_path(cli->junit_path, err, sizeof(err)) != 0) {
+		fprintf(stderr, "bnnbench: %s\n", err);
+		goto out;
+	}
+	char label[512] = "", started[32];
+	for (int i = 0; i < cli->nsuites; i++)
+		snprintf(label + strlen(label), sizeof(label) - strlen(label), "%s%s",
+			 i ? "," : "", cli->suites[i]);
+	if (cli->nshards && label[0])
+		snprintf(label + strlen(label), sizeof(label) - strlen(label), " shard %d/%d",
+			 cli->shard, cli->nshards);
+	bnn_junit_now(started, sizeof(started));
 	/* Counters are probed before anything is stored: a malformed --events
 	 * is bad input; an event that cannot be counted is not. */
 	if (bnn_counters_check_list(cli->events, err, sizeof(err)) != 0 ||
@@ -1296,13 +1385,6 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 		bnn_machine_info(&cli->machine, &mi);
 		bnn_build_info(&bi);
 		join_argv(argc, argv, cmdline, sizeof(cmdline));
-		char label[512] = "";
-		for (int i = 0; i < cli->nsuites; i++)
-			snprintf(label + strlen(label), sizeof(label) - strlen(label), "%s%s",
-				 i ? "," : "", cli->suites[i]);
-		if (cli->nshards && label[0])
-			snprintf(label + strlen(label), sizeof(label) - strlen(label), " shard %d/%d",
-				 cli->shard, cli->nshards);
 		bnn_run_info_t ri = { .suite = cli->probe_only ? "probe" :
 					      label[0] ? label : "command line",
 				      .command_line = cmdline, .seed = cli->run.seed,
@@ -1333,6 +1415,9 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 	bnn_install_signals();
 	char isa[300];
 	bnn_isa_report(isa, sizeof(isa));
+	if (test_mutants())
+		fprintf(stderr, "bnnbench: BNNBENCH_TEST_MUTANTS=1: the selftest's deliberately "
+			"wrong kernels run too (for the tests of a FAIL)\n");
 	printf("bnnbench %s: %zu problems, seed %" PRIu64 ", %s\n", PACKAGE_VERSION,
 	       suite.count, cli->run.seed, isa);
 	/* The probe pins its own threads: it runs before this thread is bound. */
@@ -1393,12 +1478,16 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 			}
 		}
 		/* One set of inputs and one reference for the kernels and the peers. */
-		bnn_kernel_group_t groups[2] = {
+		bnn_kernel_group_t groups[3] = {
 			{ bnn_kernels, bnn_kernel_count, "kernel", NULL, NULL },
 			{ bnn_peers, bnn_peer_count, "peer", bnn_bind_caller_release,
 			  bnn_bind_caller_restore },
 		};
-		rc = bnn_run_problem_groups(p, groups, cli->no_peers ? 1 : 2, &cli->run,
+		size_t ngroups = cli->no_peers ? 1 : 2;
+		if (test_mutants())
+			groups[ngroups++] = (bnn_kernel_group_t){ bnn_mutants, bnn_mutant_count,
+								  "kernel", NULL, NULL };
+		rc = bnn_run_problem_groups(p, groups, ngroups, &cli->run,
 					    on_outcome, &ctx, err, sizeof(err));
 		if (rc != 0 && rc != -EINTR && rc != -ECANCELED) {
 			fprintf(stderr, "bnnbench: %s\n", err);
@@ -1459,6 +1548,8 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 		ctx.io_error = 1;
 	if (!cli->quiet)
 		print_skips(&ctx);
+	if (cli->junit_path && write_junit(cli, &ctx, label, started) != 0)
+		ctx.io_error = 1;
 	printf("summary: %zu PASS, %zu FAIL, %zu SKIP, %zu MISTRUSTED%s%s\n",
 	       ctx.count[BNN_PASS], ctx.count[BNN_FAIL], ctx.count[BNN_SKIP],
 	       ctx.count[BNN_MISTRUSTED], bnn_interrupted ? "; interrupted" : "",
@@ -1483,6 +1574,7 @@ out:
 	bnn_local_peak_free();
 	bnn_store_close(store);
 	bnn_spool_free(ctx.spool);
+	bnn_junit_free(&ctx.junit);
 	bnn_suite_free(&suite);
 	return status;
 }
@@ -1654,6 +1746,7 @@ enum { O_NOPROBE = 247, O_PROBETIME = 248, O_NOPEERS = 249, O_BIND = 250, O_NOBI
 enum { O_INPUT = 320, O_DUMPBLOCKS, O_WEIGHTS };
 enum { O_EVENTS = 300, O_NOCOUNTERS, O_JSON };
 enum { O_GPUMETRICS = 340 };
+enum { O_JUNIT = 350 };
 
 /* The commands over stored results: export and merge (results/), compare,
  * report and ab (reports/); each is called with argv[0] its own name. */
@@ -1671,6 +1764,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "suite", required_argument, 0, 's' }, { "db", required_argument, 0, O_DB },
 		{ "no-db", no_argument, 0, O_NODB },   { "seed", required_argument, 0, O_SEED },
+		{ "junit", required_argument, 0, O_JUNIT },
 		{ "check-only", no_argument, 0, O_CHECK },
 		{ "kernel", required_argument, 0, O_KERNEL },
 		{ "dump", required_argument, 0, O_DUMP },
@@ -1726,6 +1820,7 @@ int main(int argc, char **argv)
 			break;
 		case O_DB: cli.db_path = optarg; break;
 		case O_NODB: cli.no_db = 1; break;
+		case O_JUNIT: cli.junit_path = optarg; break;
 		case O_SEED:
 			errno = 0;
 			cli.run.seed = strtoull(optarg, &end, 0);
@@ -1859,6 +1954,11 @@ int main(int argc, char **argv)
 		/* bnnbench --help: everything; bnnbench COMMAND --help: that command. */
 		print_help(stdout, cmd, first == optind || !strcmp(cmd, "help"));
 		return 0;
+	}
+	if (cli.junit_path && strcmp(cmd, "run")) {
+		fprintf(stderr, "bnnbench: --junit is an option of run (and compare), not of %s\n",
+			cmd);
+		return EXIT_USAGE;
 	}
 	if (!strcmp(cmd, "show")) {
 		if (argc - first > 1) {

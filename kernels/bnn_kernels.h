@@ -117,7 +117,9 @@ extern const size_t bnn_kernel_count;
 
 /*
  * Deliberately wrong kernels for `bnnbench selftest` only (kernels/mutants.c).
- * Nothing else may iterate this list: a normal run never reaches a mutant.
+ * Nothing else may iterate this list: a normal run never reaches a mutant
+ * (only a run with BNNBENCH_TEST_MUTANTS=1 in its environment, which the
+ * tests set to see a FAIL end to end; harness/main.c).
  */
 extern const bnn_kernel_t bnn_mutants[];
 extern const size_t bnn_mutant_count;

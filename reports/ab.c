@@ -210,6 +210,13 @@ int bnn_cmd_ab(int argc, char **argv)
 			break;
 		case 'h': fputs(usage, stdout); return 0;
 		default:
+			/* Every run of a pair would write (and the base build may not
+			 * know) a run's --junit; the stored runs export as JUnit. */
+			if (!strncmp(argv[before], "--junit", 7)) {
+				fprintf(stderr, "bnnbench: ab: --junit is not passed to the runs; "
+					"`bnnbench export --format junit --db PATH` writes them\n");
+				return BNN_DBT_USAGE;
+			}
 			/* A run option: passed on with its value when it takes one. */
 			for (int i = before; i < optind && npass < AB_MAX_ARGS - 8; i++)
 				pass[npass++] = argv[i];

@@ -12,6 +12,7 @@
 #include <string.h>
 #include "bnn_rand.h"
 #include "dbtools.h"
+#include "junit.h"
 #include "reports.h"
 #include "stats.h"
 
@@ -52,12 +53,17 @@ typedef struct {
 
 static const char usage[] =
 	"usage: bnnbench compare [--db PATH] [--threshold F] [--alpha P] [--bootstrap N]\n"
-	"                        [--any-machine] [--strict] [--all] [--csv|--json] BASE NEW\n"
+	"                        [--any-machine] [--strict] [--all] [--csv|--json]\n"
+	"                        [--junit FILE] BASE NEW\n"
 	"BASE, NEW: a run id, latest, latest~N (in --db), a database file (its latest\n"
 	"run) or FILE:RUN. Exit status 1 when anything REGRESSED (with --strict, also\n"
 	"when anything is NOISY), or when NEW has no results or did not end 'passed'.\n"
 	"The table leaves out pairs timed on neither side (SKIP to SKIP, say) unless\n"
-	"they regressed, improved or failed; --all lists them (CSV and JSON list every pair).\n";
+	"they regressed, improved or failed; --all lists them (CSV and JSON list every pair).\n"
+	"--junit FILE: also every pair as a JUnit test case: REGRESSED, MISSING and a new\n"
+	"FAIL or MISTRUSTED fail, NOISY is skipped (fails with --strict), a pair NEW did\n"
+	"not time (SKIP) is skipped, the rest pass; a NEW run unfit for a gate adds a\n"
+	"failing case.\n";
 
 /* Whether a result is a timed measurement we can compare. */
 static int comparable_kind(const bnn_dbt_result_t *r)
@@ -460,23 +466,117 @@ static int print_json(const bnn_dbt_run_t *rb, const bnn_dbt_run_t *rn, row_t *r
 /*
  * A CI gate must not pass a NEW run that cannot stand for the build: one
  * without results (a --kernel that matched nothing) or one that did not
- * end 'passed' (failed, interrupted, or still running or dead). Says why
- * on stderr and returns -1; 0 when the run is fit to compare.
+ * end 'passed' (failed, interrupted, or still running or dead). Puts why
+ * in why and returns -1; 0 when the run is fit to compare.
  */
-static int new_run_unfit(const bnn_dbt_run_t *rn)
+static int new_run_unfit(const bnn_dbt_run_t *rn, char *why, size_t len)
 {
 	const char *st = rn->status ? rn->status : "?";
 	if (rn->nres == 0) {
-		fprintf(stderr, "bnnbench: compare: the new run %lld has no results: nothing "
-			"was measured\n", (long long)rn->id);
+		snprintf(why, len, "the new run %lld has no results: nothing was measured",
+			 (long long)rn->id);
 		return -1;
 	}
 	if (strcmp(st, "passed")) {
-		fprintf(stderr, "bnnbench: compare: the new run %lld %s '%s', not 'passed'\n",
-			(long long)rn->id, strcmp(st, "running") ? "ended" : "is still", st);
+		snprintf(why, len, "the new run %lld %s '%s', not 'passed'", (long long)rn->id,
+			 strcmp(st, "running") ? "ended" : "is still", st);
 		return -1;
 	}
 	return 0;
+}
+
+/* One line of pair w's figures: verdict, change, interval, p, medians
+ * and the note (what is unknown is left out). */
+static void describe(char *buf, size_t len, const row_t *w)
+{
+	size_t n = (size_t)snprintf(buf, len, "%s", verdict_name[w->verdict]);
+	if (isfinite(w->change) && n < len)
+		n += (size_t)snprintf(buf + n, len - n, ": %+.1f%%", 100 * w->change);
+	if (isfinite(w->lo) && n < len)
+		n += (size_t)snprintf(buf + n, len - n, ", 95%% CI [%+.1f%%, %+.1f%%]",
+				      100 * w->lo, 100 * w->hi);
+	if (isfinite(w->p) && n < len)
+		n += (size_t)snprintf(buf + n, len - n, ", p %.2g", w->p);
+	if (isfinite(w->mb) && isfinite(w->mn) && n < len)
+		n += (size_t)snprintf(buf + n, len - n, " (base %.3f us, new %.3f us)",
+				      w->mb / 1e3, w->mn / 1e3);
+	if (w->note[0] && n < len)
+		snprintf(buf + n, len - n, "; %s", w->note);
+}
+
+/*
+ * --junit: every pair as a test case (as CSV and JSON, hidden pairs too),
+ * class bnnbench.compare.OP, time the new median. It fails when the pair
+ * REGRESSED or is MISSING (type: the verdict), when its new result is FAIL
+ * or MISTRUSTED (type: that status), or is NOISY under --strict; it is
+ * skipped when NOISY otherwise, or when the new run did not time it (SKIP,
+ * with its reason); IMPROVED, UNCHANGED and NEW pass, with the figures as
+ * system-out. A new run unfit for a gate (new_run_unfit) is one more
+ * failing case, "new run/status". MISSING fails here although the exit
+ * status leaves it out: a partial NEW run (a shard, a --kernel) is a normal
+ * thing to compare, but a dashboard should show what vanished.
+ * Returns 0, or -1 with the reason printed.
+ */
+static int write_junit(const char *path, const bnn_dbt_run_t *rb, const bnn_dbt_run_t *rn,
+		       const row_t *rows, size_t nrows, const cmp_opts_t *o)
+{
+	bnn_junit_case_t *c = calloc(nrows + 1, sizeof(*c));
+	char (*msg)[600] = calloc(nrows + 1, sizeof(*msg));
+	char (*cls)[64] = calloc(nrows + 1, sizeof(*cls));
+	char name[9000], err[1200];
+	int rc = -1;
+	if (!c || !msg || !cls) {
+		fprintf(stderr, "bnnbench: compare: out of memory writing --junit %s\n", path);
+		goto out;
+	}
+	for (size_t r = 0; r < nrows; r++) {
+		const row_t *w = &rows[r];
+		const bnn_dbt_result_t *any = w->new ? w->new : w->base, *n = w->new;
+		bnn_junit_case_t *k = &c[r];
+		snprintf(cls[r], sizeof(cls[r]), "compare.%s", any->op ? any->op : "?");
+		describe(msg[r], sizeof(msg[r]), w);
+		*k = (bnn_junit_case_t){ .classname = cls[r], .problem = any->problem,
+					 .kernel = any->kernel, .time_s = w->mn * 1e-9,
+					 .message = msg[r], .type = verdict_name[w->verdict] };
+		int new_failed = n && (!strcmp(n->status, "FAIL") || !strcmp(n->status, "MISTRUSTED"));
+		if (w->verdict == V_REGRESSED || w->verdict == V_MISSING || new_failed ||
+		    (w->verdict == V_NOISY && o->strict)) {
+			k->outcome = BNN_JUNIT_FAILURE;
+			if (new_failed && w->verdict != V_REGRESSED)
+				k->type = n->status;
+			/* How to see it again: the new result's reason and repro line. */
+			if (n && strcmp(n->status, "PASS")) {
+				size_t len = strlen(msg[r]);
+				snprintf(msg[r] + len, sizeof(msg[r]) - len, "; new: %s%s%s", n->status,
+					 n->reason ? ": " : "", n->reason ? n->reason : "");
+				k->text = n->repro;
+			}
+		} else if (w->verdict == V_NOISY) {
+			k->outcome = BNN_JUNIT_SKIPPED;
+		} else if (n && !strcmp(n->status, "SKIP")) {
+			k->outcome = BNN_JUNIT_SKIPPED;
+			k->message = n->reason ? n->reason : "SKIP";
+			k->text = msg[r];
+		} else {
+			k->outcome = BNN_JUNIT_PASS;
+			k->text = msg[r];
+		}
+	}
+	size_t nc = nrows;
+	if (new_run_unfit(rn, msg[nrows], sizeof(msg[nrows])) != 0)
+		c[nc++] = (bnn_junit_case_t){ .classname = "compare", .problem = "new run",
+					      .kernel = "status", .outcome = BNN_JUNIT_FAILURE,
+					      .type = "UNFIT", .message = msg[nrows] };
+	snprintf(name, sizeof(name), "compare run %lld of %s with run %lld of %s", (long long)rb->id,
+		 rb->db_path, (long long)rn->id, rn->db_path);
+	rc = bnn_junit_write_file(path, name, rn->start_time, rn->host, c, nc, err, sizeof(err));
+	if (rc != 0)
+		fprintf(stderr, "bnnbench: compare: %s\n", err);
+out:
+	free(c);
+	free(msg);
+	free(cls);
+	return rc;
 }
 
 /* See reports.h: 1 when a pair REGRESSED or NEW is unfit (new_run_unfit),
@@ -493,11 +593,12 @@ int bnn_cmd_compare(int argc, char **argv)
 		{ "all", no_argument, 0, 'A' },
 		{ "csv", no_argument, 0, 'c' },
 		{ "json", no_argument, 0, 'j' },
+		{ "junit", required_argument, 0, 'J' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 }
 	};
 	cmp_opts_t o = { .threshold = 0.05, .alpha = 0.05, .iters = 2000 };
-	const char *db = DEFAULT_DB;
+	const char *db = DEFAULT_DB, *junit = NULL;
 	bnn_dbt_run_t rb = { 0 }, rn = { 0 };
 	row_t *rows = NULL;
 	size_t nrows = 0, count[V_COUNT] = { 0 };
@@ -539,12 +640,18 @@ int bnn_cmd_compare(int argc, char **argv)
 		case 'A': o.all = 1; break;
 		case 'c': o.format = OUT_CSV; break;
 		case 'j': o.format = OUT_JSON; break;
+		case 'J': junit = optarg; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return BNN_DBT_USAGE;
 		}
 	}
 	if (argc - optind != 2) {
 		fprintf(stderr, "bnnbench: compare takes two runs, BASE and NEW\n%s", usage);
+		return BNN_DBT_USAGE;
+	}
+	char why[300];
+	if (junit && bnn_junit_check_path(junit, why, sizeof(why)) != 0) {
+		fprintf(stderr, "bnnbench: compare: %s\n", why);
 		return BNN_DBT_USAGE;
 	}
 	status = bnn_dbt_load_arg(argv[optind], db, 1, &rb);
@@ -604,10 +711,16 @@ int bnn_cmd_compare(int argc, char **argv)
 		status = BNN_DBT_IO;
 		goto out;
 	}
+	if (junit && write_junit(junit, &rb, &rn, rows, nrows, &o) != 0) {
+		status = BNN_DBT_IO;
+		goto out;
+	}
 	status = count[V_REGRESSED] || (o.strict && count[V_NOISY]) ? BNN_DBT_REGRESSED :
 									BNN_DBT_OK;
-	if (status == BNN_DBT_OK && new_run_unfit(&rn) != 0)
+	if (status == BNN_DBT_OK && new_run_unfit(&rn, why, sizeof(why)) != 0) {
+		fprintf(stderr, "bnnbench: compare: %s\n", why);
 		status = BNN_DBT_REGRESSED;
+	}
 out:
 	free(rows);
 	bnn_dbt_free_run(&rb);

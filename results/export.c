@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "dbtools.h"
+#include "junit.h"
 #include "stats.h"
 
 #define DEFAULT_DB "results/bnnbench.db"
@@ -191,84 +192,44 @@ static void csv_run(FILE *f, const bnn_dbt_run_t *r)
 	free(g);
 }
 
-/* s with XML's five special characters escaped. */
-static void xml_text(FILE *f, const char *s)
-{
-	for (; s && *s; s++)
-		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&apos;", f); break;
-		default:
-			/* Control characters are not allowed in XML 1.0. */
-			fputc((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n' ? '?' : *s, f);
-		}
-}
-
 /*
- * JUnit XML, as CI systems (Jenkins, GitLab, GitHub's test reporters)
- * read it: one <testsuite> per run, one <testcase> per kernel or peer
- * result, named problem/kernel with the class bnnbench.OP; FAIL is a
- * <failure> with the reason and the repro line, SKIP is <skipped> with the
- * reason, MISTRUSTED a <failure> of type MISTRUSTED; time is the median
- * in seconds. Probe rows are no test cases.
+ * JUnit XML (junit.h's writer), as CI systems (Jenkins, GitLab, GitHub's
+ * test reporters) read it: one <testsuite> per run, one <testcase> per
+ * kernel or peer result, named problem/kernel with the class bnnbench.OP;
+ * FAIL is a <failure> with the reason and the repro line, SKIP is <skipped>
+ * with the reason, MISTRUSTED a <failure> of type MISTRUSTED; time is the
+ * median in seconds. Probe rows are no test cases. `run --junit` writes
+ * the same cases from a run's outcomes. Returns 0, or -1 out of memory.
  */
-static void junit_write(FILE *f, const bnn_dbt_run_t *runs, int n)
+static int junit_write(FILE *f, const bnn_dbt_run_t *runs, int n)
 {
-	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"bnnbench\">\n", f);
+	bnn_junit_begin(f);
 	for (int i = 0; i < n; i++) {
 		const bnn_dbt_run_t *r = &runs[i];
-		size_t tests = 0, fail = 0, skip = 0;
+		bnn_junit_case_t *c = malloc((r->nres ? r->nres : 1) * sizeof(*c));
+		size_t nc = 0;
+		if (!c)
+			return -1;
 		for (size_t k = 0; k < r->nres; k++) {
 			const bnn_dbt_result_t *x = &r->res[k];
 			if (!strcmp(x->kind, "probe") || !kept(x))
 				continue;
-			tests++;
-			fail += !strcmp(x->status, "FAIL") || !strcmp(x->status, "MISTRUSTED");
-			skip += !strcmp(x->status, "SKIP");
+			bnn_junit_outcome_t out = bnn_junit_of_status(x->status);
+			c[nc++] = (bnn_junit_case_t){
+				.classname = x->op, .problem = x->problem, .kernel = x->kernel,
+				.time_s = x->median_ns * 1e-9, .outcome = out, .type = x->status,
+				.message = x->reason,
+				.text = out == BNN_JUNIT_FAILURE ? x->repro : NULL,
+			};
 		}
-		fprintf(f, "  <testsuite name=\"run %lld: ", (long long)r->id);
-		xml_text(f, r->suite);
-		fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" "
-			"timestamp=\"", tests, fail, skip);
-		xml_text(f, r->start_time);
-		fprintf(f, "\" hostname=\"");
-		xml_text(f, r->host);
-		fprintf(f, "\">\n");
-		for (size_t k = 0; k < r->nres; k++) {
-			const bnn_dbt_result_t *x = &r->res[k];
-			if (!strcmp(x->kind, "probe") || !kept(x))
-				continue;
-			fprintf(f, "    <testcase classname=\"bnnbench.");
-			xml_text(f, x->op);
-			fprintf(f, "\" name=\"");
-			xml_text(f, x->problem);
-			fputc('/', f);
-			xml_text(f, x->kernel);
-			fprintf(f, "\" time=\"%.9f\"", isfinite(x->median_ns) ? x->median_ns * 1e-9 : 0.0);
-			if (!strcmp(x->status, "PASS")) {
-				fprintf(f, "/>\n");
-				continue;
-			}
-			fprintf(f, ">\n      ");
-			if (!strcmp(x->status, "SKIP")) {
-				fprintf(f, "<skipped message=\"");
-				xml_text(f, x->reason);
-				fprintf(f, "\"/>\n");
-			} else {
-				fprintf(f, "<failure type=\"%s\" message=\"", x->status);
-				xml_text(f, x->reason);
-				fprintf(f, "\">");
-				xml_text(f, x->repro);
-				fprintf(f, "</failure>\n");
-			}
-			fprintf(f, "    </testcase>\n");
-		}
-		fprintf(f, "  </testsuite>\n");
+		char name[600];
+		snprintf(name, sizeof(name), "run %lld: %s", (long long)r->id,
+			 r->suite ? r->suite : "");
+		bnn_junit_suite(f, name, r->start_time, r->host, c, nc);
+		free(c);
 	}
-	fputs("</testsuites>\n", f);
+	bnn_junit_end(f);
+	return 0;
 }
 
 /* The name of a benchmark: problem/kernel, as Google Benchmark names
@@ -545,7 +506,11 @@ int bnn_cmd_export(int argc, char **argv)
 			goto out;
 		}
 	} else if (junit) {
-		junit_write(f, runs, n);
+		if (junit_write(f, runs, n) != 0) {
+			fprintf(stderr, "bnnbench: export: out of memory writing the JUnit XML\n");
+			status = BNN_DBT_IO;
+			goto out;
+		}
 	} else {
 		csv_header(f);
 		for (int i = 0; i < n; i++)

@@ -12,7 +12,7 @@ if ! "$PY" -c 'import sqlite3, json, csv' 2>/dev/null; then
 	echo "1..0 # SKIP python3 with sqlite3, json and csv is needed to read the exports"
 	exit 0   # the TAP driver takes "1..0 # SKIP" as the skip; 77 would be an ERROR
 fi
-plan 20
+plan 21
 db="$T/real.db"
 "$B" run --db "$db" --min-time 0.01 --probe-time 0.02 -q 'gemm m=32 n=32 k=200' \
 	'conv h=6 c=8 k=4 pad=1' 'gemm m=4 n=4 k=4096 name=tiny' >/dev/null 2>&1
@@ -204,6 +204,13 @@ for rid, s in zip((1, last), suites):
     assert int(s.get("errors")) == 0
 PYEOF
 ok $? "JUnit of runs 1 and latest: per run a testsuite whose tests, failures and skipped equal the run's counts"
+if junit_validator >/dev/null; then
+	junit_check "$T/j.xml" "$T/odd.xml" "$T/all.xml" >/dev/null 2>"$T/err"
+	ok $? "the JUnit files (odd names too) validate against tests/junit.xsd ($(junit_validator))"
+	diag "$T/err"
+else
+	skip "neither python3's xmlschema nor xmllint is here to validate against tests/junit.xsd"
+fi
 # --kind: the rows of the kinds asked for.
 "$B" export --db "$db" --kind probe 1 >"$T/probes.csv" &&
 	"$B" export --db "$db" --kind kernel,peer 1 >"$T/noprobes.csv" &&

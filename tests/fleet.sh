@@ -11,7 +11,7 @@ if ! "$PY" -c 'import sqlite3' 2>/dev/null; then
 	echo "1..0 # SKIP python3 with sqlite3 is needed to read the shards"
 	exit 0   # the TAP driver takes "1..0 # SKIP" as the skip; 77 would be an ERROR
 fi
-plan 7
+plan 8
 cat >"$T/small.suite" <<'EOF'
 # Seven small problems of five ops: three shards of 3, 2 and 2.
 gemm m=8 n=8 k=64
@@ -80,6 +80,13 @@ assert len(suites) == 3 and sum(int(s.get("tests")) for s in suites) == n == len
 assert sum(int(s.get("skipped")) for s in suites) == sk
 PYEOF
 ok $? "the fleet's JUnit counts every result once"
+if junit_validator >/dev/null; then
+	junit_check "$T/fleet.xml" >/dev/null 2>"$T/err"
+	ok $? "the fleet's JUnit file and its counts validate against tests/junit.xsd ($(junit_validator))"
+	diag "$T/err"
+else
+	skip "neither python3's xmlschema nor xmllint is here to validate against tests/junit.xsd"
+fi
 "$B" report --db "$T/fleet.db" --suite "$T/small.suite" -o "$T/rep2" >/dev/null 2>&1
 rc=$?
 { [ $rc -eq 0 ] || [ $rc -eq 3 ]; } && grep -q '<p>3 runs of 1 machine' "$T/rep2/index.html"

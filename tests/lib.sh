@@ -45,3 +45,36 @@ results_in() {
 	"$BNNBENCH" show --db "$1" ${2:+"$2"} 2>/dev/null |
 		sed -n 's/.*(\([0-9][0-9]*\) results)$/\1/p'
 }
+
+# junit_validator: prints how JUnit files are validated here against
+# tests/junit.xsd: "xmlschema PYTHON" (python3's xmlschema package),
+# "xmllint" (libxml2-utils), or nothing (status 1) when neither is here.
+junit_validator() {
+	for py in "${PYTHON3:-python3}" /usr/bin/python3 python3; do
+		if command -v "$py" >/dev/null 2>&1 && "$py" -c 'import xmlschema' 2>/dev/null; then
+			echo "xmlschema $py"
+			return 0
+		fi
+	done
+	command -v xmllint >/dev/null 2>&1 && { echo xmllint; return 0; }
+	return 1
+}
+
+# junit_check FILE...: validates each JUnit file against tests/junit.xsd
+# (junit_validator's way) and checks that each testsuite's counts are its
+# test cases' (tests/junit_check.py); prints "TESTS FAILURES SKIPPED
+# ERRORS" summed over the files, and with JUNIT_CASES=1 a line per case.
+# Fails, saying why on stderr, when a file does not pass.
+junit_check() {
+	jv=$(junit_validator) || { echo "junit_check: no XSD validator" >&2; return 1; }
+	jdir="${srcdir:-.}/tests"
+	jpy=${PYTHON3:-python3}
+	command -v "$jpy" >/dev/null 2>&1 || jpy=python3
+	case $jv in
+	xmlschema*) set -- --schema "$jdir/junit.xsd" "$@"; jpy=${jv#xmlschema } ;;
+	*) xmllint --noout --schema "$jdir/junit.xsd" "$@" 2>"$T/xmllint.err" ||
+		{ cat "$T/xmllint.err" >&2; return 1; } ;;
+	esac
+	[ "${JUNIT_CASES:-0}" = 1 ] && set -- --cases "$@"
+	"$jpy" "$jdir/junit_check.py" "$@"
+}
