@@ -29,11 +29,14 @@
 #define MAX_COLS 64
 
 static const char usage[] =
-	"usage: bnnbench report [--db PATH] [--suite S] [--machine M] [--build B] -o DIR [RUN...]\n"
+	"usage: bnnbench report [--db PATH] [--suite S] [--machine M] [--build B]\n"
+	"                       [--baseline M] -o DIR [RUN...]\n"
 	"RUN: a run id, latest, latest~N, a database file or FILE:RUN; without RUN,\n"
 	"every run of --db. --suite, --machine (fingerprint prefix or host) and --build\n"
-	"(version prefix) keep the runs that match. Writes DIR/index.html and, per plot,\n"
-	"NAME.gp, NAME.dat, NAME.svg.\n";
+	"(version prefix) keep the runs that match. --baseline M: the machine (fingerprint\n"
+	"prefix or host) the others are compared with on the machines page (default: the\n"
+	"first machine of the runs given). Writes DIR/index.html and, per plot, NAME.gp,\n"
+	"NAME.dat, NAME.svg.\n";
 
 
 typedef struct {
@@ -301,8 +304,10 @@ static int machine_count(const report_t *rp)
 	return rp->nmach;
 }
 
-/* Numbers the machines of rp's runs (see machine_of); -1 out of memory. */
-static int number_machines(report_t *rp)
+/* Numbers the machines of rp's runs (see machine_of) in the order they
+ * first appear, the machine of run base first when base >= 0; -1 out of
+ * memory. */
+static int number_machines(report_t *rp, long base)
 {
 	rp->mach = calloc(rp->nruns + 1, sizeof(int));
 	if (!rp->mach)
@@ -313,6 +318,12 @@ static int number_machines(report_t *rp)
 		while (j < i && !same_machine(&rp->runs[j], &rp->runs[i]))
 			j++;
 		rp->mach[i] = j < i ? rp->mach[j] : rp->nmach++;
+	}
+	if (base > 0) {
+		/* swap the numbers of the baseline's machine and machine 0 */
+		int b = rp->mach[base];
+		for (size_t i = 0; i < rp->nruns; i++)
+			rp->mach[i] = rp->mach[i] == b ? 0 : rp->mach[i] == 0 ? b : rp->mach[i];
 	}
 	return 0;
 }
@@ -2159,10 +2170,12 @@ int bnn_cmd_report(int argc, char **argv)
 		{ "suite", required_argument, 0, 's' },
 		{ "machine", required_argument, 0, 'm' },
 		{ "build", required_argument, 0, 'b' },
+		{ "baseline", required_argument, 0, 'B' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 }
 	};
 	const char *db = DEFAULT_DB, *fsuite = NULL, *fmachine = NULL, *fbuild = NULL;
+	const char *baseline = NULL;
 	report_t rp = { 0 };
 	int status = BNN_DBT_USAGE, c;
 
@@ -2174,6 +2187,7 @@ int bnn_cmd_report(int argc, char **argv)
 		case 's': fsuite = optarg; break;
 		case 'm': fmachine = optarg; break;
 		case 'b': fbuild = optarg; break;
+		case 'B': baseline = optarg; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return BNN_DBT_USAGE;
 		}
@@ -2223,7 +2237,20 @@ int bnn_cmd_report(int argc, char **argv)
 		goto out;
 	}
 	rp.nruns = kept;
-	if (number_machines(&rp) != 0) {
+	long base = -1;
+	if (baseline) {
+		/* the newest run kept of that machine */
+		for (size_t r = rp.nruns; r-- > 0 && base < 0;)
+			if (run_matches(&rp.runs[r], NULL, baseline, NULL))
+				base = (long)r;
+		if (base < 0) {
+			fprintf(stderr, "bnnbench: report: --baseline %s: no run given is of that "
+					"machine (fingerprint prefix or host)\n", baseline);
+			status = BNN_DBT_USAGE;
+			goto out;
+		}
+	}
+	if (number_machines(&rp, base) != 0) {
 		fprintf(stderr, "bnnbench: report: out of memory\n");
 		status = BNN_DBT_IO;
 		goto out;

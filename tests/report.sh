@@ -27,7 +27,7 @@ if ! "$B" list 2>/dev/null | grep -q '^  sgemm__openblas '; then
 	echo "1..0 # SKIP this build has no OpenBLAS sgemm peer, which the speedup plot needs"
 	exit 0   # the TAP driver takes "1..0 # SKIP" as the skip; 77 would be an ERROR
 fi
-plan 33
+plan 36
 db="$T/real.db" rep="$T/rep"
 for i in 1 2; do
 	"$B" run --db "$db" --min-time 0.01 --probe-time 0.02 -q 'gemm m=32 n=32 k=512' \
@@ -214,6 +214,26 @@ ok $? "the hardware table has one column per machine"
 ok $? "--machine keeps one machine's runs"
 expect_fail 2 "no run given matches --suite nosuch" "a filter that keeps nothing" -- \
 	"$B" report --db "$T/fleet.db" --suite nosuch -o "$T/rep6"
+# --baseline: the other machine first, the real one at 2x of it.
+"$B" report --db "$T/fleet.db" --baseline other -o "$T/rep9" >/dev/null 2>&1 &&
+	"$PY" - "$T/rep9/index.html" <<'PYEOF'
+import re, sys
+h = open(sys.argv[1]).read()
+sec = h[h.index('id="machines"'):h.index('id="conformance"')]
+t = re.search(r'<table id="machines-hw">(.*?)</table>', sec, re.S).group(1)
+head = re.findall(r"<th>(.*?)</th>", re.search(r"<tr>(.*?)</tr>", t, re.S).group(1))
+assert "other" in head[1] and "the baseline" in head[1] and "the baseline" not in head[2], head
+rows = re.findall(r"<tr><td>(gemm_m32_n32_k512|conv_[^<]*)</td>.*?<td class=\"num\">([0-9.]+)x</td></tr>", sec)
+assert rows and all(abs(float(x) - 2.0) < 0.02 for _, x in rows), rows
+PYEOF
+ok $? "--baseline other: that machine's column first, the baseline, and the first machine at 2.00x of it"
+expect_fail 2 "--baseline nosuch: no run given is of that machine" "a --baseline of no machine given" -- \
+	"$B" report --db "$T/fleet.db" --baseline nosuch -o "$T/rep10"
+ver=$("$PY" -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT version FROM run LIMIT 1").fetchone()[0])' "$T/fleet.db")
+"$B" report --db "$T/fleet.db" --build "${ver%% *}" -o "$T/rep11" >/dev/null 2>&1 &&
+	grep -q '<p>4 runs of 2 machines' "$T/rep11/index.html" &&
+	! "$B" report --db "$T/fleet.db" --build no-such-build -o "$T/rep12" >/dev/null 2>&1
+ok $? "--build keeps the runs of that version prefix and refuses one that matches nothing"
 "$B" report --db "$db" -o "$T/rep7" 1 2 >/dev/null 2>&1 &&
 	[ "$(grep -c '^[0-9]' "$T/rep7/roofline.dat")" -eq "$all" ] && [ "$(grep -c '^[0-9]' "$T/rep7/speedup.dat")" -eq "$(peerbars "$db")" ]
 ok $? "report of two runs named on the command line draws both"
