@@ -14,6 +14,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1931,9 +1932,10 @@ static void runs_table(report_t *rp)
 	fprintf(f, "</table>\n");
 }
 
-/* The best probe value in unit of machine m's newest run given that
- * probed it (*from: that run); NaN when none did. */
-static double machine_probe(const report_t *rp, int m, const char *unit,
+/* The best value of the probes named prefix... in unit, of machine m's
+ * newest run given that has one (*from: that run); NaN when none does. The
+ * CPU's and the GPU's probes share units, so the name picks the kind. */
+static double machine_probe(const report_t *rp, int m, const char *unit, const char *prefix,
 			    const bnn_dbt_run_t **from)
 {
 	*from = NULL;
@@ -1945,7 +1947,7 @@ static double machine_probe(const report_t *rp, int m, const char *unit,
 		for (size_t i = 0; i < r->nres; i++) {
 			const bnn_dbt_result_t *x = &r->res[i];
 			if (!strcmp(x->kind, "probe") && x->unit && !strcmp(x->unit, unit) &&
-			    !(v >= x->value))
+			    !strncmp(x->kernel, prefix, strlen(prefix)) && !(v >= x->value))
 				v = x->value;
 		}
 		if (isfinite(v)) {
@@ -1954,6 +1956,22 @@ static double machine_probe(const report_t *rp, int m, const char *unit,
 		}
 	}
 	return NAN;
+}
+
+/* The GPU of run r's machine record ("gpu": name, compute capability, SMs)
+ * into buf, or "-" when it has none. */
+static void record_gpu(char *buf, size_t len, const bnn_dbt_run_t *r)
+{
+	json_t *rec = r->record_json ? json_loads(r->record_json, 0, NULL) : NULL;
+	json_t *g = rec ? json_object_get(rec, "gpu") : NULL;
+	const char *name = json_string_value(json_object_get(g, "name"));
+	const char *cc = json_string_value(json_object_get(g, "compute_capability"));
+	json_int_t sms = json_integer_value(json_object_get(g, "sms"));
+	if (name)
+		snprintf(buf, len, "%s (sm_%s, %lld SMs)", name, cc ? cc : "?", (long long)sms);
+	else
+		snprintf(buf, len, "-");
+	json_decref(rec);
 }
 
 /* The fastest timed kernel for problem canonical in the newest run given
@@ -2005,9 +2023,15 @@ static void machines(report_t *rp)
 	}
 	fprintf(f, "</tr>\n");
 	static const char *const rows[] = { "fingerprint", "host", "CPU", "cores", "ISA features",
-					    "newest run", "build", "XOR-popcount peak",
-					    "FP32 FMA peak", "memory bandwidth" };
-	static const char *const units[] = { "TOPS", "GFLOPS", "GB/s" };
+					    "newest run", "build", "GPU", "XOR-popcount peak",
+					    "FP32 FMA peak", "memory bandwidth",
+					    "GPU b1 tensor-core peak", "GPU int8 tensor-core peak",
+					    "GPU memory read" };
+	/* the probe rows: unit and name prefix */
+	static const char *const units[] = { "TOPS", "GFLOPS", "GB/s", "TOPS", "TOPS", "GB/s" };
+	static const char *const prefixes[] = { "xorpopc", "fma", "triad", "mma_b1 cuda",
+						"mma_s8 cuda", "dram_read cuda" };
+	char gpu[300];
 	for (size_t row = 0; row < sizeof(rows) / sizeof(rows[0]); row++) {
 		fprintf(f, "<tr><th>%s</th>", rows[row]);
 		for (int j = 0; j < nm; j++) {
@@ -2027,11 +2051,17 @@ static void machines(report_t *rp)
 			case 5:
 				fprintf(f, "<td class=\"num\">%lld</td>", (long long)r->id);
 				break;
+			case 7:
+				record_gpu(gpu, sizeof(gpu), r);
+				fprintf(f, "<td>");
+				bnn_dbt_html(f, gpu);
+				fprintf(f, "</td>");
+				break;
 			default:
-				v = machine_probe(rp, j, units[row - 7], &from);
+				v = machine_probe(rp, j, units[row - 8], prefixes[row - 8], &from);
 				if (isfinite(v))
 					fprintf(f, "<td class=\"num\">%.3g %s (run %lld)</td>", v,
-						units[row - 7], (long long)from->id);
+						units[row - 8], (long long)from->id);
 				else
 					fprintf(f, "<td class=\"num\">-</td>");
 			}

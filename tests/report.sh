@@ -27,7 +27,7 @@ if ! "$B" list 2>/dev/null | grep -q '^  sgemm__openblas '; then
 	echo "1..0 # SKIP this build has no OpenBLAS sgemm peer, which the speedup plot needs"
 	exit 0   # the TAP driver takes "1..0 # SKIP" as the skip; 77 would be an ERROR
 fi
-plan 36
+plan 37
 db="$T/real.db" rep="$T/rep"
 for i in 1 2; do
 	"$B" run --db "$db" --min-time 0.01 --probe-time 0.02 -q 'gemm m=32 n=32 k=512' \
@@ -208,6 +208,35 @@ assert cols[0] == 3 and all(c == 3 for c in cols), cols   # a label column and o
 assert "Other CPU" in rows[3] and "TOPS" in t and "GB/s" in t, rows[3]
 PYEOF
 ok $? "the hardware table has one column per machine"
+# A machine with a GPU (planted: its record names one, a b1 tensor-core
+# probe row): the GPU rows show them, the CPU's XOR-popcount row does not.
+cp "$T/other.db" "$T/gpu.db"
+"$PY" - "$T/gpu.db" <<'PYEOF'
+import json, sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+for fp, rec in c.execute("SELECT fingerprint, record_json FROM machine").fetchall():
+    r = json.loads(rec) if rec else {}
+    r["gpu"] = {"present": True, "name": "Planted GPU", "compute_capability": "9.0", "sms": 132}
+    c.execute("UPDATE machine SET record_json = ? WHERE fingerprint = ?", (json.dumps(r), fp))
+cols = [x[1] for x in c.execute("PRAGMA table_info(result)") if x[1] != "id"]
+row = c.execute("SELECT %s FROM result WHERE kind = 'probe' AND unit = 'TOPS' LIMIT 1" % ", ".join(cols)).fetchone()
+d = dict(zip(cols, row))
+d["kernel"], d["value"], d["value_median"], d["isa"] = "mma_b1 cuda", 1234.0, 1200.0, "cuda"
+c.execute("INSERT INTO result (%s) VALUES (%s)" % (", ".join(cols), ", ".join("?" * len(cols))), [d[k] for k in cols])
+c.commit()
+PYEOF
+"$B" merge "$db" "$T/gpu.db" -o "$T/gfleet.db" >/dev/null 2>&1 &&
+	"$B" report --db "$T/gfleet.db" -o "$T/rep13" >/dev/null 2>&1 &&
+	"$PY" - "$T/rep13/index.html" <<'PYEOF'
+import re, sys
+h = open(sys.argv[1]).read()
+t = re.search(r'<table id="machines-hw">(.*?)</table>', h, re.S).group(1)
+rows = {re.search(r"<th>(.*?)</th>", r).group(1): r for r in re.findall(r"<tr>(.*?)</tr>", t, re.S)[1:]}
+assert "Planted GPU (sm_9.0, 132 SMs)" in rows["GPU"] and rows["GPU"].count("<td>-</td>") == 1, rows["GPU"]
+assert "1.23e+03 TOPS" in rows["GPU b1 tensor-core peak"], rows["GPU b1 tensor-core peak"]
+assert "1.23e+03" not in rows["XOR-popcount peak"], rows["XOR-popcount peak"]
+PYEOF
+ok $? "a machine with a GPU: its name and b1 peak in the GPU rows, not in the CPU's"
 "$B" report --db "$T/fleet.db" --machine feedface -o "$T/rep5" >/dev/null 2>&1 &&
 	grep -q '<p>2 runs of 1 machine' "$T/rep5/index.html" &&
 	grep -q 'All runs given come from one machine' "$T/rep5/index.html"
