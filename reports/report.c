@@ -421,7 +421,9 @@ static void machine_roofs(const report_t *rp, int m, roofs_t *rf)
 		    (want >= 0 && r->threads != want))
 			continue;
 		if (!strcmp(r->unit, "GB/s")) {
-			if (!(r->value <= rf->bw))
+			/* the memory slope is the CPU's STREAM triad (a GPU's
+			 * memory-read probe is its own device's, not the host's) */
+			if (!strncmp(r->kernel, "triad", 5) && !(r->value <= rf->bw))
 				rf->bw = r->value;
 			continue;
 		}
