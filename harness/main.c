@@ -38,6 +38,21 @@
 #define EXIT_IO 3          /* the database or a dump failed mid-run */
 #define EXIT_INTERRUPTED 130
 
+/*
+ * The kernels a run may select besides the table's: none in bnnbench. The
+ * test build of the harness (tests/bnnbench-mutants, -DBNN_RUN_MUTANTS)
+ * adds selftest's mutants, so that a test can make a run FAIL on purpose
+ * (a FAIL's repro line and what a FAIL stores); bnnbench itself never runs
+ * a mutant outside selftest.
+ */
+#ifdef BNN_RUN_MUTANTS
+#define run_mutants bnn_mutants
+#define run_mutant_count bnn_mutant_count
+#else
+#define run_mutants bnn_kernels
+#define run_mutant_count ((size_t)0)
+#endif
+
 #define DEFAULT_SEED 20161008u   /* fixed, so runs are comparable */
 #define DEFAULT_DB "results/bnnbench.db"
 /* How long a result waits for a locked database before it is spooled, and
@@ -791,10 +806,10 @@ static int load_images(cli_t *cli, const bnn_suite_t *suite, char *err, size_t e
  */
 static int filter_matches(const cli_t *cli, const bnn_suite_t *suite, char *err, size_t errlen)
 {
-	const bnn_kernel_t *tabs[2] = { bnn_kernels, bnn_peers };
-	size_t ns[2] = { bnn_kernel_count, cli->no_peers ? 0 : bnn_peer_count };
+	const bnn_kernel_t *tabs[3] = { bnn_kernels, bnn_peers, run_mutants };
+	size_t ns[3] = { bnn_kernel_count, cli->no_peers ? 0 : bnn_peer_count, run_mutant_count };
 	int named = 0;
-	for (int t = 0; t < 2; t++)
+	for (int t = 0; t < 3; t++)
 		for (size_t i = 0; i < ns[t]; i++) {
 			if (fnmatch(cli->run.kernel_filter, tabs[t][i].name, 0) != 0)
 				continue;
@@ -1392,13 +1407,19 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 			}
 		}
 		/* One set of inputs and one reference for the kernels and the peers. */
-		bnn_kernel_group_t groups[2] = {
+		bnn_kernel_group_t groups[3] = {
 			{ bnn_kernels, bnn_kernel_count, "kernel", NULL, NULL },
-			{ bnn_peers, bnn_peer_count, "peer", bnn_bind_caller_release,
-			  bnn_bind_caller_restore },
 		};
-		rc = bnn_run_problem_groups(p, groups, cli->no_peers ? 1 : 2, &cli->run,
-					    on_outcome, &ctx, err, sizeof(err));
+		size_t ng = 1;
+		if (run_mutant_count)
+			groups[ng++] = (bnn_kernel_group_t){ run_mutants, run_mutant_count,
+							     "kernel", NULL, NULL };
+		if (!cli->no_peers)
+			groups[ng++] = (bnn_kernel_group_t){ bnn_peers, bnn_peer_count, "peer",
+							     bnn_bind_caller_release,
+							     bnn_bind_caller_restore };
+		rc = bnn_run_problem_groups(p, groups, ng, &cli->run, on_outcome, &ctx, err,
+					    sizeof(err));
 		if (rc != 0 && rc != -EINTR && rc != -ECANCELED) {
 			fprintf(stderr, "bnnbench: %s\n", err);
 			ctx.io_error = 1;
