@@ -1440,7 +1440,8 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 			long online = sysconf(_SC_NPROCESSORS_ONLN);
 			bnn_probe_opts_t po = { .min_time_s = cli->probe_time,
 						.threads = cli->threads > 1 ? cli->threads :
-							   online > 1 ? (int)online : 1 };
+							   online > 1 ? (int)online : 1,
+						.stop = &bnn_interrupted };
 			bnn_bind_caller_release();
 			p0 = speed_row(ctx.probe, ctx.nprobe, cli->threads, row, sizeof(row));
 			if (!isnan(p0) && bnn_probe_run(&po, endp, BNN_PROBE_MAX_RESULTS, &nend) == 0)
