@@ -111,16 +111,18 @@ static void *ref_worker(void *arg)
  * references whose parts are independent: the same computation, only
  * sooner (a batch of 8 networks at 224x224 takes half a minute on one core,
  * an 8192^3 GEMM three and a half minutes). The range is cut into pieces of
- * about 1/32 of a thread's share, and no piece is begun once the run is
+ * about 1/128 of a thread's share but at least min_piece (for an fn whose
+ * calls have a fixed cost), and no piece is begun once the run is
  * interrupted: a SIGINT or SIGTERM stops a reference of minutes within a
  * piece (a fraction of a second for the largest GEMMs; one image for a
- * network). The calling thread works too, and finishes alone when no
- * helper can start. Returns 0, or -EINTR when interrupted (the output is
- * then incomplete).
+ * network). The calling
+ * thread works too, and finishes alone when no helper can start. Returns
+ * 0, or -EINTR when interrupted (the output is then incomplete).
  */
-static int ref_parallel(int64_t n, void (*fn)(void *ctx, int64_t b0, int64_t b1), void *ctx)
+static int ref_parallel(int64_t n, int64_t min_piece,
+			void (*fn)(void *ctx, int64_t b0, int64_t b1), void *ctx)
 {
-	enum { MAX_REF_THREADS = 16, PIECES_PER_THREAD = 32 };
+	enum { MAX_REF_THREADS = 16, PIECES_PER_THREAD = 128 };
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int64_t nt = cpus < 1 ? 1 : cpus > MAX_REF_THREADS ? MAX_REF_THREADS : cpus;
 	if (nt > n)
@@ -128,6 +130,8 @@ static int ref_parallel(int64_t n, void (*fn)(void *ctx, int64_t b0, int64_t b1)
 	if (nt < 1)
 		return bnn_interrupted ? -EINTR : 0;
 	int64_t chunk = n / (nt * PIECES_PER_THREAD);
+	if (chunk < min_piece)
+		chunk = min_piece;
 	ref_work_t w = { fn, ctx, n, chunk > 0 ? chunk : 1, 0 };
 	pthread_t tid[MAX_REF_THREADS];
 	int started[MAX_REF_THREADS] = { 0 };
@@ -177,7 +181,7 @@ static int ref_reactnet_batch(const bnn_rnet_shape_t *r, const bnn_rnet_params_t
 			      const float *img, float *logits)
 {
 	ref_rnet_t c = { r, p, img, logits };
-	return ref_parallel(r->n, ref_rnet_slice, &c);
+	return ref_parallel(r->n, 1, ref_rnet_slice, &c);
 }
 
 /* The reference block on images [b0, b1) of a batch, with its trace. */
@@ -207,13 +211,14 @@ static int ref_rblock_batch(const bnn_rblock_shape_t *b, const bnn_rblock_params
 			    const float *x, float *y, const bnn_ref_rblock_trace_t *t)
 {
 	ref_rblock_t c = { b, p, x, y, t };
-	return ref_parallel(b->n, ref_rblock_slice, &c);
+	return ref_parallel(b->n, 1, ref_rblock_slice, &c);
 }
 
-/* The reference GEMM on rows [r0, r1) of A and C. */
+/* The reference GEMM on rows [r0, r1) of A and C; sb: the signs of B,
+ * taken once for all the rows. */
 typedef struct {
 	const bnn_gemm_shape_t *g;
-	const float *a, *b;
+	const float *a, *sb;
 	float *c;
 } ref_gemm_t;
 
@@ -222,7 +227,8 @@ static void ref_gemm_slice(void *ctx, int64_t r0, int64_t r1)
 	ref_gemm_t *c = ctx;
 	bnn_gemm_shape_t part = *c->g;
 	part.m = r1 - r0;
-	bnn_ref_bgemm(&part, c->a + (size_t)(r0 * part.k), c->b, c->c + (size_t)(r0 * part.n));
+	bnn_ref_bgemm_signed_b(&part, c->a + (size_t)(r0 * part.k), c->sb,
+			       c->c + (size_t)(r0 * part.n));
 }
 
 /* The ReActNet ops: parameters, input, reference and bound. */
@@ -332,8 +338,15 @@ static int data_make(const bnn_problem_t *p, const bnn_run_opts_t *o, problem_da
 	case BNN_OP_GEMM:
 		{
 			/* rows of C are independent: split them over the CPUs */
-			ref_gemm_t c = { &p->d.gemm, pd->a, pd->b, pd->ref };
-			return ref_parallel(p->d.gemm.m, ref_gemm_slice, &c);
+			float *sb = malloc(pd->nb * sizeof(float));
+			if (!sb)
+				return -ENOMEM;
+			for (size_t i = 0; i < pd->nb; i++)
+				sb[i] = bnn_ref_sign(pd->b[i]);
+			ref_gemm_t c = { &p->d.gemm, pd->a, sb, pd->ref };
+			int rc = ref_parallel(p->d.gemm.m, 1, ref_gemm_slice, &c);
+			free(sb);
+			return rc;
 		}
 	case BNN_OP_CONV:
 		bnn_ref_bconv(s, pd->a, pd->b, pd->ref);

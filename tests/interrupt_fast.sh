@@ -38,8 +38,8 @@ wait $pid
 rc=$? took=$(secs "$t0" "$(now)")
 [ $rc -eq 130 ]
 ok $? "one Ctrl-C stops the run inside a GEMM's reference (exit $rc)"
-awk -v t="$took" 'BEGIN { exit !(t < 3) }'
-ok $? "within one piece of it (${took} s)"
+awk -v t="$took" 'BEGIN { exit !(t < 5) }'
+ok $? "within one piece of it (${took} s; 16 rows, about 0.1 s on an idle core)"
 "$B" show --db "$db" 2 2>&1 | head -n 1 | grep -q interrupted
 ok $? "and the run is 'interrupted'"
 
