@@ -233,6 +233,7 @@ typedef struct {
 	int64_t run_id, problem_id;
 	size_t index, total;
 	size_t count[4];
+	size_t stored;           /* results of count[] in the database (not probe rows) */
 	int io_error;
 	bnn_probe_result_t probe[BNN_PROBE_MAX_RESULTS];
 	size_t nprobe;
@@ -679,41 +680,58 @@ static int on_outcome(void *vctx, const bnn_problem_t *p, const bnn_outcome_t *o
 		return -1;
 	}
 	/* A spooled result gets its id when it is stored (spool_stored). */
+	if (result_id)
+		ctx->stored++;
 	bnn_netreport_add(ctx->net, p, o, result_id ? result_id : -ctx->spool_tag);
 	junit_note(ctx, p, o);
 	return 0;
 }
 
 /*
- * How long a result waits for a locked database before it is spooled:
- * STORE_RESULT_BUSY_MS, or BNNBENCH_BUSY_MS when that is a whole number of
- * milliseconds from 0 to 3600000 (anything else is ignored).
+ * A wait for a locked database in milliseconds: the environment variable
+ * name when it is a whole number from 0 to 3600000, else dflt.
+ * BNNBENCH_BUSY_MS: how long a result waits before it is spooled
+ * (STORE_RESULT_BUSY_MS); BNNBENCH_FINAL_BUSY_MS: how long the start and
+ * the end of a run wait (STORE_FINAL_BUSY_MS), so that a test can hold the
+ * lock past the end without waiting five minutes.
  */
-static int result_busy_ms(void)
+static int busy_ms_env(const char *name, int dflt)
 {
-	const char *e = getenv("BNNBENCH_BUSY_MS");
+	const char *e = getenv(name);
 	char *end;
 	long v;
 
 	if (!e || !*e)
-		return STORE_RESULT_BUSY_MS;
+		return dflt;
 	errno = 0;
 	v = strtol(e, &end, 10);
 	if (errno || *end || v < 0 || v > 3600000)
-		return STORE_RESULT_BUSY_MS;
+		return dflt;
 	return (int)v;
+}
+
+static int result_busy_ms(void)
+{
+	return busy_ms_env("BNNBENCH_BUSY_MS", STORE_RESULT_BUSY_MS);
+}
+
+static int final_busy_ms(void)
+{
+	return busy_ms_env("BNNBENCH_FINAL_BUSY_MS", STORE_FINAL_BUSY_MS);
 }
 
 /* The spool's callback: a spooled result stored at last (tag: on_outcome's). */
 static void spool_stored(void *vctx, int64_t tag, int64_t id)
 {
 	run_ctx_t *ctx = vctx;
+	if (tag > 0)   /* a result of on_outcome's; probe rows have tag 0 */
+		ctx->stored++;
 	bnn_netreport_resolve(ctx->net, -tag, id);
 }
 
 /*
  * Stores what is still spooled at the end of a run, waiting up to
- * STORE_FINAL_BUSY_MS for the database; then ends the run. What cannot be
+ * final_busy_ms() for the database; then ends the run. What cannot be
  * stored is counted as lost. Returns 0, or -1 (the message printed).
  */
 static int store_run_end(cli_t *cli, run_ctx_t *ctx, const char *status)
@@ -724,7 +742,7 @@ static int store_run_end(cli_t *cli, run_ctx_t *ctx, const char *status)
 	if (n) {
 		fprintf(stderr, "bnnbench: %s: storing %zu result%s kept while the database was "
 			"locked...\n", cli->db_path, n, n == 1 ? "" : "s");
-		int frc = bnn_spool_flush(ctx->spool, ctx->store, STORE_FINAL_BUSY_MS);
+		int frc = bnn_spool_flush(ctx->spool, ctx->store, final_busy_ms());
 		/* A failure other than a lock drops the result it was storing. */
 		size_t lost = bnn_spool_count(ctx->spool) + (frc && frc != -EBUSY);
 		if (frc) {
@@ -749,10 +767,16 @@ static int store_run_end(cli_t *cli, run_ctx_t *ctx, const char *status)
 	}
 	if (rc && !strcmp(status, "passed"))
 		status = "failed";
-	int was = bnn_store_set_busy(ctx->store, STORE_FINAL_BUSY_MS);
+	int was = bnn_store_set_busy(ctx->store, final_busy_ms());
 	if (bnn_store_end_run(ctx->store, ctx->run_id, status) != 0) {
 		fprintf(stderr, "bnnbench: %s: %s\n", cli->db_path, bnn_store_errmsg(ctx->store));
 		rc = -1;
+		/* Its end goes with the kept results: 'failed', as storing did. */
+		if (strcmp(status, "interrupted"))
+			status = "failed";
+		if (bnn_spool_end_run(ctx->spool, status) == 0 && bnn_spool_file(ctx->spool))
+			fprintf(stderr, "bnnbench: %s: the run's end ('%s') is kept in %s too\n",
+				cli->db_path, status, bnn_spool_file(ctx->spool));
 	}
 	bnn_store_set_busy(ctx->store, was);
 	return rc;
@@ -1394,7 +1418,7 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 				      .machine_record = cli->machine.record_json };
 		/* A run starts even while another process holds the database
 		 * for a while (a merge): it waits as long as for its last results. */
-		bnn_store_set_busy(store, STORE_FINAL_BUSY_MS);
+		bnn_store_set_busy(store, final_busy_ms());
 		if (bnn_store_begin_run(store, &mi, &bi, &ri, &ctx.run_id) != 0) {
 			fprintf(stderr, "bnnbench: %s: %s\n", cli->db_path, bnn_store_errmsg(store));
 			status = EXIT_IO;
@@ -1480,8 +1504,6 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 		/* One set of inputs and one reference for the kernels and the peers. */
 		bnn_kernel_group_t groups[3] = {
 			{ bnn_kernels, bnn_kernel_count, "kernel", NULL, NULL },
-			{ bnn_peers, bnn_peer_count, "peer", bnn_bind_caller_release,
-			  bnn_bind_caller_restore },
 		};
 		size_t ngroups = cli->no_peers ? 1 : 2;
 		if (test_mutants())
@@ -1509,7 +1531,8 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 			long online = sysconf(_SC_NPROCESSORS_ONLN);
 			bnn_probe_opts_t po = { .min_time_s = cli->probe_time,
 						.threads = cli->threads > 1 ? cli->threads :
-							   online > 1 ? (int)online : 1 };
+							   online > 1 ? (int)online : 1,
+						.stop = &bnn_interrupted };
 			bnn_bind_caller_release();
 			p0 = speed_row(ctx.probe, ctx.nprobe, cli->threads, row, sizeof(row));
 			if (!isnan(p0) && bnn_probe_run(&po, endp, BNN_PROBE_MAX_RESULTS, &nend) == 0)
@@ -1554,9 +1577,15 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 	       ctx.count[BNN_PASS], ctx.count[BNN_FAIL], ctx.count[BNN_SKIP],
 	       ctx.count[BNN_MISTRUSTED], bnn_interrupted ? "; interrupted" : "",
 	       store ? "" : "; nothing stored");
-	if (store)
-		printf("%s run %" PRId64 " in %s\n", ctx.io_error ? "stored (in part) as" :
-		       "stored as", ctx.run_id, cli->db_path);
+	/* Stored in part: how much, against the summary's count (what was not
+	 * stored is either lost, as the messages above say, or in the spool
+	 * file that the next run on the database stores). */
+	if (store && ctx.io_error)
+		printf("stored (in part) as run %" PRId64 " in %s: %zu of %zu results stored\n",
+		       ctx.run_id, cli->db_path, ctx.stored,
+		       ctx.count[0] + ctx.count[1] + ctx.count[2] + ctx.count[3]);
+	else if (store)
+		printf("stored as run %" PRId64 " in %s\n", ctx.run_id, cli->db_path);
 	status = bnn_interrupted ? EXIT_INTERRUPTED :
 		 ctx.io_error ? EXIT_IO :
 		 ctx.count[BNN_FAIL] ? EXIT_FAILED : 0;

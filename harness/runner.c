@@ -30,8 +30,10 @@ volatile sig_atomic_t bnn_interrupted;
 /*
  * The first SIGINT or SIGTERM asks the run to stop at the next step (the
  * results so far stored, the run ended 'interrupted'); a second one stops
- * the process at once, even inside a long step (a large problem's golden
- * reference takes tens of seconds): the default action, re-raised. The
+ * the process at once, even inside a long step that cannot be cut (a
+ * convolution's golden reference, one kernel run; a GEMM's or a network's
+ * reference stops within a piece, see ref_parallel): the default action,
+ * re-raised. The
  * run's liveness lock goes with the process, so the next open of the
  * database marks it 'interrupted'.
  */
@@ -82,38 +84,56 @@ static void data_free(problem_data_t *pd)
 	bnn_weights_free(&pd->wts);
 }
 
-/* One slice [b0, b1) of a reference computation split by ref_parallel. */
+/* A reference computation split by ref_parallel: [0, n) in pieces of
+ * chunk, handed out in order to whichever thread is free. */
 typedef struct {
 	void (*fn)(void *ctx, int64_t b0, int64_t b1);
 	void *ctx;
-	int64_t b0, b1;
-} ref_slice_t;
+	int64_t n, chunk;
+	int64_t next;                /* the next piece's start (atomic) */
+} ref_work_t;
 
-static void *ref_slice(void *arg)
+/* Takes pieces until none is left, or the run is interrupted. */
+static void *ref_worker(void *arg)
 {
-	ref_slice_t *sl = arg;
-	sl->fn(sl->ctx, sl->b0, sl->b1);
+	ref_work_t *w = arg;
+	while (!bnn_interrupted) {
+		int64_t b0 = __atomic_fetch_add(&w->next, w->chunk, __ATOMIC_RELAXED);
+		if (b0 >= w->n)
+			break;
+		w->fn(w->ctx, b0, b0 + w->chunk < w->n ? b0 + w->chunk : w->n);
+	}
 	return NULL;
 }
 
 /*
- * Runs fn over [0, n) split into contiguous slices over the online CPUs
- * (at most 16 threads), for references whose slices are independent: the
- * same computation, only sooner (a batch of 8 networks at 224x224 takes half
- * a minute on one core, an 8192^3 GEMM three and a half minutes). Falls back
- * to the calling thread for a slice whose thread cannot start.
+ * Runs fn over [0, n) on the online CPUs (at most 16 threads), for
+ * references whose parts are independent: the same computation, only
+ * sooner (a batch of 8 networks at 224x224 takes half a minute on one core,
+ * an 8192^3 GEMM three and a half minutes). The range is cut into pieces of
+ * about 1/128 of a thread's share but at least min_piece (for an fn whose
+ * calls have a fixed cost), and no piece is begun once the run is
+ * interrupted: a SIGINT or SIGTERM stops a reference of minutes within a
+ * piece (a fraction of a second for the largest GEMMs; one image for a
+ * network). The calling
+ * thread works too, and finishes alone when no helper can start. Returns
+ * 0, or -EINTR when interrupted (the output is then incomplete).
  */
-static void ref_parallel(int64_t n, void (*fn)(void *ctx, int64_t b0, int64_t b1), void *ctx)
+static int ref_parallel(int64_t n, int64_t min_piece,
+			void (*fn)(void *ctx, int64_t b0, int64_t b1), void *ctx)
 {
-	enum { MAX_REF_THREADS = 16 };
+	enum { MAX_REF_THREADS = 16, PIECES_PER_THREAD = 128 };
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int64_t nt = cpus < 1 ? 1 : cpus > MAX_REF_THREADS ? MAX_REF_THREADS : cpus;
 	if (nt > n)
 		nt = n;
 	if (nt < 1)
-		return;
+		return bnn_interrupted ? -EINTR : 0;
+	int64_t chunk = n / (nt * PIECES_PER_THREAD);
+	if (chunk < min_piece)
+		chunk = min_piece;
+	ref_work_t w = { fn, ctx, n, chunk > 0 ? chunk : 1, 0 };
 	pthread_t tid[MAX_REF_THREADS];
-	ref_slice_t sl[MAX_REF_THREADS];
 	int started[MAX_REF_THREADS] = { 0 };
 	/* The calling thread may be bound to one core (--bind): the helpers
 	 * may run anywhere, or they would share that core. */
@@ -124,19 +144,14 @@ static void ref_parallel(int64_t n, void (*fn)(void *ctx, int64_t b0, int64_t b1
 		CPU_SET((int)c, &all);
 	pthread_attr_init(&attr);
 	pthread_attr_setaffinity_np(&attr, sizeof(all), &all);
-	for (int64_t t = 0; t < nt; t++) {
-		sl[t] = (ref_slice_t){ fn, ctx, n * t / nt, n * (t + 1) / nt };
-		if (t > 0)
-			started[t] = pthread_create(&tid[t], &attr, ref_slice, &sl[t]) == 0;
-	}
+	for (int64_t t = 1; t < nt; t++)
+		started[t] = pthread_create(&tid[t], &attr, ref_worker, &w) == 0;
 	pthread_attr_destroy(&attr);
-	ref_slice(&sl[0]);
-	for (int64_t t = 1; t < nt; t++) {
+	ref_worker(&w);
+	for (int64_t t = 1; t < nt; t++)
 		if (started[t])
 			pthread_join(tid[t], NULL);
-		else
-			ref_slice(&sl[t]);
-	}
+	return __atomic_load_n(&w.next, __ATOMIC_RELAXED) < n ? -EINTR : 0;
 }
 
 /* The reference network on images [b0, b1) of a batch. */
@@ -162,11 +177,11 @@ static void ref_rnet_slice(void *ctx, int64_t b0, int64_t b1)
 }
 
 /* The reference network on a batch, its images split over the CPUs. */
-static void ref_reactnet_batch(const bnn_rnet_shape_t *r, const bnn_rnet_params_t *p,
-			       const float *img, float *logits)
+static int ref_reactnet_batch(const bnn_rnet_shape_t *r, const bnn_rnet_params_t *p,
+			      const float *img, float *logits)
 {
 	ref_rnet_t c = { r, p, img, logits };
-	ref_parallel(r->n, ref_rnet_slice, &c);
+	return ref_parallel(r->n, 1, ref_rnet_slice, &c);
 }
 
 /* The reference block on images [b0, b1) of a batch, with its trace. */
@@ -192,17 +207,18 @@ static void ref_rblock_slice(void *ctx, int64_t b0, int64_t b1)
 
 /* The reference block on a batch, its images split over the CPUs; the
  * trace (every buffer, per output pixel) is filled as by one call. */
-static void ref_rblock_batch(const bnn_rblock_shape_t *b, const bnn_rblock_params_t *p,
-			     const float *x, float *y, const bnn_ref_rblock_trace_t *t)
+static int ref_rblock_batch(const bnn_rblock_shape_t *b, const bnn_rblock_params_t *p,
+			    const float *x, float *y, const bnn_ref_rblock_trace_t *t)
 {
 	ref_rblock_t c = { b, p, x, y, t };
-	ref_parallel(b->n, ref_rblock_slice, &c);
+	return ref_parallel(b->n, 1, ref_rblock_slice, &c);
 }
 
-/* The reference GEMM on rows [r0, r1) of A and C. */
+/* The reference GEMM on rows [r0, r1) of A and C; sb: the signs of B,
+ * taken once for all the rows. */
 typedef struct {
 	const bnn_gemm_shape_t *g;
-	const float *a, *b;
+	const float *a, *sb;
 	float *c;
 } ref_gemm_t;
 
@@ -211,7 +227,8 @@ static void ref_gemm_slice(void *ctx, int64_t r0, int64_t r1)
 	ref_gemm_t *c = ctx;
 	bnn_gemm_shape_t part = *c->g;
 	part.m = r1 - r0;
-	bnn_ref_bgemm(&part, c->a + (size_t)(r0 * part.k), c->b, c->c + (size_t)(r0 * part.n));
+	bnn_ref_bgemm_signed_b(&part, c->a + (size_t)(r0 * part.k), c->sb,
+			       c->c + (size_t)(r0 * part.n));
 }
 
 /* The ReActNet ops: parameters, input, reference and bound. */
@@ -236,7 +253,8 @@ static int data_make_reactnet(const bnn_problem_t *p, const bnn_run_opts_t *o, b
 		} else {
 			bnn_fill_activations(rng, pd->a, pd->na);
 		}
-		ref_reactnet_batch(r, pd->params, pd->a, pd->ref);
+		if (ref_reactnet_batch(r, pd->params, pd->a, pd->ref) != 0)
+			return -EINTR;
 		bnn_rnet_bound(r, pd->ref, pd->bound);
 		return 0;
 	}
@@ -260,7 +278,10 @@ static int data_make_reactnet(const bnn_problem_t *p, const bnn_run_opts_t *o, b
 	bnn_ref_rblock_trace_t t = { .acc3 = tr, .r = tr + pix * b->c, .s = tr + 2 * pix * b->c,
 				     .u = tr + 3 * pix * b->c, .acc1 = tr + 4 * pix * b->c,
 				     .v = tr + 4 * pix * b->c + pix * b->k };
-	ref_rblock_batch(b, bp, pd->a, pd->ref, &t);
+	if (ref_rblock_batch(b, bp, pd->a, pd->ref, &t) != 0) {
+		free(tr);
+		return -EINTR;
+	}
 	int64_t ties = bnn_rblock_bound(b, bp, pd->a, &t, pd->bound);
 	free(tr);
 	return ties < 0 ? -ENOMEM : 0;
@@ -317,10 +338,16 @@ static int data_make(const bnn_problem_t *p, const bnn_run_opts_t *o, problem_da
 	case BNN_OP_GEMM:
 		{
 			/* rows of C are independent: split them over the CPUs */
-			ref_gemm_t c = { &p->d.gemm, pd->a, pd->b, pd->ref };
-			ref_parallel(p->d.gemm.m, ref_gemm_slice, &c);
+			float *sb = malloc(pd->nb * sizeof(float));
+			if (!sb)
+				return -ENOMEM;
+			for (size_t i = 0; i < pd->nb; i++)
+				sb[i] = bnn_ref_sign(pd->b[i]);
+			ref_gemm_t c = { &p->d.gemm, pd->a, sb, pd->ref };
+			int rc = ref_parallel(p->d.gemm.m, 1, ref_gemm_slice, &c);
+			free(sb);
+			return rc;
 		}
-		return 0;
 	case BNN_OP_CONV:
 		bnn_ref_bconv(s, pd->a, pd->b, pd->ref);
 		return 0;
@@ -1087,7 +1114,11 @@ int bnn_run_problem_groups(const bnn_problem_t *p, const bnn_kernel_group_t *g, 
 	int nr = o->rounds > 0 ? o->rounds : 1;
 	int rc = data_make(p, o, &pd);
 	if (rc != 0) {
-		snprintf(err, errlen, "%s: out of memory preparing '%s'", p->origin, p->canonical);
+		if (rc != -EINTR)
+			snprintf(err, errlen, "%s: out of memory preparing '%s'", p->origin,
+				 p->canonical);
+		else
+			snprintf(err, errlen, "interrupted preparing '%s'", p->canonical);
 		goto out;
 	}
 	if (o->dump_dir && (rc = dump_problem(o, p, &pd, err, errlen)) != 0)

@@ -43,6 +43,14 @@ void bnn_ref_unpack(const uint64_t *in, int64_t rows, int64_t len,
 void bnn_ref_bgemm(const bnn_gemm_shape_t *s, const float *a, const float *b, float *c);
 
 /*
+ * As bnn_ref_bgemm, with b given as its signs (sb: n x k values +-1, such as
+ * bnn_ref_sign gives), so that callers computing C a few rows at a time
+ * take the signs of b once (the copy is n x k floats).
+ */
+void bnn_ref_bgemm_signed_b(const bnn_gemm_shape_t *s, const float *a, const float *sb,
+			    float *c);
+
+/*
  * Direct 2-D real convolution (section 5): y = conv(x, w), x NHWC, w OHWI,
  * y NHWC [n][oh][ow][k]; taps outside the image read the value pad_fill.
  * Honours stride, dilation, groups and non-square kernels; s->oh/ow must be

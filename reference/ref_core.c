@@ -93,13 +93,24 @@ static void bnn_ref_signs(const float *x, int64_t n, float *out)
  */
 void bnn_ref_bgemm(const bnn_gemm_shape_t *s, const float *a, const float *b, float *c)
 {
-	float *sa = malloc((size_t)s->k * sizeof(float));
 	float *sb = malloc((size_t)(s->n * s->k) * sizeof(float));
-	if (!sa || !sb) {
+	if (!sb) {
 		fprintf(stderr, "bnn_ref_bgemm: out of memory\n");
 		abort();
 	}
 	bnn_ref_signs(b, s->n * s->k, sb);
+	bnn_ref_bgemm_signed_b(s, a, sb, c);
+	free(sb);
+}
+
+void bnn_ref_bgemm_signed_b(const bnn_gemm_shape_t *s, const float *a, const float *sb,
+			    float *c)
+{
+	float *sa = malloc((size_t)s->k * sizeof(float));
+	if (!sa) {
+		fprintf(stderr, "bnn_ref_bgemm: out of memory\n");
+		abort();
+	}
 	for (int64_t i = 0; i < s->m; i++) {
 		bnn_ref_signs(a + i * s->k, s->k, sa);
 		for (int64_t j = 0; j < s->n; j++) {
@@ -118,5 +129,4 @@ void bnn_ref_bgemm(const bnn_gemm_shape_t *s, const float *a, const float *b, fl
 		}
 	}
 	free(sa);
-	free(sb);
 }

@@ -329,6 +329,14 @@ static void file_put(bnn_spool_t *sp, const entry_t *e)
 }
 
 /* See spool.h. */
+int bnn_spool_end_run(bnn_spool_t *sp, const char *status)
+{
+	if (!sp || !sp->fst)
+		return 0;
+	return bnn_store_end_run(sp->fst, sp->run_id, status);
+}
+
+/* See spool.h. */
 int bnn_spool_flush(bnn_spool_t *sp, bnn_store_t *st, int busy_ms)
 {
 	int was, rc = 0;

@@ -73,6 +73,15 @@ int bnn_spool_put(bnn_spool_t *sp, bnn_store_t *st, int64_t run_id, int64_t prob
 int bnn_spool_flush(bnn_spool_t *sp, bnn_store_t *st, int busy_ms);
 
 /*
+ * Ends the run in the spool file too (its status and end time), when the
+ * file holds results: a run whose end could not be stored in the database
+ * (the lock outlasted it) then gets this status and end time when the next
+ * run merges the file, instead of 'interrupted'. Returns 0 (also when
+ * there is no file) or the file's store code.
+ */
+int bnn_spool_end_run(bnn_spool_t *sp, const char *status);
+
+/*
  * Keeps spooled results of run run_id of the database at db_path in its
  * spool file too (see above). Returns 0, -EINVAL or -ENOMEM.
  */

@@ -1,7 +1,10 @@
 #!/bin/sh
 # Reading stored results: an archived WAL database on a read-only file
 # system reads (export, compare, report, show all failed with "unable to
-# open database file"), and show reads a file it may not write; a database
+# open database file"), and show reads a file it may not write (without
+# the right to mount, as in an unprivileged CI: a file and folder made
+# read-only by chmod, read by a user other than root, and left
+# byte for byte as they were); a database
 # of a newer schema is refused by every reader; a damaged database is an
 # I/O failure (exit 3) for export as for show; merge names the file at
 # fault, refuses a source without a table every schema has, and a
@@ -14,7 +17,7 @@ if ! "$PY" -c 'import sqlite3' 2>/dev/null; then
 	echo "1..0 # SKIP python3 with sqlite3 is needed to plant the databases"
 	exit 0
 fi
-plan 13
+plan 19
 db="$T/r.db"
 sql() { "$PY" -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()' "$@"; }
 "$B" run --db "$db" --min-time 0.005 --no-probe --no-peers -q 'gemm m=16 n=16 k=128' \
@@ -34,6 +37,39 @@ if mount -t tmpfs -o size=8m tmpfs "$mnt" 2>/dev/null; then
 else
 	for c in export show compare report; do skip "cannot mount a tmpfs here ($c)"; done
 fi
+
+# Read-only without mount rights: chmod 444 on the file, 555 on its folder.
+# Root may write anyway, so as root the readers run as nobody (setpriv).
+ro="$T/ro"
+mkdir "$ro" "$T/rep2" && cp "$db" "$ro/r.db" && chmod 444 "$ro/r.db" && chmod 555 "$ro"
+chmod 711 "$T" && chmod 777 "$T/rep2"
+as_user=
+if [ "$(id -u)" -eq 0 ]; then
+	if command -v setpriv >/dev/null 2>&1 &&
+		setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+		as_user="setpriv --reuid=65534 --regid=65534 --clear-groups"
+	else
+		as_user=no
+	fi
+fi
+if [ "$as_user" = no ]; then
+	for c in export show compare report unchanged nothing; do
+		skip "root, and setpriv cannot drop to nobody here ($c)"
+	done
+else
+	sum0=$(cksum <"$ro/r.db")
+	for c in "export" "show" "compare 1 1" "report -o $T/rep2/rep"; do
+		$as_user "$B" $c --db "$ro/r.db" >"$T/out" 2>&1
+		rc=$?
+		ok $rc "$c reads a database in a read-only folder, itself read-only (exit $rc)"
+		[ $rc -eq 0 ] || diag "$T/out"
+	done
+	[ "$(cksum <"$ro/r.db")" = "$sum0" ]
+	ok $? "the file is unchanged, byte for byte"
+	[ "$(ls -A "$ro")" = r.db ]
+	ok $? "and nothing was added beside it ($(ls -A "$ro" | tr '\n' ' '))"
+fi
+chmod 755 "$ro" "$T"
 
 # Newer schema: every reader refuses it, naming the version.
 cp "$db" "$T/new.db"

@@ -1,11 +1,14 @@
 #!/bin/sh
 # Ctrl-C is not ignored during long phases: the peak probe stops at its
-# next measurement (it ran 5 s on), and a second Ctrl-C stops a run at once
-# even inside a golden reference of tens of seconds (the second did
-# nothing); the run is then 'interrupted' for the next open.
+# next measurement (it ran 5 s on), the first Ctrl-C stops a GEMM's golden
+# reference of tens of seconds within one of its pieces (it ran to the
+# end), and a second Ctrl-C stops a run at once even inside a step that
+# cannot be cut (a BWN conv's reference; the second did nothing); the run
+# is then 'interrupted' for the next open. (tests/interrupt_term.sh: the
+# same with SIGTERM.)
 . "${srcdir:-.}/tests/lib.sh"
 B=$BNNBENCH
-plan 5
+plan 7
 db="$T/i.db"
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
@@ -29,6 +32,23 @@ ok $? "within about one probe measurement (${took} s; the probe's rows take 10 s
 	>"$T/out2" 2>&1 &
 pid=$!
 sleep 1.5
+t0=$(now)
+kill -INT $pid
+wait $pid
+rc=$? took=$(secs "$t0" "$(now)")
+[ $rc -eq 130 ]
+ok $? "one Ctrl-C stops the run inside a GEMM's reference (exit $rc)"
+awk -v t="$took" 'BEGIN { exit !(t < 5) }'
+ok $? "within one piece of it (${took} s; 16 rows, about 0.1 s on an idle core)"
+"$B" show --db "$db" 2 2>&1 | head -n 1 | grep -q interrupted
+ok $? "and the run is 'interrupted'"
+
+# A step that cannot be cut: a BWN conv's reference, single-threaded, many
+# seconds; the first Ctrl-C waits for it, the second does not.
+"$B" run --db "$db" --no-probe --check-only --no-peers \
+	'bwn n=1 h=56 w=56 c=128 k=128 kh=3 pad=1' >"$T/out3" 2>&1 &
+pid=$!
+sleep 1.5
 kill -INT $pid
 sleep 0.5
 t0=$(now)
@@ -36,9 +56,7 @@ kill -INT $pid
 wait $pid
 rc=$? took=$(secs "$t0" "$(now)")
 [ $rc -eq 130 ]
-ok $? "a second Ctrl-C stops the run inside the reference (exit $rc)"
+ok $? "a second Ctrl-C stops the run inside a step that cannot be cut (exit $rc)"
 awk -v t="$took" 'BEGIN { exit !(t < 3) }'
 ok $? "at once (${took} s)"
-"$B" show --db "$db" 2 2>&1 | head -n 1 | grep -q interrupted
-ok $? "and the run is 'interrupted' for the next open"
 finish

@@ -1,0 +1,81 @@
+#!/bin/sh
+# SIGTERM (what kill, timeout, a CI runner or a service manager sends)
+# stops a run as promptly as Ctrl-C during its long phases: inside a golden
+# reference of tens of seconds (a 4096^3 GEMM; one SIGTERM ran it to the
+# end, 40 s) and during the peak probe at the end of a run. The run exits
+# non-zero (130), is stored 'interrupted', and keeps the results it
+# finished before.
+. "${srcdir:-.}/tests/lib.sh"
+B=$BNNBENCH
+PY=${PYTHON3:-python3}
+command -v "$PY" >/dev/null 2>&1 || PY=python3
+if ! "$PY" -c 'import sqlite3' 2>/dev/null; then
+	echo "1..0 # SKIP python3 with sqlite3 is needed to read the database"
+	exit 0
+fi
+plan 10
+db="$T/t.db"
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+q() { "$PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1], timeout=5).execute(sys.argv[2]).fetchone()[0])' "$@"; }
+# wait_for DB SQL N: until SQL's count reaches N (60 s at most).
+wait_for() {
+	i=0
+	while [ $i -lt 600 ]; do
+		c=$(q "$1" "$2" 2>/dev/null)
+		[ -n "$c" ] && [ "$c" -ge "$3" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# (1) Two small problems, then a reference of tens of seconds; SIGTERM
+# once the small ones are stored.
+k=bgemm_xor_popc__generic
+"$B" run --db "$db" --no-probe --no-peers --check-only --max-mem 2G --kernel "$k" \
+	'gemm m=16 n=16 k=64' 'gemm m=32 n=8 k=65' 'gemm m=4096 n=4096 k=4096' >"$T/out1" 2>&1 &
+pid=$!
+wait_for "$db" "SELECT count(*) FROM result WHERE run_id = 1" 2
+sleep 1
+t0=$(now)
+kill -TERM $pid
+wait $pid
+rc=$? took=$(secs "$t0" "$(now)")
+diag "$T/out1"
+[ $rc -eq 130 ]
+ok $? "SIGTERM inside a GEMM's reference ends the run with 130 (exit $rc)"
+awk -v t="$took" 'BEGIN { exit !(t < 5) }'
+ok $? "within seconds (${took} s; the reference takes tens)"
+[ "$(q "$db" "SELECT status FROM run WHERE id = 1")" = interrupted ]
+ok $? "the run is stored 'interrupted'"
+[ "$(q "$db" "SELECT count(*) FROM result WHERE run_id = 1 AND status = 'PASS'")" = 2 ]
+ok $? "and keeps the 2 results finished before"
+grep -q "^summary: 2 PASS, 0 FAIL, .*; interrupted" "$T/out1"
+ok $? "its summary counts them and says interrupted"
+
+# (2) The probe at the end of a run (its rows take about 10 s): SIGTERM
+# once the problem's result is stored.
+"$B" run --db "$db" --probe-time 0.3 --no-peers --min-time 0.01 --kernel "$k" \
+	'gemm m=16 n=16 k=128' >"$T/out2" 2>&1 &
+pid=$!
+wait_for "$db" "SELECT count(*) FROM result WHERE run_id = 2 AND kind = 'kernel'" 1
+sleep 0.5
+t0=$(now)
+kill -TERM $pid
+wait $pid
+rc=$? took=$(secs "$t0" "$(now)")
+diag "$T/out2"
+[ $rc -eq 130 ]
+ok $? "SIGTERM during the probe at the end ends the run with 130 (exit $rc)"
+awk -v t="$took" 'BEGIN { exit !(t < 3) }'
+ok $? "within about one probe measurement (${took} s)"
+! grep -q "probe again at the end" "$T/out2"
+ok $? "the end probe did not finish"
+[ "$(q "$db" "SELECT status FROM run WHERE id = 2")" = interrupted ]
+ok $? "the run is stored 'interrupted'"
+n=$(q "$db" "SELECT count(*) FROM result WHERE run_id = 2 AND kind = 'kernel'")
+p=$(q "$db" "SELECT count(*) FROM result WHERE run_id = 2 AND kind = 'probe'")
+[ "$n" = 1 ] && [ "$p" -ge 1 ]
+ok $? "and keeps its kernel result ($n) and the start probe's rows ($p)"
+finish
