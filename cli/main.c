@@ -1504,6 +1504,8 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 		/* One set of inputs and one reference for the kernels and the peers. */
 		bnn_kernel_group_t groups[3] = {
 			{ bnn_kernels, bnn_kernel_count, "kernel", NULL, NULL },
+			{ bnn_peers, bnn_peer_count, "peer", bnn_bind_caller_release,
+			  bnn_bind_caller_restore },
 		};
 		size_t ngroups = cli->no_peers ? 1 : 2;
 		if (test_mutants())
