@@ -258,11 +258,11 @@ PYEOF
 ok $? "--baseline other: that machine's column first, the baseline, and the first machine at 2.00x of it"
 expect_fail 2 "--baseline nosuch: no run given is of that machine" "a --baseline of no machine given" -- \
 	"$B" report --db "$T/fleet.db" --baseline nosuch -o "$T/rep10"
-ver=$("$PY" -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT version FROM run LIMIT 1").fetchone()[0])' "$T/fleet.db")
-"$B" report --db "$T/fleet.db" --build "${ver%% *}" -o "$T/rep11" >/dev/null 2>&1 &&
+ver=$("$PY" -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT version FROM build LIMIT 1").fetchone()[0])' "$T/fleet.db")
+[ -n "$ver" ] && "$B" report --db "$T/fleet.db" --build "${ver%% *}" -o "$T/rep11" >/dev/null 2>&1 &&
 	grep -q '<p>4 runs of 2 machines' "$T/rep11/index.html" &&
 	! "$B" report --db "$T/fleet.db" --build no-such-build -o "$T/rep12" >/dev/null 2>&1
-ok $? "--build keeps the runs of that version prefix and refuses one that matches nothing"
+ok $? "--build keeps the runs of that version prefix ($ver) and refuses one that matches nothing"
 "$B" report --db "$db" -o "$T/rep7" 1 2 >/dev/null 2>&1 &&
 	[ "$(grep -c '^[0-9]' "$T/rep7/roofline.dat")" -eq "$all" ] && [ "$(grep -c '^[0-9]' "$T/rep7/speedup.dat")" -eq "$(peerbars "$db")" ]
 ok $? "report of two runs named on the command line draws both"
