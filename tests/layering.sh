@@ -16,8 +16,10 @@
 plan 5
 top=${srcdir:-.}
 
-# The files: git's list in a checkout, the unpacked tree in a tarball.
-if git -C "$top" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+# The files: git's list when the top is a checkout's top, else the unpacked
+# tree (a tarball, also one unpacked inside a checkout, as distcheck does).
+gtop=$(git -C "$top" rev-parse --show-toplevel 2>/dev/null)
+if [ -n "$gtop" ] && [ "$(cd "$gtop" && pwd -P)" = "$(cd "$top" && pwd -P)" ]; then
 	git -C "$top" ls-files --cached --others --exclude-standard >"$T/files"
 else
 	( cd "$top" && find . -type f | sed 's|^\./||' | sort ) >"$T/files"
