@@ -18,25 +18,7 @@ q() { "$PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1], timeout=5
 
 # The lock is taken once the run has stored a result and held until the
 # test says so (at most 60 s).
-"$PY" - "$db" "$T/locked" "$T/release" <<'PYEOF' &
-import sqlite3, sys, time, os
-db, marker, release = sys.argv[1:4]
-t0 = time.time()
-while time.time() - t0 < 60:
-    try:
-        c = sqlite3.connect(db, timeout=10, isolation_level=None)
-        if c.execute("SELECT count(*) FROM result").fetchone()[0] >= 1:
-            c.execute("BEGIN IMMEDIATE")
-            open(marker, "w").close()
-            while not os.path.exists(release) and time.time() - t0 < 60:
-                time.sleep(0.02)
-            c.execute("COMMIT")
-            break
-        c.close()
-    except sqlite3.Error:
-        pass
-    time.sleep(0.02)
-PYEOF
+"$PY" "${srcdir:-.}/tests/hold_lock.py" "$db" "$T/locked" "$T/release" &
 holder=$!
 BNNBENCH_BUSY_MS=0 "$B" run --suite conformance --min-time 0.001 --no-probe --no-peers -q \
 	--db "$db" >"$T/out1" 2>"$T/err1" &

@@ -27,25 +27,7 @@ summed() { sed -n 's/^summary: \([0-9]*\) PASS, \([0-9]*\) FAIL, \([0-9]*\) SKIP
 # (1) The lock is taken once the run has stored a result, and held 6 s:
 # longer than the 5 s that stopped a run before; results that wait more than
 # BNNBENCH_BUSY_MS are kept and stored after.
-"$PY" - "$db" "$T/locked" <<'PYEOF' &
-import sqlite3, sys, time, os
-db, marker = sys.argv[1:3]
-t0 = time.time()
-while time.time() - t0 < 60:
-    try:
-        c = sqlite3.connect(db, timeout=10, isolation_level=None)
-        n = c.execute("SELECT count(*) FROM result").fetchone()[0]
-        if n >= 1:
-            c.execute("BEGIN IMMEDIATE")
-            open(marker, "w").close()
-            time.sleep(6)
-            c.execute("COMMIT")
-            break
-        c.close()
-    except sqlite3.Error:
-        pass
-    time.sleep(0.02)
-PYEOF
+"$PY" "${srcdir:-.}/tests/hold_lock.py" "$db" "$T/locked" 6 &
 holder=$!
 BNNBENCH_BUSY_MS=200 "$B" run --suite conformance --min-time 0.001 --no-probe --no-peers -q \
 	--db "$db" >"$T/out1" 2>"$T/err1"
