@@ -146,7 +146,8 @@ static void direct_rows(void *vst, int64_t i0, int64_t i1, int tid)
 {
 	conv_state_t *st = vst;
 	const bnn_direct_t *dp = &st->dp;
-	const bnn_conv_shape_t *s = &st->base->s;
+	const bnn_conv_state_t *b = st->base;
+	const bnn_conv_shape_t *s = &b->s;
 	const int64_t nrows = s->n * s->oh, P = st->bc->p, qw = 8 * st->bc->q;
 	const bnn_avx2_bc_fn fn = st->bc->fn[s->stride - 1];
 	const int32_t ktot = (int32_t)(st->base->taps * s->c);
@@ -160,9 +161,9 @@ static void direct_rows(void *vst, int64_t i0, int64_t i1, int tid)
 		for (int64_t ox = 0; ox < s->ow; ox += P)
 			fn(xr + ox * s->stride, dp->toff, dp->wt + oc0, dp->kpad, dp->steps, ktot,
 			   orow + ox * s->k + oc0, s->k, s->ow - ox, oc1 - oc0);
-		if (dp->corr)
-			bnn_pad_correct_row(orow, s->ow, s->k, dp->ycls[oy], dp->xcls, dp->corr, dp->ncx,
-					    dp->kpad, oc0, oc1);
+		if (b->corr)
+			bnn_pad_correct_row(orow, s->ow, s->k, b->ycls[oy], b->xcls, b->corr, b->ncx,
+					    s->k, oc0, oc1);
 	}
 }
 

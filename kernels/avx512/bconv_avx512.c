@@ -195,7 +195,8 @@ static void direct_rows(void *vst, int64_t i0, int64_t i1, int tid)
 {
 	conv_state_t *st = vst;
 	const bnn_direct_t *dp = &st->dp;
-	const bnn_conv_shape_t *s = &st->base->s;
+	const bnn_conv_state_t *b = st->base;
+	const bnn_conv_shape_t *s = &b->s;
 	const int64_t nrows = s->n * s->oh, P = st->bc->p, qw = 16 * st->bc->q;
 	const bnn_a512_bc_fn fn = st->bc->fn[s->stride - 1];
 	const int32_t ktot = (int32_t)(st->base->taps * s->c);
@@ -209,9 +210,9 @@ static void direct_rows(void *vst, int64_t i0, int64_t i1, int tid)
 		for (int64_t ox = 0; ox < s->ow; ox += P)
 			fn(xr + ox * s->stride, dp->toff, dp->wt + oc0, dp->kpad, dp->steps, ktot,
 			   orow + ox * s->k + oc0, s->k, s->ow - ox, oc1 - oc0, 0);
-		if (dp->corr)
-			bnn_pad_correct_row(orow, s->ow, s->k, dp->ycls[oy], dp->xcls, dp->corr, dp->ncx,
-					    dp->kpad, oc0, oc1);
+		if (b->corr)
+			bnn_pad_correct_row(orow, s->ow, s->k, b->ycls[oy], b->xcls, b->corr, b->ncx,
+					    s->k, oc0, oc1);
 	}
 }
 
@@ -234,7 +235,7 @@ int BNN_A512(bnn_bconv_prepare)(const bnn_op_desc_t *d, const bnn_inputs_t *in, 
 	}
 	bnn_conv_state_t *b = st->base;
 	b->pack_shift = BNN_A512(bnn_pack_rsign);   /* ReActNet's RSign, fused */
-	/* kh, kw <= 64: the pad correction's tap masks (bnn_direct_setup) */
+	/* kh, kw <= 64: the template prepared the pad correction's classes */
 	if (d->conv.groups == 1 && (d->conv.stride == 1 || d->conv.stride == 2) &&
 	    d->conv.kh <= 64 && d->conv.kw <= 64) {
 		rc = direct_prepare(st);

@@ -6,8 +6,8 @@
  * step per (tap, word of channels); toff[step] is a step's offset from a
  * pixel. Output channels are padded to kpad, whole blocks of the ISA's
  * broadcast tile (q vectors of lanes channels each). The zero-padding
- * correction is by classes (pad_class.h). Plain C, included by the ISA
- * folders.
+ * correction is the template's, by classes (bnn_conv_state_t's ycls, xcls
+ * and corr, pad_class.h). Plain C, included by the ISA folders.
  */
 #ifndef BNN_DIRECT_H
 #define BNN_DIRECT_H
@@ -27,18 +27,11 @@ typedef struct {
 	uint32_t *x;                /* packed image, +64 words of slack */
 	uint32_t *wt;               /* [steps][kpad] */
 	int32_t *toff;              /* [steps] */
-	int32_t *wsumt;             /* [taps][kpad]: weight sums per tap */
-	/* Zero padding: output (oy, ox) took sum(w) from every tap in the +1
-	 * border. Its taps there depend only on the row class ycls[oy] and the
-	 * column class xcls[ox] (0: inside); corr[(yc * ncx + xc)][kpad] is
-	 * their weight sum, subtracted once per border output. */
-	int32_t *ycls, *xcls, *corr;
-	int64_t ncx;
 } bnn_direct_t;
 
-/* The layout of b's shape for a tile of q vectors of lanes channels, the
- * filters transposed from b->wbits and the correction's classes. Returns 0
- * or -ENOMEM (bnn_direct_free frees what was set). */
+/* The layout of b's shape for a tile of q vectors of lanes channels and the
+ * filters transposed from b->wbits. Returns 0 or -ENOMEM (bnn_direct_free
+ * frees what was set). */
 static inline int bnn_direct_setup(bnn_direct_t *dp, const bnn_conv_state_t *b, int64_t lanes,
 				   int64_t q)
 {
@@ -55,8 +48,7 @@ static inline int bnn_direct_setup(bnn_direct_t *dp, const bnn_conv_state_t *b, 
 	dp->x = calloc((size_t)(s->n * dp->imgdw + 64), sizeof(uint32_t));
 	dp->wt = calloc((size_t)(dp->steps * dp->kpad), sizeof(uint32_t));
 	dp->toff = malloc((size_t)dp->steps * sizeof(int32_t));
-	dp->wsumt = calloc((size_t)(b->taps * dp->kpad), sizeof(int32_t));
-	if (!dp->x || !dp->wt || !dp->toff || !dp->wsumt)
+	if (!dp->x || !dp->wt || !dp->toff)
 		return -ENOMEM;
 	for (int64_t ky = 0; ky < s->kh; ky++)
 		for (int64_t kx = 0; kx < s->kw; kx++)
@@ -69,10 +61,8 @@ static inline int bnn_direct_setup(bnn_direct_t *dp, const bnn_conv_state_t *b, 
 			for (int64_t w = 0; w < dp->dpp; w++)
 				dp->wt[(t * dp->dpp + w) * dp->kpad + o] =
 					(uint32_t)(wr[w / 2] >> (32 * (w % 2)));
-			dp->wsumt[t * dp->kpad + o] = b->wsum[o * b->taps + t];
 		}
-	return bnn_pad_class_prepare(s, dp->wsumt, dp->kpad, &dp->ycls, &dp->xcls, &dp->corr,
-				     &dp->ncx);
+	return 0;
 }
 
 static inline void bnn_direct_free(bnn_direct_t *dp)
@@ -80,10 +70,6 @@ static inline void bnn_direct_free(bnn_direct_t *dp)
 	free(dp->x);
 	free(dp->wt);
 	free(dp->toff);
-	free(dp->wsumt);
-	free(dp->ycls);
-	free(dp->xcls);
-	free(dp->corr);
 }
 
 #endif
