@@ -20,6 +20,7 @@
 #include "bnn_cupti.h"
 #include "info.h"
 #include "dbtools.h"
+#include "help.h"
 #include "junit.h"
 #include "localpeak.h"
 #include "machine.h"
@@ -40,155 +41,36 @@
 #define EXIT_IO 3          /* the database or a dump failed mid-run */
 #define EXIT_INTERRUPTED 130
 
-#define DEFAULT_SEED 20161008u   /* fixed, so runs are comparable */
-#define DEFAULT_DB "results/bnnbench.db"
+#define DEFAULT_SEED BNN_DEFAULT_SEED   /* fixed, so runs are comparable */
+#define DEFAULT_DB BNN_DBT_DEFAULT_DB
 /* How long a result waits for a locked database before it is spooled, and
  * how long the end of a run waits to store the spooled ones. */
 #define STORE_RESULT_BUSY_MS 10000
 #define STORE_FINAL_BUSY_MS 300000
 
-/*
- * The help text: one string per command, printed by `bnnbench COMMAND --help`
- * (the database commands keep theirs beside their code). doc/bnnbench.1
- * documents the same commands and options; tests/manpage.sh fails when the
- * two disagree.
- */
-static const char usage_commands[] =
-	"usage: bnnbench [run] [--suite NAME|PATH]... [DESCRIPTOR]... [options]\n"
-	"       bnnbench probe [--threads N] [--bind|--no-bind] [--probe-time SEC] [--db PATH]\n"
-	"       bnnbench list\n"
-	"       bnnbench selftest [--suite NAME|PATH]... [DESCRIPTOR]... [--seed N]\n"
-	"       bnnbench show [--db PATH] [RUN_ID]\n"
-	"       bnnbench info [--json] [--events LIST] [--gpu-metrics LIST]\n"
-	"       bnnbench compare [--db PATH] [--threshold F] [--strict] [--any-machine] [--csv|--json]\n"
-	"                        [--junit FILE] BASE NEW\n"
-	"       bnnbench report [--db PATH] -o DIR [RUN...]\n"
-	"       bnnbench export [--db PATH] --format csv|json|junit [-o FILE] [RUN...]\n"
-	"       bnnbench merge SOURCE.db... -o DEST.db\n"
-	"       bnnbench ab --base OLD [--new NEW] [--pairs N] [run options] SUITE|DESCRIPTOR...\n"
-	"       (compare, report, export, merge and ab take their options after the command;\n"
-	"       `bnnbench COMMAND --help` lists a command's options)\n"
-	"\n";
-
-static const char help_run[] =
-	"run: checks every kernel this machine can run against the golden reference\n"
-	"on each problem, times it, and stores the results in SQLite.\n"
-	"  -s, --suite NAME|PATH  a suite: a built-in name (see `bnnbench list`) or a file\n"
-	"  DESCRIPTOR             one problem, e.g. 'gemm m=64 n=64 k=129'\n"
-	"      --db PATH          results database (default " DEFAULT_DB ")\n"
-	"      --no-db            store nothing\n"
-	"      --junit FILE       also write the results as JUnit XML to FILE at the end\n"
-	"                         (a test case per problem and kernel or peer; FAIL and\n"
-	"                         MISTRUSTED fail, SKIP is skipped; with or without --db)\n"
-	"      --seed N           input seed (default " "20161008" ")\n"
-	"      --check-only       check, do not time\n"
-	"      --kernel PATTERN   only kernels whose name matches (shell pattern)\n"
-	"      --dump DIR         write inputs, reference and outputs as .npy files\n"
-	"      --dump-blocks      with --dump: also every stage of the network kernels\n"
-	"      --input FILE.npy   images (float32 N x 3 x H x W) for the reactnet problems\n"
-	"      --weights FILE     trained ReActNet-A weights (.safetensors of the official\n"
-	"                         PyTorch state_dict) for the reactnet and rblock problems\n"
-	"      --min-time SEC     time each kernel at least this long (default 0.2)\n"
-	"      --min-reps N       and at least N samples (default 5)\n"
-	"      --max-reps N       but at most N samples (default 10000); a sample of a\n"
-	"                         kernel under 20 us is the mean of several runs\n"
-	"      --warmup N         untimed repetitions first (default 2, in each round)\n"
-	"      --shard I/N        run only problems I, I+N, I+2N, ... of the suite (1-based;\n"
-	"                         for splitting a suite over N machines; merge joins them)\n"
-	"      --rounds N         time every kernel and peer in N rounds, in an order\n"
-	"                         shuffled per round; --min-time is split over them\n"
-	"                         (default 3)\n"
-	"  -t, --threads N        worker threads for the kernels (default 1)\n"
-	"      --bind, --no-bind  bind threads to cores with hwloc (default: on when\n"
-	"                         built with hwloc)\n"
-	"      --no-probe         do not measure the peaks first (no efficiencies)\n"
-	"      --probe-time SEC   time per probe row (default 0.2)\n"
-	"      --no-peers         do not time the peer libraries (OpenBLAS, oneDNN)\n"
-	"      --max-mem SIZE     refuse problems needing more (default: half the RAM);\n"
-	"                         SIZE takes K, M, G, T suffixes (powers of 1024)\n"
-	"      --events LIST      PAPI events counted after timing, comma separated\n"
-	"                         (default " BNN_COUNTERS_DEFAULT ");\n"
-	"                         'none' or --no-counters: no counters\n"
-	"      --gpu-metrics LIST CUPTI metrics of the GPU kernels, read after timing,\n"
-	"                         comma separated (default " BNN_CUPTI_METRICS_DEFAULT ");\n"
-	"                         'none': kernel records only\n"
-	"  -q, --quiet            print only failures and the summary\n"
-	"  -v, --verbose          a line for every SKIP too (default: one per reason at\n"
-	"                         the end)\n";
-
-static const char help_probe[] =
-	"usage: bnnbench probe [--threads N] [--bind|--no-bind] [--probe-time SEC]\n"
-	"                      [--db PATH|--no-db] [-q]\n"
-	"Measures the machine's peaks (XOR-popcount per ISA and method, FP32 FMA,\n"
-	"STREAM triad; on a CUDA build also the GPU's) on one thread and on all,\n"
-	"prints them and stores them as a run of their own.\n"
-	"  -t, --threads N        threads of the all-threads rows (default: every\n"
-	"                         online CPU)\n"
-	"      --bind, --no-bind  bind threads to cores with hwloc\n"
-	"      --probe-time SEC   time per probe row (default 0.2)\n"
-	"      --db PATH          results database (default " DEFAULT_DB ")\n"
-	"      --no-db            store nothing\n"
-	"  -q, --quiet            print only the summary\n";
-
-static const char help_list[] =
-	"usage: bnnbench list\n"
-	"Prints the built-in suites with their problem counts, the detected CPU ISA,\n"
-	"and the kernel table with whether each kernel runs here. No options.\n";
-
-static const char help_selftest[] =
-	"usage: bnnbench selftest [--suite NAME|PATH]... [DESCRIPTOR]... [--seed N]\n"
-	"Proves the checker can fail: runs the conformance suite (or the problems\n"
-	"given) check-only on the real kernels, which must all pass, then on each\n"
-	"deliberately wrong kernel, each of which must fail somewhere. Stores nothing.\n"
-	"  -s, --suite NAME|PATH  a suite instead of conformance\n"
-	"      --seed N           input seed (default " "20161008" ")\n";
-
-static const char help_show[] =
-	"usage: bnnbench show [--db PATH] [RUN_ID]\n"
-	"Prints one stored run (the latest without RUN_ID): a header line, then one\n"
-	"line per result with its status, median, interval, TOPS and efficiency.\n"
-	"      --db PATH          results database (default " DEFAULT_DB ")\n";
-
-static const char help_info[] =
-	"usage: bnnbench info [--json] [--events LIST|--no-counters] [--gpu-metrics LIST]\n"
-	"Prints the machine record, the build and library versions, the GPU, each\n"
-	"counter event with whether it can be counted here (and why not), and the\n"
-	"kernels and peers this machine can run. Needs no database.\n"
-	"      --json             one JSON object, for scripts\n"
-	"      --events LIST      the PAPI events to probe (default: a run's)\n"
-	"      --no-counters      the same as --events none\n"
-	"      --gpu-metrics LIST the CUPTI metrics to probe (default: a run's)\n";
-
-static const char usage_tail[] =
-	"\n"
-	"  -h, --help             this text (`bnnbench COMMAND --help`: that command's)\n"
-	"  -V, --version          the version and the license\n"
-	"\n"
-	"TOPS count 2 operations per binary MAC (the vendor convention).\n"
-	"Exit status: 0 all passed (or skipped), 1 something FAILED, 2 bad input,\n"
-	"3 database or I/O error, 130 interrupted. See bnnbench(1) and doc/.\n";
-
-/* Prints the help of cmd ("run" for the whole usage) to f. */
+/* Prints the help of cmd to f: `bnnbench --help` (whole) every command's
+ * usage and run's options, else that command's (cli/help.c). */
 static void print_help(FILE *f, const char *cmd, int whole)
 {
-	if (whole) {
-		fputs(usage_commands, f);
-		fputs(help_run, f);
-	} else if (!strcmp(cmd, "probe")) {
-		fputs(help_probe, f);
-	} else if (!strcmp(cmd, "list")) {
-		fputs(help_list, f);
-	} else if (!strcmp(cmd, "selftest")) {
-		fputs(help_selftest, f);
-	} else if (!strcmp(cmd, "show")) {
-		fputs(help_show, f);
-	} else if (!strcmp(cmd, "info")) {
-		fputs(help_info, f);
-	} else {
-		fputs("usage: bnnbench [run] [--suite NAME|PATH]... [DESCRIPTOR]... [options]\n", f);
-		fputs(help_run, f);
-	}
-	fputs(usage_tail, f);
+	const bnn_help_cmd_t *c = bnn_help_find(cmd);
+	if (whole || !c)
+		bnn_help_print_all(f);
+	else
+		bnn_help_print(f, c);
+}
+
+/* cmd's help as one string (freed by the caller), for the commands over
+ * stored results, which print it themselves. */
+static char *help_string(const char *cmd)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	bnn_help_print(f, bnn_help_find(cmd));
+	fclose(f);
+	return buf;
 }
 
 typedef struct {
@@ -1783,7 +1665,7 @@ enum { O_JUNIT = 350 };
  * report and ab (reports/); each is called with argv[0] its own name. */
 static const struct {
 	const char *name;
-	int (*run)(int argc, char **argv);
+	int (*run)(int argc, char **argv, const char *usage);
 } db_commands[] = {
 	{ "compare", bnn_cmd_compare }, { "report", bnn_cmd_report },
 	{ "export", bnn_cmd_export },   { "merge", bnn_cmd_merge },
@@ -1836,8 +1718,12 @@ int main(int argc, char **argv)
 	/* Commands over stored results parse their own options (dbtools.h,
 	 * reports.h). */
 	for (size_t i = 0; argc > 1 && i < sizeof db_commands / sizeof db_commands[0]; i++)
-		if (!strcmp(argv[1], db_commands[i].name))
-			return db_commands[i].run(argc - 1, argv + 1);
+		if (!strcmp(argv[1], db_commands[i].name)) {
+			char *usage = help_string(db_commands[i].name);
+			int rc = db_commands[i].run(argc - 1, argv + 1, usage);
+			free(usage);
+			return rc;
+		}
 	int c, want_help = 0;
 	while ((c = getopt_long(argc, argv, "s:t:qvhV", longopts, NULL)) != -1) {
 		char *end;

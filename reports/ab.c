@@ -34,7 +34,6 @@
 #include "reports.h"
 #include "stats.h"
 
-#define DEFAULT_DB "results/bnnbench.db"
 #define AB_MAX_PAIRS 64
 #define AB_MAX_ARGS 256
 
@@ -46,18 +45,6 @@ typedef struct {
 	int regressed_status;
 } ab_row_t;
 
-static const char usage[] =
-	"usage: bnnbench ab --base PATH [--new PATH] [--pairs N] [--threshold F] [--alpha P]\n"
-	"                   [--statistic median|min] [--db PATH] [--keep DIR] [run options]\n"
-	"                   SUITE|DESCRIPTOR...\n"
-	"Runs the builds PATH (base, A) and --new (default: this program, B) alternately in\n"
-	"ABBA order, N pairs (default 16), each run a fresh `bnnbench run` process on the\n"
-	"same seed, and gives a paired verdict per (problem, kernel). Run options (such as\n"
-	"--min-time, --threads, --no-probe, --kernel, --seed) are passed to every run.\n"
-	"--statistic: what of each run is paired: its fastest sample (min, default: on a\n"
-	"shared machine interference only ever adds time, so it is the steadier) or its\n"
-	"median (median of its round medians).\n"
-	"Exit status 1 when anything REGRESSED.\n";
 
 /* This program's own path, for --new's default. */
 static int self_path(char *buf, size_t len)
@@ -128,8 +115,10 @@ static int executable(const char *path)
 }
 
 /* See reports.h. */
-int bnn_cmd_ab(int argc, char **argv)
+int bnn_cmd_ab(int argc, char **argv, const char *usage)
 {
+	if (!usage)
+		usage = "";   /* called by another command, not the user */
 	enum { O_BASE = 300, O_NEW, O_PAIRS, O_THR, O_ALPHA, O_DB, O_KEEP, O_STAT };
 	static const struct option longopts[] = {
 		{ "base", required_argument, 0, O_BASE },
@@ -143,7 +132,7 @@ int bnn_cmd_ab(int argc, char **argv)
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 }
 	};
-	const char *base = NULL, *db = DEFAULT_DB, *keep = NULL;
+	const char *base = NULL, *db = BNN_DBT_DEFAULT_DB, *keep = NULL;
 	char newexe[4096], dir[4096], path[4200], logp[4200];
 	char *pass[AB_MAX_ARGS];
 	int npass = 0, pairs = 16, status = BNN_DBT_USAGE, c;
@@ -323,14 +312,14 @@ int bnn_cmd_ab(int argc, char **argv)
 			}
 		margv[m] = NULL;
 		/* The default database lives in ./results, as for run. */
-		if (!strcmp(db, DEFAULT_DB))
+		if (!strcmp(db, BNN_DBT_DEFAULT_DB))
 			mkdir("results", 0777);
 		/* merge's per-file lines would bury the table: kept out of stdout. */
 		fflush(stdout);
 		int saved = dup(STDOUT_FILENO), devnull = open("/dev/null", O_WRONLY);
 		if (saved >= 0 && devnull >= 0)
 			dup2(devnull, STDOUT_FILENO);
-		int mrc = bnn_cmd_merge(m, margv);
+		int mrc = bnn_cmd_merge(m, margv, NULL);
 		fflush(stdout);
 		if (saved >= 0 && devnull >= 0)
 			dup2(saved, STDOUT_FILENO);

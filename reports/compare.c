@@ -16,7 +16,6 @@
 #include "reports.h"
 #include "stats.h"
 
-#define DEFAULT_DB "results/bnnbench.db"
 #define MIN_TEST_SAMPLES 4    /* LNT: the U test needs 4 samples a side */
 #define BOOT_SEED 0x626e6e62636d70ull
 
@@ -51,19 +50,6 @@ typedef struct {
 	char note[200];
 } row_t;
 
-static const char usage[] =
-	"usage: bnnbench compare [--db PATH] [--threshold F] [--alpha P] [--bootstrap N]\n"
-	"                        [--any-machine] [--strict] [--all] [--csv|--json]\n"
-	"                        [--junit FILE] BASE NEW\n"
-	"BASE, NEW: a run id, latest, latest~N (in --db), a database file (its latest\n"
-	"run) or FILE:RUN. Exit status 1 when anything REGRESSED (with --strict, also\n"
-	"when anything is NOISY), or when NEW has no results or did not end 'passed'.\n"
-	"The table leaves out pairs timed on neither side (SKIP to SKIP, say) unless\n"
-	"they regressed, improved or failed; --all lists them (CSV and JSON list every pair).\n"
-	"--junit FILE: also every pair as a JUnit test case: REGRESSED, MISSING and a new\n"
-	"FAIL or MISTRUSTED fail, NOISY is skipped (fails with --strict), a pair NEW did\n"
-	"not time (SKIP) is skipped, the rest pass; a NEW run unfit for a gate adds a\n"
-	"failing case.\n";
 
 /* Whether a result is a timed measurement we can compare. */
 static int comparable_kind(const bnn_dbt_result_t *r)
@@ -581,8 +567,10 @@ out:
 
 /* See reports.h: 1 when a pair REGRESSED or NEW is unfit (new_run_unfit),
  * 2 bad input or other machines, 3 I/O. */
-int bnn_cmd_compare(int argc, char **argv)
+int bnn_cmd_compare(int argc, char **argv, const char *usage)
 {
+	if (!usage)
+		usage = "";   /* called by another command, not the user */
 	static const struct option longopts[] = {
 		{ "db", required_argument, 0, 'd' },
 		{ "threshold", required_argument, 0, 't' },
@@ -598,7 +586,7 @@ int bnn_cmd_compare(int argc, char **argv)
 		{ 0, 0, 0, 0 }
 	};
 	cmp_opts_t o = { .threshold = 0.05, .alpha = 0.05, .iters = 2000 };
-	const char *db = DEFAULT_DB, *junit = NULL;
+	const char *db = BNN_DBT_DEFAULT_DB, *junit = NULL;
 	bnn_dbt_run_t rb = { 0 }, rn = { 0 };
 	row_t *rows = NULL;
 	size_t nrows = 0, count[V_COUNT] = { 0 };

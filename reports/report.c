@@ -26,18 +26,8 @@
 #include "reports.h"
 #include "desc.h"
 
-#define DEFAULT_DB "results/bnnbench.db"
 #define MAX_COLS 64
 
-static const char usage[] =
-	"usage: bnnbench report [--db PATH] [--suite S] [--machine M] [--build B]\n"
-	"                       [--baseline M] -o DIR [RUN...]\n"
-	"RUN: a run id, latest, latest~N, a database file or FILE:RUN; without RUN,\n"
-	"every run of --db. --suite, --machine (fingerprint prefix or host) and --build\n"
-	"(version prefix) keep the runs that match. --baseline M: the machine (fingerprint\n"
-	"prefix or host) the others are compared with on the machines page (default: the\n"
-	"first machine of the runs given). Writes DIR/index.html and, per plot, NAME.gp,\n"
-	"NAME.dat, NAME.svg.\n";
 
 
 typedef struct {
@@ -2194,8 +2184,10 @@ static const char css[] =
 	"border:1px solid #ddd}.warn{color:#b00}code{font-size:90%}";
 
 /* See reports.h: 3 also when a plot could not be drawn (the page says which). */
-int bnn_cmd_report(int argc, char **argv)
+int bnn_cmd_report(int argc, char **argv, const char *usage)
 {
+	if (!usage)
+		usage = "";   /* called by another command, not the user */
 	static const struct option longopts[] = {
 		{ "db", required_argument, 0, 'd' },
 		{ "output", required_argument, 0, 'o' },
@@ -2206,7 +2198,7 @@ int bnn_cmd_report(int argc, char **argv)
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 }
 	};
-	const char *db = DEFAULT_DB, *fsuite = NULL, *fmachine = NULL, *fbuild = NULL;
+	const char *db = BNN_DBT_DEFAULT_DB, *fsuite = NULL, *fmachine = NULL, *fbuild = NULL;
 	const char *baseline = NULL;
 	report_t rp = { 0 };
 	int status = BNN_DBT_USAGE, c;

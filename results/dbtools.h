@@ -23,6 +23,10 @@
 #include <sqlite3.h>
 #include <jansson.h>
 
+/* The results database when --db is not given, relative to the current
+ * directory. */
+#define BNN_DBT_DEFAULT_DB "results/bnnbench.db"
+
 #define BNN_DBT_OK 0
 #define BNN_DBT_REGRESSED 1
 #define BNN_DBT_USAGE 2
@@ -81,9 +85,10 @@ typedef struct {
 } bnn_dbt_run_t;
 
 /* The commands of results/ (export.c, merge.c); compare, report and ab are
- * reports/ (reports.h). */
-int bnn_cmd_export(int argc, char **argv);
-int bnn_cmd_merge(int argc, char **argv);
+ * reports/ (reports.h). usage: the command's help, printed for --help and
+ * after a usage error (NULL: none). */
+int bnn_cmd_export(int argc, char **argv, const char *usage);
+int bnn_cmd_merge(int argc, char **argv, const char *usage);
 
 /*
  * Merges the nsrc databases srcs into dest (created when missing), as

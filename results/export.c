@@ -18,16 +18,7 @@
 #include "junit.h"
 #include "stats.h"
 
-#define DEFAULT_DB "results/bnnbench.db"
 
-static const char usage[] =
-	"usage: bnnbench export [--db PATH] [--format csv|json|junit] [--kind LIST] [-o FILE]\n"
-	"                       [RUN...]\n"
-	"RUN: a run id, latest (the default), latest~N, a database file or FILE:RUN.\n"
-	"csv: every result of every run given; json: one run in Google Benchmark's format;\n"
-	"junit: every run given as JUnit XML for CI dashboards (a test case per result).\n"
-	"--kind: the kinds of result to write, of kernel, peer and probe (default: all; a\n"
-	"probe is no JSON benchmark or JUnit test case but the JSON context's probes).\n";
 
 /* The kinds --kind keeps: bits of kind_bit(). */
 enum { K_KERNEL = 1, K_PEER = 2, K_PROBE = 4, K_ALL = 7 };
@@ -427,8 +418,10 @@ static json_t *json_run(const bnn_dbt_run_t *r)
 }
 
 /* See dbtools.h. Every run is read before the output file is opened. */
-int bnn_cmd_export(int argc, char **argv)
+int bnn_cmd_export(int argc, char **argv, const char *usage)
 {
+	if (!usage)
+		usage = "";   /* called by another command, not the user */
 	static const struct option longopts[] = {
 		{ "db", required_argument, 0, 'd' },
 		{ "format", required_argument, 0, 'f' },
@@ -437,7 +430,7 @@ int bnn_cmd_export(int argc, char **argv)
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 }
 	};
-	const char *db = DEFAULT_DB, *format = "csv", *out_path = NULL;
+	const char *db = BNN_DBT_DEFAULT_DB, *format = "csv", *out_path = NULL;
 	FILE *f = stdout;
 	int status = BNN_DBT_USAGE, c;
 

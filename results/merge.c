@@ -82,10 +82,6 @@ typedef struct {
 	int nowned;
 } plan_t;
 
-static const char usage[] =
-	"usage: bnnbench merge SOURCE.db... -o DEST.db\n"
-	"Copies every machine, build, problem, run, result, sample and counter of the\n"
-	"sources into DEST (created when missing); rows already there are not added again.\n";
 
 typedef struct {
 	char **name;
@@ -852,8 +848,10 @@ out:
 }
 
 /* See dbtools.h. */
-int bnn_cmd_merge(int argc, char **argv)
+int bnn_cmd_merge(int argc, char **argv, const char *usage)
 {
+	if (!usage)
+		usage = "";   /* called by another command, not the user */
 	static const struct option longopts[] = {
 		{ "output", required_argument, 0, 'o' },
 		{ "help", no_argument, 0, 'h' },

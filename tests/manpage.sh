@@ -1,77 +1,103 @@
 #!/bin/sh
-# The man page and the program's help agree: every command of
-# `bnnbench --help` has an entry in bnnbench(1) and the reverse; every option
-# a `bnnbench COMMAND --help` shows is documented in the command's entry or
-# under OPTIONS, and every option the man page documents is one some --help
-# shows. Also the man page's facts that drift: the schema version and the
-# built-in suites with their problem counts.
+# The command line's documentation has one source, cli/help.c's table: the
+# program prints --help from it and cli/mkman builds the man page and
+# doc/commands.md's option tables from it. Checked here:
+# - every COMMAND --help works and names its command;
+# - the options each command's parser accepts (its getopt tables in the
+#   source) are exactly those its --help documents, long and short;
+# - doc/commands.md's generated part is what cli/mkman --markdown prints now;
+# - the built man page renders without troff warnings (but "cannot adjust
+#   line" of the long default lists) and documents every
+#   option, and its facts that drift (schema version, suites) are right.
 . "${srcdir:-.}/tests/lib.sh"
-plan 5
-man="${srcdir:-.}/doc/bnnbench.1"
-
-# The man page as plain text: \- is -, font escapes dropped.
-sed 's/\\-/-/g; s/\\f[BIRP]//g; s/\\(aq/'"'"'/g' "$man" >"$T/man"
-# Section NAME of the man page (from .SH NAME to the next .SH).
-section() { awk -v s="$1" '/^\.SH / { on = ($0 == ".SH " s); next } on' "$T/man"; }
-section COMMANDS >"$T/commands"
-section OPTIONS >"$T/options"
-# The entry of command $1 in COMMANDS (from ".TP/.B cmd" to the next .TP).
-entry() {
-	awk -v c="$1" '/^\.TP$/ { tp = 1; on = 0; next }
-		tp { tp = 0; if ($0 == ".B " c) on = 1 } on' "$T/commands"
-}
-# Long and short options in a text: --name and -x (alone, not inside a word).
-options() {
-	sed 's/\([^-a-zA-Z0-9]\)\(-[a-zA-Z]\)\([], |]\)/\1\2\n\3/g' "$1" |
-		grep -oE '(^|[^-a-zA-Z0-9_.])(--[a-z][a-z0-9-]*|-[a-zA-Z])($|[^-a-zA-Z0-9_])' |
-		grep -oE -- '--[a-z][a-z0-9-]*|-[a-zA-Z]' | sort -u
-}
+plan 7
+src="${srcdir:-.}"
+top="${BNNBENCH%/*}"
+mkman="$top/cli/mkman"
+man="$top/doc/bnnbench.1"
 
 "$BNNBENCH" --help >"$T/help" 2>&1
-sed -n 's/^\(usage:\)\{0,1\} *bnnbench \[\{0,1\}\([a-z]*\).*/\2/p' "$T/help" | sort -u >"$T/help.cmds"
-awk '/^\.TP$/ { tp = 1; next } tp { tp = 0; if ($1 == ".B") print $2 }' "$T/commands" |
-	grep -vx help | sort -u >"$T/man.cmds"
-if cmp -s "$T/help.cmds" "$T/man.cmds"; then
-	ok 0 "the same commands in --help and bnnbench(1): $(tr '\n' ' ' <"$T/help.cmds")"
-else
-	ok 1 "the same commands in --help and bnnbench(1)"
-	diff "$T/help.cmds" "$T/man.cmds" | diag
-fi
-
-missing=0
-: >"$T/all.help.opts"
-for c in $(cat "$T/help.cmds"); do
-	"$BNNBENCH" "$c" --help >"$T/h.$c" 2>&1 || { echo "# $c --help failed"; missing=$((missing + 1)); }
-	options "$T/h.$c" >"$T/o.$c"
-	cat "$T/o.$c" >>"$T/all.help.opts"
-	{ entry "$c"; cat "$T/options"; } >"$T/doc.$c"
-	options "$T/doc.$c" >"$T/d.$c"
-	for o in $(cat "$T/o.$c"); do
-		if ! grep -qx -- "$o" "$T/d.$c"; then
-			echo "# bnnbench $c --help shows $o, which bnnbench(1) does not document for $c"
-			missing=$((missing + 1))
-		fi
-	done
-done
-options "$T/help" >>"$T/all.help.opts"
-sort -u -o "$T/all.help.opts" "$T/all.help.opts"
-[ "$missing" -eq 0 ]
-ok $? "every option of every COMMAND --help is in bnnbench(1) ($missing missing)"
-
-# The reverse: what the man page documents (SYNOPSIS, COMMANDS, OPTIONS),
-# leaving out configure's switches (--with-X, --without-X).
-{ section SYNOPSIS; cat "$T/commands" "$T/options"; } >"$T/documented"
-extra=0
-for o in $(options "$T/documented" | grep -v -- '^--with'); do
-	if ! grep -qx -- "$o" "$T/all.help.opts"; then
-		echo "# bnnbench(1) documents $o, which no --help shows"
-		extra=$((extra + 1))
+sed -n 's/^\(usage:\)\{0,1\} *bnnbench \[\{0,1\}\([a-z]*\).*/\2/p' "$T/help" >"$T/cmds"
+bad=0
+for c in $(cat "$T/cmds"); do
+	if ! "$BNNBENCH" "$c" --help >"$T/h.$c" 2>&1 || ! head -n 1 "$T/h.$c" | grep -q "^usage: bnnbench \[\{0,1\}$c"; then
+		echo "# bnnbench $c --help failed or does not start with its usage"
+		bad=$((bad + 1))
 	fi
 done
-[ "$extra" -eq 0 ]
-ok $? "every option bnnbench(1) documents is shown by some --help ($extra extra)"
+[ "$bad" -eq 0 ] && [ "$(wc -l <"$T/cmds")" -eq 11 ]
+ok $? "every command's --help works: $(tr '\n' ' ' <"$T/cmds")"
 
-steps=$(ls "${srcdir:-.}"/results/schema*.sql | wc -l)
+# The options a --help documents: the option column (lines that start with
+# two to six spaces and a dash), up to the two spaces before the text.
+help_opts() {
+	awk '/^  -|^      -/ { sub(/^ +/, ""); i = index($0, "  "); print (i ? substr($0, 1, i - 1) : $0) }' "$1" |
+		grep -oE -- '(^|[ ,])--?[a-zA-Z][a-z0-9-]*' | sed 's/^[ ,]*//' | sort -u
+}
+# The options a parser accepts: the names of its `struct option` table and
+# the letters of its getopt_long short string (a : is an argument, + a mode).
+parser_opts() {
+	awk '/struct option longopts\[\]/ { on = 1; next } on { print } /\{ 0, 0, 0, 0 \}/ { on = 0 }' "$1" |
+		grep -oE '\{ "[a-z0-9-]+"' | sed 's/{ "\(.*\)"/--\1/'
+	sed -n 's/.*getopt_long(argc, argv, "\([^"]*\)".*/\1/p' "$1" | tr -d ':+' | fold -w1 |
+		sed 's/^/-/'
+}
+bad=0
+check_parser() {  # file command...
+	f=$1
+	shift
+	parser_opts "$src/$f" | sort -u >"$T/p"
+	: >"$T/d"
+	for c in "$@"; do help_opts "$T/h.$c" >>"$T/d"; done
+	sort -u -o "$T/d" "$T/d"
+	if ! cmp -s "$T/p" "$T/d"; then
+		echo "# $f accepts (<) or $* --help documents (>) only:"
+		diff "$T/p" "$T/d" | grep '^[<>]' | sed 's/^/#   /'
+		bad=$((bad + 1))
+	fi
+}
+check_parser cli/main.c run probe list selftest show info
+check_parser reports/compare.c compare
+check_parser reports/report.c report
+check_parser reports/ab.c ab
+check_parser results/export.c export
+check_parser results/merge.c merge
+[ "$bad" -eq 0 ]
+ok $? "each command's parser accepts exactly the options its --help documents"
+
+sed -n '/^<!-- generated by cli\/mkman --markdown: begin -->$/,/^<!-- generated by cli\/mkman --markdown: end -->$/p' \
+	"$src/doc/commands.md" | sed '1d;$d' >"$T/md"
+"$mkman" --markdown >"$T/md.now"
+if cmp -s "$T/md" "$T/md.now"; then
+	ok 0 "doc/commands.md's generated part is cli/mkman --markdown's"
+else
+	ok 1 "doc/commands.md's generated part is cli/mkman --markdown's (replace it with that output)"
+	diff "$T/md" "$T/md.now" | head -n 20 | diag
+fi
+
+if command -v groff >/dev/null 2>&1; then
+	groff -man -z -Tutf8 -ww -Wbreak "$man" >"$T/groff" 2>&1
+	[ ! -s "$T/groff" ]
+	ok $? "bnnbench(1) renders without troff warnings"
+	diag <"$T/groff"
+else
+	skip "bnnbench(1) renders without troff warnings" "no groff"
+fi
+
+# The man page as plain text: \- is -, font escapes dropped.
+sed 's/\\-/-/g; s/\\f[BIRP]//g; s/\\(aq/'"'"'/g; s/\\~/ /g; s/\\://g' "$man" >"$T/man"
+section() { awk -v s="$1" '/^\.SH / { on = ($0 == ".SH " s); next } on' "$T/man"; }
+missing=0
+for c in $(cat "$T/cmds"); do
+	for o in $(help_opts "$T/h.$c"); do
+		grep -q -- "$o\([^a-z0-9-]\|$\)" "$T/man" ||
+			{ echo "# bnnbench(1) lacks $o of $c"; missing=$((missing + 1)); }
+	done
+done
+[ "$missing" -eq 0 ]
+ok $? "bnnbench(1) documents every option of every command ($missing missing)"
+
+steps=$(ls "$src"/results/schema*.sql | wc -l)
 grep -q "schema version $steps)" "$T/man"
 ok $? "bnnbench(1) gives the schema version, $steps (one per results/schema*.sql step)"
 
