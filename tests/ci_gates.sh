@@ -5,12 +5,7 @@
 # or is stored (it ran nothing, stored a 'passed' run and exited 0).
 . "${srcdir:-.}/tests/lib.sh"
 B=$BNNBENCH
-PY=${PYTHON3:-python3}
-command -v "$PY" >/dev/null 2>&1 || PY=python3
-if ! "$PY" -c 'import sqlite3' 2>/dev/null; then
-	echo "1..0 # SKIP python3 with sqlite3 is needed to plant run states"
-	exit 0
-fi
+need_python_sqlite "to plant run states"
 plan 8
 db="$T/cmp.db"
 sql() { "$PY" -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("PRAGMA foreign_keys=ON"); c.executescript(sys.argv[2]); c.commit()' "$db" "$1"; }

@@ -11,12 +11,7 @@
 # --max-mem that is no size (nan, 16777217T) is refused.
 . "${srcdir:-.}/tests/lib.sh"
 B=$BNNBENCH
-PY=${PYTHON3:-python3}
-command -v "$PY" >/dev/null 2>&1 || PY=python3
-if ! "$PY" -c 'import sqlite3' 2>/dev/null; then
-	echo "1..0 # SKIP python3 with sqlite3 is needed to plant the databases"
-	exit 0
-fi
+need_python_sqlite "to plant the databases"
 plan 19
 db="$T/r.db"
 sql() { "$PY" -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()' "$@"; }

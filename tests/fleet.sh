@@ -5,12 +5,7 @@
 # shard's run and whose JUnit export counts every result once.
 . "${srcdir:-.}/tests/lib.sh"
 B=$BNNBENCH
-PY=${PYTHON3:-python3}
-command -v "$PY" >/dev/null 2>&1 || PY=python3
-if ! "$PY" -c 'import sqlite3' 2>/dev/null; then
-	echo "1..0 # SKIP python3 with sqlite3 is needed to read the shards"
-	exit 0   # the TAP driver takes "1..0 # SKIP" as the skip; 77 would be an ERROR
-fi
+need_python_sqlite "to read the shards"
 plan 8
 cat >"$T/small.suite" <<'EOF'
 # Seven small problems of five ops: three shards of 3, 2 and 2.

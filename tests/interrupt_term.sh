@@ -7,17 +7,11 @@
 # finished before.
 . "${srcdir:-.}/tests/lib.sh"
 B=$BNNBENCH
-PY=${PYTHON3:-python3}
-command -v "$PY" >/dev/null 2>&1 || PY=python3
-if ! "$PY" -c 'import sqlite3' 2>/dev/null; then
-	echo "1..0 # SKIP python3 with sqlite3 is needed to read the database"
-	exit 0
-fi
+need_python_sqlite "to read the database"
 plan 10
 db="$T/t.db"
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
-q() { "$PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1], timeout=5).execute(sys.argv[2]).fetchone()[0])' "$@"; }
 # wait_for DB SQL N: until SQL's count reaches N (60 s at most).
 wait_for() {
 	i=0

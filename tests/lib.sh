@@ -78,3 +78,27 @@ junit_check() {
 	[ "${JUNIT_CASES:-0}" = 1 ] && set -- --cases "$@"
 	"$jpy" "$jdir/junit_check.py" "$@"
 }
+
+# need_python_sqlite WHY: sets PY to a python3 that has sqlite3, or ends
+# the test as skipped: "python3 with sqlite3 is needed WHY". (The TAP
+# driver takes "1..0 # SKIP" as the skip; exit 77 would be an ERROR.)
+need_python_sqlite() {
+	PY=${PYTHON3:-python3}
+	command -v "$PY" >/dev/null 2>&1 || PY=python3
+	if ! "$PY" -c 'import sqlite3' 2>/dev/null; then
+		echo "1..0 # SKIP python3 with sqlite3 is needed $1"
+		exit 0
+	fi
+}
+
+# q DB SQL: the first column of SQL's first row in database DB (waiting up
+# to 5 s for a lock). Needs PY (need_python_sqlite).
+q() {
+	"$PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1], timeout=5).execute(sys.argv[2]).fetchone()[0])' "$@"
+}
+
+# summed OUTPUT: how many results the summary line of a run's OUTPUT counts.
+summed() {
+	sed -n 's/^summary: \([0-9]*\) PASS, \([0-9]*\) FAIL, \([0-9]*\) SKIP, \([0-9]*\) MISTRUSTED.*/\1 \2 \3 \4/p' "$1" |
+		awk '{ print $1 + $2 + $3 + $4 }'
+}

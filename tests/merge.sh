@@ -5,12 +5,7 @@
 # faithfully are refused before anything is written; sources are untouched.
 . "${srcdir:-.}/tests/lib.sh"
 B=$BNNBENCH
-PY=${PYTHON3:-python3}
-command -v "$PY" >/dev/null 2>&1 || PY=python3
-if ! "$PY" -c 'import sqlite3' 2>/dev/null; then
-	echo "1..0 # SKIP python3 with sqlite3 is needed to read the merged databases"
-	exit 0   # the TAP driver takes "1..0 # SKIP" as the skip; 77 would be an ERROR
-fi
+need_python_sqlite "to read the merged databases"
 plan 28
 a="$T/a.db" b="$T/b.db" c="$T/c.db" fleet="$T/fleet.db"
 

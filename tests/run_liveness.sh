@@ -8,14 +8,8 @@
 # (a reused pid) does not keep a dead run 'running'.
 . "${srcdir:-.}/tests/lib.sh"
 B=$BNNBENCH
-PY=${PYTHON3:-python3}
-command -v "$PY" >/dev/null 2>&1 || PY=python3
-if ! "$PY" -c 'import sqlite3' 2>/dev/null; then
-	echo "1..0 # SKIP python3 with sqlite3 is needed to read the databases"
-	exit 0
-fi
+need_python_sqlite "to read the databases"
 plan 8
-q() { "$PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$@"; }
 a="$T/a.db" fleet="$T/fleet.db"
 # wait_results DB N: until the run of DB has N results (30 s at most).
 wait_results() {

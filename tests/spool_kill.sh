@@ -5,16 +5,10 @@
 # stores them. A run that stored everything leaves no spool file.
 . "${srcdir:-.}/tests/lib.sh"
 B=$BNNBENCH
-PY=${PYTHON3:-python3}
-command -v "$PY" >/dev/null 2>&1 || PY=python3
-if ! "$PY" -c 'import sqlite3' 2>/dev/null; then
-	echo "1..0 # SKIP python3 with sqlite3 is needed to hold the database's lock"
-	exit 0
-fi
+need_python_sqlite "to hold the database's lock"
 plan 9
 db="$T/kill.db"
 spool="$db-spool-1"
-q() { "$PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1], timeout=5).execute(sys.argv[2]).fetchone()[0])' "$@"; }
 
 # The lock is taken once the run has stored a result and held until the
 # test says so (at most 60 s).

@@ -7,22 +7,14 @@
 # run whose process is gone is never left 'running'.
 . "${srcdir:-.}/tests/lib.sh"
 B=$BNNBENCH
-PY=${PYTHON3:-python3}
-command -v "$PY" >/dev/null 2>&1 || PY=python3
-if ! "$PY" -c 'import sqlite3' 2>/dev/null; then
-	echo "1..0 # SKIP python3 with sqlite3 is needed to hold the database's lock"
-	exit 0
-fi
+need_python_sqlite "to hold the database's lock"
 plan 15
 db="$T/live.db"
 
 # stored DB RUN: results stored for run RUN; counted DB RUN: the results the
 # run's summary line counted; status DB RUN: the run's status.
-q() { "$PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$@"; }
 stored() { q "$1" "SELECT count(*) FROM result WHERE run_id = $2"; }
 status() { q "$1" "SELECT status FROM run WHERE id = $2"; }
-summed() { sed -n 's/^summary: \([0-9]*\) PASS, \([0-9]*\) FAIL, \([0-9]*\) SKIP, \([0-9]*\) MISTRUSTED.*/\1 \2 \3 \4/p' "$1" |
-	awk '{ print $1 + $2 + $3 + $4 }'; }
 
 # (1) The lock is taken once the run has stored a result, and held 6 s:
 # longer than the 5 s that stopped a run before; results that wait more than

@@ -16,7 +16,6 @@ if ! "$PY" -c 'import json, sqlite3, struct; struct.pack("<e", 1.0)' 2>/dev/null
 	exit 0
 fi
 plan 10
-q() { "$PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$@"; }
 
 # gen OUT [TENSOR ELEMENT VALUE]: every tensor of the official ReActNet-A
 # state_dict in F16 (values k/128, k = -254..254 in a cycle; running_var
