@@ -21,41 +21,11 @@ plan 10
 # state_dict in F16 (values k/128, k = -254..254 in a cycle; running_var
 # positive), one element replaced by VALUE when asked.
 gen() {
-	"$PY" - "$@" <<'PYEOF'
-import json, struct, sys
-OUT = [32, 64, 128, 128, 256, 256, 512, 512, 512, 512, 512, 512, 1024, 1024]
-t = [("feature.0.conv1.weight", (32, 3, 3, 3))]
-def bn(m, c):
-    for f in ("weight", "bias", "running_mean", "running_var"):
-        t.append(("%s.%s" % (m, f), (c,)))
-    t.append((m + ".num_batches_tracked", ()))
-def bconv(m, o, i, k):
-    t.append((m + ".weights", (o * i * k * k, 1)))
-def bias(m, c):
-    t.append((m + ".bias", (1, c, 1, 1)))
-bn("feature.0.bn1", 32)
-for i in range(1, 14):
-    c, k, f = OUT[i - 1], OUT[i], "feature.%d" % i
-    bias(f + ".move11", c)
-    bconv(f + ".binary_3x3", c, c, 3)
-    bn(f + ".bn1", c)
-    bias(f + ".move12", c)
-    t.append((f + ".prelu1.weight", (c,)))
-    bias(f + ".move13", c)
-    bias(f + ".move21", c)
-    if k == c:
-        bconv(f + ".binary_pw", c, c, 1)
-        bn(f + ".bn2", c)
-    else:
-        bconv(f + ".binary_pw_down1", c, c, 1)
-        bconv(f + ".binary_pw_down2", c, c, 1)
-        bn(f + ".bn2_1", c)
-        bn(f + ".bn2_2", c)
-    bias(f + ".move22", k)
-    t.append((f + ".prelu2.weight", (k,)))
-    bias(f + ".move23", k)
-t.append(("fc.weight", (1000, 1024)))
-t.append(("fc.bias", (1000,)))
+	BNN_TESTS="${srcdir:-.}/tests" PYTHONDONTWRITEBYTECODE=1 "$PY" - "$@" <<'PYEOF'
+import json, os, struct, sys
+sys.path.insert(0, os.environ["BNN_TESTS"])
+from safetensors_gen import tensors   # the state_dict's names and shapes
+t = [(name, shape) for name, shape, _ in tensors()]
 f16 = lambda v: struct.pack("<e", v)
 cyc = b"".join(f16(((j * 37) % 509 - 254) / 128.0) for j in range(509))
 pos = b"".join(f16(abs(((j * 37) % 509 - 254) / 128.0) + 0.5) for j in range(509))
