@@ -4,7 +4,7 @@
 # in NCHW, the per-block table and the network summary are printed, and bad
 # descriptors and inputs get a message naming where, with exit status 2.
 . "${srcdir:-.}/tests/lib.sh"
-plan 27
+plan 28
 B=$BNNBENCH
 PY=${PYTHON3:-python3}
 for py in "$PY" /usr/bin/python3 python3; do
@@ -41,7 +41,33 @@ assert b13.shape == (3, 1024, 1, 1), b13.shape
 " 2>"$T/err"
 	ok $? "numpy: the fed images, logits [3][1000] (same image, same logits), stage shapes NCHW"
 	diag "$T/err"
+	# At 128x128 the blocks whose input of one image is 512 KiB or more
+	# (1 to 4) run image by image from one image's buffers; each stage of
+	# the batch is still dumped per image, and every kernel gives the bits
+	# the generic one gives.
+	"$PY" -c "
+import numpy as np
+np.save('$T/img128.npy', np.random.default_rng(8).uniform(-1, 1, (2, 3, 128, 128)).astype(np.float32))
+"
+	"$B" run --no-db --check-only --input "$T/img128.npy" --dump "$T/d128" --dump-blocks \
+		'reactnet n=3 h=128' >"$T/out" 2>&1 &&
+	"$PY" -c "
+import glob, numpy as np
+d = '$T/d128/reactnet_a_n3_128x128/'
+stages = ['stem'] + ['block%02d' % i for i in range(1, 14)]
+kernels = sorted(f[len(d):-len('.stem.npy')] for f in glob.glob(d + '*.stem.npy'))
+assert 'reactnet_a_xor_popc__generic' in kernels, kernels
+for s in stages:
+    g = np.load(d + 'reactnet_a_xor_popc__generic.' + s + '.npy')
+    assert (g[2] == g[0]).all() and (g[1] != g[0]).any(), s + ': image by image'
+    for k in kernels:
+        assert (np.load(d + k + '.' + s + '.npy') == g).all(), k + ' ' + s
+print(len(kernels))
+" >"$T/n128" 2>"$T/err"
+	ok $? "numpy: 128x128 batch of 3, every stage per image, $(cat "$T/n128") kernels' stages bit for bit the generic one's"
+	diag "$T/err"
 else
+	skip "numpy is not installed"
 	skip "numpy is not installed"
 	skip "numpy is not installed"
 fi

@@ -208,13 +208,12 @@ void bnn_rnet_release(void *state)
 	bnn_rnet_state_t *st = state;
 	if (!st)
 		return;
-	for (int i = 0; i < BNN_RNET_BLOCKS; i++) {
-		for (int64_t j = 0; st->block[i] && j < st->nsplit[i]; j++)
-			bnn_rblock_release(st->block[i][j]);
-		free(st->block[i]);
-	}
-	for (int i = 0; i <= BNN_RNET_BLOCKS; i++)
+	for (int i = 0; i < BNN_RNET_BLOCKS; i++)
+		bnn_rblock_release(st->block[i]);
+	for (int i = 0; i <= BNN_RNET_BLOCKS; i++) {
 		free(st->act[i]);
+		free(st->whole[i]);
+	}
 	free(st->acc3);
 	free(st->acc1);
 	free(st->u);
@@ -228,10 +227,18 @@ void bnn_rnet_release(void *state)
 }
 
 /* A block's input of one image from this many bytes on runs image by image
- * at batch > 1 (ReActNet-A at 224: blocks 1 to 6). */
+ * at batch > 1 (ReActNet-A at 224: blocks 1 to 6), from one image's
+ * buffers. */
 #define BNN_SPLIT_BYTES (512 * 1024)
 
-/* Block i of r as one of its nsplit states runs it: one image when split. */
+/* Images act[i] holds: one when block i runs image by image (the stem's
+ * and the leading blocks' outputs but the last), else the batch. */
+static int64_t act_images(const bnn_rnet_state_t *st, int i)
+{
+	return i < st->nlead ? 1 : st->r.n;
+}
+
+/* Block i of r as its state runs it: one image when split. */
 static bnn_rblock_shape_t split_block(const bnn_rnet_shape_t *r, int i, int64_t nsplit)
 {
 	bnn_rblock_shape_t b = bnn_rnet_block(r, i);
@@ -264,7 +271,7 @@ int bnn_rnet_prepare_with(const bnn_rnet_loops_t *loops, const char *conv_kernel
 	st->stem_rows = malloc((size_t)(st->stem_nbuf * stem_row_floats(r->w)) * sizeof(float));
 	st->fc_wt = malloc((size_t)(fc_chunks * BNN_HEAD_FC_OUT * BNN_RNET_FC_IN) * sizeof(float));
 	st->pooled = malloc((size_t)(r->n * BNN_RNET_FC_IN) * sizeof(float));
-	st->act[0] = malloc((size_t)(r->n * (r->h / 2) * (r->w / 2) * sc) * sizeof(float));
+
 	/* Which blocks run image by image: the leading ones whose input of one
 	 * image is at least BNN_SPLIT_BYTES, at batch > 1. */
 	for (int i = 0; i < BNN_RNET_BLOCKS; i++) {
@@ -274,6 +281,8 @@ int bnn_rnet_prepare_with(const bnn_rnet_loops_t *loops, const char *conv_kernel
 		st->nlead += split;
 		st->nsplit[i] = split ? r->n : 1;
 	}
+	st->act[0] = malloc((size_t)(act_images(st, 0) * (r->h / 2) * (r->w / 2) * sc) *
+			    sizeof(float));
 	/* The blocks' intermediates, one allocation each for all of them: the
 	 * largest 3x3 result, the largest band's u and 1x1 result. */
 	size_t n3 = 0, n1 = 0, nu = 0;
@@ -307,15 +316,13 @@ int bnn_rnet_prepare_with(const bnn_rnet_loops_t *loops, const char *conv_kernel
 				o < BNN_RNET_CLASSES ? p->fc_w[o * BNN_RNET_FC_IN + i] : 0.0f;
 	for (int i = 0; i < BNN_RNET_BLOCKS; i++) {
 		bnn_rblock_shape_t b = split_block(r, i, st->nsplit[i]);
-		int64_t in = b.h * b.w * b.c, outs = b.oh * b.ow * b.k;
-		st->act[i + 1] = malloc((size_t)(r->n * outs) * sizeof(float));
-		st->block[i] = calloc((size_t)st->nsplit[i], sizeof(*st->block[i]));
-		if (!st->act[i + 1] || !st->block[i])
+		int64_t outs = b.oh * b.ow * b.k;
+		st->act[i + 1] = malloc((size_t)(act_images(st, i + 1) * outs) * sizeof(float));
+		if (!st->act[i + 1])
 			goto fail;
-		for (int64_t j = 0; j < st->nsplit[i]; j++)
-			if ((rc = rblock_prepare(loops, k, &b, &p->block[i], st->act[i] + j * in,
-						 st->acc3, st->acc1, st->u, &st->block[i][j])) != 0)
-				goto fail;
+		if ((rc = rblock_prepare(loops, k, &b, &p->block[i], st->act[i], st->acc3, st->acc1,
+					 st->u, &st->block[i])) != 0)
+			goto fail;
 	}
 	*out = st;
 	return 0;
@@ -331,6 +338,7 @@ static void rnet_stem(bnn_rnet_state_t *st, int64_t n0, int64_t n1)
 {
 	int64_t rows = (n1 - n0) * (st->r.h / 2);
 	st->stem_r0 = n0 * (st->r.h / 2);
+	st->stem_nbase = st->nlead ? n0 : 0;
 	if (bnn_parallel_threads() <= st->stem_nbuf)
 		bnn_parallel_for(rows, 4, st->loops->stem_rows, st);
 	else
@@ -353,23 +361,19 @@ static void rnet_head(bnn_rnet_state_t *st, float *logits, double *ns)
 		ns[BNN_RD_T2] = now_ns() - t0 - ns[BNN_RD_T1];
 }
 
-/* Block i's states on their images (of images [n0, n1) when split), each
- * adding its parts to detail's row when profiled. */
-static int rnet_block(bnn_rnet_state_t *st, int i, int64_t n0, int64_t n1, double *detail)
+/* Block i on image j when split (its output in act[i + 1]'s place for image
+ * j: the only one, or j's of the batch after the last split block), else on
+ * the batch; adding its parts to detail's row when profiled. */
+static int rnet_block(bnn_rnet_state_t *st, int i, int64_t j, double *detail)
 {
 	bnn_rblock_shape_t b = bnn_rnet_block(&st->r, i);
 	int64_t outs = b.oh * b.ow * b.k;
-	if (st->nsplit[i] == 1)
-		n0 = 0, n1 = 1;
-	for (int64_t j = n0; j < n1; j++) {
-		bnn_rblock_state_t *bs = st->block[i][j];
-		bs->prof = detail ? detail + (i + 1) * BNN_RNET_DETAIL : NULL;
-		int rc = bnn_rblock_forward(bs, st->act[i + 1] + j * outs);
-		bs->prof = NULL;
-		if (rc != 0)
-			return rc;
-	}
-	return 0;
+	int64_t at = st->nsplit[i] > 1 && act_images(st, i + 1) > 1 ? j : 0;
+	bnn_rblock_state_t *bs = st->block[i];
+	bs->prof = detail ? detail + (i + 1) * BNN_RNET_DETAIL : NULL;
+	int rc = bnn_rblock_forward(bs, st->act[i + 1] + at * outs);
+	bs->prof = NULL;
+	return rc;
 }
 
 /* The forward pass; with ns, each stage's time (stem, blocks, head; the
@@ -391,7 +395,7 @@ static int rnet_forward(bnn_rnet_state_t *st, float *logits, double *ns, double 
 			t0 = t;
 		}
 		for (int i = 0; i < st->nlead; i++) {
-			int rc = rnet_block(st, i, j, j + 1, detail);
+			int rc = rnet_block(st, i, j, detail);
 			if (rc != 0)
 				return rc;
 			if (ns) {
@@ -402,7 +406,7 @@ static int rnet_forward(bnn_rnet_state_t *st, float *logits, double *ns, double 
 		}
 	}
 	for (int i = st->nlead; i < BNN_RNET_BLOCKS; i++) {
-		int rc = rnet_block(st, i, 0, n, detail);
+		int rc = rnet_block(st, i, 0, detail);
 		if (rc != 0)
 			return rc;
 		if (ns) {
@@ -468,7 +472,7 @@ int bnn_rnet_profile_detail(void *state, double *detail)
 	for (int i = 0; i < BNN_RNET_BLOCKS; i++) {
 		double *d = detail + (i + 1) * BNN_RNET_DETAIL, t0;
 		for (int64_t j = 0; j < st->nsplit[i]; j++) {
-			bnn_rblock_state_t *b = st->block[i][j];
+			bnn_rblock_state_t *b = st->block[i];
 			bnn_conv_state_t *c3 = conv_base(&b->conv3, b->b.c, b->b.c, 3);
 			bnn_conv_state_t *c1 = conv_base(&b->conv1[0], b->b.c, b->b.k, 1);
 			if (!c3 || !c1) {
@@ -513,7 +517,21 @@ const float *bnn_rnet_stage(void *state, int i, int64_t dims[4])
 		bnn_rblock_shape_t b = bnn_rnet_block(&st->r, i - 1);
 		dims[0] = b.n, dims[1] = b.oh, dims[2] = b.ow, dims[3] = b.k;
 	}
-	return st->act[i];
+	if (act_images(st, i) == st->r.n)
+		return st->act[i];
+	/* act[i] holds the last image only: the stem and the blocks before
+	 * stage i (all run image by image) again, keeping each image's. */
+	size_t size = (size_t)(dims[1] * dims[2] * dims[3]);
+	if (!st->whole[i] && !(st->whole[i] = malloc((size_t)st->r.n * size * sizeof(float))))
+		return NULL;
+	for (int64_t j = 0; j < st->r.n; j++) {
+		rnet_stem(st, j, j + 1);
+		for (int b = 0; b < i; b++)
+			if (rnet_block(st, b, j, NULL) != 0)
+				return NULL;
+		memcpy(st->whole[i] + j * size, st->act[i], size * sizeof(float));
+	}
+	return st->whole[i];
 }
 
 /* ---- Kernel-table glue: d and in as bnn_kernels.h describes them. ---- */

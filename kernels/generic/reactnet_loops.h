@@ -216,15 +216,19 @@ struct bnn_rnet_state {
 	float *stem_m, *stem_c;        /* BN folded */
 	float *stem_rows;              /* per thread: three padded input rows, HWC */
 	int stem_nbuf;                 /* threads that have stem rows */
-	float *act[BNN_RNET_BLOCKS + 1]; /* act[0] the stem's output, act[i+1] block i's */
-	/* Block i as nsplit[i] states: one over the whole batch, or, for the
-	 * leading blocks of large activations at batch > 1, one per image
-	 * (b.n = 1), run image by image from the stem on so that an image's
-	 * activations stay in cache from one block to the next. */
-	bnn_rblock_state_t **block[BNN_RNET_BLOCKS];
+	/* act[0] the stem's output, act[i+1] block i's: the batch's, or, when
+	 * block i + 1 runs image by image, one image's, reused image after
+	 * image so that it stays in cache (act_images in reactnet.c). */
+	float *act[BNN_RNET_BLOCKS + 1];
+	float *whole[BNN_RNET_BLOCKS + 1]; /* the batch of a one-image act, for stage() */
+	/* Block i over the whole batch, or, for the leading blocks of large
+	 * activations at batch > 1 (nsplit[i] = n), over one image (b.n = 1),
+	 * run image by image from the stem on. */
+	bnn_rblock_state_t *block[BNN_RNET_BLOCKS];
 	int64_t nsplit[BNN_RNET_BLOCKS];
 	int nlead;                     /* leading blocks run image by image */
 	int64_t stem_r0;               /* first output row of the current stem call */
+	int64_t stem_nbase;            /* image whose output goes to image 0's place */
 	int32_t *acc3, *acc1;          /* shared by the blocks (struct bnn_rblock_state) */
 	float *u;
 	float *fc_wt;                  /* [chunk][1024][BNN_HEAD_FC_OUT]: the FC's weights
@@ -277,7 +281,7 @@ static void stem_rows(void *vst, int64_t r0, int64_t r1, int tid)
 					dst[(ix + 1) * 3 + ci] = src[ix];
 			}
 		}
-		float *yrow = st->act[0] + (n * oh + oy) * ow * BNN_RNET_STEM_C;
+		float *yrow = st->act[0] + ((n - st->stem_nbase) * oh + oy) * ow * BNN_RNET_STEM_C;
 		for (int64_t ox0 = 0; ox0 < ow; ox0 += BNN_STEM_PX) {
 			int np = ow - ox0 < BNN_STEM_PX ? (int)(ow - ox0) : BNN_STEM_PX;
 			const float *in[BNN_STEM_PX];
