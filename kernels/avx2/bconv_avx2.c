@@ -32,7 +32,7 @@ typedef struct {
 	int32_t *out;
 	/* The direct path (one group, stride 1 or 2), as the AVX-512 one: the
 	 * image packed here into 32-bit words planar per row, [n][ph][dpp][pw];
-	 * the filters as [steps][kpad] columns; the broadcast tile
+	 * the filters as [nqb][steps][qw] columns (direct.h); the broadcast tile
 	 * (lut_kernel.h) with lanes along the output channels writes NHWC;
 	 * the zero-pad correction by classes (generic/pad_class.h). */
 	int direct;
@@ -159,7 +159,8 @@ static void direct_rows(void *vst, int64_t i0, int64_t i1, int tid)
 		const uint32_t *xr = dp->x + n * dp->imgdw + oy * s->stride * dp->rowdw;
 		int32_t *orow = st->out + r * s->ow * s->k;
 		for (int64_t ox = 0; ox < s->ow; ox += P)
-			fn(xr + ox * s->stride, dp->toff, dp->wt + oc0, dp->kpad, dp->steps, ktot,
+			fn(xr + ox * s->stride, dp->toff, dp->wt + qb * dp->steps * dp->qw, dp->qw,
+			   dp->steps, ktot,
 			   orow + ox * s->k + oc0, s->k, s->ow - ox, oc1 - oc0);
 		if (b->corr)
 			bnn_pad_correct_row(orow, s->ow, s->k, b->ycls[oy], b->xcls, b->corr, b->ncx,

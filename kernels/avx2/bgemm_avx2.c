@@ -319,9 +319,10 @@ typedef struct {
 	uint64_t *a, *b;
 	/* Between the short rows and the Harley-Seal rows (K of 129 bits to
 	 * under 8192): the broadcast tile of lut_kernel.h, lanes along N, A in
-	 * panels of P rows of 32-bit words ([step][row]), B by columns
-	 * ([step][column]): no horizontal sums, K padded to 32 bits instead of
-	 * a 256-bit chunk. */
+	 * panels of P rows of 32-bit words ([step][row]), B by columns in
+	 * blocks of 8Q ([block][step][column], a block contiguous: a row
+	 * stride of kpad words put every step in the same L1 sets): no
+	 * horizontal sums, K padded to 32 bits instead of a 256-bit chunk. */
 	const bnn_avx2_bc_t *bc;
 	int64_t steps, kpad, nqb, mp;
 	uint32_t *at, *bt;
@@ -352,7 +353,7 @@ static int bcast_prepare(gemm_state_t *st)
 	st->nqb = (kv + st->bc->q - 1) / st->bc->q;
 	st->kpad = st->nqb * st->bc->q * 8;
 	st->mp = (s->m + st->bc->p - 1) / st->bc->p;
-	const int64_t P = st->bc->p;
+	const int64_t P = st->bc->p, qw = 8 * st->bc->q;
 	st->at = calloc((size_t)(st->mp * P * st->steps), sizeof(uint32_t));
 	st->bt = calloc((size_t)(st->kpad * st->steps), sizeof(uint32_t));
 	st->toff = malloc((size_t)st->steps * sizeof(int32_t));
@@ -364,7 +365,8 @@ static int bcast_prepare(gemm_state_t *st)
 			st->at[(r / P * st->steps + w) * P + r % P] =
 				(uint32_t)(st->a[r * st->wpr + w / 2] >> (32 * (w % 2)));
 		for (int64_t j = 0; j < s->n; j++)
-			st->bt[w * st->kpad + j] = (uint32_t)(st->b[j * st->wpr + w / 2] >> (32 * (w % 2)));
+			st->bt[(j / qw * st->steps + w) * qw + j % qw] =
+				(uint32_t)(st->b[j * st->wpr + w / 2] >> (32 * (w % 2)));
 	}
 	return 0;
 }
@@ -379,7 +381,8 @@ static void bcast_task(void *vst, int64_t i0, int64_t i1, int tid)
 	(void)tid;
 	for (int64_t it = i0; it < i1; it++) {
 		int64_t qb = it / st->mp, ip = it % st->mp, j0 = qb * qw;
-		st->bc->fn[0](st->at + ip * P * st->steps, st->toff, st->bt + j0, st->kpad, st->steps,
+		st->bc->fn[0](st->at + ip * P * st->steps, st->toff, st->bt + qb * st->steps * qw, qw,
+			      st->steps,
 			      (int32_t)s->k, st->out + ip * P * s->n + j0, s->n, s->m - ip * P,
 			      s->n - j0);
 	}

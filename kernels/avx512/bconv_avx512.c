@@ -38,7 +38,7 @@ typedef struct {
 	/* The direct path (one group, stride 1 or 2): the image packed by this
 	 * file into 32-bit words, planar per row, [n][ph][dpp][pw], so the
 	 * words of P neighbouring pixels lie XS = stride apart; the filters
-	 * as [steps][kpad] columns of 32-bit words; the broadcast tile
+	 * as [nqb][steps][qw] columns of 32-bit words (direct.h); the broadcast tile
 	 * (xpc_kernel.h) with lanes along the output channels writes NHWC
 	 * directly, and the pad correction follows per row. */
 	int direct;
@@ -208,7 +208,8 @@ static void direct_rows(void *vst, int64_t i0, int64_t i1, int tid)
 		const uint32_t *xr = dp->x + n * dp->imgdw + oy * s->stride * dp->rowdw;
 		int32_t *orow = st->out + r * s->ow * s->k;
 		for (int64_t ox = 0; ox < s->ow; ox += P)
-			fn(xr + ox * s->stride, dp->toff, dp->wt + oc0, dp->kpad, dp->steps, ktot,
+			fn(xr + ox * s->stride, dp->toff, dp->wt + qb * dp->steps * dp->qw, dp->qw,
+			   dp->steps, ktot,
 			   orow + ox * s->k + oc0, s->k, s->ow - ox, oc1 - oc0, 0);
 		if (b->corr)
 			bnn_pad_correct_row(orow, s->ow, s->k, b->ycls[oy], b->xcls, b->corr, b->ncx,

@@ -260,8 +260,10 @@ typedef struct {
 	uint64_t *a, *b;
 	/* K over 128 bits: the broadcast tile (xpc_kernel.h), lanes along N.
 	 * A in panels of P rows, [steps][P] 32-bit words each (row i of step s
-	 * at s*P + i); B as [steps][kpad] columns; no horizontal sums, and K
-	 * pads only to 32 bits. */
+	 * at s*P + i); B in blocks of 16Q columns, [nqb][steps][16Q], so that
+	 * a block's K slice is contiguous in L1 (a row stride of kpad words,
+	 * 4 KiB at N = 1024, put every step in the same L1 sets); no
+	 * horizontal sums, and K pads only to 32 bits. */
 	const bnn_a512_bc_t *bc;
 	int64_t steps, kpad, nqb, mp;
 	uint32_t *at, *bt;
@@ -315,21 +317,23 @@ static int bcast_prepare(gemm_state_t *st, const bnn_inputs_t *in)
 	st->toff = malloc((size_t)st->steps * sizeof(int32_t));
 	if (!st->at || !st->bt || !st->toff)
 		return -ENOMEM;
-	const int64_t P = st->bc->p;
+	const int64_t P = st->bc->p, qw = 16 * st->bc->q;
 	for (int64_t w = 0; w < st->steps; w++) {
 		st->toff[w] = (int32_t)(w * P);
 		for (int64_t r = 0; r < st->mp * P; r++)
 			st->at[(r / P * st->steps + w) * P + r % P] =
 				row_dword(in->a, s->m, s->k, s->k, r, w);
 		for (int64_t j = 0; j < st->kpad; j++)
-			st->bt[w * st->kpad + j] = row_dword(in->b, s->n, s->k, s->k, j, w);
+			st->bt[(j / qw * st->steps + w) * qw + j % qw] =
+				row_dword(in->b, s->n, s->k, s->k, j, w);
 	}
 	return 0;
 }
 
 /* Items [i0, i1) of (column block, A panel), column blocks outer. For each
  * column block, K in slices of KS_STEPS words: the slice of B (16Q columns,
- * 16 KiB at Q = 4) stays in L1 while the A panels' slices, in L2, pass. */
+ * 16 KiB at Q = 4, contiguous) stays in L1 while the A panels' slices, in
+ * L2, pass. */
 #define KS_STEPS 64
 #define MB_PANELS 32
 static void bcast_task(void *vst, int64_t i0, int64_t i1, int tid)
@@ -350,7 +354,7 @@ static void bcast_task(void *vst, int64_t i0, int64_t i1, int tid)
 				int64_t ks = st->steps - k0 < KS_STEPS ? st->steps - k0 : KS_STEPS;
 				for (int64_t ip = ib; ip < ie; ip++)
 					st->bc->fn[0](st->at + ip * P * st->steps, st->toff + k0,
-						      st->bt + k0 * st->kpad + j0, st->kpad, ks,
+						      st->bt + (qb * st->steps + k0) * qw, qw, ks,
 						      (int32_t)s->k, c + ip * P * s->n + j0, s->n,
 						      s->m - ip * P, s->n - j0, k0 > 0);
 			}

@@ -2,10 +2,13 @@
  * direct.h: the layout the direct binary convolutions (AVX2 and AVX-512)
  * share, and its setup. The image is packed by the ISA into 32-bit words,
  * planar per row, [n][ph][dpp][pw], so the words of neighbouring pixels lie
- * stride apart; the filters are [steps][kpad] columns of 32-bit words, one
- * step per (tap, word of channels); toff[step] is a step's offset from a
- * pixel. Output channels are padded to kpad, whole blocks of the ISA's
- * broadcast tile (q vectors of lanes channels each). The zero-padding
+ * stride apart; the filters are, per block of qw = q * lanes output
+ * channels (the ISA's broadcast tile: q vectors of lanes channels each),
+ * [steps][qw] 32-bit words, one step per (tap, word of channels), so that
+ * a block's filters are contiguous (a row stride of kpad words, 2 KiB at
+ * 512 channels, put every step in the same few L1 sets); toff[step] is a
+ * step's offset from a pixel. Output channels are padded to kpad, whole
+ * blocks. The zero-padding
  * correction is the template's, by classes (bnn_conv_state_t's ycls, xcls
  * and corr, pad_class.h). Plain C, included by the ISA folders.
  */
@@ -22,10 +25,11 @@ typedef struct {
 	int64_t dpp;                /* 32-bit words per pixel */
 	int64_t rowdw, imgdw;       /* words per padded row, per padded image */
 	int64_t steps;              /* taps * dpp */
-	int64_t kpad, nqb;          /* padded output channels; blocks of q vectors */
+	int64_t kpad, nqb, qw;      /* padded output channels; blocks of q vectors;
+				     * channels per block */
 	int rows_outer;             /* items row-major: filters of 256 KiB or less */
 	uint32_t *x;                /* packed image, +64 words of slack */
-	uint32_t *wt;               /* [steps][kpad] */
+	uint32_t *wt;               /* [nqb][steps][qw] */
 	int32_t *toff;              /* [steps] */
 } bnn_direct_t;
 
@@ -42,7 +46,8 @@ static inline int bnn_direct_setup(bnn_direct_t *dp, const bnn_conv_state_t *b, 
 	dp->steps = b->taps * dp->dpp;
 	int64_t kv = (s->k + lanes - 1) / lanes;
 	dp->nqb = (kv + q - 1) / q;
-	dp->kpad = dp->nqb * q * lanes;
+	dp->qw = q * lanes;
+	dp->kpad = dp->nqb * dp->qw;
 	dp->rows_outer = dp->steps * dp->kpad * 4 <= 256 * 1024;
 	/* calloc: the border stays zero bits (+1), corrected after */
 	dp->x = calloc((size_t)(s->n * dp->imgdw + 64), sizeof(uint32_t));
@@ -59,7 +64,8 @@ static inline int bnn_direct_setup(bnn_direct_t *dp, const bnn_conv_state_t *b, 
 		for (int64_t t = 0; t < b->taps; t++) {
 			const uint64_t *wr = b->wbits + (o * b->taps + t) * b->wpg;
 			for (int64_t w = 0; w < dp->dpp; w++)
-				dp->wt[(t * dp->dpp + w) * dp->kpad + o] =
+				dp->wt[(o / dp->qw * dp->steps + t * dp->dpp + w) * dp->qw +
+				       o % dp->qw] =
 					(uint32_t)(wr[w / 2] >> (32 * (w % 2)));
 		}
 	return 0;
