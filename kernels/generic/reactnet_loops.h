@@ -36,9 +36,10 @@ typedef struct {
  * output pixels in bands of whole rows sized to stay in the core's L2
  * (rblock_band_rows in reactnet.c): per band, transform1 writes u, the 1x1
  * conv over the band's pixels (a conv instance on the band's shape, reading
- * u: a 1x1 conv needs no neighbours) packs it and writes acc1, and transform2 reads acc1 and u while both are
- * still in cache. u and acc1 hold one band; the network's blocks share
- * acc3, acc1 and u (one allocation sized for the largest block).
+ * u: a 1x1 conv needs no neighbours) packs it and writes acc1, and
+ * transform2 reads acc1 and u while both are still in cache. u and acc1
+ * hold one band; the network's blocks share acc3, acc1 and u (one
+ * allocation sized for the largest block).
  */
 struct bnn_rblock_state {
 	bnn_rblock_shape_t b;
