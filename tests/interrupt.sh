@@ -6,16 +6,11 @@ plan 6
 db="$T/i.db"
 
 # wait_results RUN N: waits (up to 60 s) until run RUN has at least N results.
-wait_results() {
-	i=0
-	while [ $i -lt 600 ]; do
-		c=$(results_in "$db" "$1")
-		[ -n "$c" ] && [ "$c" -ge "$2" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
+has_results() {
+	c=$(results_in "$db" "$1")
+	[ -n "$c" ] && [ "$c" -ge "$2" ]
 }
+wait_results() { poll 600 has_results "$@"; }
 
 "$BNNBENCH" run --suite conformance --db "$db" --min-time 0.2 -q --no-probe >"$T/out1" 2>&1 &
 pid=$!

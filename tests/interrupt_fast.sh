@@ -10,18 +10,12 @@
 B=$BNNBENCH
 plan 7
 db="$T/i.db"
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
 "$B" run --db "$db" --probe-time 0.5 'gemm m=16 n=16 k=128' >"$T/out1" 2>&1 &
 pid=$!
-i=0
-until grep -q "probe: measuring" "$T/out1" || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+poll 100 grep -q "probe: measuring" "$T/out1"
 sleep 0.3
-t0=$(now)
-kill -INT $pid
-wait $pid
-rc=$? took=$(secs "$t0" "$(now)")
+stop_timed INT $pid
 [ $rc -eq 130 ]
 ok $? "Ctrl-C during the probe ends the run with 130 (exit $rc)"
 awk -v t="$took" 'BEGIN { exit !(t < 4) }'
@@ -32,10 +26,7 @@ ok $? "within about one probe measurement (${took} s; the probe's rows take 10 s
 	>"$T/out2" 2>&1 &
 pid=$!
 sleep 1.5
-t0=$(now)
-kill -INT $pid
-wait $pid
-rc=$? took=$(secs "$t0" "$(now)")
+stop_timed INT $pid
 [ $rc -eq 130 ]
 ok $? "one Ctrl-C stops the run inside a GEMM's reference (exit $rc)"
 awk -v t="$took" 'BEGIN { exit !(t < 5) }'
@@ -51,10 +42,7 @@ pid=$!
 sleep 1.5
 kill -INT $pid
 sleep 0.5
-t0=$(now)
-kill -INT $pid
-wait $pid
-rc=$? took=$(secs "$t0" "$(now)")
+stop_timed INT $pid
 [ $rc -eq 130 ]
 ok $? "a second Ctrl-C stops the run inside a step that cannot be cut (exit $rc)"
 awk -v t="$took" 'BEGIN { exit !(t < 3) }'

@@ -10,19 +10,6 @@ B=$BNNBENCH
 need_python_sqlite "to read the database"
 plan 10
 db="$T/t.db"
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
-# wait_for DB SQL N: until SQL's count reaches N (60 s at most).
-wait_for() {
-	i=0
-	while [ $i -lt 600 ]; do
-		c=$(q "$1" "$2" 2>/dev/null)
-		[ -n "$c" ] && [ "$c" -ge "$3" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
 
 # (1) Two small problems, then a reference of tens of seconds; SIGTERM
 # once the small ones are stored.
@@ -30,12 +17,9 @@ k=bgemm_xor_popc__generic
 "$B" run --db "$db" --no-probe --no-peers --check-only --max-mem 2G --kernel "$k" \
 	'gemm m=16 n=16 k=64' 'gemm m=32 n=8 k=65' 'gemm m=4096 n=4096 k=4096' >"$T/out1" 2>&1 &
 pid=$!
-wait_for "$db" "SELECT count(*) FROM result WHERE run_id = 1" 2
+poll 600 at_least "$db" "SELECT count(*) FROM result WHERE run_id = 1" 2
 sleep 1
-t0=$(now)
-kill -TERM $pid
-wait $pid
-rc=$? took=$(secs "$t0" "$(now)")
+stop_timed TERM $pid
 diag "$T/out1"
 [ $rc -eq 130 ]
 ok $? "SIGTERM inside a GEMM's reference ends the run with 130 (exit $rc)"
@@ -53,12 +37,9 @@ ok $? "its summary counts them and says interrupted"
 "$B" run --db "$db" --probe-time 0.3 --no-peers --min-time 0.01 --kernel "$k" \
 	'gemm m=16 n=16 k=128' >"$T/out2" 2>&1 &
 pid=$!
-wait_for "$db" "SELECT count(*) FROM result WHERE run_id = 2 AND kind = 'kernel'" 1
+poll 600 at_least "$db" "SELECT count(*) FROM result WHERE run_id = 2 AND kind = 'kernel'" 1
 sleep 0.5
-t0=$(now)
-kill -TERM $pid
-wait $pid
-rc=$? took=$(secs "$t0" "$(now)")
+stop_timed TERM $pid
 diag "$T/out2"
 [ $rc -eq 130 ]
 ok $? "SIGTERM during the probe at the end ends the run with 130 (exit $rc)"

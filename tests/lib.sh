@@ -102,3 +102,37 @@ summed() {
 	sed -n 's/^summary: \([0-9]*\) PASS, \([0-9]*\) FAIL, \([0-9]*\) SKIP, \([0-9]*\) MISTRUSTED.*/\1 \2 \3 \4/p' "$1" |
 		awk '{ print $1 + $2 + $3 + $4 }'
 }
+
+# poll TENTHS COMMAND...: runs COMMAND every 0.1 s until it succeeds (0) or
+# TENTHS tries have failed (1).
+poll() {
+	poll_n=$1
+	shift
+	poll_i=0
+	while [ $poll_i -lt "$poll_n" ]; do
+		"$@" && return 0
+		sleep 0.1
+		poll_i=$((poll_i + 1))
+	done
+	return 1
+}
+
+# at_least DB SQL N: whether SQL's count in DB is at least N (q: needs PY).
+at_least() {
+	at_c=$(q "$1" "$2" 2>/dev/null)
+	[ -n "$at_c" ] && [ "$at_c" -ge "$3" ]
+}
+
+now() { date +%s.%N; }
+# secs T0 T1: seconds from T0 to T1 (now's), one decimal.
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+# stop_timed SIGNAL PID: sends SIGNAL to PID and waits for it; sets rc to
+# its exit status and took to the seconds it took to end.
+stop_timed() {
+	st_t0=$(now)
+	kill "-$1" "$2"
+	wait "$2"
+	rc=$?
+	took=$(secs "$st_t0" "$(now)")
+}

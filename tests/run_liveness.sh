@@ -12,16 +12,7 @@ need_python_sqlite "to read the databases"
 plan 8
 a="$T/a.db" fleet="$T/fleet.db"
 # wait_results DB N: until the run of DB has N results (30 s at most).
-wait_results() {
-	i=0
-	while [ $i -lt 300 ]; do
-		c=$(q "$1" "SELECT count(*) FROM result" 2>/dev/null)
-		[ -n "$c" ] && [ "$c" -ge "$2" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
+wait_results() { poll 300 at_least "$1" "SELECT count(*) FROM result" "$2"; }
 
 "$B" run --suite conformance --min-time 0.02 -q --no-probe --no-peers --kernel '*generic*' \
 	--db "$a" >/dev/null 2>&1 &
