@@ -312,12 +312,16 @@ static void print_opts(FILE *f, const bnn_help_opt_t *o)
 	}
 }
 
+const char *bnn_help_usage_name(const bnn_help_cmd_t *c)
+{
+	return strcmp(c->name, "run") ? c->name : "[run]";
+}
+
 /* "usage: bnnbench NAME USAGE", continued under the first argument. */
-static void print_usage(FILE *f, const char *lead, const bnn_help_cmd_t *c, int with_name)
+static void print_usage(FILE *f, const char *lead, const bnn_help_cmd_t *c)
 {
 	char head[64];
-	int n = snprintf(head, sizeof head, "%sbnnbench %s%s", lead,
-			 with_name || strcmp(c->name, "run") ? c->name : "[run]",
+	int n = snprintf(head, sizeof head, "%sbnnbench %s%s", lead, bnn_help_usage_name(c),
 			 c->usage[0] ? " " : "");
 	fputs(head, f);
 	if (c->usage[0])
@@ -340,14 +344,14 @@ static void print_body(FILE *f, const bnn_help_cmd_t *c)
 
 void bnn_help_print(FILE *f, const bnn_help_cmd_t *c)
 {
-	print_usage(f, "usage: ", c, 0);
+	print_usage(f, "usage: ", c);
 	print_body(f, c);
 }
 
 void bnn_help_print_all(FILE *f)
 {
 	for (const bnn_help_cmd_t *c = bnn_help_commands; c->name; c++)
-		print_usage(f, c == bnn_help_commands ? "usage: " : "       ", c, 0);
+		print_usage(f, c == bnn_help_commands ? "usage: " : "       ", c);
 	fputs("       ", f);
 	bnn_help_wrap(f, "(`bnnbench COMMAND --help` lists a command's options; the commands "
 		      "after info take them after the command word)", 7, 7, WIDTH);

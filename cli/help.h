@@ -45,6 +45,9 @@ extern const char bnn_help_tail[];
 /* The command named name, or NULL. */
 const bnn_help_cmd_t *bnn_help_find(const char *name);
 
+/* The name a usage line gives c: "[run]" for run, the default command. */
+const char *bnn_help_usage_name(const bnn_help_cmd_t *c);
+
 /* Prints command c's help (usage, summary, options) to f. */
 void bnn_help_print(FILE *f, const bnn_help_cmd_t *c);
 

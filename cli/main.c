@@ -1720,7 +1720,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; argc > 1 && i < sizeof db_commands / sizeof db_commands[0]; i++)
 		if (!strcmp(argv[1], db_commands[i].name)) {
 			char *usage = help_string(db_commands[i].name);
-			int rc = db_commands[i].run(argc - 1, argv + 1, usage);
+			int rc = db_commands[i].run(argc - 1, argv + 1, usage ? usage : "");
 			free(usage);
 			return rc;
 		}

@@ -109,6 +109,17 @@ static void troff_usage(FILE *f, const char *u)
 	}
 }
 
+/* The next name of a names list ("-s, --suite") at *p: its length, with
+ * *p moved past it and its separator; 0 at the end. */
+static size_t next_name(const char **p, const char **name)
+{
+	size_t n = strcspn(*p, ", ");
+	*name = *p;
+	*p += n;
+	*p += strspn(*p, ", ");
+	return n;
+}
+
 /* An option's first long name ("--suite" of "-s, --suite"), or for an
  * operand its argument. */
 static void key_of(const bnn_help_opt_t *o, char *buf, size_t len)
@@ -130,19 +141,10 @@ static void man_option(FILE *f, const char *cmd, const bnn_help_opt_t *o)
 	char key[64];
 	key_of(o, key, sizeof key);
 	fputs(".TP\n", f);
-	if (o->names[0]) {
-		const char *p = o->names;
-		while (*p) {
-			size_t n = strcspn(p, ", ");
-			troff_word(f, p, n, 0);
-			p += n;
-			if (*p) {
-				fputs(", ", f);
-				p += strspn(p, ", ");
-			}
-		}
-		if (o->arg[0])
-			fputc(' ', f);
+	const char *p = o->names, *name;
+	for (size_t n; (n = next_name(&p, &name)) > 0;) {
+		troff_word(f, name, n, 0);
+		fputs(*p ? ", " : o->arg[0] ? " " : "", f);
 	}
 	troff_usage(f, o->arg);
 	fputc('\n', f);
@@ -270,12 +272,36 @@ static void md_cell(FILE *f, const char *s)
 	}
 }
 
+/* One row of an option table: each name in code, the argument after the
+ * last (an operand: the argument alone), then the text and note. */
+static void md_option(const bnn_help_opt_t *o, const char *note)
+{
+	const char *p = o->names, *name;
+	fputs("|", stdout);
+	for (size_t n; (n = next_name(&p, &name)) > 0;) {
+		printf(" `%.*s", (int)n, name);
+		if (!*p && o->arg[0]) {
+			putchar(' ');
+			md_cell(stdout, o->arg);
+		}
+		fputs(*p ? "`," : "`", stdout);
+	}
+	if (!o->names[0]) {
+		fputs(" `", stdout);
+		md_cell(stdout, o->arg);
+		putchar('`');
+	}
+	fputs(" | ", stdout);
+	md_cell(stdout, o->text);
+	printf("%s |\n", note);
+}
+
 static int markdown(void)
 {
 	puts("```");
 	for (const bnn_help_cmd_t *c = bnn_help_commands; c->name; c++)
-		printf("bnnbench %s%s%s\n", strcmp(c->name, "run") ? c->name : "[run]",
-		       c->usage[0] ? " " : "", c->usage);
+		printf("bnnbench %s%s%s\n", bnn_help_usage_name(c), c->usage[0] ? " " : "",
+		       c->usage);
 	puts("```");
 	for (const bnn_help_cmd_t *c = bnn_help_commands; c->name; c++) {
 		printf("\n### %s\n\n", c->name);
@@ -285,42 +311,21 @@ static int markdown(void)
 		if (!c->opts->names)
 			continue;
 		puts("\n| option | meaning |\n|---|---|");
-		for (const bnn_help_opt_t *o = c->opts; o->names; o++) {
-			fputs("| ", stdout);
-			const char *p = o->names;
-			while (*p) {
-				size_t n = strcspn(p, ", ");
-				int last = !p[n];
-				printf("`%.*s", (int)n, p);
-				if (last && o->arg[0]) {
-					putchar(' ');
-					md_cell(stdout, o->arg);
-				}
-				putchar('`');
-				p += n;
-				if (*p) {
-					fputs(", ", stdout);
-					p += strspn(p, ", ");
-				}
-			}
-			if (!o->names[0]) {
-				putchar('`');
-				md_cell(stdout, o->arg);
-				putchar('`');
-			}
-			fputs(" | ", stdout);
-			md_cell(stdout, o->text);
-			puts(" |");
-		}
+		for (const bnn_help_opt_t *o = c->opts; o->names; o++)
+			md_option(o, "");
 	}
+	/* -V's note: the commands that take it. */
+	char note[256] = " (";
+	for (const bnn_help_cmd_t *c = bnn_help_commands; c->name; c++)
+		if (c->version)
+			snprintf(note + strlen(note), sizeof note - strlen(note), "%s%s",
+				 note[2] ? ", " : "", c->name);
+	strcat(note, ")");
 	puts("\nThe commands also take:\n\n| option | meaning |\n|---|---|");
-	for (int i = 0; i < 2; i++)
-		for (const bnn_help_opt_t *o = i ? bnn_help_version : bnn_help_global; o->names;
-		     o++) {
-			size_t n = strcspn(o->names, ", ");
-			printf("| `%.*s`, `%s` | %s%s |\n", (int)n, o->names, o->names + n + 2,
-			       o->text, i ? " (run, probe, list, selftest, show, info)" : "");
-		}
+	for (const bnn_help_opt_t *o = bnn_help_global; o->names; o++)
+		md_option(o, "");
+	for (const bnn_help_opt_t *o = bnn_help_version; o->names; o++)
+		md_option(o, note);
 	return 0;
 }
 

@@ -117,8 +117,6 @@ static int executable(const char *path)
 /* See reports.h. */
 int bnn_cmd_ab(int argc, char **argv, const char *usage)
 {
-	if (!usage)
-		usage = "";   /* called by another command, not the user */
 	enum { O_BASE = 300, O_NEW, O_PAIRS, O_THR, O_ALPHA, O_DB, O_KEEP, O_STAT };
 	static const struct option longopts[] = {
 		{ "base", required_argument, 0, O_BASE },
@@ -319,7 +317,7 @@ int bnn_cmd_ab(int argc, char **argv, const char *usage)
 		int saved = dup(STDOUT_FILENO), devnull = open("/dev/null", O_WRONLY);
 		if (saved >= 0 && devnull >= 0)
 			dup2(devnull, STDOUT_FILENO);
-		int mrc = bnn_cmd_merge(m, margv, NULL);
+		int mrc = bnn_cmd_merge(m, margv, "");
 		fflush(stdout);
 		if (saved >= 0 && devnull >= 0)
 			dup2(saved, STDOUT_FILENO);

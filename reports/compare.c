@@ -569,8 +569,6 @@ out:
  * 2 bad input or other machines, 3 I/O. */
 int bnn_cmd_compare(int argc, char **argv, const char *usage)
 {
-	if (!usage)
-		usage = "";   /* called by another command, not the user */
 	static const struct option longopts[] = {
 		{ "db", required_argument, 0, 'd' },
 		{ "threshold", required_argument, 0, 't' },

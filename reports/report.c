@@ -2186,8 +2186,6 @@ static const char css[] =
 /* See reports.h: 3 also when a plot could not be drawn (the page says which). */
 int bnn_cmd_report(int argc, char **argv, const char *usage)
 {
-	if (!usage)
-		usage = "";   /* called by another command, not the user */
 	static const struct option longopts[] = {
 		{ "db", required_argument, 0, 'd' },
 		{ "output", required_argument, 0, 'o' },

@@ -3,8 +3,9 @@
  * (compare.c), report (report.c) and ab (ab.c), each called by the command
  * line with its own argv (argv[0] the command's name). Each parses its own
  * options (usage: its help, from cli/help.c, printed for --help and after
- * a usage error; NULL for none), reads the databases through results/dbtools.h and returns a
- * BNN_DBT_* exit status (dbtools.h); nothing here calls exit().
+ * a usage error; "" for none), reads the databases through
+ * results/dbtools.h and returns a BNN_DBT_* exit status (dbtools.h);
+ * nothing here calls exit().
  */
 #ifndef BNN_REPORTS_H
 #define BNN_REPORTS_H

@@ -86,7 +86,7 @@ typedef struct {
 
 /* The commands of results/ (export.c, merge.c); compare, report and ab are
  * reports/ (reports.h). usage: the command's help, printed for --help and
- * after a usage error (NULL: none). */
+ * after a usage error ("" for none). */
 int bnn_cmd_export(int argc, char **argv, const char *usage);
 int bnn_cmd_merge(int argc, char **argv, const char *usage);
 

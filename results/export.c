@@ -420,8 +420,6 @@ static json_t *json_run(const bnn_dbt_run_t *r)
 /* See dbtools.h. Every run is read before the output file is opened. */
 int bnn_cmd_export(int argc, char **argv, const char *usage)
 {
-	if (!usage)
-		usage = "";   /* called by another command, not the user */
 	static const struct option longopts[] = {
 		{ "db", required_argument, 0, 'd' },
 		{ "format", required_argument, 0, 'f' },

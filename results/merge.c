@@ -850,8 +850,6 @@ out:
 /* See dbtools.h. */
 int bnn_cmd_merge(int argc, char **argv, const char *usage)
 {
-	if (!usage)
-		usage = "";   /* called by another command, not the user */
 	static const struct option longopts[] = {
 		{ "output", required_argument, 0, 'o' },
 		{ "help", no_argument, 0, 'h' },

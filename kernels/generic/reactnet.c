@@ -271,7 +271,6 @@ int bnn_rnet_prepare_with(const bnn_rnet_loops_t *loops, const char *conv_kernel
 	st->stem_rows = malloc((size_t)(st->stem_nbuf * stem_row_floats(r->w)) * sizeof(float));
 	st->fc_wt = malloc((size_t)(fc_chunks * BNN_HEAD_FC_OUT * BNN_RNET_FC_IN) * sizeof(float));
 	st->pooled = malloc((size_t)(r->n * BNN_RNET_FC_IN) * sizeof(float));
-
 	/* Which blocks run image by image: the leading ones whose input of one
 	 * image is at least BNN_SPLIT_BYTES, at batch > 1. */
 	for (int i = 0; i < BNN_RNET_BLOCKS; i++) {
@@ -368,7 +367,7 @@ static int rnet_block(bnn_rnet_state_t *st, int i, int64_t j, double *detail)
 {
 	bnn_rblock_shape_t b = bnn_rnet_block(&st->r, i);
 	int64_t outs = b.oh * b.ow * b.k;
-	int64_t at = st->nsplit[i] > 1 && act_images(st, i + 1) > 1 ? j : 0;
+	int64_t at = act_images(st, i + 1) > 1 ? j : 0;   /* j is 0 but when split */
 	bnn_rblock_state_t *bs = st->block[i];
 	bs->prof = detail ? detail + (i + 1) * BNN_RNET_DETAIL : NULL;
 	int rc = bnn_rblock_forward(bs, st->act[i + 1] + at * outs);

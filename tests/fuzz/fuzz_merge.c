@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	snprintf(dest, sizeof(dest), "%s-dest.db", src);
 	char *argv[] = { "merge", (char *)src, "-o", dest, NULL };
-	bnn_cmd_merge(4, argv, NULL);
+	bnn_cmd_merge(4, argv, "");
 	unlink(dest);
 	snprintf(side, sizeof(side), "%s-wal", dest);
 	unlink(side);
