@@ -39,6 +39,18 @@ uint64_t bnn_rng_next(bnn_rng_t *r)
 	return bnn_splitmix64(&r->s);
 }
 
+/* The 24 high bits of a draw v as a float uniform in [-1, 1), multiples of 2^-23. */
+static float uniform24(uint64_t v)
+{
+	return (float)((int64_t)(v >> 40) - (1 << 23)) / (float)(1 << 23);
+}
+
+void bnn_fill_uniform(bnn_rng_t *r, float *x, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		x[i] = uniform24(bnn_rng_next(r));
+}
+
 void bnn_fill_activations(bnn_rng_t *r, float *x, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -51,8 +63,7 @@ void bnn_fill_activations(bnn_rng_t *r, float *x, size_t n)
 		case 6: x[i] = FLT_TRUE_MIN; break;
 		case 7: x[i] = -FLT_TRUE_MIN; break;
 		default:
-			/* 24 random bits: uniform in [-1, 1) */
-			x[i] = (float)((int64_t)(v >> 40) - (1 << 23)) / (float)(1 << 23);
+			x[i] = uniform24(v);
 		}
 	}
 }

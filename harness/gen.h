@@ -38,4 +38,14 @@ uint64_t bnn_rng_next(bnn_rng_t *r);
  */
 void bnn_fill_activations(bnn_rng_t *r, float *x, size_t n);
 
+/*
+ * Fills x with values uniform in [-1, 1) (24 random bits, multiples of
+ * 2^-23; 0.0 about 1 in 2^24), none subnormal: the network's synthetic
+ * images. The stem is a float conv that binarizes nothing, so the ties of
+ * bnn_fill_activations test nothing there, and their subnormal products
+ * (FLT_MIN times a weight) would time the processor's subnormal assists,
+ * which no real image causes, instead of the stem.
+ */
+void bnn_fill_uniform(bnn_rng_t *r, float *x, size_t n);
+
 #endif

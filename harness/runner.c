@@ -251,7 +251,7 @@ static int data_make_reactnet(const bnn_problem_t *p, const bnn_run_opts_t *o, b
 				       o->images + (size_t)(b % o->images_n) * img,
 				       img * sizeof(float));
 		} else {
-			bnn_fill_activations(rng, pd->a, pd->na);
+			bnn_fill_uniform(rng, pd->a, pd->na);
 		}
 		if (ref_reactnet_batch(r, pd->params, pd->a, pd->ref) != 0)
 			return -EINTR;

@@ -4,7 +4,7 @@
 # in NCHW, the per-block table and the network summary are printed, and bad
 # descriptors and inputs get a message naming where, with exit status 2.
 . "${srcdir:-.}/tests/lib.sh"
-plan 28
+plan 29
 B=$BNNBENCH
 PY=${PYTHON3:-python3}
 for py in "$PY" /usr/bin/python3 python3; do
@@ -66,7 +66,23 @@ print(len(kernels))
 " >"$T/n128" 2>"$T/err"
 	ok $? "numpy: 128x128 batch of 3, every stage per image, $(cat "$T/n128") kernels' stages bit for bit the generic one's"
 	diag "$T/err"
+	# Without --input the images are synthetic: uniform in [-1, 1) on the
+	# 2^-23 grid, with neither the planted zeros nor the subnormals of the
+	# blocks' inputs (the stem would time subnormal assists).
+	"$B" run --no-db --check-only --dump "$T/ds" 'reactnet n=2 h=32' >"$T/out" 2>&1 &&
+	"$PY" -c "
+import numpy as np
+a = np.load('$T/ds/reactnet_a_n2_32x32/a.npy')
+assert a.shape == (2, 3, 32, 32) and a.dtype == np.float32, (a.shape, a.dtype)
+assert ((a >= -1) & (a < 1)).all(), 'range'
+assert (a * 2**23 == np.round(a * 2**23)).all(), 'grid'
+assert not ((a != 0) & (np.abs(a) < np.finfo(np.float32).tiny)).any(), 'subnormal'
+assert (a == 0).sum() <= 1 and len(np.unique(a)) > a.size // 2, 'zeros or spread'
+" 2>"$T/err"
+	ok $? "numpy: synthetic network images uniform in [-1, 1), no subnormal or planted zero"
+	diag "$T/err"
 else
+	skip "numpy is not installed"
 	skip "numpy is not installed"
 	skip "numpy is not installed"
 	skip "numpy is not installed"
