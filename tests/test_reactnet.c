@@ -4,7 +4,8 @@
  * comments) gives the same numbers from the reference and from every block
  * kernel of the table, the RSign tie x == -b included; blocks run in many
  * bands and batches whose leading blocks run image by image give the same
- * bits on every CPU kernel and thread count.
+ * bits on every CPU kernel and thread count; a network's stages are its
+ * blocks' outputs.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -219,6 +220,80 @@ static void check_batch(void)
 	free(x);
 }
 
+/*
+ * A network kernel's stages (bnn_kernel_t.stage, for --dump-blocks) are
+ * each block's output: stage i is what the block kernel of the same ISA
+ * gives on stage i - 1 with block i's parameters, bit for bit, whether the
+ * stages share buffers, hold one image of a batch run image by image
+ * (128x128, batch 3) or the batch (32x32, batch 2); and the last run's
+ * logits stay as they were.
+ */
+static void check_stages(const bnn_rnet_shape_t *r, int skip_generic)
+{
+	bnn_rng_t rng;
+	bnn_weights_t w;
+	size_t img = (size_t)(3 * r->h * r->w), nmax = 0;
+	for (int i = 0; i < BNN_RNET_BLOCKS; i++) {
+		bnn_rblock_shape_t b = bnn_rnet_block(r, i);
+		size_t f = (size_t)(b.n * b.h * b.w * b.c), o = (size_t)(b.n * b.oh * b.ow * b.k);
+		nmax = f > nmax ? f : nmax;
+		nmax = o > nmax ? o : nmax;
+	}
+	float *x = malloc((size_t)r->n * img * sizeof(float));
+	float *in = malloc(nmax * sizeof(float)), *y = malloc(nmax * sizeof(float));
+	float *l1 = malloc((size_t)r->n * BNN_RNET_CLASSES * sizeof(float));
+	float *l2 = malloc((size_t)r->n * BNN_RNET_CLASSES * sizeof(float));
+	bnn_rng_init(&rng, 13);
+	if (!x || !in || !y || !l1 || !l2 || bnn_rnet_weights_synth(r, &rng, &w) != 0) {
+		tap_ok(0, "out of memory");
+		free(x), free(in), free(y), free(l1), free(l2);
+		return;
+	}
+	bnn_fill_uniform(&rng, x, (size_t)r->n * img);
+	for (size_t i = 0; i < bnn_kernel_count; i++) {
+		const bnn_kernel_t *kn = &bnn_kernels[i], *kb = NULL;
+		char why[200];
+		if (kn->op != BNN_OP_RNET || kn->fetch || !kn->stage ||
+		    !bnn_isa_available(kn->isa, why, sizeof(why)) ||
+		    (skip_generic && kn->isa == BNN_ISA_GENERIC))
+			continue;
+		for (size_t j = 0; j < bnn_kernel_count; j++)   /* rblock_ + the same suffix */
+			if (bnn_kernels[j].op == BNN_OP_RBLOCK &&
+			    !strcmp(strstr(bnn_kernels[j].name, "__"), strstr(kn->name, "__")))
+				kb = &bnn_kernels[j];
+		bnn_op_desc_t d = { .op = BNN_OP_RNET, .rnet = *r };
+		bnn_inputs_t inp = { .a = x, .params = &w.net };
+		void *st = NULL;
+		int ok = kb && kn->prepare(&d, &inp, &st) == 0 && kn->run(st, l1) == 0;
+		int bad = -1;
+		for (int s = 1; ok && s <= BNN_RNET_BLOCKS; s++) {
+			int64_t dims[4];
+			const float *prev = kn->stage(st, s - 1, dims);
+			bnn_rblock_shape_t b = bnn_rnet_block(r, s - 1);
+			size_t nin = (size_t)(b.n * b.h * b.w * b.c), nout = (size_t)(b.n * b.oh * b.ow * b.k);
+			ok = prev && (size_t)(dims[0] * dims[1] * dims[2] * dims[3]) == nin;
+			if (!ok)
+				break;
+			memcpy(in, prev, nin * sizeof(float));
+			bnn_op_desc_t db = { .op = BNN_OP_RBLOCK, .rblock = b };
+			bnn_inputs_t ib = { .a = in, .params = &w.net.block[s - 1] };
+			const float *cur = NULL;
+			ok = run_kernel(kb, &db, &ib, y) == 0 && (cur = kn->stage(st, s, dims)) &&
+			     memcmp(cur, y, nout * sizeof(float)) == 0;
+			if (!ok)
+				bad = s;
+		}
+		ok = ok && kn->run(st, l2) == 0 &&
+		     memcmp(l1, l2, (size_t)r->n * BNN_RNET_CLASSES * sizeof(float)) == 0;
+		tap_ok(ok, "%s, batch %lld %lldx%lld: each stage is its block's output on the stage "
+		       "before (first wrong: %d)", kn->name, (long long)r->n, (long long)r->h,
+		       (long long)r->w, bad);
+		kn->release(st);
+	}
+	bnn_weights_free(&w);
+	free(x), free(in), free(y), free(l1), free(l2);
+}
+
 int main(void)
 {
 	/* The spec's table: output channels, strides and output sizes at 224. */
@@ -254,6 +329,12 @@ int main(void)
 	check_bands(&(bnn_rblock_shape_t){ .n = 2, .h = 61, .w = 57, .c = 64, .k = 64, .stride = 1 });
 	check_bands(&(bnn_rblock_shape_t){ .n = 1, .h = 9, .w = 7, .c = 36, .k = 72, .stride = 1 });
 	check_batch();
+	/* the stages' bookkeeping is the template's, the same for every ISA:
+	 * the large case once on a fast one where there is one */
+	char why[200];
+	check_stages(&(bnn_rnet_shape_t){ 3, 128, 128 },
+		     bnn_isa_available(BNN_ISA_AVX2, why, sizeof(why)) != 0);
+	check_stages(&(bnn_rnet_shape_t){ 2, 32, 32 }, 0);
 	printf("1..%d\n", tap_n);
 	bnn_parallel_shutdown();
 	return tap_exit();

@@ -210,10 +210,10 @@ void bnn_rnet_release(void *state)
 		return;
 	for (int i = 0; i < BNN_RNET_BLOCKS; i++)
 		bnn_rblock_release(st->block[i]);
-	for (int i = 0; i <= BNN_RNET_BLOCKS; i++) {
-		free(st->act[i]);
+	for (int i = 0; i < 3; i++)
+		free(st->buf[i]);
+	for (int i = 0; i <= BNN_RNET_BLOCKS; i++)
 		free(st->whole[i]);
-	}
 	free(st->acc3);
 	free(st->acc1);
 	free(st->u);
@@ -236,6 +236,28 @@ void bnn_rnet_release(void *state)
 static int64_t act_images(const bnn_rnet_state_t *st, int i)
 {
 	return i < st->nlead ? 1 : st->r.n;
+}
+
+/* Which of the three buffers holds act[i]: a block's input and output are
+ * never the same one, and the batch that the last block run image by image
+ * fills image after image (act[nlead]) shares none with the stages before
+ * it. Two of them at batch 1. */
+static int act_buffer(const bnn_rnet_state_t *st, int i)
+{
+	if (st->nlead == 0 || i < st->nlead)
+		return i % 2;
+	return (i - st->nlead) % 2 == 0 ? 2 : 0;
+}
+
+/* Floats of act[i]. */
+static int64_t act_floats(const bnn_rnet_state_t *st, int i)
+{
+	int64_t per = (st->r.h / 2) * (st->r.w / 2) * BNN_RNET_STEM_C;
+	if (i > 0) {
+		bnn_rblock_shape_t b = bnn_rnet_block(&st->r, i - 1);
+		per = b.oh * b.ow * b.k;
+	}
+	return act_images(st, i) * per;
 }
 
 /* Block i of r as its state runs it: one image when split. */
@@ -280,8 +302,20 @@ int bnn_rnet_prepare_with(const bnn_rnet_loops_t *loops, const char *conv_kernel
 		st->nlead += split;
 		st->nsplit[i] = split ? r->n : 1;
 	}
-	st->act[0] = malloc((size_t)(act_images(st, 0) * (r->h / 2) * (r->w / 2) * sc) *
-			    sizeof(float));
+	/* The stages' outputs share three buffers (act_buffer): one network's
+	 * activations touch fewer bytes, and a block writes where the block
+	 * before read, lately in cache. */
+	int64_t nbuf[3] = { 0, 0, 0 };
+	for (int i = 0; i <= BNN_RNET_BLOCKS; i++) {
+		int64_t f = act_floats(st, i);
+		if (f > nbuf[act_buffer(st, i)])
+			nbuf[act_buffer(st, i)] = f;
+	}
+	for (int i = 0; i < 3; i++)
+		if (nbuf[i] && !(st->buf[i] = malloc((size_t)nbuf[i] * sizeof(float))))
+			goto fail;
+	for (int i = 0; i <= BNN_RNET_BLOCKS; i++)
+		st->act[i] = st->buf[act_buffer(st, i)];
 	/* The blocks' intermediates, one allocation each for all of them: the
 	 * largest 3x3 result, the largest band's u and 1x1 result. */
 	size_t n3 = 0, n1 = 0, nu = 0;
@@ -298,7 +332,7 @@ int bnn_rnet_prepare_with(const bnn_rnet_loops_t *loops, const char *conv_kernel
 	st->acc1 = malloc(n1 * sizeof(int32_t));
 	st->u = malloc(nu * sizeof(float));
 	if (!st->stem_wt || !st->stem_m || !st->stem_c || !st->stem_rows || !st->fc_wt ||
-	    !st->pooled || !st->act[0] || !st->acc3 || !st->acc1 || !st->u)
+	    !st->pooled || !st->acc3 || !st->acc1 || !st->u)
 		goto fail;
 	for (int64_t o = 0; o < sc; o++) {
 		for (int64_t t = 0; t < 27; t++)   /* OHWI: tap-major, then input channel */
@@ -315,10 +349,6 @@ int bnn_rnet_prepare_with(const bnn_rnet_loops_t *loops, const char *conv_kernel
 				o < BNN_RNET_CLASSES ? p->fc_w[o * BNN_RNET_FC_IN + i] : 0.0f;
 	for (int i = 0; i < BNN_RNET_BLOCKS; i++) {
 		bnn_rblock_shape_t b = split_block(r, i, st->nsplit[i]);
-		int64_t outs = b.oh * b.ow * b.k;
-		st->act[i + 1] = malloc((size_t)(act_images(st, i + 1) * outs) * sizeof(float));
-		if (!st->act[i + 1])
-			goto fail;
 		if ((rc = rblock_prepare(loops, k, &b, &p->block[i], st->act[i], st->acc3, st->acc1,
 					 st->u, &st->block[i])) != 0)
 			goto fail;
@@ -516,19 +546,27 @@ const float *bnn_rnet_stage(void *state, int i, int64_t dims[4])
 		bnn_rblock_shape_t b = bnn_rnet_block(&st->r, i - 1);
 		dims[0] = b.n, dims[1] = b.oh, dims[2] = b.ow, dims[3] = b.k;
 	}
-	if (act_images(st, i) == st->r.n)
-		return st->act[i];
-	/* act[i] holds the last image only: the stem and the blocks before
-	 * stage i (all run image by image) again, keeping each image's. */
-	size_t size = (size_t)(dims[1] * dims[2] * dims[3]);
-	if (!st->whole[i] && !(st->whole[i] = malloc((size_t)st->r.n * size * sizeof(float))))
+	/* Later stages reused act[i]'s buffer, and a stage that holds one
+	 * image holds the last: the stem and the blocks before stage i again,
+	 * as the run goes (image by image up to the last split block, keeping
+	 * each image's stage i when it is one of those, then over the batch). */
+	int64_t n = st->r.n, lead_n = st->nlead ? n : 1;
+	size_t size = (size_t)(dims[1] * dims[2] * dims[3]);   /* one image */
+	if (!st->whole[i] && !(st->whole[i] = malloc((size_t)n * size * sizeof(float))))
 		return NULL;
-	for (int64_t j = 0; j < st->r.n; j++) {
-		rnet_stem(st, j, j + 1);
-		for (int b = 0; b < i; b++)
+	for (int64_t j = 0; j < lead_n; j++) {
+		rnet_stem(st, st->nlead ? j : 0, st->nlead ? j + 1 : n);
+		for (int b = 0; b < st->nlead && b < i; b++)
 			if (rnet_block(st, b, j, NULL) != 0)
 				return NULL;
-		memcpy(st->whole[i] + j * size, st->act[i], size * sizeof(float));
+		if (i < st->nlead)
+			memcpy(st->whole[i] + j * size, st->act[i], size * sizeof(float));
+	}
+	if (i >= st->nlead) {
+		for (int b = st->nlead; b < i; b++)
+			if (rnet_block(st, b, 0, NULL) != 0)
+				return NULL;
+		memcpy(st->whole[i], st->act[i], (size_t)n * size * sizeof(float));
 	}
 	return st->whole[i];
 }

@@ -220,8 +220,9 @@ struct bnn_rnet_state {
 	/* act[0] the stem's output, act[i+1] block i's: the batch's, or, when
 	 * block i + 1 runs image by image, one image's, reused image after
 	 * image so that it stays in cache (act_images in reactnet.c). */
-	float *act[BNN_RNET_BLOCKS + 1];
-	float *whole[BNN_RNET_BLOCKS + 1]; /* the batch of a one-image act, for stage() */
+	float *act[BNN_RNET_BLOCKS + 1];   /* each one of buf (act_buffer in reactnet.c) */
+	float *buf[3];
+	float *whole[BNN_RNET_BLOCKS + 1]; /* stage i of the last run, for stage() */
 	/* Block i over the whole batch, or, for the leading blocks of large
 	 * activations at batch > 1 (nsplit[i] = n), over one image (b.n = 1),
 	 * run image by image from the stem on. */
