@@ -127,18 +127,30 @@ static inline void transform1_px(const bnn_rblock_state_t *st, int64_t p0, int64
 	/* Wide pixels one at a time: the tile's three streams per pixel would
 	 * be 4 KiB apart and share L1 sets. */
 	int64_t tile = c >= 512 ? 1 : BNN_TILE_PX;
+	/* The pool's top row walks with the output pixel (one division per
+	 * call): 2 pixels right per pixel; at a row's end down to the next
+	 * pair of rows, and at an image's end past any odd last row. */
+	int64_t q = st->q0 + p0, oy = q % opix / b->ow, ox = q % b->ow;
+	const float *pool = s2 ? st->x + ((q / opix * b->h + 2 * oy) * b->w + 2 * ox) * c : NULL;
 	for (int64_t p = p0; p < p1; p += tile) {
 		int np = p1 - p < tile ? (int)(p1 - p) : (int)tile;
 		const int32_t *acc = st->acc3 + (st->q0 + p) * c;
 		const float *top[BNN_TILE_PX];   /* the shortcut: x, or the pool's top row */
 		float *u = st->u + p * c;
 		for (int i = 0; i < np; i++) {
-			int64_t q = st->q0 + p + i;
-			if (s2) {
-				int64_t n = q / opix, oy = q % opix / b->ow, ox = q % b->ow;
-				top[i] = st->x + ((n * b->h + 2 * oy) * b->w + 2 * ox) * c;
-			} else {
-				top[i] = st->x + q * c;
+			if (!s2) {
+				top[i] = st->x + (st->q0 + p + i) * c;
+				continue;
+			}
+			top[i] = pool;
+			pool += 2 * c;
+			if (++ox == b->ow) {
+				ox = 0;
+				pool += (2 * b->w - 2 * b->ow) * c;
+				if (++oy == b->oh) {
+					oy = 0;
+					pool += (b->h - 2 * b->oh) * row;
+				}
 			}
 		}
 		for (int64_t ch = 0; ch < vc; ch += BNN_RV) {
