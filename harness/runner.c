@@ -287,6 +287,13 @@ static int data_make_reactnet(const bnn_problem_t *p, const bnn_run_opts_t *o, b
 	return ties < 0 ? -ENOMEM : 0;
 }
 
+/* An output of n 4-byte elements, 64-byte aligned as a framework's
+ * allocator gives them (a kernel may stream whole aligned lines). */
+static void *out_alloc(size_t n)
+{
+	return aligned_alloc(64, (n * 4 + 63) / 64 * 64);
+}
+
 /* Inputs from the problem's seed, reference output and per-element bounds. */
 static int data_make(const bnn_problem_t *p, const bnn_run_opts_t *o, problem_data_t *pd)
 {
@@ -304,8 +311,8 @@ static int data_make(const bnn_problem_t *p, const bnn_run_opts_t *o, problem_da
 		pd->a = malloc(pd->na * sizeof(float));
 		pd->ref = malloc(pd->nout * sizeof(float));
 		pd->bound = malloc(pd->nout * sizeof(float));
-		pd->out = malloc(pd->nout * 4);
-		pd->out2 = malloc(pd->nout * 4);
+		pd->out = out_alloc(pd->nout);
+		pd->out2 = out_alloc(pd->nout);
 		if (!pd->a || !pd->ref || !pd->bound || !pd->out || !pd->out2)
 			return -ENOMEM;
 		bnn_rng_t rng;
@@ -324,8 +331,8 @@ static int data_make(const bnn_problem_t *p, const bnn_run_opts_t *o, problem_da
 	pd->a = malloc(pd->na * sizeof(float));
 	pd->b = malloc(pd->nb * sizeof(float));
 	pd->ref = malloc(pd->nout * sizeof(float));
-	pd->out = malloc(pd->nout * 4);
-	pd->out2 = malloc(pd->nout * 4);
+	pd->out = out_alloc(pd->nout);
+	pd->out2 = out_alloc(pd->nout);
 	if (!pd->a || !pd->b || !pd->ref || !pd->out || !pd->out2)
 		return -ENOMEM;
 

@@ -161,7 +161,7 @@ static void direct_rows(void *vst, int64_t i0, int64_t i1, int tid)
 		for (int64_t ox = 0; ox < s->ow; ox += P)
 			fn(xr + ox * s->stride, dp->toff, dp->wt + qb * dp->steps * dp->qw, dp->qw,
 			   dp->steps, ktot,
-			   orow + ox * s->k + oc0, s->k, s->ow - ox, oc1 - oc0);
+			   orow + ox * s->k + oc0, s->k, s->ow - ox, oc1 - oc0, 0);
 		if (b->corr)
 			bnn_pad_correct_row(orow, s->ow, s->k, b->ycls[oy], b->xcls, b->corr, b->ncx,
 					    s->k, oc0, oc1);

@@ -327,6 +327,7 @@ typedef struct {
 	int64_t steps, kpad, nqb, mp;
 	uint32_t *at, *bt;
 	int32_t *toff;
+	int stream;                 /* C written with non-temporal stores */
 	int32_t *out;               /* of the run in progress */
 } gemm_state_t;
 
@@ -350,6 +351,7 @@ static int bcast_prepare(gemm_state_t *st)
 	int64_t kv = (s->n + 7) / 8;
 	st->bc = bnn_avx2_bc_pick(s->m, kv);
 	st->steps = (s->k + 31) / 32;
+	st->stream = s->m * s->n * 4 >= BNN_STREAM_BYTES;
 	st->nqb = (kv + st->bc->q - 1) / st->bc->q;
 	st->kpad = st->nqb * st->bc->q * 8;
 	st->mp = (s->m + st->bc->p - 1) / st->bc->p;
@@ -384,8 +386,10 @@ static void bcast_task(void *vst, int64_t i0, int64_t i1, int tid)
 		st->bc->fn[0](st->at + ip * P * st->steps, st->toff, st->bt + qb * st->steps * qw, qw,
 			      st->steps,
 			      (int32_t)s->k, st->out + ip * P * s->n + j0, s->n, s->m - ip * P,
-			      s->n - j0);
+			      s->n - j0, st->stream);
 	}
+	if (st->stream)   /* this thread's C, visible before the run returns */
+		_mm_sfence();
 }
 
 int bnn_bgemm_prepare__avx2(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state)

@@ -157,14 +157,16 @@ static inline int64_t hs_xor_popc(const uint64_t *x, const uint64_t *y, int64_t 
  * w + s*wld + 8q (8 columns each). Byte counts by nibble lookup, flushed
  * every BNN_LUT_FLUSH steps into 32-bit lanes (vpmaddubsw, vpmaddwd), so
  * lane l of a vector is column 8q + l and no horizontal sum is needed.
- * Then c[i*ldc + 8q + l] = k - 2*count for i < rows and 8q + l < cols.
+ * Then c[i*ldc + 8q + l] = k - 2*count for i < rows and 8q + l < cols,
+ * with non-temporal stores when stream is set and the whole tile is
+ * 32-byte aligned (c, and ldc a multiple of 8; BNN_STREAM_BYTES).
  * P*Q byte counters and Q weight vectors stay in the 16 registers
  * (P*Q + Q <= 10); the 32-bit sums are touched once per flush.
  */
 static inline __attribute__((always_inline)) void
 bnn_avx2_bcast_tile(const uint32_t *x, const int32_t *toff, const uint32_t *w, int64_t wld,
 		    int64_t steps, const int P, const int Q, const int XS, int32_t k, int32_t *c,
-		    int64_t ldc, int64_t rows, int64_t cols)
+		    int64_t ldc, int64_t rows, int64_t cols, int stream)
 {
 	const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
 					     0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
@@ -209,6 +211,15 @@ bnn_avx2_bcast_tile(const uint32_t *x, const int32_t *toff, const uint32_t *w, i
 					_mm256_madd_epi16(_mm256_maddubs_epi16(acc[i][q], ones8), ones16));
 	}
 	const __m256i kv = _mm256_set1_epi32(k);
+	if (stream && rows >= P && cols >= 8 * Q && ((uintptr_t)c & 31) == 0 && ldc % 8 == 0) {
+#pragma GCC unroll 8
+		for (int i = 0; i < P; i++)
+#pragma GCC unroll 2
+			for (int q = 0; q < Q; q++)
+				_mm256_stream_si256((__m256i *)(c + i * ldc + 8 * q),
+						    _mm256_sub_epi32(kv, _mm256_slli_epi32(sum[i][q], 1)));
+		return;
+	}
 #pragma GCC unroll 8
 	for (int i = 0; i < P; i++) {
 		if (i >= rows)
@@ -234,13 +245,15 @@ bnn_avx2_bcast_tile(const uint32_t *x, const int32_t *toff, const uint32_t *w, i
  * row step XS of 1 or 2. */
 typedef void (*bnn_avx2_bc_fn)(const uint32_t *x, const int32_t *toff, const uint32_t *w,
 			       int64_t wld, int64_t steps, int32_t k, int32_t *c, int64_t ldc,
-			       int64_t rows, int64_t cols);
+			       int64_t rows, int64_t cols, int stream);
 #define BNN_AVX2_BC_FN(Q_, P_, XS_)                                                         \
 	static void bnn_avx2_bc_q##Q_##p##P_##x##XS_(                                       \
 		const uint32_t *x, const int32_t *toff, const uint32_t *w, int64_t wld,     \
-		int64_t steps, int32_t k, int32_t *c, int64_t ldc, int64_t rows, int64_t cols) \
+		int64_t steps, int32_t k, int32_t *c, int64_t ldc, int64_t rows, int64_t cols, \
+		int stream)                                                                 \
 	{                                                                                   \
-		bnn_avx2_bcast_tile(x, toff, w, wld, steps, P_, Q_, XS_, k, c, ldc, rows, cols); \
+		bnn_avx2_bcast_tile(x, toff, w, wld, steps, P_, Q_, XS_, k, c, ldc, rows, cols, \
+				    stream);                                                \
 	}
 #define BNN_AVX2_BC_SHAPES(X, XS_) X(2, 4, XS_) X(1, 8, XS_) X(1, 7, XS_) X(2, 3, XS_)
 BNN_AVX2_BC_SHAPES(BNN_AVX2_BC_FN, 1)

@@ -268,8 +268,14 @@ typedef struct {
 	int64_t steps, kpad, nqb, mp;
 	uint32_t *at, *bt;
 	int32_t *toff;
+	int stream;                 /* C written once with non-temporal stores
+				     * (BNN_STREAM_BYTES; xpc_kernel.h's more = 2) */
 	int32_t *out;               /* of the run in progress */
 } gemm_state_t;
+
+#define KS_STEPS 64             /* K words per slice (bcast_task) */
+#define MB_PANELS 32            /* A panels per block (bcast_task) */
+
 
 void BNN_A512(bnn_bgemm_release)(void *state)
 {
@@ -309,6 +315,7 @@ static int bcast_prepare(gemm_state_t *st, const bnn_inputs_t *in)
 	int64_t kv = (s->n + 15) / 16;
 	st->bc = bnn_a512_bc_pick(s->m, kv);
 	st->steps = (s->k + 31) / 32;
+	st->stream = st->steps <= KS_STEPS && s->m * s->n * 4 >= BNN_STREAM_BYTES;
 	st->nqb = (kv + st->bc->q - 1) / st->bc->q;
 	st->kpad = st->nqb * st->bc->q * 16;
 	st->mp = (s->m + st->bc->p - 1) / st->bc->p;
@@ -334,8 +341,6 @@ static int bcast_prepare(gemm_state_t *st, const bnn_inputs_t *in)
  * column block, K in slices of KS_STEPS words: the slice of B (16Q columns,
  * 16 KiB at Q = 4, contiguous) stays in L1 while the A panels' slices, in
  * L2, pass. */
-#define KS_STEPS 64
-#define MB_PANELS 32
 static void bcast_task(void *vst, int64_t i0, int64_t i1, int tid)
 {
 	const gemm_state_t *st = vst;
@@ -352,15 +357,18 @@ static void bcast_task(void *vst, int64_t i0, int64_t i1, int tid)
 			int64_t ie = ip1 - ib < MB_PANELS ? ip1 : ib + MB_PANELS;
 			for (int64_t k0 = 0; k0 < st->steps; k0 += KS_STEPS) {
 				int64_t ks = st->steps - k0 < KS_STEPS ? st->steps - k0 : KS_STEPS;
+				int more = k0 > 0 ? 1 : st->stream ? 2 : 0;
 				for (int64_t ip = ib; ip < ie; ip++)
 					st->bc->fn[0](st->at + ip * P * st->steps, st->toff + k0,
 						      st->bt + (qb * st->steps + k0) * qw, qw, ks,
 						      (int32_t)s->k, c + ip * P * s->n + j0, s->n,
-						      s->m - ip * P, s->n - j0, k0 > 0);
+						      s->m - ip * P, s->n - j0, more);
 			}
 		}
 		it += ip1 - ip0;
 	}
+	if (st->stream)   /* this thread's C, visible before the run returns */
+		bnn_sfence();
 }
 
 int BNN_A512(bnn_bgemm_prepare)(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state)

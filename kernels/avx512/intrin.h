@@ -27,6 +27,10 @@
 typedef __mmask8 bnn_mask8_t;
 typedef __mmask16 bnn_mask16_t;
 #define BNN_A512(f) f##__avx512
+/* A non-temporal store of 64 aligned bytes, and the fence that orders a
+ * thread's such stores before its later ones. */
+#define bnn_stream_si512(p, v) _mm512_stream_si512((void *)(p), v)
+#define bnn_sfence() _mm_sfence()
 
 #else /* BNN_AVX512_EMULATED */
 
@@ -36,6 +40,9 @@ typedef __mmask16 bnn_mask16_t;
 typedef simde__mmask8 bnn_mask8_t;
 typedef simde__mmask16 bnn_mask16_t;
 #define BNN_A512(f) f##__avx512emu
+/* Plain stores here (SIMDe has no non-temporal store): the same results. */
+#define bnn_stream_si512(p, v) simde_mm512_storeu_si512((void *)(p), v)
+#define bnn_sfence() ((void)0)
 
 /* Zero-masked loads: lane i read from p only when bit i of k is set. */
 static inline simde__m512i bnn_emu_maskz_loadu_epi64(simde__mmask8 k, const void *p)

@@ -102,7 +102,10 @@ bnn_a512_tile_4x4(const uint64_t *a, const uint64_t *b, int64_t rs, int64_t cs, 
  * VPOPCNTD and ADD per 512 bit-MACs, as the 4x4 tile; P*Q accumulators and
  * Q weight vectors stay in registers (P*Q + Q <= 32). Then
  * c[i*ldc + 16q + l] = k - 2*acc for i < rows and 16q + l < cols, or, when
- * more is set (a later slice of K), c -= 2*acc.
+ * more is 1 (a later slice of K), c -= 2*acc. more 2 is 0 with
+ * non-temporal stores where the whole tile is 64-byte aligned (c, and ldc
+ * a multiple of 16): for an output too large to stay in cache, written
+ * once, which then goes to memory without being read first.
  * Rows of x are 32-bit words, so K pads only to 32 bits. XS, P, Q are
  * constants after inlining.
  */
@@ -134,6 +137,18 @@ bnn_a512_bcast_tile(const uint32_t *x, const int32_t *toff, const uint32_t *w, i
 		}
 	}
 	const __m512i kv = _mm512_set1_epi32(k);
+	if (more == 2) {
+		more = 0;
+		if (rows >= P && cols >= 16 * Q && ((uintptr_t)c & 63) == 0 && ldc % 16 == 0) {
+#pragma GCC unroll 16
+			for (int i = 0; i < P; i++)
+#pragma GCC unroll 4
+				for (int q = 0; q < Q; q++)
+					bnn_stream_si512(c + i * ldc + 16 * q,
+							 _mm512_sub_epi32(kv, _mm512_slli_epi32(acc[i][q], 1)));
+			return;
+		}
+	}
 	if (rows >= P && cols >= 16 * Q) {   /* a whole tile: no tests per store */
 #pragma GCC unroll 16
 		for (int i = 0; i < P; i++)

@@ -52,6 +52,15 @@ int bnn_gemm_prepare_with(const bnn_gemm_impl_t *impl, const bnn_op_desc_t *d,
 int bnn_gemm_run(void *state, void *out);
 void bnn_gemm_release(void *state);
 
+/*
+ * A GEMM's C of this many bytes or more, written once, goes out with
+ * non-temporal stores (the AVX2 and AVX-512 broadcast tiles): it cannot
+ * stay in the caches (L2 is 1 MiB a core on the machines of
+ * doc/measured.md), and a plain store would first read each line from
+ * memory. Only whole tiles on 64-byte (AVX2: 32-byte) aligned rows.
+ */
+#define BNN_STREAM_BYTES ((int64_t)4 << 20)
+
 /* ---- Convolution template (binary, BWN and XNOR share it). ----
  * Weights: per filter o and tap t = ky*kw + kx, wpg words holding the cg
  * channel bits: wbits[(o*taps + t)*wpg + j]. wsum[o*taps + t] is that tap's
