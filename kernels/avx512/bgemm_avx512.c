@@ -276,7 +276,6 @@ typedef struct {
 #define KS_STEPS 64             /* K words per slice (bcast_task) */
 #define MB_PANELS 32            /* A panels per block (bcast_task) */
 
-
 void BNN_A512(bnn_bgemm_release)(void *state)
 {
 	gemm_state_t *st = state;

@@ -137,18 +137,9 @@ bnn_a512_bcast_tile(const uint32_t *x, const int32_t *toff, const uint32_t *w, i
 		}
 	}
 	const __m512i kv = _mm512_set1_epi32(k);
-	if (more == 2) {
+	const int stream = more == 2 && ((uintptr_t)c & 63) == 0 && ldc % 16 == 0;
+	if (more == 2)
 		more = 0;
-		if (rows >= P && cols >= 16 * Q && ((uintptr_t)c & 63) == 0 && ldc % 16 == 0) {
-#pragma GCC unroll 16
-			for (int i = 0; i < P; i++)
-#pragma GCC unroll 4
-				for (int q = 0; q < Q; q++)
-					bnn_stream_si512(c + i * ldc + 16 * q,
-							 _mm512_sub_epi32(kv, _mm512_slli_epi32(acc[i][q], 1)));
-			return;
-		}
-	}
 	if (rows >= P && cols >= 16 * Q) {   /* a whole tile: no tests per store */
 #pragma GCC unroll 16
 		for (int i = 0; i < P; i++)
@@ -156,8 +147,11 @@ bnn_a512_bcast_tile(const uint32_t *x, const int32_t *toff, const uint32_t *w, i
 			for (int q = 0; q < Q; q++) {
 				int32_t *ci = c + i * ldc + 16 * q;
 				__m512i base = more ? _mm512_loadu_si512((const void *)ci) : kv;
-				_mm512_storeu_si512((void *)ci,
-						    _mm512_sub_epi32(base, _mm512_slli_epi32(acc[i][q], 1)));
+				__m512i v = _mm512_sub_epi32(base, _mm512_slli_epi32(acc[i][q], 1));
+				if (stream)
+					bnn_stream_si512(ci, v);
+				else
+					_mm512_storeu_si512((void *)ci, v);
 			}
 		return;
 	}
