@@ -367,7 +367,7 @@ static int bcast_prepare(gemm_state_t *st)
 			st->at[(r / P * st->steps + w) * P + r % P] =
 				(uint32_t)(st->a[r * st->wpr + w / 2] >> (32 * (w % 2)));
 		for (int64_t j = 0; j < s->n; j++)
-			st->bt[(j / qw * st->steps + w) * qw + j % qw] =
+			st->bt[bnn_colblock_at(j, w, st->steps, qw)] =
 				(uint32_t)(st->b[j * st->wpr + w / 2] >> (32 * (w % 2)));
 	}
 	return 0;

@@ -330,7 +330,7 @@ static int bcast_prepare(gemm_state_t *st, const bnn_inputs_t *in)
 			st->at[(r / P * st->steps + w) * P + r % P] =
 				row_dword(in->a, s->m, s->k, s->k, r, w);
 		for (int64_t j = 0; j < st->kpad; j++)
-			st->bt[(j / qw * st->steps + w) * qw + j % qw] =
+			st->bt[bnn_colblock_at(j, w, st->steps, qw)] =
 				row_dword(in->b, s->n, s->k, s->k, j, w);
 	}
 	return 0;

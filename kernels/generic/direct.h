@@ -64,8 +64,7 @@ static inline int bnn_direct_setup(bnn_direct_t *dp, const bnn_conv_state_t *b, 
 		for (int64_t t = 0; t < b->taps; t++) {
 			const uint64_t *wr = b->wbits + (o * b->taps + t) * b->wpg;
 			for (int64_t w = 0; w < dp->dpp; w++)
-				dp->wt[(o / dp->qw * dp->steps + t * dp->dpp + w) * dp->qw +
-				       o % dp->qw] =
+				dp->wt[bnn_colblock_at(o, t * dp->dpp + w, dp->steps, dp->qw)] =
 					(uint32_t)(wr[w / 2] >> (32 * (w % 2)));
 		}
 	return 0;

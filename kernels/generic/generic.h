@@ -61,6 +61,14 @@ void bnn_gemm_release(void *state);
  */
 #define BNN_STREAM_BYTES ((int64_t)4 << 20)
 
+/* Where word s of column j lies in a matrix laid out by blocks of qw
+ * columns, [block][step][qw]: the broadcast tiles' B and the direct convs'
+ * filters, so that a block's K slice is contiguous. */
+static inline int64_t bnn_colblock_at(int64_t j, int64_t s, int64_t steps, int64_t qw)
+{
+	return (j / qw * steps + s) * qw + j % qw;
+}
+
 /* ---- Convolution template (binary, BWN and XNOR share it). ----
  * Weights: per filter o and tap t = ky*kw + kx, wpg words holding the cg
  * channel bits: wbits[(o*taps + t)*wpg + j]. wsum[o*taps + t] is that tap's
