@@ -249,15 +249,24 @@ static int act_buffer(const bnn_rnet_state_t *st, int i)
 	return (i - st->nlead) % 2 == 0 ? 2 : 0;
 }
 
+/* Stage i's output of the batch, NHWC (0: the stem, i: block i). */
+static void stage_dims(const bnn_rnet_state_t *st, int i, int64_t dims[4])
+{
+	if (i == 0) {
+		dims[0] = st->r.n, dims[1] = st->r.h / 2, dims[2] = st->r.w / 2;
+		dims[3] = BNN_RNET_STEM_C;
+	} else {
+		bnn_rblock_shape_t b = bnn_rnet_block(&st->r, i - 1);
+		dims[0] = b.n, dims[1] = b.oh, dims[2] = b.ow, dims[3] = b.k;
+	}
+}
+
 /* Floats of act[i]. */
 static int64_t act_floats(const bnn_rnet_state_t *st, int i)
 {
-	int64_t per = (st->r.h / 2) * (st->r.w / 2) * BNN_RNET_STEM_C;
-	if (i > 0) {
-		bnn_rblock_shape_t b = bnn_rnet_block(&st->r, i - 1);
-		per = b.oh * b.ow * b.k;
-	}
-	return act_images(st, i) * per;
+	int64_t dims[4];
+	stage_dims(st, i, dims);
+	return act_images(st, i) * dims[1] * dims[2] * dims[3];
 }
 
 /* Block i of r as its state runs it: one image when split. */
@@ -405,17 +414,18 @@ static int rnet_block(bnn_rnet_state_t *st, int i, int64_t j, double *detail)
 	return rc;
 }
 
-/* The forward pass; with ns, each stage's time (stem, blocks, head; the
- * stem and the leading blocks summed over the images they run on one by
- * one); with detail ([stages][BNN_RNET_DETAIL], zeroed by the caller), the
- * blocks' and the head's parts too. */
-static int rnet_forward(bnn_rnet_state_t *st, float *logits, double *ns, double *detail)
+/* The stem and the blocks before stage upto (BNN_RNET_BLOCKS: all of them)
+ * as the forward pass runs them: image by image up to the last block run
+ * so, then over the batch. With ns, each stage's time (the stem and the
+ * leading blocks summed over the images they run on one by one); with
+ * detail ([stages][BNN_RNET_DETAIL], zeroed by the caller), the blocks'
+ * parts too; with keep, stage upto of the batch copied there as it is made
+ * (image by image when act[upto] holds one image). */
+static int rnet_stages(bnn_rnet_state_t *st, int upto, float *keep, double *ns, double *detail)
 {
 	double t0 = ns ? now_ns() : 0, t;
 	int64_t n = st->r.n, lead_n = st->nlead ? n : 1;
-	if (ns)
-		for (int i = 0; i < BNN_PROFILE_MAX; i++)
-			ns[i] = 0;
+	size_t floats = keep ? (size_t)act_floats(st, upto) : 0;
 	for (int64_t j = 0; j < lead_n; j++) {
 		rnet_stem(st, st->nlead ? j : 0, st->nlead ? j + 1 : n);
 		if (ns) {
@@ -423,7 +433,7 @@ static int rnet_forward(bnn_rnet_state_t *st, float *logits, double *ns, double 
 			ns[0] += t - t0;
 			t0 = t;
 		}
-		for (int i = 0; i < st->nlead; i++) {
+		for (int i = 0; i < st->nlead && i < upto; i++) {
 			int rc = rnet_block(st, i, j, detail);
 			if (rc != 0)
 				return rc;
@@ -433,8 +443,10 @@ static int rnet_forward(bnn_rnet_state_t *st, float *logits, double *ns, double 
 				t0 = t;
 			}
 		}
+		if (keep && upto < st->nlead)
+			memcpy(keep + j * floats, st->act[upto], floats * sizeof(float));
 	}
-	for (int i = st->nlead; i < BNN_RNET_BLOCKS; i++) {
+	for (int i = st->nlead; i < upto; i++) {
 		int rc = rnet_block(st, i, 0, detail);
 		if (rc != 0)
 			return rc;
@@ -444,6 +456,22 @@ static int rnet_forward(bnn_rnet_state_t *st, float *logits, double *ns, double 
 			t0 = t;
 		}
 	}
+	if (keep && upto >= st->nlead)
+		memcpy(keep, st->act[upto], floats * sizeof(float));
+	return 0;
+}
+
+/* The forward pass; with ns, each stage's time (stem, blocks, head); with
+ * detail, the blocks' and the head's parts too (rnet_stages). */
+static int rnet_forward(bnn_rnet_state_t *st, float *logits, double *ns, double *detail)
+{
+	if (ns)
+		for (int i = 0; i < BNN_PROFILE_MAX; i++)
+			ns[i] = 0;
+	int rc = rnet_stages(st, BNN_RNET_BLOCKS, NULL, ns, detail);
+	if (rc != 0)
+		return rc;
+	double t0 = ns ? now_ns() : 0;
 	rnet_head(st, logits, detail ? detail + (BNN_RNET_BLOCKS + 1) * BNN_RNET_DETAIL : NULL);
 	if (ns)
 		ns[BNN_RNET_BLOCKS + 1] = now_ns() - t0;
@@ -539,36 +567,13 @@ const float *bnn_rnet_stage(void *state, int i, int64_t dims[4])
 	bnn_rnet_state_t *st = state;
 	if (i < 0 || i > BNN_RNET_BLOCKS)
 		return NULL;
-	if (i == 0) {
-		dims[0] = st->r.n, dims[1] = st->r.h / 2, dims[2] = st->r.w / 2;
-		dims[3] = BNN_RNET_STEM_C;
-	} else {
-		bnn_rblock_shape_t b = bnn_rnet_block(&st->r, i - 1);
-		dims[0] = b.n, dims[1] = b.oh, dims[2] = b.ow, dims[3] = b.k;
-	}
-	/* Later stages reused act[i]'s buffer, and a stage that holds one
-	 * image holds the last: the stem and the blocks before stage i again,
-	 * as the run goes (image by image up to the last split block, keeping
-	 * each image's stage i when it is one of those, then over the batch). */
-	int64_t n = st->r.n, lead_n = st->nlead ? n : 1;
-	size_t size = (size_t)(dims[1] * dims[2] * dims[3]);   /* one image */
-	if (!st->whole[i] && !(st->whole[i] = malloc((size_t)n * size * sizeof(float))))
+	stage_dims(st, i, dims);
+	/* Later stages reused act[i]'s buffer, and a stage that holds one image
+	 * holds the last: the stages before i again, keeping stage i. */
+	size_t size = (size_t)(dims[0] * dims[1] * dims[2] * dims[3]);
+	if (!st->whole[i] && !(st->whole[i] = malloc(size * sizeof(float))))
 		return NULL;
-	for (int64_t j = 0; j < lead_n; j++) {
-		rnet_stem(st, st->nlead ? j : 0, st->nlead ? j + 1 : n);
-		for (int b = 0; b < st->nlead && b < i; b++)
-			if (rnet_block(st, b, j, NULL) != 0)
-				return NULL;
-		if (i < st->nlead)
-			memcpy(st->whole[i] + j * size, st->act[i], size * sizeof(float));
-	}
-	if (i >= st->nlead) {
-		for (int b = st->nlead; b < i; b++)
-			if (rnet_block(st, b, 0, NULL) != 0)
-				return NULL;
-		memcpy(st->whole[i], st->act[i], (size_t)n * size * sizeof(float));
-	}
-	return st->whole[i];
+	return rnet_stages(st, i, st->whole[i], NULL, NULL) == 0 ? st->whole[i] : NULL;
 }
 
 /* ---- Kernel-table glue: d and in as bnn_kernels.h describes them. ---- */
