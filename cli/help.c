@@ -30,7 +30,8 @@ static const bnn_help_opt_t opts_run[] = {
 	  "with or without --db)" },
 	SEED_OPT,
 	{ "--check-only", "", "check, do not time" },
-	{ "--kernel", "PATTERN", "only kernels whose name matches (shell pattern)" },
+	{ "--kernel", "PATTERN", "only kernels and peers whose name matches (shell pattern); "
+	  "repeat to add patterns (each must match something the suite can run)" },
 	{ "--dump", "DIR", "write inputs, reference and outputs as .npy files" },
 	{ "--dump-blocks", "", "with --dump: also every stage of the network kernels" },
 	{ "--input", "FILE.npy", "images (float32 N x 3 x H x W) for the reactnet problems" },

@@ -91,6 +91,7 @@ typedef struct {
 	bnn_run_opts_t run;
 	const char *suites[64];
 	int nsuites;
+	const char *kernels[64]; /* --kernel patterns (run.kernel_filters) */
 	const char *descs[256];
 	int ndescs;
 	const char *cmd;
@@ -734,9 +735,10 @@ static int test_mutants(void)
 }
 
 /*
- * --kernel must name something that can run on the suite: a kernel or a
- * peer (--no-peers: a kernel) of one of its ops. A pattern that matches
- * nothing ran nothing, and a CI job would take that run for a pass.
+ * Each --kernel pattern must name something that can run on the suite: a
+ * kernel or a peer (--no-peers: a kernel) of one of its ops. A pattern that
+ * matches nothing ran nothing, and a CI job would take that run for a pass;
+ * with several patterns, a misspelt one would go unnoticed beside the others.
  * Returns 0, or -1 with the reason in err.
  */
 static int filter_matches(const cli_t *cli, const bnn_suite_t *suite, char *err, size_t errlen)
@@ -744,20 +746,25 @@ static int filter_matches(const cli_t *cli, const bnn_suite_t *suite, char *err,
 	const bnn_kernel_t *tabs[3] = { bnn_kernels, bnn_peers, bnn_mutants };
 	size_t ns[3] = { bnn_kernel_count, cli->no_peers ? 0 : bnn_peer_count,
 			 test_mutants() ? bnn_mutant_count : 0 };
-	int named = 0;
-	for (int t = 0; t < 3; t++)
-		for (size_t i = 0; i < ns[t]; i++) {
-			if (fnmatch(cli->run.kernel_filter, tabs[t][i].name, 0) != 0)
-				continue;
-			named = 1;
-			for (size_t j = 0; j < suite->count; j++)
-				if (suite->p[j].d.op == tabs[t][i].op)
-					return 0;
+	for (int f = 0; f < cli->run.nkernel_filters; f++) {
+		const char *pat = cli->run.kernel_filters[f];
+		int named = 0, runs = 0;
+		for (int t = 0; t < 3 && !runs; t++)
+			for (size_t i = 0; i < ns[t] && !runs; i++) {
+				if (fnmatch(pat, tabs[t][i].name, 0) != 0)
+					continue;
+				named = 1;
+				for (size_t j = 0; j < suite->count && !runs; j++)
+					runs = suite->p[j].d.op == tabs[t][i].op;
+			}
+		if (!runs) {
+			snprintf(err, errlen, "--kernel '%s': %s (`bnnbench list` shows the kernels)",
+				 pat, named ? "matches no kernel of the problems' operations" :
+				 cli->no_peers ? "matches no kernel" : "matches no kernel or peer");
+			return -1;
 		}
-	snprintf(err, errlen, "--kernel '%s': %s (`bnnbench list` shows the kernels)",
-		 cli->run.kernel_filter, named ? "matches no kernel of the problems' operations" :
-		 cli->no_peers ? "matches no kernel" : "matches no kernel or peer");
-	return -1;
+	}
+	return 0;
 }
 
 /* Orders problems by name (qsort on pointers), then by origin. */
@@ -839,7 +846,7 @@ static int load_problems(cli_t *cli, bnn_suite_t *suite)
 		printf("shard %d of %d: %zu of the %zu problems\n", cli->shard, cli->nshards, kept,
 		       all);
 	}
-	if (cli->run.kernel_filter && filter_matches(cli, suite, err, sizeof(err)) != 0)
+	if (filter_matches(cli, suite, err, sizeof(err)) != 0)
 		goto bad;
 	if (cli->run.dump_dir && same_names(suite, err, sizeof(err)) != 0)
 		goto bad;
@@ -1050,7 +1057,7 @@ static int runs_gpu_kernels(const cli_t *cli, const bnn_suite_t *suite)
 	for (size_t i = 0; i < bnn_kernel_count; i++) {
 		const bnn_kernel_t *k = &bnn_kernels[i];
 		if (k->isa != BNN_ISA_CUDA ||
-		    (cli->run.kernel_filter && fnmatch(cli->run.kernel_filter, k->name, 0) != 0))
+		    !bnn_kernel_wanted(&cli->run, k->name))
 			continue;
 		for (size_t j = 0; j < suite->count; j++)
 			if (suite->p[j].d.op == k->op)
@@ -1748,7 +1755,14 @@ int main(int argc, char **argv)
 			}
 			break;
 		case O_CHECK: cli.run.check_only = 1; break;
-		case O_KERNEL: cli.run.kernel_filter = optarg; break;
+		case O_KERNEL:
+			if (cli.run.nkernel_filters == 64) {
+				fprintf(stderr, "bnnbench: --kernel: at most 64\n");
+				return EXIT_USAGE;
+			}
+			cli.kernels[cli.run.nkernel_filters++] = optarg;
+			cli.run.kernel_filters = cli.kernels;
+			break;
 		case O_DUMP: cli.run.dump_dir = optarg; break;
 		case O_DUMPBLOCKS: cli.run.dump_blocks = 1; break;
 		case O_INPUT: cli.input_path = optarg; break;

@@ -1111,6 +1111,14 @@ static void entry_finish(const bnn_run_opts_t *o, problem_data_t *pd, entry_t *e
 		e->g->after();
 }
 
+int bnn_kernel_wanted(const bnn_run_opts_t *o, const char *name)
+{
+	for (int i = 0; i < o->nkernel_filters; i++)
+		if (fnmatch(o->kernel_filters[i], name, 0) == 0)
+			return 1;
+	return o->nkernel_filters == 0;
+}
+
 int bnn_run_problem_groups(const bnn_problem_t *p, const bnn_kernel_group_t *g, size_t ng,
 			   const bnn_run_opts_t *o, bnn_outcome_cb cb, void *ctx, char *err,
 			   size_t errlen)
@@ -1149,7 +1157,7 @@ int bnn_run_problem_groups(const bnn_problem_t *p, const bnn_kernel_group_t *g, 
 		for (size_t i = 0; i < g[j].n && rc == 0; i++) {
 			const bnn_kernel_t *k = &g[j].kernels[i];
 			if (k->op != p->d.op ||
-			    (o->kernel_filter && fnmatch(o->kernel_filter, k->name, 0) != 0))
+			    !bnn_kernel_wanted(o, k->name))
 				continue;
 			if (bnn_interrupted) {
 				rc = -EINTR;

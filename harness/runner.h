@@ -37,7 +37,10 @@ typedef struct {
 			 size_t sample, double entry_left_s);
 	void *progress_ctx;
 	const char *dump_dir;      /* write .npy files of every problem here */
-	const char *kernel_filter; /* fnmatch pattern on kernel names, or NULL */
+	/* --kernel: fnmatch patterns on kernel names; a kernel runs when it
+	 * matches any of them (none: every kernel). */
+	const char *const *kernel_filters;
+	int nkernel_filters;
 	int dump_blocks;           /* --dump-blocks: network kernels' stage outputs too */
 	/* --input: images for the network problems, NCHW, n x 3 x h x w; a
 	 * problem's image b is the file's image b mod n (h and w must match). */
@@ -130,6 +133,9 @@ typedef int (*bnn_outcome_cb)(void *ctx, const bnn_problem_t *p, const bnn_outco
 /* Set by SIGINT/SIGTERM (see bnn_install_signals); checked between steps. */
 extern volatile sig_atomic_t bnn_interrupted;
 void bnn_install_signals(void);
+
+/* Whether o's --kernel patterns select the kernel or peer called name. */
+int bnn_kernel_wanted(const bnn_run_opts_t *o, const char *name);
 
 /*
  * Runs p against the kernels of kernels[0..nk) whose op is p's; kind says
