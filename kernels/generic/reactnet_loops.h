@@ -227,7 +227,7 @@ struct bnn_rnet_state {
 	const bnn_rnet_loops_t *loops;
 	float *stem_wt;                /* [3][3][3][32]: tap, input channel, filter */
 	float *stem_m, *stem_c;        /* BN folded */
-	float *stem_rows;              /* per thread: three padded input rows, HWC */
+	float *stem_rows;              /* per thread: three padded input rows, CHW */
 	int stem_nbuf;                 /* threads that have stem rows */
 	/* act[0] the stem's output, act[i+1] block i's: the batch's, or, when
 	 * block i + 1 runs image by image, one image's, reused image after
@@ -259,49 +259,58 @@ typedef float bnn_v8f_t __attribute__((vector_size(32)));
  * registers, one weight load for the eight. */
 #define BNN_STEM_PX 8
 
-/* Floats of one thread's stem rows: three input rows of w + 2 pixels. */
+/* Floats of one thread's stem rows: three input rows of three channel
+ * planes of w + 2 floats. */
 static inline int64_t stem_row_floats(int64_t w)
 {
-	return 3 * (w + 2) * 3;
+	return 3 * 3 * (w + 2);
 }
 
 /* Stem output rows [r0, r1) (flattened n, oy): real 3x3 conv, stride 2, pad 1, BN.
- * The three input rows of an output row are copied once to HWC with a zero
- * pixel either side, so the 27 inputs of output x are 9 consecutive floats
- * of each row (tap order (ky, kx, ci)). BNN_STEM_PX pixels share each
- * weight load; every sum is accumulated element by element in the order
- * of the plain loop, t = 0 .. 26, mul then add, then BN as mul then add
- * (so every build gives the same sums). */
+ * The three input rows of an output row are copied once, each channel's
+ * plane row as it is (CHW, a plain copy) with a zero either side, so the
+ * input of tap (ky, kx, ci) for output x is float 2x + kx of plane row
+ * (ky, ci). BNN_STEM_PX pixels share each weight load; every sum is
+ * accumulated element by element in the order of the plain loop,
+ * t = (ky * 3 + kx) * 3 + ci = 0 .. 26, mul then add, then BN as mul then
+ * add (so every build gives the same sums). */
 static void stem_rows(void *vst, int64_t r0, int64_t r1, int tid)
 {
 	const bnn_rnet_state_t *st = vst;
-	const int64_t h = st->r.h, w = st->r.w, oh = h / 2, ow = w / 2, rw = 3 * (w + 2);
+	const int64_t h = st->r.h, w = st->r.w, oh = h / 2, ow = w / 2, pw = w + 2;
 	float *rows = st->stem_rows + tid * stem_row_floats(w);
+	int64_t toff[9];   /* tap (kx, ci) of a row: plane ci, float kx */
+	for (int e = 0; e < 9; e++)
+		toff[e] = e % 3 * pw + e / 3;
 	for (int64_t row = st->stem_r0 + r0; row < st->stem_r0 + r1; row++) {
 		int64_t n = row / oh, oy = row % oh;
 		for (int64_t ky = 0; ky < 3; ky++) {
-			float *dst = rows + ky * rw;
 			int64_t iy = 2 * oy - 1 + ky;
-			for (int64_t j = 0; j < 3; j++)
-				dst[j] = dst[rw - 3 + j] = 0.0f;
 			for (int64_t ci = 0; ci < 3; ci++) {
-				if (iy < 0 || iy >= h) {
-					for (int64_t ix = 0; ix < w; ix++)
-						dst[(ix + 1) * 3 + ci] = 0.0f;
-					continue;
-				}
-				const float *src = st->img + ((n * 3 + ci) * h + iy) * w;
-				for (int64_t ix = 0; ix < w; ix++)
-					dst[(ix + 1) * 3 + ci] = src[ix];
+				float *dst = rows + (ky * 3 + ci) * pw;
+				dst[0] = dst[pw - 1] = 0.0f;
+				if (iy < 0 || iy >= h)
+					memset(dst + 1, 0, (size_t)w * sizeof(float));
+				else
+					memcpy(dst + 1, st->img + ((n * 3 + ci) * h + iy) * w,
+					       (size_t)w * sizeof(float));
 			}
 		}
 		float *yrow = st->act[0] + ((n - st->stem_nbase) * oh + oy) * ow * BNN_RNET_STEM_C;
+		/* The next output row's two new input rows, a line of each of
+		 * their planes per group of pixels (a row of w floats has about
+		 * as many lines as the output row has groups): the image comes
+		 * from memory, in short runs the hardware prefetcher misses. */
+		const float *next = oy + 1 < oh ? st->img + (n * 3 * h + 2 * oy + 2) * w : NULL;
 		for (int64_t ox0 = 0; ox0 < ow; ox0 += BNN_STEM_PX) {
 			int np = ow - ox0 < BNN_STEM_PX ? (int)(ow - ox0) : BNN_STEM_PX;
+			for (int64_t ci = 0; next && ci < 3; ci++)
+				for (int64_t r = 0; r < 2 && 2 * oy + 2 + r < h; r++)
+					__builtin_prefetch(next + (ci * h + r) * w + 2 * ox0);
 			const float *in[BNN_STEM_PX];
 #pragma GCC unroll 8
 			for (int i = 0; i < BNN_STEM_PX; i++)   /* a short group repeats its last */
-				in[i] = rows + 2 * (ox0 + (i < np ? i : np - 1)) * 3;
+				in[i] = rows + 2 * (ox0 + (i < np ? i : np - 1));
 			for (int j = 0; j < BNN_RNET_STEM_C / 8; j++) {
 				bnn_v8f_t a[BNN_STEM_PX], m, c;
 #pragma GCC unroll 8
@@ -310,11 +319,12 @@ static void stem_rows(void *vst, int64_t r0, int64_t r1, int tid)
 				for (int64_t ky = 0; ky < 3; ky++) {
 					const float *wt = st->stem_wt + ky * 9 * BNN_RNET_STEM_C + j * 8;
 					for (int e = 0; e < 9; e++) {
+						const int64_t off = ky * 3 * pw + toff[e];
 						bnn_v8f_t wv;
 						memcpy(&wv, wt + e * BNN_RNET_STEM_C, sizeof(wv));
 #pragma GCC unroll 8
 						for (int i = 0; i < BNN_STEM_PX; i++)
-							a[i] += in[i][ky * rw + e] * wv;
+							a[i] += in[i][off] * wv;
 					}
 				}
 				memcpy(&m, st->stem_m + j * 8, sizeof(m));
