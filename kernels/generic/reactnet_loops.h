@@ -392,17 +392,25 @@ static void head_fc(void *vst, int64_t i0, int64_t i1, int tid)
 		int64_t no = o0 + BNN_HEAD_FC_OUT < BNN_RNET_CLASSES ? BNN_HEAD_FC_OUT :
 								       BNN_RNET_CLASSES - o0;
 		const float *wc = st->fc_wt + ch * c * BNN_HEAD_FC_OUT;
-		for (int64_t b = 0; b < n; b++)
-			for (int64_t o = 0; o < no; o++)
-				st->logits[b * BNN_RNET_CLASSES + o0 + o] = st->p->fc_b[o0 + o];
-		for (int64_t i = 0; i < c; i++) {
-			const float *restrict wt = wc + i * BNN_HEAD_FC_OUT;
-			for (int64_t b = 0; b < n; b++) {
-				float pi = st->pooled[b * c + i];
-				float *restrict y = st->logits + b * BNN_RNET_CLASSES + o0;
-				for (int64_t o = 0; o < no; o++)
-					y[o] += pi * wt[o];
+		float bias[BNN_HEAD_FC_OUT] = { 0 }, out[BNN_HEAD_FC_OUT];
+		memcpy(bias, st->p->fc_b + o0, (size_t)no * sizeof(float));
+		/* The chunk's outputs of one image in registers across the
+		 * inputs (the chunk's weights, 256 KiB, stay in L2 for the
+		 * next image), each the bias plus the products in input order. */
+		for (int64_t b = 0; b < n; b++) {
+			const float *x = st->pooled + b * c;
+			bnn_vf_t acc[BNN_HEAD_FC_OUT / BNN_RV];
+#pragma GCC unroll 16
+			for (int v = 0; v < BNN_HEAD_FC_OUT / BNN_RV; v++)
+				acc[v] = vload(bias + v * BNN_RV);
+			for (int64_t i = 0; i < c; i++) {
+				const float *wt = wc + i * BNN_HEAD_FC_OUT;
+#pragma GCC unroll 16
+				for (int v = 0; v < BNN_HEAD_FC_OUT / BNN_RV; v++)
+					acc[v] += x[i] * vload(wt + v * BNN_RV);
 			}
+			memcpy(out, acc, sizeof(out));
+			memcpy(st->logits + b * BNN_RNET_CLASSES + o0, out, (size_t)no * sizeof(float));
 		}
 	}
 }
