@@ -59,12 +59,14 @@ void bnn_bconv_release__avx2(void *state)
 /* ---- the direct path ---- */
 
 static void direct_pack_all(void *vst);
+static void direct_rows_own(void *vst, int32_t *out, int64_t r0, int64_t r1);
 
 static int direct_prepare(conv_state_t *st)
 {
 	const bnn_conv_state_t *b = st->base;
 	st->direct = 1;
 	st->base->pack_own = direct_pack_all;
+	st->base->rows_own = direct_rows_own;
 	st->base->own = st;
 	st->bc = bnn_avx2_bc_pick(b->s.ow, (b->s.k + 7) / 8);
 	return bnn_direct_setup(&st->dp, b, 8, st->bc->q);
@@ -138,26 +140,27 @@ static void direct_pack_all(void *vst)
 	bnn_parallel_for(s->n * s->h, 1, direct_pack, st);
 }
 
-/* Items [i0, i1) of (column block, output row): rows outer when the
+/* Items [i0, i1) of (column block, output row) of the output rows [r0,
+ * r0 + nrows), written from out (row r0's place): rows outer when the
  * filters are small (rows_outer: a thread's share is then whole output rows,
  * written contiguously, from the image rows it packed), else column blocks
  * outer (a block's filters stay in cache while the rows pass). */
-static void direct_rows(void *vst, int64_t i0, int64_t i1, int tid)
+static void direct_items(const conv_state_t *st, int32_t *out, int64_t r0, int64_t nrows,
+			 int64_t i0, int64_t i1)
 {
-	conv_state_t *st = vst;
 	const bnn_direct_t *dp = &st->dp;
 	const bnn_conv_state_t *b = st->base;
 	const bnn_conv_shape_t *s = &b->s;
-	const int64_t nrows = s->n * s->oh, P = st->bc->p, qw = 8 * st->bc->q;
+	const int64_t P = st->bc->p, qw = 8 * st->bc->q;
 	const bnn_avx2_bc_fn fn = st->bc->fn[s->stride - 1];
 	const int32_t ktot = (int32_t)(st->base->taps * s->c);
-	(void)tid;
 	for (int64_t it = i0; it < i1; it++) {
 		int64_t qb = dp->rows_outer ? it % dp->nqb : it / nrows;
-		int64_t r = dp->rows_outer ? it / dp->nqb : it % nrows, n = r / s->oh, oy = r % s->oh;
+		int64_t r = r0 + (dp->rows_outer ? it / dp->nqb : it % nrows);
+		int64_t n = r / s->oh, oy = r % s->oh;
 		int64_t oc0 = qb * qw, oc1 = oc0 + qw < s->k ? oc0 + qw : s->k;
 		const uint32_t *xr = dp->x + n * dp->imgdw + oy * s->stride * dp->rowdw;
-		int32_t *orow = st->out + r * s->ow * s->k;
+		int32_t *orow = out + (r - r0) * s->ow * s->k;
 		for (int64_t ox = 0; ox < s->ow; ox += P)
 			fn(xr + ox * s->stride, dp->toff, dp->wt + qb * dp->steps * dp->qw, dp->qw,
 			   dp->steps, ktot,
@@ -166,6 +169,22 @@ static void direct_rows(void *vst, int64_t i0, int64_t i1, int tid)
 			bnn_pad_correct_row(orow, s->ow, s->k, b->ycls[oy], b->xcls, b->corr, b->ncx,
 					    s->k, oc0, oc1);
 	}
+}
+
+/* Items [i0, i1) of the whole output (a task of run's loop). */
+static void direct_rows(void *vst, int64_t i0, int64_t i1, int tid)
+{
+	const conv_state_t *st = vst;
+	(void)tid;
+	direct_items(st, st->out, 0, st->base->s.n * st->base->s.oh, i0, i1);
+}
+
+/* Output rows [r0, r1) (flattened n, oy) into out, row r0's place, in the
+ * calling thread (base->rows_own: a fused block's band, by rows). */
+static void direct_rows_own(void *vst, int32_t *out, int64_t r0, int64_t r1)
+{
+	const conv_state_t *st = vst;
+	direct_items(st, out, r0, r1 - r0, 0, st->dp.nqb * (r1 - r0));
 }
 
 int bnn_bconv_prepare__avx2(const bnn_op_desc_t *d, const bnn_inputs_t *in, void **state)

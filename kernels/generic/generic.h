@@ -103,6 +103,12 @@ typedef struct bnn_conv_state {
 	 * this conv's packing, and why it has no separate correction. NULL for
 	 * the template's path (bnn_conv_pack_input, bnn_bconv_pad_correct). */
 	void (*pack_own)(void *own);
+	/* The direct path's output rows [r0, r1) (flattened n, oy) of the image
+	 * pack_own packed last into out, row r0's place, in the calling thread
+	 * (threads may compute disjoint rows at once): run's work after the
+	 * packing, row by row (a fused block's 3x3 conv, reactnet.c). NULL
+	 * with pack_own. */
+	void (*rows_own)(void *own, int32_t *out, int64_t r0, int64_t r1);
 	void *own;
 } bnn_conv_state_t;
 
@@ -135,7 +141,7 @@ typedef struct bnn_rnet_state bnn_rnet_state_t;
 /* The element-wise loops (reactnet_loops.h) as one ISA's build compiled
  * them: each takes a block state (transforms) or a network state. */
 typedef struct {
-	bnn_task_fn transform1, transform2, stem_rows, head_pool, head_fc;
+	bnn_task_fn transform1, transform2, conv3_t1, stem_rows, head_pool, head_fc;
 } bnn_rnet_loops_t;
 extern const bnn_rnet_loops_t bnn_rnet_loops__generic;
 

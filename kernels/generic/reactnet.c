@@ -43,17 +43,31 @@ static int conv_prepare(conv_inst_t *ci, const bnn_kernel_t *k, const bnn_conv_s
 	return k->prepare(&d, &in, &ci->state);
 }
 
+/* The generic conv template's state under a conv instance of shape s (the
+ * generic conv's state is one; the AVX2 and AVX-512 convs' states start
+ * with a pointer to one), or NULL when it does not hold that shape. */
+static bnn_conv_state_t *conv_base(const conv_inst_t *ci, int64_t c, int64_t k, int64_t kh)
+{
+	bnn_conv_state_t *b = ci->k->run == bnn_bconv_run__generic ?
+				      ci->state : *(bnn_conv_state_t **)ci->state;
+	return b && b->s.c == c && b->s.k == k && b->s.kh == kh && b->x ? b : NULL;
+}
+
 /* Bytes per pixel of a band that should stay in L2 together, per thread. */
 #define BNN_BAND_BYTES (384 * 1024)
+/* Rows of a band per thread from which the 3x3 conv runs by rows. */
+#define BNN_BAND3_ROWS 4
 
 /* Output rows (flattened n, oy) per band of block b: as many as keep a
- * band's u and acc1 within BNN_BAND_BYTES per thread, at least one row per
- * thread; all the rows when they fit. */
-static int64_t rblock_band_rows(const bnn_rblock_shape_t *b)
+ * band's u and acc1 (and its 3x3 result when band3) within BNN_BAND_BYTES
+ * per thread, whole rows for every thread, at least one; all the rows
+ * when they fit. */
+static int64_t rblock_band_rows(const bnn_rblock_shape_t *b, int band3)
 {
 	int64_t rows = b->n * b->oh, nt = bnn_parallel_threads();
-	int64_t per_row = b->ow * (b->c + b->k) * 4;
+	int64_t per_row = b->ow * ((band3 ? 2 : 1) * b->c + b->k) * 4;
 	int64_t r = BNN_BAND_BYTES * nt / per_row;
+	r -= r % nt;
 	if (r < nt)
 		r = nt;
 	return r < rows ? r : rows;
@@ -82,7 +96,8 @@ void bnn_rblock_release(void *state)
 }
 
 /* Block b over x; acc3, acc1 and u are the caller's when acc3 is not NULL
- * (sized by rblock_band_rows), else allocated here. */
+ * (acc3 for the whole 3x3 result, acc1 and u for bands of
+ * rblock_band_rows(b, 0) rows, the largest), else allocated here. */
 static int rblock_prepare(const bnn_rnet_loops_t *loops, const bnn_kernel_t *k,
 			  const bnn_rblock_shape_t *b, const bnn_rblock_params_t *p, const float *x,
 			  int32_t *acc3, int32_t *acc1, float *u, bnn_rblock_state_t **out)
@@ -91,26 +106,16 @@ static int rblock_prepare(const bnn_rnet_loops_t *loops, const bnn_kernel_t *k,
 	if (!st)
 		return -ENOMEM;
 	int rc = -ENOMEM;
-	int64_t rows = b->n * b->oh, band_rows = rblock_band_rows(b);
+	int64_t rows = b->n * b->oh;
 	st->b = *b;
 	st->p = p;
 	st->x = x;
 	st->loops = loops;
-	st->band = band_rows * b->ow;
-	st->nbands = (rows + band_rows - 1) / band_rows;
 	st->m1 = malloc((size_t)b->c * sizeof(float));
 	st->c1 = malloc((size_t)b->c * sizeof(float));
 	st->m2 = malloc((size_t)b->k * sizeof(float));
 	st->c2 = malloc((size_t)b->k * sizeof(float));
-	if (acc3) {
-		st->acc3 = acc3, st->acc1 = acc1, st->u = u;
-	} else {
-		st->own_scratch = 1;
-		st->acc3 = malloc((size_t)(rows * b->ow * b->c) * sizeof(int32_t));
-		st->acc1 = malloc((size_t)(st->band * b->k) * sizeof(int32_t));
-		st->u = malloc((size_t)(st->band * b->c) * sizeof(float));
-	}
-	if (!st->m1 || !st->c1 || !st->m2 || !st->c2 || !st->acc3 || !st->acc1 || !st->u)
+	if (!st->m1 || !st->c1 || !st->m2 || !st->c2)
 		goto fail;
 	bnn_rnet_fold_bn(p->w3, b->c, 9 * b->c, &p->bn1, st->m1, st->c1);
 	bnn_rnet_fold_bn(p->w1, b->k, b->c, &p->bn2, st->m2, st->c2);
@@ -119,6 +124,30 @@ static int rblock_prepare(const bnn_rnet_loops_t *loops, const bnn_kernel_t *k,
 				.kw = 3, .stride = b->stride, .pad = 1, .pad_value = 0, .dil = 1,
 				.groups = 1 };
 	if ((rc = conv_prepare(&st->conv3, k, &s3, x, p->w3, p->rsign1)) != 0)
+		goto fail;
+	/* The 3x3 conv by rows in the bands' loop when the conv kernel can and
+	 * every thread gets at least BNN_BAND3_ROWS rows of a band (a thread's
+	 * rows are one range: fewer would leave threads idle, where the whole
+	 * conv splits finer), else over the whole batch first. */
+	bnn_conv_state_t *c3 = conv_base(&st->conv3, b->c, b->c, 3);
+	int64_t band_rows = rblock_band_rows(b, 1);
+	st->band3 = c3 && c3->rows_own &&
+			    band_rows >= BNN_BAND3_ROWS * bnn_parallel_threads() ? c3 : NULL;
+	if (!st->band3)
+		band_rows = rblock_band_rows(b, 0);
+	st->band = band_rows * b->ow;
+	st->nbands = (rows + band_rows - 1) / band_rows;
+	rc = -ENOMEM;
+	if (acc3) {
+		st->acc3 = acc3, st->acc1 = acc1, st->u = u;
+	} else {
+		st->own_scratch = 1;
+		st->acc3 = malloc((size_t)((st->band3 ? st->band : rows * b->ow) * b->c) *
+				  sizeof(int32_t));
+		st->acc1 = malloc((size_t)(st->band * b->k) * sizeof(int32_t));
+		st->u = malloc((size_t)(st->band * b->c) * sizeof(float));
+	}
+	if (!st->acc3 || !st->acc1 || !st->u)
 		goto fail;
 	/* The 1x1 conv of a band: its rows of ow pixels, read from u. Every band
 	 * but the last has band_rows rows: conv1[0] serves them, conv1[1] the
@@ -165,7 +194,11 @@ int bnn_rblock_forward(bnn_rblock_state_t *st, float *y)
 {
 	int64_t pix = st->b.n * st->b.oh * st->b.ow;
 	double *prof = st->prof, t0 = prof ? now_ns() : 0, t;
-	int rc = st->conv3.k->run(st->conv3.state, st->acc3);
+	int rc = 0;
+	if (st->band3)
+		st->band3->pack_own(st->band3->own);
+	else
+		rc = st->conv3.k->run(st->conv3.state, st->acc3);
 	if (rc != 0)
 		return rc;
 	if (prof) {
@@ -178,10 +211,20 @@ int bnn_rblock_forward(bnn_rblock_state_t *st, float *y)
 		int64_t len = pix - j * st->band < st->band ? pix - j * st->band : st->band;
 		const conv_inst_t *c1 = &st->conv1[len == st->band ? 0 : 1];
 		st->q0 = j * st->band;
-		bnn_parallel_for(len, 16, st->loops->transform1, st);
+		if (st->band3) {
+			st->acc3q = st->acc3;
+			bnn_parallel_for(len / st->b.ow, 1, st->loops->conv3_t1, st);
+		} else {
+			st->acc3q = st->acc3 + st->q0 * st->b.c;
+			bnn_parallel_for(len, 16, st->loops->transform1, st);
+		}
 		if (prof) {
+			/* a row-wise 3x3 conv and transform 1 are one loop: the 3x3
+			 * conv's time, transform 1 none of its own (NaN) */
 			t = now_ns();
-			prof[1] += t - t0;
+			prof[st->band3 ? 0 : 1] += t - t0;
+			if (st->band3)
+				prof[1] = NAN;
 			t0 = t;
 		}
 		if ((rc = c1->k->run(c1->state, st->acc1)) != 0)
@@ -330,7 +373,7 @@ int bnn_rnet_prepare_with(const bnn_rnet_loops_t *loops, const char *conv_kernel
 	size_t n3 = 0, n1 = 0, nu = 0;
 	for (int i = 0; i < BNN_RNET_BLOCKS; i++) {
 		bnn_rblock_shape_t b = split_block(r, i, st->nsplit[i]);
-		size_t band = (size_t)(rblock_band_rows(&b) * b.ow);
+		size_t band = (size_t)(rblock_band_rows(&b, 0) * b.ow);
 		size_t a3 = (size_t)(b.n * b.oh * b.ow * b.c), a1 = band * (size_t)b.k;
 		size_t au = band * (size_t)b.c;
 		n3 = a3 > n3 ? a3 : n3;
@@ -494,16 +537,6 @@ int bnn_rnet_profile(void *state, double *ns, int max)
 	int rc = rnet_forward(st, logits, ns, NULL);
 	free(logits);
 	return rc ? rc : BNN_PROFILE_MAX;
-}
-
-/* The generic conv template's state under a conv instance of shape s (the
- * generic conv's state is one; the AVX2 and AVX-512 convs' states start
- * with a pointer to one), or NULL when it does not hold that shape. */
-static bnn_conv_state_t *conv_base(const conv_inst_t *ci, int64_t c, int64_t k, int64_t kh)
-{
-	bnn_conv_state_t *b = ci->k->run == bnn_bconv_run__generic ?
-				      ci->state : *(bnn_conv_state_t **)ci->state;
-	return b && b->s.c == c && b->s.k == k && b->s.kh == kh && b->x ? b : NULL;
 }
 
 int bnn_rnet_profile_detail(void *state, double *detail)

@@ -32,14 +32,17 @@ typedef struct {
 } conv_inst_t;
 
 /*
- * A block runs the 3x3 conv over the whole image into acc3, then walks the
- * output pixels in bands of whole rows sized to stay in the core's L2
- * (rblock_band_rows in reactnet.c): per band, transform1 writes u, the 1x1
- * conv over the band's pixels (a conv instance on the band's shape, reading
- * u: a 1x1 conv needs no neighbours) packs it and writes acc1, and
- * transform2 reads acc1 and u while both are still in cache. u and acc1
- * hold one band; the network's blocks share acc3, acc1 and u (one
- * allocation sized for the largest block).
+ * A block packs its input for the 3x3 conv, then walks the output pixels
+ * in bands of whole rows sized to stay in the core's L2 (rblock_band_rows
+ * in reactnet.c): per band, each thread computes its rows of the 3x3 conv
+ * into acc3 and runs transform1 on them, writing u, while they are in its
+ * cache (conv3_t1; a conv kernel without rows_own computes the whole 3x3
+ * result into acc3 first); the 1x1 conv over the band's pixels (a conv
+ * instance on the band's shape, reading u: a 1x1 conv needs no
+ * neighbours) packs u and writes acc1, and transform2 reads acc1 and u
+ * while both are still in cache. acc3 (by rows), u and acc1 hold one band;
+ * the network's blocks share them (one allocation sized for the largest
+ * block).
  */
 struct bnn_rblock_state {
 	bnn_rblock_shape_t b;
@@ -50,7 +53,13 @@ struct bnn_rblock_state {
 	int64_t nbands, band;          /* bands of band output pixels (the last shorter) */
 	float *m1, *c1;                /* [c]: alpha3 and BN1 folded */
 	float *m2, *c2;                /* [k]: alpha1 and BN2 folded */
-	int32_t *acc3;                 /* [pixels][c]: the 3x3 conv's integer results */
+	int32_t *acc3;                 /* [pixels][c]: the 3x3 conv's integer results, of
+					* the whole batch, or of a band when band3 */
+	int32_t *acc3q;                /* acc3 of the current band's first pixel */
+	/* The 3x3 conv's template state when it runs by rows (its rows_own,
+	 * after its pack_own), else NULL: then each thread computes its rows
+	 * of a band and transform 1 reads them from its cache (conv3_t1). */
+	bnn_conv_state_t *band3;
 	int32_t *acc1;                 /* [band][k]: the band's 1x1 conv results */
 	float *u;                      /* [band][c]: RPReLU1 output, the 1x1 conv's input */
 	int own_scratch;               /* acc3, acc1 and u are this block's to free */
@@ -134,7 +143,7 @@ static inline void transform1_px(const bnn_rblock_state_t *st, int64_t p0, int64
 	const float *pool = s2 ? st->x + ((q / opix * b->h + 2 * oy) * b->w + 2 * ox) * c : NULL;
 	for (int64_t p = p0; p < p1; p += tile) {
 		int np = p1 - p < tile ? (int)(p1 - p) : (int)tile;
-		const int32_t *acc = st->acc3 + (st->q0 + p) * c;
+		const int32_t *acc = st->acc3q + p * c;
 		const float *top[BNN_TILE_PX];   /* the shortcut: x, or the pool's top row */
 		float *u = st->u + p * c;
 		for (int i = 0; i < np; i++) {
@@ -185,6 +194,17 @@ static void transform1(void *vst, int64_t p0, int64_t p1, int tid)
 		transform1_px(st, p0, p1, 1);
 	else
 		transform1_px(st, p0, p1, 0);
+}
+
+/* Band rows [a, b) of a block whose 3x3 conv runs by rows (band3): the
+ * conv's rows, then transform 1 on their pixels while this core's cache
+ * still holds the results. */
+static void conv3_t1(void *vst, int64_t a, int64_t b, int tid)
+{
+	const bnn_rblock_state_t *st = vst;
+	int64_t ow = st->b.ow, r0 = st->q0 / ow;
+	st->band3->rows_own(st->band3->own, st->acc3 + a * ow * st->b.c, r0 + a, r0 + b);
+	transform1(vst, a * ow, b * ow, tid);
 }
 
 /* Band pixels [p0, p1): y = RPReLU2(acc1 * m2 + c2 + u), u repeated per half. */
@@ -416,6 +436,7 @@ static void head_fc(void *vst, int64_t i0, int64_t i1, int tid)
 }
 
 #define BNN_RNET_LOOPS_DEFINE(name)                                                      \
-	const bnn_rnet_loops_t name = { transform1, transform2, stem_rows, head_pool, head_fc }
+	const bnn_rnet_loops_t name = { transform1, transform2, conv3_t1, stem_rows, head_pool, \
+					 head_fc }
 
 #endif
