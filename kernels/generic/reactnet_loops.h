@@ -40,9 +40,10 @@ typedef struct {
  * result into acc3 first); the 1x1 conv over the band's pixels (a conv
  * instance on the band's shape, reading u: a 1x1 conv needs no
  * neighbours) packs u and writes acc1, and transform2 reads acc1 and u
- * while both are still in cache. acc3 (by rows), u and acc1 hold one band;
- * the network's blocks share them (one allocation sized for the largest
- * block).
+ * while both are still in cache. acc3 holds a band when the 3x3 conv runs
+ * by rows, else the whole 3x3 result; u and acc1 hold one band; the
+ * network's blocks share the three (one allocation each, sized for the
+ * largest need).
  */
 struct bnn_rblock_state {
 	bnn_rblock_shape_t b;
