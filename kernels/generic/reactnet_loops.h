@@ -283,8 +283,8 @@ struct bnn_rnet_state {
 #endif
 typedef float bnn_vsf_t __attribute__((vector_size(BNN_STEM_V * 4)));
 
-/* Output pixels the stem computes at once: eight sums of eight outputs in
- * registers, one weight load for the eight. */
+/* Output pixels the stem computes at once: their sums of a vector of
+ * output channels in eight registers, one weight load for the eight. */
 #define BNN_STEM_PX 8
 
 /* Floats of one thread's stem rows: three input rows of three channel
