@@ -222,9 +222,12 @@ int bnn_rblock_forward(bnn_rblock_state_t *st, float *y)
 			/* a row-wise 3x3 conv and transform 1 are one loop: the 3x3
 			 * conv's time, transform 1 none of its own (NaN) */
 			t = now_ns();
-			prof[st->band3 ? 0 : 1] += t - t0;
-			if (st->band3)
+			if (st->band3) {
+				prof[0] += t - t0;
 				prof[1] = NAN;
+			} else {
+				prof[1] += t - t0;
+			}
 			t0 = t;
 		}
 		if ((rc = c1->k->run(c1->state, st->acc1)) != 0)
