@@ -69,7 +69,9 @@ static int direct_prepare(conv_state_t *st)
 	st->base->rows_own = direct_rows_own;
 	st->base->own = st;
 	st->bc = bnn_avx2_bc_pick(b->s.ow, (b->s.k + 7) / 8);
-	return bnn_direct_setup(&st->dp, b, 8, st->bc->q);
+	int rc = bnn_direct_setup(&st->dp, b, 8, st->bc->q);
+	st->base->own_x = st->dp.x;
+	return rc;
 }
 
 /* Bit i of the word: p[i] (+ shift[i] when SH) < 0, ordered (-0.0 and

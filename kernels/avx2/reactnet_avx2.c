@@ -6,4 +6,4 @@
 #include "avx2.h"
 #include "generic/reactnet_loops.h"
 
-BNN_RNET_LOOPS_DEFINE(bnn_rnet_loops__avx2);
+BNN_RNET_LOOPS_DEFINE(bnn_rnet_loops__avx2, 0);

@@ -128,7 +128,9 @@ static int direct_prepare(conv_state_t *st)
 	st->base->rows_own = direct_rows_own;
 	st->base->own = st;
 	st->bc = bnn_a512_bc_pick(b->s.ow, (b->s.k + 15) / 16);
-	return bnn_direct_setup(&st->dp, b, 16, st->bc->q);
+	int rc = bnn_direct_setup(&st->dp, b, 16, st->bc->q);
+	st->base->own_x = st->dp.x;
+	return rc;
 }
 
 /* One image row of w pixels of c floats (c a multiple of 32), plus shift

@@ -8,4 +8,4 @@
 #include "intrin.h"
 #include "generic/reactnet_loops.h"
 
-BNN_RNET_LOOPS_DEFINE(BNN_A512(bnn_rnet_loops));
+BNN_RNET_LOOPS_DEFINE(BNN_A512(bnn_rnet_loops), 1);

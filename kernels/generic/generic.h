@@ -110,6 +110,12 @@ typedef struct bnn_conv_state {
 	 * with pack_own. */
 	void (*rows_own)(void *own, int32_t *out, int64_t r0, int64_t r1);
 	void *own;
+	/* The direct path's packed image, which pack_own writes and rows_own
+	 * reads: 32-bit words [n][ph][dpp][pw] (direct.h), bit l of word w of
+	 * a pixel set when x[32w + l] (+ shift) < 0, the border zero bits. The
+	 * stage before a fused block may write it as it makes x (reactnet.c),
+	 * in place of pack_own. NULL with pack_own. */
+	uint32_t *own_x;
 } bnn_conv_state_t;
 
 /* Packs the weights of d with pack and allocates the workspaces the op
@@ -142,6 +148,11 @@ typedef struct bnn_rnet_state bnn_rnet_state_t;
  * them: each takes a block state (transforms) or a network state. */
 typedef struct {
 	bnn_task_fn transform1, transform2, conv3_t1, stem_rows, head_pool, head_fc;
+	/* A network's transform 2 packs its output for the next block's 3x3
+	 * conv (reactnet.c): set by the AVX-512 loops, where a word is two
+	 * compares to masks; with AVX2's eight compares and movemasks it cost
+	 * as much as the conv packing on its own. */
+	int pack_next;
 } bnn_rnet_loops_t;
 extern const bnn_rnet_loops_t bnn_rnet_loops__generic;
 

@@ -18,7 +18,7 @@
 #include <time.h>
 #include "reactnet_loops.h"
 
-BNN_RNET_LOOPS_DEFINE(bnn_rnet_loops__generic);
+BNN_RNET_LOOPS_DEFINE(bnn_rnet_loops__generic, 0);
 
 /* The table's kernel of that name, or an emulated one (bnn_emulated), for
  * the emulated AVX-512 block that names the emulated conv. */
@@ -195,9 +195,10 @@ int bnn_rblock_forward(bnn_rblock_state_t *st, float *y)
 	int64_t pix = st->b.n * st->b.oh * st->b.ow;
 	double *prof = st->prof, t0 = prof ? now_ns() : 0, t;
 	int rc = 0;
-	if (st->band3)
-		st->band3->pack_own(st->band3->own);
-	else
+	if (st->band3) {
+		if (!st->prepacked)
+			st->band3->pack_own(st->band3->own);
+	} else
 		rc = st->conv3.k->run(st->conv3.state, st->acc3);
 	if (rc != 0)
 		return rc;
@@ -408,6 +409,26 @@ int bnn_rnet_prepare_with(const bnn_rnet_loops_t *loops, const char *conv_kernel
 					 st->u, &st->block[i])) != 0)
 			goto fail;
 	}
+	/* With loops->pack_next, a block whose 3x3 conv runs by rows on a
+	 * packed image of its own (and whose channels fill whole words) gets
+	 * its input packed by the block before, in transform 2 from the
+	 * values still in L1, rather than read back from L3 to be packed. The
+	 * stem packs nothing: its float work is its bound, and packing inside
+	 * it cost what block 1's own packing does. */
+	for (int i = 1; loops->pack_next && i < BNN_RNET_BLOCKS; i++) {
+		bnn_rblock_state_t *b = st->block[i];
+		const bnn_conv_state_t *c3 = b->band3;
+		bnn_rnet_pk_t *pk = &st->block[i - 1]->pk;
+		if (!c3 || !c3->own_x || b->b.c % 32 != 0)
+			continue;
+		pk->base = c3->own_x;
+		pk->shift = c3->shift;
+		pk->pw = c3->pw;
+		pk->rowdw = (b->b.c + 31) / 32 * c3->pw;
+		pk->imgdw = pk->rowdw * c3->ph;
+		pk->pad = c3->s.pad;
+		b->prepacked = 1;
+	}
 	*out = st;
 	return 0;
 fail:
@@ -455,6 +476,7 @@ static int rnet_block(bnn_rnet_state_t *st, int i, int64_t j, double *detail)
 	int64_t at = act_images(st, i + 1) > 1 ? j : 0;   /* j is 0 but when split */
 	bnn_rblock_state_t *bs = st->block[i];
 	bs->prof = detail ? detail + (i + 1) * BNN_RNET_DETAIL : NULL;
+	bs->pk.x = bs->pk.base ? bs->pk.base + at * bs->pk.imgdw : NULL;
 	int rc = bnn_rblock_forward(bs, st->act[i + 1] + at * outs);
 	bs->prof = NULL;
 	return rc;
@@ -572,12 +594,17 @@ int bnn_rnet_profile_detail(void *state, double *detail)
 				d[BNN_RD_PACK3] = d[BNN_RD_PAD3] = d[BNN_RD_PACK1] = NAN;
 				break;
 			}
-			t0 = now_ns();
-			if (c3->pack_own)
-				c3->pack_own(c3->own);
-			else
-				bnn_conv_pack_input(c3);
-			d[BNN_RD_PACK3] += now_ns() - t0;
+			if (b->prepacked) {
+				/* packed by the block before, in its transform 2 */
+				d[BNN_RD_PACK3] = NAN;
+			} else {
+				t0 = now_ns();
+				if (c3->pack_own)
+					c3->pack_own(c3->own);
+				else
+					bnn_conv_pack_input(c3);
+				d[BNN_RD_PACK3] += now_ns() - t0;
+			}
 			if (c3->pack_own) {
 				/* corrected inside the conv's output loop */
 				d[BNN_RD_PAD3] = NAN;

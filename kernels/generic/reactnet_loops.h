@@ -21,6 +21,9 @@
 #endif
 #include <math.h>
 #include <string.h>
+#if defined(__AVX2__) || defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 #include "bnn_reactnet.h"
 #include "generic/generic.h"
 #include "parallel.h"
@@ -32,6 +35,27 @@ typedef struct {
 } conv_inst_t;
 
 /*
+ * A stage's output packed as it is made, for the next block's 3x3 conv
+ * (that conv's own_x, the direct layout of direct.h), so that the next
+ * block need not read the float activations back from memory to pack
+ * them: bit l of word w of output pixel (n, y, x) is set when
+ * out[32w + l] + shift[32w + l] < 0 (ordered), the packing's test. x is
+ * NULL when the stage packs nothing.
+ */
+typedef struct {
+	uint32_t *base;                /* the packed image (own_x), or NULL */
+	uint32_t *x;                   /* word 0 of image 0 of the current call */
+	const float *shift;            /* the next block's RSign shift, or NULL */
+	int64_t pw, rowdw, imgdw, pad; /* the packed image's layout */
+} bnn_rnet_pk_t;
+
+/* Word 0 of pixel (n, y, x) of pk's packed image. */
+static inline uint32_t *pk_at(const bnn_rnet_pk_t *pk, int64_t n, int64_t y, int64_t x)
+{
+	return pk->x + n * pk->imgdw + (y + pk->pad) * pk->rowdw + x + pk->pad;
+}
+
+/*
  * A block packs its input for the 3x3 conv, then walks the output pixels
  * in bands of whole rows sized to stay in the core's L2 (rblock_band_rows
  * in reactnet.c): per band, each thread computes its rows of the 3x3 conv
@@ -40,7 +64,8 @@ typedef struct {
  * result into acc3 first); the 1x1 conv over the band's pixels (a conv
  * instance on the band's shape, reading u: a 1x1 conv needs no
  * neighbours) packs u and writes acc1, and transform2 reads acc1 and u
- * while both are still in cache. acc3 holds a band when the 3x3 conv runs
+ * while both are still in cache (in a network, also packing y for the
+ * next block's 3x3 conv). acc3 holds a band when the 3x3 conv runs
  * by rows, else the whole 3x3 result; u and acc1 hold one band; the
  * network's blocks share the three (one allocation each, sized for the
  * largest need).
@@ -68,6 +93,11 @@ struct bnn_rblock_state {
 	float *y;                      /* output of the current run */
 	int64_t q0;                    /* first output pixel of the current band */
 	double *prof;                  /* profiled run: conv3, t1, conv1, t2 ns (added up) */
+	/* Transform 2 also packs y for the next block (pk.x set per call by
+	 * the network), and this block's input was packed so by the block
+	 * before (prepacked: no pack_own of its own). */
+	bnn_rnet_pk_t pk;
+	int prepacked;
 };
 
 /* RPReLU (doc/bnn-math.md section 6); at v == g both branches give z. Written as a
@@ -121,6 +151,43 @@ static inline bnn_vf_t vrprelu(bnn_vf_t v, bnn_vf_t g, bnn_vf_t slope, bnn_vf_t 
 	bnn_vi_t pos = d > (bnn_vf_t){ 0 };
 	bnn_vf_t s = (bnn_vf_t)((pos & (bnn_vi_t)one) | (~pos & (bnn_vi_t)slope));
 	return s * d + z;
+}
+
+/* Bit l set when v[l] + sh[l] < 0 (ordered, as the conv's packing tests
+ * it): one compare to a mask where the ISA has one. */
+static inline uint32_t vsignbits(bnn_vf_t v, bnn_vf_t sh)
+{
+	v += sh;
+#if defined(__AVX512F__)
+	__m512 x;
+	memcpy(&x, &v, sizeof(x));
+	return (uint32_t)_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
+#elif defined(__AVX2__)
+	__m256 x;
+	memcpy(&x, &v, sizeof(x));
+	return (uint32_t)_mm256_movemask_ps(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ));
+#else
+	uint32_t m = 0;
+	for (int l = 0; l < BNN_RV; l++)
+		m |= (uint32_t)(v[l] < 0.0f) << l;
+	return m;
+#endif
+}
+
+/* A pixel's k floats (k a multiple of 32) packed into its words, pw
+ * apart: bit l of word w set when y[32w + l] + shift[32w + l] < 0. */
+static inline void pk_words(const float *y, const float *shift, int64_t k, uint32_t *dst,
+			    int64_t pw)
+{
+	for (int64_t w = 0; w < k / 32; w++) {
+		uint32_t word = 0;
+#pragma GCC unroll 8
+		for (int l = 0; l < 32; l += BNN_RV)
+			word |= vsignbits(vload(y + 32 * w + l),
+					  shift ? vload(shift + 32 * w + l) : (bnn_vf_t){ 0 })
+				<< l;
+		dst[w * pw] = word;
+	}
 }
 
 /* Band pixels [p0, p1) (output pixel q0 + p): u = RPReLU1(acc3 * m1 + c1 + shortcut),
@@ -208,15 +275,21 @@ static void conv3_t1(void *vst, int64_t a, int64_t b, int tid)
 	transform1(vst, a * ow, b * ow, tid);
 }
 
-/* Band pixels [p0, p1): y = RPReLU2(acc1 * m2 + c2 + u), u repeated per half. */
+/* Band pixels [p0, p1): y = RPReLU2(acc1 * m2 + c2 + u), u repeated per
+ * half; with pk.x, y packed too (the network sets pk only where k is a
+ * multiple of 32). */
 static void transform2(void *vst, int64_t p0, int64_t p1, int tid)
 {
 	const bnn_rblock_state_t *st = vst;
 	const bnn_rblock_shape_t *b = &st->b;
 	const bnn_rprelu_t *rp = &st->p->rp2;
+	const bnn_rnet_pk_t *pk = &st->pk;
 	const float *restrict m2 = st->m2, *restrict c2 = st->c2;
 	const float *restrict g = rp->g, *restrict slope = rp->slope, *restrict z = rp->z;
-	int64_t c = b->c, k = b->k, vk = c % BNN_RV == 0 ? k : 0;
+	int64_t c = b->c, k = b->k, vk = c % BNN_RV == 0 ? k : 0, opix = b->oh * b->ow;
+	/* The packed words of the tile's pixels: the output pixel walks
+	 * from one division per call. */
+	int64_t q = st->q0 + p0, n = q / opix, oy = q % opix / b->ow, ox = q % b->ow;
 	(void)tid;
 	for (int64_t p = p0; p < p1; p += BNN_TILE_PX) {
 		int np = p1 - p < BNN_TILE_PX ? (int)(p1 - p) : BNN_TILE_PX;
@@ -238,6 +311,15 @@ static void transform2(void *vst, int64_t p0, int64_t p1, int tid)
 				float v = (float)acc[i * k + o] * m2[o] + c2[o] + u[i * c + o % c];
 				y[i * k + o] = rprelu(v, g[o], slope[o], z[o]);
 			}
+		/* the tile's pixels packed from y, still in L1 */
+		for (int i = 0; pk->x && i < np; i++) {
+			pk_words(y + i * k, pk->shift, k, pk_at(pk, n, oy, ox), pk->pw);
+			if (++ox == b->ow) {
+				ox = 0;
+				if (++oy == b->oh)
+					oy = 0, n++;
+			}
+		}
 	}
 }
 
@@ -436,8 +518,8 @@ static void head_fc(void *vst, int64_t i0, int64_t i1, int tid)
 	}
 }
 
-#define BNN_RNET_LOOPS_DEFINE(name)                                                      \
+#define BNN_RNET_LOOPS_DEFINE(name, pack_next)                                           \
 	const bnn_rnet_loops_t name = { transform1, transform2, conv3_t1, stem_rows, head_pool, \
-					 head_fc }
+					 head_fc, pack_next }
 
 #endif
