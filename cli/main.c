@@ -1347,6 +1347,9 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
 	bnn_peers_set_threads(cli->threads);
 	printf("threads: %d, binding: %s; peers: %s\n", cli->threads, cli->binding,
 	       cli->no_peers ? "off (--no-peers)" : bnn_peers_versions());
+	const char *caveat = cli->no_peers ? NULL : bnn_peers_caveat();
+	if (caveat)
+		printf("peers: note: %s\n", caveat);
 	if (rc == 0 && counters_start(cli, &ctx) != 0)
 		rc = -EIO;
 	if (rc == 0 && cupti_start(cli, &ctx, &suite) != 0)

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "peers.h"
 #ifdef HAVE_DNNL
 #include "peers_reactnet.h"
@@ -675,6 +676,40 @@ static const char *dnnl_runtime_name(unsigned r)
 	}
 }
 #endif
+
+/* OpenBLAS's x86-64 cores with AVX2 kernels (its names, any case). */
+static const char *const avx2_cores[] = { "haswell", "zen", "skylakex", "cooperlake",
+					  "sapphirerapids" };
+
+int bnn_openblas_core_short(const char *core, const char *cpu_features, char *msg, size_t len)
+{
+	if (!core || !cpu_features || !strstr(cpu_features, "avx2"))
+		return 0;
+	for (size_t i = 0; i < sizeof(avx2_cores) / sizeof(avx2_cores[0]); i++)
+		if (strcasecmp(core, avx2_cores[i]) == 0)
+			return 0;
+	int avx512 = strstr(cpu_features, "avx512f") != NULL;
+	snprintf(msg, len,
+		 "OpenBLAS runs its %s kernels, without the AVX2%s this CPU has (a library "
+		 "older than the CPU model): sgemm__openblas is slower than OpenBLAS can be "
+		 "here, and ratios against it flatter the kernels; OPENBLAS_CORETYPE=%s in "
+		 "the environment picks that core",
+		 core, avx512 ? " and AVX-512" : "", avx512 ? "SkylakeX" : "Haswell");
+	return 1;
+}
+
+const char *bnn_peers_caveat(void)
+{
+#ifdef HAVE_OPENBLAS
+	static char msg[512];
+	return bnn_openblas_core_short(openblas_get_corename(), bnn_cpu_features(), msg,
+				       sizeof(msg)) ?
+		       msg :
+		       NULL;
+#else
+	return NULL;
+#endif
+}
 
 const char *bnn_peers_versions(void)
 {

@@ -36,4 +36,20 @@ void bnn_peers_set_threads(int n);
  */
 const char *bnn_peers_versions(void);
 
+/*
+ * Whether OpenBLAS's kernel core (openblas_get_corename(), core) falls
+ * short of the vector ISA the CPU reports (cpu_features, as
+ * bnn_cpu_features()): a core without AVX2 on an AVX2 CPU, which happens
+ * when the library predates the CPU model and falls back to its oldest x86
+ * kernels (OpenBLAS 0.3.21 runs "Prescott" SSE3 code on an Emerald Rapids
+ * Xeon, 4.8x slower on sgemm than its SkylakeX core there). Returns 1 and
+ * writes into msg what the sgemm ratios then mean and the OPENBLAS_CORETYPE
+ * that fixes it; else 0. Pure, for the tests.
+ */
+int bnn_openblas_core_short(const char *core, const char *cpu_features, char *msg, size_t len);
+
+/* bnn_openblas_core_short on the OpenBLAS loaded and this CPU: the note,
+ * or NULL (also without OpenBLAS). Static storage. */
+const char *bnn_peers_caveat(void);
+
 #endif

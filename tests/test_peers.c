@@ -256,7 +256,7 @@ int main(void)
 		tap_skip_all("built without OpenBLAS and oneDNN");
 		return 0;
 	}
-	int plan = 1;
+	int plan = 1 + 6;
 	for (size_t i = 0; i < bnn_peer_count; i++)
 		/* The GPU peers (isa cuda, fetch hook) have tests/test_cuda_peers.c. */
 		plan += bnn_peers[i].isa == BNN_ISA_CUDA ? 0 :
@@ -268,6 +268,25 @@ int main(void)
 	const char *v = bnn_peers_versions();
 	printf("# peers: %s\n", v);
 	tap_ok(v && v[0] && strcmp(v, "none") != 0, "bnn_peers_versions names the libraries");
+	/* OpenBLAS's core against the CPU's ISA: a fallback core without AVX2
+	 * is named, with the core type that fixes it; a fitting one is not. */
+	char msg[512] = "";
+	const char *xeon = "popcnt avx2 avx512f avx512bw avx512vpopcntdq";
+	tap_ok(bnn_openblas_core_short("Prescott", xeon, msg, sizeof(msg)) == 1 &&
+		       strstr(msg, "Prescott") && strstr(msg, "OPENBLAS_CORETYPE=SkylakeX"),
+	       "OpenBLAS's Prescott core on an AVX-512 CPU is noted, SkylakeX suggested (%s)", msg);
+	tap_ok(bnn_openblas_core_short("Sandybridge", "popcnt avx2", msg, sizeof(msg)) == 1 &&
+		       strstr(msg, "OPENBLAS_CORETYPE=Haswell") && !strstr(msg, "AVX-512"),
+	       "OpenBLAS's Sandybridge core on an AVX2 CPU is noted, Haswell suggested");
+	tap_ok(bnn_openblas_core_short("Haswell", "popcnt avx2", msg, sizeof(msg)) == 0,
+	       "OpenBLAS's Haswell core on an AVX2 CPU is not noted");
+	tap_ok(bnn_openblas_core_short("Zen", xeon, msg, sizeof(msg)) == 0 &&
+		       bnn_openblas_core_short("SKYLAKEX", xeon, msg, sizeof(msg)) == 0,
+	       "AVX2 and AVX-512 cores on an AVX-512 CPU are not noted (names in any case)");
+	tap_ok(bnn_openblas_core_short("Prescott", "popcnt", msg, sizeof(msg)) == 0,
+	       "an SSE core on a CPU without AVX2 is not noted");
+	tap_ok(bnn_openblas_core_short(NULL, xeon, msg, sizeof(msg)) == 0,
+	       "no OpenBLAS core, no note");
 	/* Two threads, so the libraries' parallel splits are exercised too. */
 	bnn_peers_set_threads(2);
 
