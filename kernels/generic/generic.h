@@ -113,8 +113,8 @@ typedef struct bnn_conv_state {
 	/* The direct path's packed image, which pack_own writes and rows_own
 	 * reads: 32-bit words [n][ph][dpp][pw] (direct.h), bit l of word w of
 	 * a pixel set when x[32w + l] (+ shift) < 0, the border zero bits. The
-	 * stage before a fused block may write it as it makes x (reactnet.c),
-	 * in place of pack_own. NULL with pack_own. */
+	 * block before a fused block in a network may write it as it makes x
+	 * (reactnet.c), in place of pack_own. NULL where pack_own is. */
 	uint32_t *own_x;
 } bnn_conv_state_t;
 
