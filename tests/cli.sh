@@ -8,7 +8,7 @@ B=$BNNBENCH
 db="$T/keep.db"
 
 # A database with one finished run, which no failure below may change.
-"$B" run --db "$db" --min-time 0 --min-reps 1 'gemm m=3 n=5 k=65' >/dev/null 2>&1
+"$B" run --db "$db" --probe-time 0.02 --min-time 0 --min-reps 1 'gemm m=3 n=5 k=65' >/dev/null 2>&1
 ok $? "a first run stores a result"
 "$B" show --db "$db" >"$T/before" 2>&1
 
@@ -120,7 +120,7 @@ ok $? "every built-in suite (perf_gpu included) loads and validates ($nsuites)"
 "$B" --help >"$T/out" 2>&1
 [ $? -eq 0 ] && grep -q 'usage: bnnbench' "$T/out" && grep -q '2 operations per binary MAC' "$T/out"
 ok $? "--help prints the usage and the TOPS convention"
-"$B" run --no-db 'xnor mode=released h=6 c=5 k=3 pad=1' --min-time 0 >"$T/out" 2>&1
+"$B" run --no-db --probe-time 0.02 'xnor mode=released h=6 c=5 k=3 pad=1' --min-time 0 >"$T/out" 2>&1
 [ $? -eq 0 ] && grep -q 'xnor_released_n1_6x6_c5_k3_3x3_s1_p1_v0_d1_g1 .* PASS .* TOPS' "$T/out"
 ok $? "a descriptor on the command line runs, timed, with a derived name"
 # --shard I/N: the shards of a suite cover it once, round robin.
