@@ -33,6 +33,17 @@ typedef struct {
 	int32_t *toff;              /* [steps] */
 } bnn_direct_t;
 
+/* Words per pixel, per padded row and per padded image of b's packed
+ * image, [n][ph][dpp][pw]: the layout pack_own writes (own_x), for
+ * bnn_direct_setup and for a stage that packs it in pack_own's place. */
+static inline void bnn_direct_dims(const bnn_conv_state_t *b, int64_t *dpp, int64_t *rowdw,
+				   int64_t *imgdw)
+{
+	*dpp = (b->s.c + 31) / 32;
+	*rowdw = *dpp * b->pw;
+	*imgdw = *rowdw * b->ph;
+}
+
 /* The layout of b's shape for a tile of q vectors of lanes channels and the
  * filters transposed from b->wbits. Returns 0 or -ENOMEM (bnn_direct_free
  * frees what was set). */
@@ -40,9 +51,7 @@ static inline int bnn_direct_setup(bnn_direct_t *dp, const bnn_conv_state_t *b, 
 				   int64_t q)
 {
 	const bnn_conv_shape_t *s = &b->s;
-	dp->dpp = (s->c + 31) / 32;
-	dp->rowdw = dp->dpp * b->pw;
-	dp->imgdw = dp->rowdw * b->ph;
+	bnn_direct_dims(b, &dp->dpp, &dp->rowdw, &dp->imgdw);
 	dp->steps = b->taps * dp->dpp;
 	int64_t kv = (s->k + lanes - 1) / lanes;
 	dp->nqb = (kv + q - 1) / q;

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <time.h>
+#include "direct.h"
 #include "reactnet_loops.h"
 
 BNN_RNET_LOOPS_DEFINE(bnn_rnet_loops__generic, 0);
@@ -421,11 +422,11 @@ int bnn_rnet_prepare_with(const bnn_rnet_loops_t *loops, const char *conv_kernel
 		bnn_rnet_pk_t *pk = &st->block[i - 1]->pk;
 		if (!c3 || !c3->own_x || b->b.c % 32 != 0)
 			continue;
+		int64_t dpp;
 		pk->base = c3->own_x;
 		pk->shift = c3->shift;
 		pk->pw = c3->pw;
-		pk->rowdw = (b->b.c + 31) / 32 * c3->pw;
-		pk->imgdw = pk->rowdw * c3->ph;
+		bnn_direct_dims(c3, &dpp, &pk->rowdw, &pk->imgdw);
 		pk->pad = c3->s.pad;
 		b->prepacked = 1;
 	}
