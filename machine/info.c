@@ -239,8 +239,9 @@ static int print_text(FILE *f, const bnn_machine_t *m, const bnn_counters_t *c)
 			bnn_isa_name(kk->isa), ok ? "runs here" : "does not run: ", ok ? "" : why);
 	}
 	fprintf(f, "\npeers (%s)\n", bnn_peers_versions());
-	if (bnn_peers_caveat())
-		fprintf(f, "  note: %s\n", bnn_peers_caveat());
+	const char *caveat = bnn_peers_caveat();
+	if (caveat)
+		fprintf(f, "  note: %s\n", caveat);
 	for (size_t i = 0; i < bnn_peer_count; i++) {
 		/* A GPU peer needs the device, like a CUDA kernel. */
 		int ok = bnn_isa_available(bnn_peers[i].isa, why, sizeof(why));
@@ -320,8 +321,9 @@ static int print_json(FILE *f, const bnn_machine_t *m, const bnn_counters_t *c)
 	}
 	json_object_set_new(o, "peers", ps);
 	json_object_set_new(o, "peer_versions", json_string(bnn_peers_versions()));
+	const char *caveat = bnn_peers_caveat();
 	json_object_set_new(o, "peer_note",
-			    bnn_peers_caveat() ? json_string(bnn_peers_caveat()) : json_null());
+			    caveat ? json_string(caveat) : json_null());
 	if (json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 || fputc('\n', f) == EOF)
 		rc = -EIO;
 out:
